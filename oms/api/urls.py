@@ -1,0 +1,12 @@
+"""API v1: one place that lists every endpoint; each stage's serializers live with the stage."""
+
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+app_name = "api"
+
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(permission_classes=[], authentication_classes=[]), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema", permission_classes=[],
+                                                 authentication_classes=[]), name="docs"),
+]

@@ -1,0 +1,69 @@
+"""Explicit, typed hooks from lower stages to upper ones.
+
+A lower app (say `orders`) must not import an upper one (`inventory`), yet cancelling an order has
+to release its stock. The lower app fires a named hook; the upper app registers a handler in its
+`AppConfig.ready()`. Handlers run synchronously, inside the caller's transaction, in registration
+order, so a failing handler rolls the whole business step back. Unlike signals, every hook is
+declared here with its payload type, and `grep -r order_cancelled.register` finds every effect.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+P = TypeVar("P")
+
+
+class Hook(Generic[P]):
+    def __init__(self, name: str, doc: str = ""):
+        self.name = name
+        self.__doc__ = doc
+        self._handlers: list[Callable[[P], None]] = []
+
+    def register(self, handler: Callable[[P], None]) -> Callable[[P], None]:
+        # ready() can run twice in some test set-ups; registering twice must not double effects.
+        if handler not in self._handlers:
+            self._handlers.append(handler)
+        return handler
+
+    def unregister(self, handler: Callable[[P], None]) -> None:
+        if handler in self._handlers:
+            self._handlers.remove(handler)
+
+    @property
+    def handlers(self) -> tuple[Callable[[P], None], ...]:
+        return tuple(self._handlers)
+
+    def fire(self, payload: P) -> None:
+        for handler in self._handlers:
+            handler(payload)
+
+    def __repr__(self) -> str:
+        return f"<Hook {self.name}: {len(self._handlers)} handler(s)>"
+
+
+@dataclass(frozen=True)
+class OrderCancelled:
+    order: Any  # orders.models.Order, locked by the caller
+    actor: Any  # User or None for the system
+    reason: str
+
+
+@dataclass(frozen=True)
+class OrderStatusChanged:
+    order: Any
+    actor: Any
+    source: str
+    target: str
+
+
+order_cancelled: Hook[OrderCancelled] = Hook(
+    "order_cancelled",
+    "After an order moved to `cancelled`, inside the transaction: release stock, refund payments.",
+)
+order_status_changed: Hook[OrderStatusChanged] = Hook(
+    "order_status_changed",
+    "After any order state change, inside the transaction: outbound webhooks, notifications.",
+)

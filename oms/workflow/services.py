@@ -1,0 +1,185 @@
+"""The order pipeline: submit → automatic review → hold or move on; manual review decisions.
+
+This is the upper layer that composes the stages: it calls `orders` services and the services of
+later stages through registered review steps. Outside callers (API, admin, workbench, importer)
+call these functions, never the models.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from oms.core.actors import SYSTEM
+from oms.core.errors import DomainError, InvalidTransition, PermissionDenied, ValidationFailed
+from oms.core.models import Role
+from oms.core.money import to_money
+from oms.core.roles import user_has_role
+from oms.workflow.models import ReviewRule
+from oms.workflow.registry import registered_checks, registered_steps
+from orders import services as order_services
+from orders.lock_objects import lock_order
+from orders.models import Order, OrderSource, OrderStatus, PaymentMethod
+from orders.services import HoldReason, OrderInput
+
+
+@dataclass
+class PaymentInput:
+    method: str
+    paid_amount: Decimal
+    transaction_id: str = ""
+
+
+@dataclass
+class ActiveRule:
+    code: str
+    params: dict
+    channel_ids: set[int] = field(default_factory=set)
+    approval_role: str = ""
+
+
+def active_rules() -> list[ActiveRule]:
+    """Registered checks with their rule rows; a check without a row runs with its defaults."""
+    rows = {rule.code: rule for rule in ReviewRule.objects.prefetch_related("channels")}
+    result = []
+    for code, spec in sorted(registered_checks().items(), key=lambda item: (item[1].position, item[0])):
+        row = rows.get(code)
+        if row is not None and not row.enabled:
+            continue
+        params = {**spec.default_params, **(row.params if row else {})}
+        channel_ids = {c.pk for c in row.channels.all()} if row else set()
+        result.append(ActiveRule(code=code, params=params, channel_ids=channel_ids,
+                                 approval_role=row.approval_role if row else ""))
+    return result
+
+
+def ensure_review_rules() -> int:
+    """Create a rule row for every registered check that has none, so administrators see them all."""
+    created = 0
+    existing = set(ReviewRule.objects.values_list("code", flat=True))
+    for code, spec in registered_checks().items():
+        if code not in existing:
+            ReviewRule.objects.create(code=code, name=spec.name, params=spec.default_params, position=spec.position)
+            created += 1
+    return created
+
+
+def evaluate_checks(*, order: Order) -> list[HoldReason]:
+    checks = registered_checks()
+    reasons: list[HoldReason] = []
+    for rule in active_rules():
+        if rule.channel_ids and order.channel_id not in rule.channel_ids:
+            continue
+        reasons.extend(checks[rule.code].fn(order, rule.params))
+    return reasons
+
+
+def _run_steps(*, order: Order, actor) -> list[HoldReason]:
+    for step in registered_steps():
+        reasons = step.fn(order, actor)
+        if reasons:
+            return reasons
+    return []
+
+
+@transaction.atomic
+def review_order(*, order: Order, actor=SYSTEM) -> Order:
+    """Automatic review of a `pending_review` order: every check, then the stages' steps."""
+    order = lock_order(order)
+    if order.status != OrderStatus.PENDING_REVIEW:
+        raise InvalidTransition(_("Only orders pending review can be reviewed automatically."))
+    reasons = evaluate_checks(order=order)
+    if not reasons:
+        reasons = _run_steps(order=order, actor=actor)
+    if reasons:
+        return order_services.order_put_on_hold(order=order, reasons=reasons, actor=actor)
+    return order_services.order_pass_review(order=order, actor=actor)
+
+
+@transaction.atomic
+def submit_order(*, data: OrderInput, payment: PaymentInput | None, actor, source: str = OrderSource.API) -> Order:
+    """Create an order from a channel, record the payment the channel reports, review it at once."""
+    order = order_services.order_create(data=data, actor=actor, source=source)
+    if payment is not None and to_money(payment.paid_amount) > 0:
+        record_channel_payment(order=order, payment=payment, actor=actor)
+    return review_order(order=order, actor=actor)
+
+
+def record_channel_payment(*, order: Order, payment: PaymentInput, actor) -> Order:
+    amount = to_money(payment.paid_amount)
+    return order_services.order_set_funds(
+        order=order, paid_amount=order.paid_amount + amount, refunded_amount=order.refunded_amount,
+        payment_method=payment.method, actor=actor,
+        message=gettext_lazy("Payment of ¥%(amount)s reported by the channel (%(method)s).")
+        % {"amount": f"{amount:,.2f}", "method": PaymentMethod(payment.method).label},
+        data={"amount": f"{amount:.2f}", "method": payment.method, "transaction_id": payment.transaction_id},
+    )
+
+
+def required_approval_roles(*, order: Order) -> set[str]:
+    roles = dict(ReviewRule.objects.filter(code__in=order.hold_reasons).exclude(approval_role="")
+                 .values_list("code", "approval_role"))
+    return set(roles.values())
+
+
+@transaction.atomic
+def approve_order(*, order: Order, actor, comment: str) -> Order:
+    """A reviewer approves an on-hold order; the stages' steps then run (e.g. stock is reserved).
+
+    A hold reason whose rule names an approval role (say, large amounts → finance director) can only
+    be approved by someone in that role. If a step fails again (stock still short), the order stays
+    on hold with the new reason and the approval is still on the timeline.
+    """
+    if not (comment or "").strip():
+        raise ValidationFailed(errors={"comment": [_("A comment is required.")]})
+    if not actor.has_perm("orders.review_order"):
+        raise PermissionDenied(_("Only reviewers can approve orders."))
+    order = lock_order(order)
+    if order.status != OrderStatus.ON_HOLD:
+        raise InvalidTransition(_("Only orders on hold can be approved."))
+    missing = [role for role in required_approval_roles(order=order) if not user_has_role(actor, role)]
+    if missing:
+        roles = "、".join(str(Role(r).label) for r in missing)
+        raise PermissionDenied(_("This order needs the approval of: %(roles)s.") % {"roles": roles})
+    reasons = _run_steps(order=order, actor=actor)
+    if reasons:
+        order.hold_reasons = []
+        order.save(update_fields=["hold_reasons", "updated_at"])
+        return order_services.order_put_on_hold(order=order, reasons=reasons, actor=actor)
+    return order_services.order_pass_review(order=order, actor=actor, comment=comment, manual=True)
+
+
+def reject_order(*, order: Order, actor, comment: str) -> Order:
+    return order_services.order_reject(order=order, actor=actor, comment=comment)
+
+
+def cancel_order(*, order: Order, actor, reason: str) -> Order:
+    return order_services.order_cancel(order=order, actor=actor, reason=reason)
+
+
+@dataclass
+class BulkResult:
+    succeeded: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
+
+
+def bulk_approve(*, orders, actor, comment: str) -> BulkResult:
+    """Approve many orders; each in its own transaction so one refusal does not undo the others."""
+    result = BulkResult()
+    for order in sorted(orders, key=lambda o: o.pk):
+        try:
+            with transaction.atomic():
+                approved = approve_order(order=order, actor=actor, comment=comment)
+        except DomainError as exc:
+            result.failed[order.number] = str(exc)
+        else:
+            if approved.status == OrderStatus.ON_HOLD:
+                result.failed[order.number] = _("Still on hold: %(reasons)s") % {
+                    "reasons": ", ".join(approved.hold_reasons)}
+            else:
+                result.succeeded.append(order.number)
+    return result
