@@ -246,6 +246,12 @@ class OrderLine(models.Model):
     discount = MoneyField(_("discount"))
     amount = MoneyField(_("amount"))
     tax_rate = models.DecimalField(_("tax rate"), max_digits=4, decimal_places=3, default=Decimal("0.130"))
+    # Goods-flow summaries kept by the stages that own the movements (inventory reserves, logistics
+    # ships, after-sales takes back) through `orders.services.order_line_quantities_set`; their
+    # ledgers stay the truth and invariant tests check these agree with them.
+    quantity_reserved = models.PositiveIntegerField(_("reserved"), default=0)
+    quantity_shipped = models.PositiveIntegerField(_("shipped"), default=0)
+    quantity_returned = models.PositiveIntegerField(_("returned"), default=0)
 
     class Meta:
         verbose_name = _("order line")
@@ -256,6 +262,12 @@ class OrderLine(models.Model):
             models.CheckConstraint(condition=Q(unit_price__gte=0), name="orders_line_unit_price_gte_0"),
             models.CheckConstraint(condition=Q(discount__gte=0), name="orders_line_discount_gte_0"),
             models.CheckConstraint(condition=Q(amount__gte=0), name="orders_line_amount_gte_0"),
+            models.CheckConstraint(condition=Q(quantity_reserved__lte=F("quantity")),
+                                   name="orders_line_reserved_lte_qty"),
+            models.CheckConstraint(condition=Q(quantity_shipped__lte=F("quantity")),
+                                   name="orders_line_shipped_lte_qty"),
+            models.CheckConstraint(condition=Q(quantity_returned__lte=F("quantity_shipped")),
+                                   name="orders_line_returned_lte_shipped"),
         ]
 
     def __str__(self) -> str:

@@ -386,3 +386,24 @@ def order_complete(*, order: Order, actor, message, data: dict | None = None) ->
     record_event(order=order, kind=EventKind.STATUS_CHANGED, message=message, actor=actor,
                  data=status_data(source, order.status, **(data or {})))
     return order
+
+
+@transaction.atomic
+def order_line_quantities_set(*, lines: dict[int, dict[str, int]]) -> None:
+    """Set goods-flow summaries per line id: `{line_id: {"quantity_reserved": 2}}`.
+
+    Called by the stage that moved the goods, inside its own transaction and after it wrote its
+    ledger rows and the order's timeline event; it writes no event of its own.
+    """
+    allowed = {"quantity_reserved", "quantity_shipped", "quantity_returned"}
+    rows = {line.pk: line for line in OrderLine.objects.select_for_update().filter(pk__in=list(lines)).order_by("pk")}
+    changed = []
+    for line_id, values in lines.items():
+        unknown = set(values) - allowed
+        if unknown:
+            raise ValueError(f"not a line quantity: {sorted(unknown)}")
+        line = rows[line_id]
+        for name, value in values.items():
+            setattr(line, name, value)
+        changed.append(line)
+    OrderLine.objects.bulk_update(changed, list(allowed))

@@ -18,5 +18,5 @@ def seed(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("orders", "0001_initial")]
+    dependencies = [("orders", "0002_line_goods_quantities")]
     operations = [migrations.RunPython(seed, migrations.RunPython.noop)]
