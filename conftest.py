@@ -73,3 +73,49 @@ def manager(make_user):
     from oms.core.enums import Role
 
     return make_user("manager", Role.MANAGER)
+
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = os.path.join(os.path.dirname(__file__), "test-artifacts")
+
+
+@pytest.fixture
+def browser_page(live_server):
+    """A Playwright page in Debian's Chromium, pointed at the live server; Chinese UI by default.
+
+    Screenshots go to test-artifacts/ (git-ignored) so people can look at them after a run.
+    """
+    if not os.path.exists(CHROMIUM):
+        pytest.skip("Debian's chromium is not installed (scripts/system-deps.sh installs it)")
+    from playwright.sync_api import sync_playwright
+
+    os.makedirs(ARTIFACTS, exist_ok=True)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        )
+        context = browser.new_context(locale="zh-CN", viewport={"width": 1440, "height": 900},
+                                      base_url=live_server.url)
+        page = context.new_page()
+        page.set_default_timeout(15000)
+        try:
+            yield page
+        finally:
+            context.close()
+            browser.close()
+
+
+@pytest.fixture
+def login(browser_page):
+    """Log a user in through the admin login form (the real login screen)."""
+
+    def do_login(username, password="pass-Word-123"):
+        browser_page.goto("/admin/login/")
+        browser_page.fill("#id_username", username)
+        browser_page.fill("#id_password", password)
+        browser_page.click("input[type=submit]")
+        browser_page.wait_for_load_state("networkidle")
+
+    return do_login
