@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "oms.core",
     "oms.catalog",
     "orders",
+    "aftersales",
     # Composing apps on top.
     "oms.workflow",
     "oms.api",

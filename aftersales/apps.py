@@ -1,0 +1,30 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+from oms.core.enums import Role
+
+_VIEW = ["aftersales.view_returnrequest", "aftersales.view_returnline", "aftersales.view_qcphoto",
+         "aftersales.view_returnreason", "aftersales.view_returnpolicy"]
+_WORK = ["aftersales.add_returnrequest", "aftersales.change_returnrequest", "aftersales.approve_returnrequest",
+         "aftersales.receive_returnrequest", "aftersales.inspect_returnrequest", "aftersales.refund_returnrequest",
+         "aftersales.exchange_returnrequest", "aftersales.close_returnrequest", "aftersales.add_qcphoto"]
+
+
+class AftersalesConfig(AppConfig):
+    name = "aftersales"
+    verbose_name = _("After-sales")
+    role_permissions = {
+        # Customer service raises requests for customers and notes their return parcels.
+        Role.CUSTOMER_SERVICE: [*_VIEW, "aftersales.add_returnrequest", "aftersales.change_returnrequest"],
+        # The after-sales team works the whole queue; a refund before shipment cancels the order.
+        Role.AFTERSALES: [*_VIEW, *_WORK, "orders.cancel_order"],
+        # The warehouse receives parcels and does QC.
+        Role.WAREHOUSE: [*_VIEW, "aftersales.receive_returnrequest", "aftersales.inspect_returnrequest",
+                         "aftersales.add_qcphoto"],
+        Role.FINANCE: [*_VIEW],
+        Role.FINANCE_DIRECTOR: [*_VIEW],
+        # Managers also approve requests outside the rules and keep the rules.
+        Role.MANAGER: [*_VIEW, *_WORK, "orders.cancel_order", "aftersales.approve_exception",
+                       "aftersales.add_returnreason", "aftersales.change_returnreason",
+                       "aftersales.add_returnpolicy", "aftersales.change_returnpolicy"],
+    }
