@@ -56,3 +56,37 @@ def request_for(order, *, kind="return", reason_code="no_reason", lines=None, ac
     inputs = [ReturnLineInput(sku=item[0], quantity=item[1], exchange_sku=item[2] if len(item) > 2 else "")
               for item in lines]
     return return_request_create(order=order, kind=kind, reason=reason_code, lines=inputs, actor=actor, **kwargs)
+
+
+def png_upload(name="photo.png", color=(200, 30, 30)):
+    """A real (tiny) PNG as an uploaded file."""
+    from io import BytesIO
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    buffer = BytesIO()
+    Image.new("RGB", (8, 8), color).save(buffer, format="PNG")
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/png")
+
+
+def approve(request, actor, comment="同意"):
+    from aftersales.services import return_request_approve
+
+    return return_request_approve(request=request, actor=actor, comment=comment)
+
+
+def receive_all(request, actor, warehouse="SH01", counts=None):
+    from aftersales.services import return_request_receive
+
+    counts = counts or {line.pk: line.quantity for line in request.lines.all()}
+    return return_request_receive(request=request, counts=counts, warehouse=warehouse, actor=actor)
+
+
+def inspect_all(request, actor, results=None):
+    """QC: every received unit passes unless `results={line_id: LineInspection(...)}` says otherwise."""
+    from aftersales.services import LineInspection, return_request_inspect
+
+    if results is None:
+        results = {line.pk: LineInspection(passed=line.quantity_received) for line in request.lines.all()}
+    return return_request_inspect(request=request, results=results, actor=actor)
