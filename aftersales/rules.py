@@ -193,6 +193,8 @@ def _shipping_fee_due(request: ReturnRequest, lines: list[ReturnLine], already: 
     rule = policy_for(order).shipping_fee_refund
     seller_fault = request.reason.seller_fault
     units_now = {line.order_line_id: refund_units(request, line) for line in lines}
+    if not any(units_now.values()):
+        return ZERO  # no goods refunded, no shipping fee either
     full = all(already.get(ol.pk, 0) + units_now.get(ol.pk, 0) >= ol.quantity for ol in order.lines.all())
     due = {
         ShippingFeeRefund.NEVER: False,

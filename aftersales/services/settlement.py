@@ -40,6 +40,8 @@ def return_request_refund(*, request: ReturnRequest, actor, comment: str,
         return _refund_by_cancellation(request=request, actor=actor, comment=comment)
     source = request.status
     transition = "refund_without_return" if request.is_refund_only() else "refund"
+    # State and permission first (an error rolls the whole step back), then the amount.
+    run_transition(request, transition, actor=actor)
     lines = list(request.lines.select_related("order_line").order_by("pk"))
     quote = refund_quote(request, lines=lines)
     wanted = quote.total if amount in (None, "") else _parse_amount(amount)
@@ -52,7 +54,6 @@ def return_request_refund(*, request: ReturnRequest, actor, comment: str,
         raise ValidationFailed(
             _("Nothing to refund for %(number)s; close it with a comment instead.") % {"number": request.number},
             errors={"amount": [_("Must be more than zero.")]})
-    run_transition(request, transition, actor=actor)
     weights = [q.amount for q in quote.lines] + [quote.shipping_fee]
     full = quote.goods + quote.shipping_fee
     shares = allocate(wanted, weights) if wanted != full else weights
@@ -144,10 +145,10 @@ def return_request_exchange(*, request: ReturnRequest, actor, comment: str) -> R
                  .order_by("pk"))
     units = [(line, exchange_units(request, line)) for line in lines]
     units = [(line, n) for line, n in units if n > 0]
-    if request.status == ReturnStatus.INSPECTED and not units:
+    run_transition(request, "exchange", actor=actor)
+    if not units:
         raise ValidationFailed(_("No unit of %(number)s passed QC: nothing to exchange; close it with a comment.")
                                % {"number": request.number}, errors={"lines": [_("Nothing to exchange.")]})
-    run_transition(request, "exchange", actor=actor)
     replacement = replacements.create_replacement_order(request=request, units=units, actor=actor)
     request.replacement_order = replacement
     request.settled_at = timezone.now()
