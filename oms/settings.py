@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "oms.core",
     "oms.catalog",
     "orders",
+    "inventory",
     # Composing apps on top.
     "oms.workflow",
     "oms.api",

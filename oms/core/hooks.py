@@ -67,3 +67,18 @@ order_status_changed: Hook[OrderStatusChanged] = Hook(
     "order_status_changed",
     "After any order state change, inside the transaction: outbound webhooks, notifications.",
 )
+
+
+@dataclass(frozen=True)
+class StockReplenished:
+    """Sellable stock went up: a receipt, an adjustment up, a transfer in, a restocked return."""
+
+    product_ids: tuple[int, ...]
+    warehouse_id: int
+    kind: str  # the ledger movement kind that added the stock ("receipt", "adjustment", …)
+
+
+stock_replenished: Hook[StockReplenished] = Hook(
+    "stock_replenished",
+    "After sellable stock increased, inside the transaction: re-allocate backordered orders (after commit).",
+)
