@@ -90,13 +90,15 @@ def shipment_track(*, shipment: Shipment, status: str, occurred_at: datetime, ac
         if moved and status == TrackingStatus.DELIVERED and shipment.cod_amount > 0:
             shipment_cod_collect(shipment=shipment, order=order, actor=actor)
 
-        news = gettext_lazy("%(carrier)s %(tracking)s: %(status)s %(location)s %(description)s") % {
+        details = " ".join(part for part in (location, description) if part)
+        news = gettext_lazy("%(carrier)s %(tracking)s: %(status)s %(details)s") % {
             "carrier": carrier_label(shipment.carrier), "tracking": shipment.tracking_number,
-            "status": TrackingStatus(status).label, "location": location, "description": description}
+            "status": TrackingStatus(status).label, "details": details}
+        news = str(news).strip()
         data = {"kind": LogisticsEventKind.TRACKING, "shipment": shipment.number, "carrier": shipment.carrier,
                 "tracking_number": shipment.tracking_number, "status": status,
                 "occurred_at": occurred_at.isoformat(), "location": location, "description": description,
-                "source": source, "moved": moved}
+                "report_id": source, "moved": moved}
         completed = False
         if moved and status == TrackingStatus.DELIVERED and _all_delivered(order):
             order_services.order_complete(
