@@ -223,6 +223,13 @@ def order_set_funds(*, order: Order, paid_amount: Decimal, refunded_amount: Deci
     return order
 
 
+def _status_changed(*, order: Order, actor, source: str) -> None:
+    """Let upper stages act on a state change (`hooks.order_status_changed`), after the timeline event."""
+    if order.status != source:
+        hooks.order_status_changed.fire(hooks.OrderStatusChanged(order=order, actor=actor, source=source,
+                                                                 target=order.status))
+
+
 @dataclass(frozen=True)
 class HoldReason:
     code: str
@@ -245,6 +252,7 @@ def order_put_on_hold(*, order: Order, reasons: list[HoldReason], actor) -> Orde
         actor=actor, data=status_data(source, order.status, reasons=[{"code": r.code, "message": str(r.message),
                                                                      **r.data} for r in reasons]),
     )
+    _status_changed(order=order, actor=actor, source=source)
     return order
 
 
@@ -269,6 +277,7 @@ def order_pass_review(*, order: Order, actor, comment: str = "", manual: bool = 
         kind = EventKind.REVIEW_PASSED
     record_event(order=order, kind=kind, message=message, actor=actor,
                  data=status_data(source, order.status, comment=comment, cleared_reasons=cleared))
+    _status_changed(order=order, actor=actor, source=source)
     return order
 
 
@@ -281,6 +290,7 @@ def order_mark_paid(*, order: Order, actor) -> Order:
     order.save()
     record_event(order=order, kind=EventKind.STATUS_CHANGED, message=gettext_lazy("Paid in full; awaiting shipment."),
                  actor=actor, data=status_data(source, order.status))
+    _status_changed(order=order, actor=actor, source=source)
     return order
 
 
@@ -298,6 +308,7 @@ def order_cancel(*, order: Order, reason: str, actor) -> Order:
     record_event(order=order, kind=EventKind.CANCELLED,
                  message=gettext_lazy("Cancelled: %(reason)s") % {"reason": reason}, actor=actor,
                  data=status_data(source, order.status, reason=reason))
+    _status_changed(order=order, actor=actor, source=source)
     return order
 
 
@@ -315,6 +326,7 @@ def order_reject(*, order: Order, comment: str, actor) -> Order:
     record_event(order=order, kind=EventKind.REJECTED,
                  message=gettext_lazy("Rejected by reviewer: %(comment)s") % {"comment": comment}, actor=actor,
                  data=status_data(source, order.status, comment=comment))
+    _status_changed(order=order, actor=actor, source=source)
     return order
 
 
@@ -374,6 +386,7 @@ def order_ship(*, order: Order, fully: bool, actor, message, data: dict | None =
     order.save()
     record_event(order=order, kind=EventKind.STATUS_CHANGED, message=message, actor=actor,
                  data=status_data(source, order.status, **(data or {})))
+    _status_changed(order=order, actor=actor, source=source)
     return order
 
 
@@ -385,6 +398,7 @@ def order_complete(*, order: Order, actor, message, data: dict | None = None) ->
     order.save()
     record_event(order=order, kind=EventKind.STATUS_CHANGED, message=message, actor=actor,
                  data=status_data(source, order.status, **(data or {})))
+    _status_changed(order=order, actor=actor, source=source)
     return order
 
 

@@ -1,0 +1,31 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+from oms.core.enums import Role
+
+_VIEW = ["logistics.view_shipment", "logistics.view_shipmentline", "logistics.view_trackingevent",
+         "logistics.view_pickwave"]
+
+
+class LogisticsConfig(AppConfig):
+    name = "logistics"
+    verbose_name = _("Logistics")
+    role_permissions = {
+        Role.WAREHOUSE: [*_VIEW, "logistics.pack_shipment", "logistics.ship_shipment", "logistics.change_shipment",
+                         "logistics.add_pickwave"],
+        Role.CUSTOMER_SERVICE: [*_VIEW],
+        Role.REVIEWER: [*_VIEW],
+        Role.FINANCE: [*_VIEW],
+        Role.AFTERSALES: [*_VIEW],
+        Role.MANAGER: [*_VIEW, "logistics.pack_shipment", "logistics.ship_shipment", "logistics.change_shipment",
+                       "logistics.add_pickwave"],
+    }
+
+    def ready(self):
+        from logistics import handlers
+        from oms.core import hooks
+
+        # Registered after the inventory stage's handlers (INSTALLED_APPS order): on cancel, stock
+        # is released and shipments withdrawn in the same transaction.
+        hooks.order_status_changed.register(handlers.create_shipments_when_releasable)
+        hooks.order_cancelled.register(handlers.cancel_shipments)

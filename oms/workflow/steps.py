@@ -1,0 +1,30 @@
+"""Review steps of the later stages, run once an order's checks pass (or a reviewer approved it)."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from inventory.services import order_stock_reserve
+from oms.core.errors import InsufficientStock
+from oms.workflow.checks import HoldCode
+from oms.workflow.registry import review_step
+from orders.models import Order
+from orders.services import HoldReason
+
+
+@review_step("reserve_stock", position=10)
+def reserve_stock(order: Order, actor) -> list[HoldReason]:
+    """Reserve the whole order in the nearest warehouse(s); short → on hold, nothing reserved.
+
+    The order then waits in the backorder queue until stock arrives (`retry_backorders`).
+    """
+    try:
+        order_stock_reserve(order=order, actor=actor)
+    except InsufficientStock as exc:
+        shortages = exc.data.get("shortages", [])
+        detail = "、".join(
+            str(_("%(sku)s needs %(requested)s, %(available)s available") % s) for s in shortages
+        )
+        return [HoldReason(HoldCode.STOCK_SHORTAGE, _("Stock shortage: %(detail)s") % {"detail": detail},
+                           {"shortages": shortages})]
+    return []
