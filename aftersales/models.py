@@ -208,7 +208,8 @@ class ReturnRequest(ConcurrentTransitionMixin, models.Model):
     return_carrier = models.CharField(_("return carrier"), max_length=32, blank=True)
     return_tracking_number = models.CharField(_("return tracking number"), max_length=64, blank=True,
                                               db_index=True)
-    warehouse_code = models.CharField(_("received at warehouse"), max_length=32, blank=True)
+    warehouse = models.ForeignKey("inventory.Warehouse", on_delete=models.PROTECT, null=True, blank=True,
+                                  related_name="return_requests", verbose_name=_("received at warehouse"))
 
     refund_amount = MoneyField(_("refund amount"))
     shipping_fee_refunded = MoneyField(_("shipping fee refunded"))

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import Q, Sum
+from django.db.models import Max, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,6 +23,7 @@ from aftersales.models import (
     ReturnStatus,
     ShippingFeeRefund,
 )
+from logistics.models import Shipment
 from oms.core.money import ZERO, to_money
 from orders.models import Order, OrderLine
 
@@ -49,10 +50,15 @@ def window_days(policy: ReturnPolicy, reason: ReturnReason) -> int:
 
 
 def delivered_at_for(order: Order) -> datetime | None:
-    """When the customer got the goods: the last delivery of the order's shipments.
+    """When the customer got the goods: the last delivery among the order's shipments (logistics).
 
-    Until the logistics stage reports deliveries, the moment the order was completed stands in.
+    None while nothing has been delivered: the window has not started. Orders completed without
+    a delivery report (auto-completed, or imported) count from their completion.
     """
+    delivered = Shipment.objects.filter(order=order, delivered_at__isnull=False).aggregate(
+        last=Max("delivered_at"))["last"]
+    if delivered is not None:
+        return delivered
     event = order.events.filter(kind="status_changed", data__to="completed").order_by("-at").first()
     return event.at if event else None
 

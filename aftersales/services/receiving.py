@@ -33,11 +33,12 @@ def _is_count(value) -> bool:
 
 
 @transaction.atomic
-def return_request_receive(*, request: ReturnRequest, counts: dict[int, int], warehouse: str, actor,
+def return_request_receive(*, request: ReturnRequest, counts: dict[int, int], warehouse, actor,
                            note: str = "") -> ReturnRequest:
     """The parcel arrived at `warehouse`: record how many units of each line are in it.
 
-    `counts` maps return line ids to units counted (0 up to what was asked for); at least one unit
+    `warehouse` is a Warehouse or its code. `counts` maps return line ids to units counted (0 up to
+    what was asked for); at least one unit
     must be there (an empty parcel is closed with a comment instead). Nothing is booked into stock
     yet: QC decides whether the units are sellable.
     """
@@ -64,20 +65,20 @@ def return_request_receive(*, request: ReturnRequest, counts: dict[int, int], wa
         line.quantity_received = counts.get(line_id, 0)
     ReturnLine.objects.bulk_update(list(lines.values()), ["quantity_received"])
     request.received_at = timezone.now()
-    request.warehouse_code = goods.warehouse_code(warehouse_obj)
-    mark_status_changed(request, "received_at", "warehouse_code")
+    request.warehouse = warehouse_obj
+    mark_status_changed(request, "received_at", "warehouse")
     counted = "，".join(f"{line.order_line.sku}×{line.quantity_received}/{line.quantity}" for line in lines.values())
 
     def message():
         text = _("Return parcel of %(number)s received at %(warehouse)s: %(counted)s.") % {
-            "number": request.number, "warehouse": request.warehouse_code, "counted": counted}
+            "number": request.number, "warehouse": warehouse_obj.name, "counted": counted}
         if note.strip():
             text = _("%(message)s Note: %(note)s") % {"message": text, "note": note.strip()}
         return text
 
     record_return_event(
         request=request, kind=AftersalesEventKind.RECEIVED, source=source, actor=actor, message=message,
-        warehouse=request.warehouse_code, note=note.strip(),
+        warehouse=warehouse_obj.code, note=note.strip(),
         lines=[{"sku": line.order_line.sku, "asked": line.quantity, "received": line.quantity_received}
                for line in lines.values()],
     )

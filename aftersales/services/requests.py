@@ -106,8 +106,9 @@ def _validate_lines(*, order: Order, kind: str, inputs: list[ReturnLineInput], o
                         and exchange_product.price != order_line.product.price:
                     errors.add(f"{path}.exchange_sku", _(
                         "%(new)s costs %(new_price)s, %(old)s costs %(old_price)s: an exchange is only for goods of "
-                        "the same price.") % {"new": exchange_product.sku, "new_price": format_cny(exchange_product.price),
-                                              "old": order_line.sku, "old_price": format_cny(order_line.product.price)})
+                        "the same price.") % {
+                        "new": exchange_product.sku, "new_price": format_cny(exchange_product.price),
+                        "old": order_line.sku, "old_price": format_cny(order_line.product.price)})
         rows.append(ReturnLine(order_line=order_line, quantity=item.quantity, exchange_product=exchange_product))
     if before_shipment and not errors.errors and len(rows) != len(order_lines):
         errors.add("lines", _("Before shipment the whole order is cancelled: name every line."))

@@ -9,31 +9,63 @@ from django.utils import timezone
 
 from aftersales.models import ReturnPolicy, ReturnReason
 from aftersales.services import ReturnLineInput, return_request_create
+from inventory.models import Bin, Stock, Warehouse
+from inventory.services import order_stock_reserve
+from inventory.tests.factories import BinFactory, WarehouseFactory, stock_up
+from logistics.models import IN_WAREHOUSE_STATUSES, ShipmentStatus
+from logistics.services import shipment_ship, shipment_track
 from oms.catalog.tests.factories import ProductFactory
-from oms.core.actors import SYSTEM
+from oms.core.actors import SystemActor
 from orders import services as order_services
-from orders.models import OrderEvent
 from orders.tests.factories import create_order
 
+ACTOR = SystemActor("test")
+_waybills = iter(range(1, 10**9))
 
-def paid_order(*, lines=None, shipping_fee="10.00", method="alipay", **kwargs):
-    """An order paid in full and released for shipment."""
-    order = create_order(lines=lines or [(ProductFactory(), 2, "199.00")], shipping_fee=shipping_fee, **kwargs)
+
+def warehouse(code="SH01", **kwargs) -> Warehouse:
+    """A warehouse with a storage bin and a quarantine bin for returned goods."""
+    defaults = {"name": "上海仓", "province": "上海市", "city": "上海市"}
+    defaults.update(kwargs)
+    made = WarehouseFactory(code=code, **defaults)
+    BinFactory(warehouse=made, code="A-01", kind=Bin.Kind.STORAGE)
+    BinFactory(warehouse=made, code="QC-01", kind=Bin.Kind.QUARANTINE)
+    return made
+
+
+def stocked(product, quantity: int = 100, at: Warehouse | None = None):
+    at = at or warehouse()
+    if not Stock.objects.filter(product=product, warehouse=at).exists():
+        stock_up(product, quantity, warehouse=at)
+    return product
+
+
+def paid_order(*, lines=None, shipping_fee="10.00", method="alipay", at: Warehouse | None = None, **kwargs):
+    """An order paid in full, its stock reserved, released for shipment (shipments planned)."""
+    lines = lines or [(ProductFactory(), 2, "199.00")]
+    for item in lines:
+        stocked(item[0], at=at)
+    order = create_order(actor=ACTOR, lines=lines, shipping_fee=shipping_fee, **kwargs)
     order = order_services.order_set_funds(order=order, paid_amount=order.total, refunded_amount=Decimal("0"),
-                                           payment_method=method, actor=SYSTEM, message="paid")
-    return order_services.order_pass_review(order=order, actor=SYSTEM)
+                                           payment_method=method, actor=ACTOR, message="paid")
+    order_stock_reserve(order=order, actor=ACTOR)
+    return order_services.order_pass_review(order=order, actor=ACTOR)
 
 
 def ship_all(order):
-    order_services.order_line_quantities_set(
-        lines={line.pk: {"quantity_shipped": line.quantity} for line in order.lines.all()})
-    return order_services.order_ship(order=order, fully=True, actor=SYSTEM, message="shipped")
+    """Every planned shipment leaves the warehouse with a waybill (stock issued by the real services)."""
+    for shipment in order.shipments.filter(status__in=IN_WAREHOUSE_STATUSES).order_by("pk"):
+        shipment_ship(shipment=shipment, actor=ACTOR, tracking_number=f"SF{next(_waybills):010d}")
+    order.refresh_from_db()
+    return order
 
 
 def deliver(order, *, days_ago: int = 1):
-    order = order_services.order_complete(order=order, actor=SYSTEM, message="delivered")
-    OrderEvent.objects.filter(order=order, kind="status_changed", data__to="completed").update(
-        at=timezone.now() - timedelta(days=days_ago))
+    """Every shipment that left is delivered `days_ago` days ago (the return window counts from it)."""
+    when = timezone.now() - timedelta(days=days_ago)
+    for shipment in order.shipments.filter(status__in=[ShipmentStatus.SHIPPED, ShipmentStatus.IN_TRANSIT]):
+        shipment_track(shipment=shipment, status="delivered", occurred_at=when, actor=ACTOR, description="已签收")
+    order.refresh_from_db()
     return order
 
 
@@ -49,7 +81,7 @@ def default_policy() -> ReturnPolicy:
     return ReturnPolicy.objects.get(channel__isnull=True)
 
 
-def request_for(order, *, kind="return", reason_code="no_reason", lines=None, actor=SYSTEM, **kwargs):
+def request_for(order, *, kind="return", reason_code="no_reason", lines=None, actor=ACTOR, **kwargs):
     """A request for every unit of every line unless `lines=[(sku, qty), …]` says otherwise."""
     if lines is None:
         lines = [(line.sku, line.quantity) for line in order.lines.all()]

@@ -4,7 +4,7 @@ import pytest
 
 from aftersales.models import ReturnKind, ReturnStatus
 from aftersales.services import LineInspection, return_request_exchange
-from aftersales.tests.factories import approve, delivered_order, inspect_all, receive_all, request_for
+from aftersales.tests.factories import approve, delivered_order, inspect_all, receive_all, request_for, stocked
 from oms.catalog.tests.factories import ProductFactory
 from oms.core.errors import InvalidTransition, PermissionDenied, ValidationFailed
 from orders.models import Order, OrderEvent, OrderStatus
@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def order():
-    ProductFactory(sku="TEE-L", price=Decimal("79.00"))
+    stocked(ProductFactory(sku="TEE-L", price=Decimal("79.00")), 5)
     return delivered_order(lines=[(ProductFactory(sku="TEE-M", price=Decimal("79.00")), 2, "79.00")])
 
 
@@ -32,6 +32,10 @@ def test_exchange_creates_a_no_charge_replacement_order_linked_to_the_request(or
     assert replacement.replacement_for == request
     assert replacement.total == Decimal("0.00") and replacement.shipping_fee == Decimal("0.00")
     assert replacement.status == OrderStatus.AWAITING_SHIPMENT
+    # Reserved and planned for shipping by the normal goods stages.
+    assert [(r.order_line.sku, r.quantity) for r in replacement.reservations.all()] == [("TEE-L", 2)]
+    [shipment] = replacement.shipments.all()
+    assert [(line.order_line.sku, line.quantity) for line in shipment.lines.all()] == [("TEE-L", 2)]
     assert [(line.sku, line.quantity, line.unit_price) for line in replacement.lines.all()] == [
         ("TEE-L", 2, Decimal("0.00"))]
     assert (replacement.customer_id, replacement.address_detail, replacement.channel_id) == (
@@ -85,3 +89,13 @@ def test_a_return_for_refund_cannot_be_exchanged(order, aftersales_clerk, wareho
     request = inspect_all(receive_all(request, warehouse_clerk), warehouse_clerk)
     with pytest.raises(InvalidTransition):
         return_request_exchange(request=request, actor=aftersales_clerk, comment="换")
+
+
+def test_replacement_waits_in_the_backorder_queue_when_stock_is_short(aftersales_clerk, warehouse_clerk):
+    ProductFactory(sku="TEE-XL", price=Decimal("79.00"))  # none in stock
+    order = delivered_order(lines=[(ProductFactory(sku="TEE-S", price=Decimal("79.00")), 1, "79.00")])
+    request = inspected_exchange(order, aftersales_clerk, warehouse_clerk, lines=[("TEE-S", 1, "TEE-XL")])
+    request = return_request_exchange(request=request, actor=aftersales_clerk, comment="换XL")
+    replacement = request.replacement_order
+    assert replacement.status == OrderStatus.ON_HOLD and replacement.hold_reasons == ["stock_shortage"]
+    assert not replacement.reservations.exists() and not replacement.shipments.exists()

@@ -17,7 +17,11 @@ def received(aftersales_clerk, warehouse_clerk):
 
 
 def test_qc_per_line_books_passed_and_damaged_units_back_and_keeps_notes_and_photos(received, warehouse_clerk):
+    from inventory.models import Stock, StockMovement
+    from inventory.selectors import stock_drift
+
     a, b = received.lines.order_by("pk")
+    stock_a = Stock.objects.get(product=a.order_line.product, warehouse__code="SH01")
     request = return_request_inspect(request=received, actor=warehouse_clerk, results={
         a.pk: LineInspection(passed=1, damaged=1, wrong=1, note="一件有污渍，一件不是本店商品",
                              photos=[png_upload("a1.png"), png_upload("a2.png")]),
@@ -35,6 +39,16 @@ def test_qc_per_line_books_passed_and_damaged_units_back_and_keeps_notes_and_pho
     photos = list(QcPhoto.objects.filter(line=a))
     assert len(photos) == 2 and all(p.image.name.startswith("aftersales/qc/") for p in photos)
     assert photos[0].image.storage.exists(photos[0].image.name)
+    # Through the inventory ledger: one sellable unit back, one in quarantine, the wrong item nowhere.
+    before = (stock_a.on_hand, stock_a.quarantined)
+    stock_a.refresh_from_db()
+    assert (stock_a.on_hand - before[0], stock_a.quarantined - before[1]) == (1, 1)
+    moves = StockMovement.objects.filter(reference=request.number, order_line=a.order_line)
+    assert sorted((m.kind, m.on_hand_delta, m.quarantined_delta) for m in moves) == [
+        ("return", 0, 1), ("return", 1, 0)]
+    quarantine_lot = moves.get(quarantined_delta=1).lot
+    assert quarantine_lot.quarantined and quarantine_lot.bin.code == "QC-01"
+    assert stock_drift() == []
     event = OrderEvent.objects.filter(order=request.order).last()
     assert event.kind == "return_inspected" and event.data["photos"] == 2
     assert event.data["lines"][0] == {"sku": "A-1", "passed": 1, "damaged": 1, "wrong_item": 1, "restocked": 1,

@@ -21,7 +21,7 @@ def test_counts_are_recorded_and_nothing_is_booked_before_qc(approved, warehouse
     request = return_request_receive(request=approved, counts={a.pk: 1, b.pk: 1}, warehouse="SH01",
                                      actor=warehouse_clerk, note="外箱完好")
     assert request.status == ReturnStatus.RECEIVED and request.received_at is not None
-    assert request.warehouse_code == "SH01"
+    assert request.warehouse.code == "SH01"
     assert [(line.quantity_received, line.quantity_restocked) for line in request.lines.order_by("pk")] == [
         (1, 0), (1, 0)]
     assert a.order_line.__class__.objects.get(pk=a.order_line_id).quantity_returned == 0

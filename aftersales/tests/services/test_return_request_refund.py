@@ -155,7 +155,11 @@ def test_refund_before_shipment_cancels_the_order(aftersales_clerk):
     order.refresh_from_db()
     assert order.status == OrderStatus.CANCELLED
     kinds = list(OrderEvent.objects.filter(order=order).order_by("id").values_list("kind", flat=True))
-    assert kinds[-3:] == ["return_approved", "cancelled", "return_refunded"]
+    tail = kinds[kinds.index("return_approved"):]
+    assert tail[0] == "return_approved" and tail[-1] == "return_refunded" and "cancelled" in tail
+    # The goods stages acted on the cancellation: stock released, shipment withdrawn.
+    assert sum(r.quantity for r in order.reservations.all()) == 0
+    assert set(order.shipments.values_list("status", flat=True)) == {"cancelled"}
 
 
 def test_refund_before_shipment_fails_cleanly_once_the_order_shipped(aftersales_clerk):
