@@ -57,14 +57,20 @@ class KeysetPagination(BasePagination):
         return [getattr(row, name) for name, _desc in self._fields()]
 
     def _after(self, position: list) -> Q:
-        """Rows strictly after `position` in the ordering: (a < x) | (a = x & b < y) | …"""
+        """Rows strictly after `position`: a ≤ x AND ((a < x) | (a = x & b < y) | …) for descending a, b.
+
+        The leading range on the first field lets both SQLite and PostgreSQL walk its index.
+        """
+        fields = self._fields()
+        first, first_desc = fields[0]
+        bound = Q(**{f"{first}__{'lte' if first_desc else 'gte'}": position[0]})
         condition = Q()
         equal = Q()
-        for (name, descending), value in zip(self._fields(), position, strict=True):
+        for (name, descending), value in zip(fields, position, strict=True):
             step = Q(**{f"{name}__{'lt' if descending else 'gt'}": value})
             condition |= equal & step
             equal &= Q(**{name: value})
-        return condition
+        return bound & condition if len(fields) > 1 else condition
 
     def _encode(self, position: list) -> str:
         values = [v.isoformat() if isinstance(v, datetime) else v for v in position]

@@ -83,6 +83,13 @@ def test_last_used_at_is_written_at_most_once_a_minute(api, django_assert_num_qu
     assert ApiToken.objects.get(pk=api.token.pk).last_used_at > first
 
 
+def test_methods_a_view_does_not_have_are_405(api):
+    for response in (api.delete(URL), api.put("/api/v1/orders/SO1", {}, format="json"),
+                     api.get("/api/v1/orders/SO1/cancel")):
+        assert response.status_code == 405
+        assert response.json()["type"] == "method_not_allowed"
+
+
 def test_health_needs_no_token():
     assert APIClient().get("/healthz").status_code == 200
 
@@ -99,3 +106,10 @@ def test_a_view_without_declared_scopes_is_refused_loudly():
     with pytest.raises(ImproperlyConfigured):
         required_scopes_for(PerMethod(), "DELETE")
     assert required_scopes_for(PerMethod(), "HEAD") == ("orders:read",)
+
+
+def test_messages_follow_the_request_language(client_for):
+    reader = client_for(scopes=["stock:read"])
+    assert reader.get(URL).json()["detail"] == "此令牌缺少权限范围 orders:read。"
+    english = reader.get(URL, HTTP_ACCEPT_LANGUAGE="en").json()
+    assert english == {"type": "missing_scope", "detail": "This token lacks the scope(s) orders:read."}
