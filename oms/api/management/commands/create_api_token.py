@@ -1,4 +1,5 @@
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from oms.api.scopes import DEFAULT_SCOPES, Scope
 from oms.api.services import api_token_create
@@ -25,7 +26,7 @@ class Command(BaseCommand):
         except ValidationFailed as exc:
             problems = "; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in exc.errors.items())
             raise CommandError(problems)
-        bound = f", channel {token.channel.code}" if token.channel_id else ""
-        self.stderr.write(f"Token “{token.name}” (scopes {', '.join(token.scopes)}{bound}). "
-                          "It is shown only now; store it safely:")
-        self.stdout.write(raw)
+        self.stderr.write(_("Token “%(name)s” (scopes %(scopes)s; channel %(channel)s). It is shown only now; "
+                            "store it safely:") % {"name": token.name, "scopes": ", ".join(token.scopes),
+                                                   "channel": token.channel.code if token.channel_id else "-"})
+        self.stdout.write(raw)  # alone on stdout, so TOKEN=$(manage.py create_api_token …) works
