@@ -174,7 +174,7 @@ class OrderEventsView(TokenViewMixin, GenericAPIView):
     serializer_class = OrderEventOutSerializer
 
     @scoped(
-        Scope.ORDERS_READ, summary="The order's timeline",
+        Scope.ORDERS_READ, summary="The order's timeline", operation_id="orders_events",
         description="Every event, oldest first: status changes, payments, goods movements, notes. Messages are in "
                     "Chinese; phones and e-mails in messages and data are masked unless the token has `pii:read`.",
         parameters=[ORDER_NUMBER],
@@ -191,7 +191,7 @@ class OrderCancelView(TokenViewMixin, GenericAPIView):
     serializer_class = OrderCancelSerializer
 
     @scoped(
-        Scope.ORDERS_WRITE, summary="Cancel an order",
+        Scope.ORDERS_WRITE, summary="Cancel an order", operation_id="orders_cancel",
         description="Cancels an order that has not shipped; reserved stock is released and payments refunded by the "
                     "stages that hold them. Once an order has shipped (or is already cancelled or completed) the "
                     "answer is 409 `invalid_transition`.",

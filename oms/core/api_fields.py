@@ -135,7 +135,8 @@ def local_iso(value: datetime | None) -> str | None:
 
 
 class StrictSerializer(serializers.Serializer):
-    """Refuses unknown keys; on failure keeps the valid fields (nested ones too) in `partial_data`."""
+    # Refuses unknown keys; on failure keeps the valid fields (nested ones too) in `partial_data`.
+    # (A comment, not a docstring: subclasses' docstrings are their OpenAPI descriptions.)
 
     default_error_messages = {"unknown_field": _("Unknown field.")}
 
@@ -173,7 +174,7 @@ class StrictSerializer(serializers.Serializer):
 
 
 class StrictListSerializer(serializers.ListSerializer):
-    """Like ListSerializer, but keeps each item's valid part (by index) when some items fail."""
+    # Like ListSerializer, but keeps each item's valid part (by index) when some items fail.
 
     def to_internal_value(self, data):
         if not isinstance(data, list):

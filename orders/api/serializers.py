@@ -56,12 +56,16 @@ STATUS_DISPLAY = {
 
 
 class CustomerInSerializer(StrictSerializer):
+    """The buyer. `email` is optional."""
+
     name = StrictCharField(max_length=100)
     phone = StrictCharField(max_length=32)
     email = StrictEmailField(max_length=254, required=False, allow_blank=True, allow_null=True)
 
 
 class AddressInSerializer(StrictSerializer):
+    """Where the goods go. `district` and `postal_code` are optional."""
+
     recipient = StrictCharField(max_length=100)
     phone = StrictCharField(max_length=32)
     province = StrictCharField(max_length=32)
@@ -72,6 +76,8 @@ class AddressInSerializer(StrictSerializer):
 
 
 class LineInSerializer(StrictSerializer):
+    """One line: `quantity` a JSON integer, money as strings; `discount` (for the whole line) optional."""
+
     sku = StrictCharField(max_length=64)
     quantity = StrictIntegerField(max_value=MAX_QUANTITY)
     unit_price = MoneyField()
@@ -82,13 +88,15 @@ class LineInSerializer(StrictSerializer):
 
 
 class PaymentInSerializer(StrictSerializer):
+    """What the channel collected. `paid_amount` equal to the total confirms payment."""
+
     method = StrictChoiceField(choices=PaymentMethod.choices)
     paid_amount = MoneyField(min_value=ZERO)
     transaction_id = StrictCharField(max_length=64, allow_blank=True)
 
 
 class OrderCreateSerializer(StrictSerializer):
-    """`POST /api/v1/orders`. Types and presence only; business rules run in the service."""
+    """An order from a channel. Unknown keys are refused; optional fields may be left out or null."""
 
     channel = StrictCharField(max_length=32)
     external_id = StrictCharField(max_length=64)
@@ -131,6 +139,8 @@ class OrderCreateSerializer(StrictSerializer):
 
 
 class OrderCancelSerializer(StrictSerializer):
+    """Why the order is cancelled; shown on the order's timeline."""
+
     reason = StrictCharField(max_length=500)
 
 
@@ -180,7 +190,7 @@ class LineOutSerializer(serializers.ModelSerializer):
 
 
 class ShipmentOutSerializer(serializers.Serializer):
-    """Filled by the logistics stage through `orders.api.shipments.order_shipments`."""
+    """A shipment of the order; the list stays empty until goods leave a warehouse."""
 
     number = serializers.CharField()
     warehouse = serializers.CharField()
