@@ -306,3 +306,40 @@ def return_request_close(*, request: ReturnRequest, actor, comment: str) -> Retu
                         message=message, comment=comment,
                         settled=source not in CLOSE_WITHOUT_SETTLEMENT)
     return request
+
+
+@dataclass
+class SubmitResult:
+    request: ReturnRequest
+    replayed: bool
+
+
+def _same_request(existing: ReturnRequest, *, kind: str, reason: str, lines: list[ReturnLineInput]) -> bool:
+    mine = sorted((line.order_line.sku.upper(), line.quantity,
+                   (line.exchange_product.sku if line.exchange_product_id else "").upper())
+                  for line in existing.lines.select_related("order_line", "exchange_product"))
+    theirs = sorted((normalise_sku(i.sku or ""), i.quantity, normalise_sku(i.exchange_sku or "")) for i in lines)
+    if existing.before_shipment and not lines:
+        theirs = mine
+    return existing.kind == kind and existing.reason.code == (reason or "").strip() and mine == theirs
+
+
+def return_request_submit(*, order: Order, kind: str, reason: str, lines: list[ReturnLineInput], actor,
+                          channel_ref: str = "", **kwargs) -> SubmitResult:
+    """A request from a channel, idempotent on the channel's after-sales ID (`channel_ref`).
+
+    The same ID with the same request answers the stored request (`replayed`); with a different
+    one it is an `IdempotencyConflict`.
+    """
+    channel_ref = (channel_ref or "").strip()
+    if channel_ref:
+        existing = ReturnRequest.objects.select_related("reason").filter(order=order, channel_ref=channel_ref).first()
+        if existing is not None:
+            if _same_request(existing, kind=kind, reason=reason, lines=lines):
+                return SubmitResult(request=existing, replayed=True)
+            raise IdempotencyConflict(
+                _("The channel's after-sales ID %(ref)s was already used for %(number)s with other contents.")
+                % {"ref": channel_ref, "number": existing.number}, data={"rma": existing.number})
+    request = return_request_create(order=order, kind=kind, reason=reason, lines=lines, actor=actor,
+                                    channel_ref=channel_ref, source=ReturnSource.API, **kwargs)
+    return SubmitResult(request=request, replayed=False)

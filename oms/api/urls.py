@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from oms.api.order_views import OrderCancelView, OrderDetailView, OrderEventsView, OrderListCreateView
 from oms.api.product_views import ProductListView
+from oms.api.return_views import OrderReturnDetailView, OrderReturnParcelView, OrderReturnsView
 
 app_name = "api"
 
@@ -16,5 +17,9 @@ urlpatterns = [
     path("v1/orders/<str:number>", OrderDetailView.as_view(), name="order-detail"),
     path("v1/orders/<str:number>/events", OrderEventsView.as_view(), name="order-events"),
     path("v1/orders/<str:number>/cancel", OrderCancelView.as_view(), name="order-cancel"),
+    path("v1/orders/<str:number>/returns", OrderReturnsView.as_view(), name="order-returns"),
+    path("v1/orders/<str:number>/returns/<str:rma>", OrderReturnDetailView.as_view(), name="order-return-detail"),
+    path("v1/orders/<str:number>/returns/<str:rma>/parcel", OrderReturnParcelView.as_view(),
+         name="order-return-parcel"),
     path("v1/products", ProductListView.as_view(), name="product-list"),
 ]
