@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.queue, name="queue"),
     path("new/", views.create, name="create"),
     path("receiving/", views.receiving, name="receiving"),
+    path("photos/<int:pk>/", views.photo, name="photo"),
     path("<str:number>/", views.detail, name="detail"),
     path("<str:number>/approve/", views.approve, name="approve"),
     path("<str:number>/reject/", views.reject, name="reject"),

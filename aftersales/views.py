@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -27,7 +27,7 @@ from aftersales.forms import (
     ReceivingSearchForm,
     RefundForm,
 )
-from aftersales.models import ReturnKind, ReturnSource, ReturnStatus
+from aftersales.models import QcPhoto, ReturnKind, ReturnSource, ReturnStatus
 from aftersales.rules import refund_quote, returnable_quantities
 from aftersales.selectors import (
     QueueFilters,
@@ -311,3 +311,13 @@ def create(request):
         "order": order, "number": order.number, "form": form,
         "rows": [(line, qty, exchange, returnable[line.pk]) for line, qty, exchange in form.line_fields()],
     })
+
+
+@require_GET
+@_perm("aftersales.view_qcphoto")
+def photo(request, pk: int):
+    """A QC photo, to signed-in staff who may see them (photos are not public media)."""
+    found = QcPhoto.objects.filter(pk=pk).first()
+    if found is None or not found.image.storage.exists(found.image.name):
+        raise Http404
+    return FileResponse(found.image.open("rb"))

@@ -78,7 +78,7 @@ def return_request_refund(*, request: ReturnRequest, actor, comment: str,
             text += _(" (shipping fee %(fee)s)") % {"fee": format_cny(request.shipping_fee_refunded)}
         if partial:
             text += _(", partial: the rules allow %(max)s") % {"max": format_cny(quote.total)}
-        return f"{text}. {comment}"
+        return _("%(text)s. %(comment)s") % {"text": text, "comment": comment}
 
     record_return_event(
         request=request, kind=AftersalesEventKind.REFUNDED, source=source, actor=actor, message=message,

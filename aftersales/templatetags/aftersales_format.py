@@ -6,6 +6,7 @@ from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
 
 from aftersales.rules import SlaLevel
+from logistics.carriers import carrier_label
 from oms.core.money import format_cny
 
 register = template.Library()
@@ -16,6 +17,11 @@ def cny(value):
     if value is None or value == "":
         return ""
     return format_cny(value)
+
+
+@register.filter
+def carrier(code):
+    return carrier_label(code) if code else ""
 
 
 @register.filter

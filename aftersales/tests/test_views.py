@@ -181,7 +181,12 @@ def test_qc_in_the_browser_form_with_photos(client, aftersales_clerk, warehouse_
     assert rma.status == ReturnStatus.INSPECTED
     assert QcPhoto.objects.filter(line=a).count() == 2
     detail = c.get(reverse("aftersales:detail", args=[rma.number])).content.decode()
-    assert "领口开线" in detail and "/media/aftersales/qc/" in detail
+    photo = QcPhoto.objects.filter(line=a).first()
+    assert "领口开线" in detail and reverse("aftersales:photo", args=[photo.pk]) in detail
+    response = c.get(reverse("aftersales:photo", args=[photo.pk]))
+    assert response.status_code == 200 and b"".join(response.streaming_content).startswith(b"\x89PNG")
+    client.logout()
+    assert c.get(reverse("aftersales:photo", args=[photo.pk])).status_code == 302
 
 
 def test_qc_errors_come_back_as_messages(client, aftersales_clerk, warehouse_clerk, order):
