@@ -37,7 +37,8 @@ HOLD_REASON_LABELS = {
 }
 
 
-@review_check(HoldCode.CUSTOMER_INCOMPLETE, name=_("Customer information complete"), position=10)
+@review_check(HoldCode.CUSTOMER_INCOMPLETE, name=_("Customer information complete"),
+              default_params={"require_email": False}, position=10)
 def check_customer_complete(order: Order, params: dict) -> list[HoldReason]:
     customer = order.customer
     missing = [label for label, value in ((_("name"), customer.name), (_("phone"), customer.phone),
