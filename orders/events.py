@@ -9,7 +9,7 @@ same for everyone; `data` keeps the machine-readable facts.
 from __future__ import annotations
 
 from django.utils import translation
-from django.utils.translation import gettext_lazy
+from django.utils.translation import pgettext_lazy
 
 from oms.core.actors import actor_name, actor_user
 from orders.models import Order, OrderEvent
@@ -43,20 +43,21 @@ def status_data(source: str, target: str, **extra) -> dict:
     return {"from": source, "to": target, **extra}
 
 
-# How the timeline names each kind; stages add their own kinds with `KIND_LABELS.update(...)` in ready().
+# How the timeline names each kind (context "timeline": these short words mean something else elsewhere);
+# stages add their own kinds with `KIND_LABELS.update(...)` in their AppConfig.ready().
 KIND_LABELS = {
-    EventKind.CREATED: gettext_lazy("Created"),
-    EventKind.STATUS_CHANGED: gettext_lazy("Status changed"),
-    EventKind.HELD: gettext_lazy("Put on hold"),
-    EventKind.REVIEW_PASSED: gettext_lazy("Review passed"),
-    EventKind.APPROVED: gettext_lazy("Approved"),
-    EventKind.REJECTED: gettext_lazy("Rejected"),
-    EventKind.CANCELLED: gettext_lazy("Cancelled"),
-    EventKind.ADDRESS_CHANGED: gettext_lazy("Address changed"),
-    EventKind.ASSIGNED: gettext_lazy("Assigned"),
-    EventKind.PAYMENT_RECORDED: gettext_lazy("Payment"),
-    EventKind.NOTE: gettext_lazy("Note"),
-    EventKind.IMPORTED: gettext_lazy("Imported"),
+    EventKind.CREATED: pgettext_lazy("timeline", "Order created"),
+    EventKind.STATUS_CHANGED: pgettext_lazy("timeline", "Status changed"),
+    EventKind.HELD: pgettext_lazy("timeline", "Put on hold"),
+    EventKind.REVIEW_PASSED: pgettext_lazy("timeline", "Review passed"),
+    EventKind.APPROVED: pgettext_lazy("timeline", "Approved"),
+    EventKind.REJECTED: pgettext_lazy("timeline", "Rejected"),
+    EventKind.CANCELLED: pgettext_lazy("timeline", "Cancelled"),
+    EventKind.ADDRESS_CHANGED: pgettext_lazy("timeline", "Address changed"),
+    EventKind.ASSIGNED: pgettext_lazy("timeline", "Assigned"),
+    EventKind.PAYMENT_RECORDED: pgettext_lazy("timeline", "Payment"),
+    EventKind.NOTE: pgettext_lazy("timeline", "Note"),
+    EventKind.IMPORTED: pgettext_lazy("timeline", "Imported"),
 }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from orders.services import ADDRESS_FIELDS
 
@@ -12,7 +13,7 @@ PAGE_SIZES = (20, 50, 100)
 
 class CommentForm(forms.Form):
     comment = forms.CharField(
-        label=_("Comment"), max_length=500, strip=True,
+        label=pgettext_lazy("decision", "Comment"), max_length=500, strip=True,
         widget=forms.Textarea(attrs={"rows": 2, "placeholder": _("Why? (required, shown on the timeline)")}),
         error_messages={"required": _("A comment is required.")},
     )
