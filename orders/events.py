@@ -63,3 +63,12 @@ KIND_LABELS = {
 
 def kind_label(kind: str) -> str:
     return str(KIND_LABELS.get(kind, ""))
+
+
+def actor_label(name: str) -> str:
+    """How the timeline names who did it: users by name, machine callers by what they are."""
+    kind, _sep, rest = (name or "").partition(":")
+    if not rest:
+        return str(pgettext_lazy("actor", "system")) if name in ("", "system") else name
+    labels = {"api": pgettext_lazy("actor", "API"), "webhook": pgettext_lazy("actor", "Webhook")}
+    return f"{labels[kind]}：{rest}" if kind in labels else name

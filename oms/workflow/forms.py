@@ -14,7 +14,8 @@ PAGE_SIZES = (20, 50, 100)
 class CommentForm(forms.Form):
     comment = forms.CharField(
         label=pgettext_lazy("decision", "Comment"), max_length=500, strip=True,
-        widget=forms.Textarea(attrs={"rows": 2, "placeholder": _("Why? (required, shown on the timeline)")}),
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60,
+                                     "placeholder": _("Why? (required, shown on the timeline)")}),
         error_messages={"required": _("A comment is required.")},
     )
 

@@ -5,6 +5,9 @@
 """
 
 from django import template
+from django.utils import timezone
+from django.utils.timesince import timesince
+from django.utils.translation import gettext as _
 
 from oms.core.money import format_cny
 from oms.core.pii import mask_email, mask_phone, user_can_view_pii
@@ -31,9 +34,9 @@ def email_for(email, user):
 
 @register.filter
 def since(value):
-    """How long ago, to the largest unit: `3 小时` / `3 hours`."""
+    """How long ago, to the largest unit: `3 小时` / `3 hours`; `刚刚` under a minute."""
     if not value:
         return ""
-    from django.utils.timesince import timesince
-
+    if (timezone.now() - value).total_seconds() < 60:
+        return _("just now")
     return timesince(value, depth=1)

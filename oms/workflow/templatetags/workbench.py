@@ -3,6 +3,7 @@
 from django import template
 
 from oms.workflow.checks import HOLD_REASON_LABELS
+from orders.events import actor_label as _actor_label
 from orders.events import kind_label as _kind_label
 from orders.models import OrderStatus
 
@@ -33,3 +34,8 @@ def hold_label(code):
 @register.filter
 def kind_label(kind):
     return _kind_label(kind)
+
+
+@register.filter
+def actor_label(name):
+    return _actor_label(name)
