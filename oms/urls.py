@@ -12,5 +12,6 @@ urlpatterns = [
     path("api/", include("oms.api.urls")),
     path("aftersales/", include("aftersales.urls")),
     path("admin/", admin.site.urls),
+    path("workflow/", include("oms.workflow.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ] + static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
