@@ -1,37 +1,20 @@
-"""Display helpers of the after-sales screens: `{{ amount|cny }}` and SLA badges."""
+"""Display helpers of the after-sales screens: carrier names and SLA badges.
+
+Money and ages come from the project's `oms_format` (`cny`, `since`).
+"""
 
 from django import template
-from django.utils import timezone
-from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
 
 from aftersales.rules import SlaLevel
 from logistics.carriers import carrier_label
-from oms.core.money import format_cny
 
 register = template.Library()
 
 
 @register.filter
-def cny(value):
-    if value is None or value == "":
-        return ""
-    return format_cny(value)
-
-
-@register.filter
 def carrier(code):
     return carrier_label(code) if code else ""
-
-
-@register.filter
-def age(value):
-    """How long ago, to the largest unit (`3 小时`)."""
-    if not value:
-        return ""
-    if (timezone.now() - value).total_seconds() < 60:
-        return _("just now")
-    return timesince(value, depth=1)
 
 
 @register.inclusion_tag("aftersales/_sla.html")
