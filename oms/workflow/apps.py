@@ -15,4 +15,7 @@ class WorkflowConfig(AppConfig):
 
     def ready(self):
         # Importing the checks module registers the built-in review checks.
-        from oms.workflow import checks  # noqa: F401
+        from oms.workflow import (
+            checks,  # noqa: F401
+            payments,  # noqa: F401  (registers the `issue_invoice` review step)
+        )
