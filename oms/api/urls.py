@@ -6,6 +6,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from oms.api.order_views import OrderCancelView, OrderDetailView, OrderEventsView, OrderListCreateView
 from oms.api.product_views import ProductListView
 from oms.api.return_views import OrderReturnDetailView, OrderReturnParcelView, OrderReturnsView
+from oms.api.document_views import InvoicePdfView
+from oms.integrations.views import PaymentWebhookView
 
 app_name = "api"
 
@@ -22,4 +24,6 @@ urlpatterns = [
     path("v1/orders/<str:number>/returns/<str:rma>/parcel", OrderReturnParcelView.as_view(),
          name="order-return-parcel"),
     path("v1/products", ProductListView.as_view(), name="product-list"),
+    path("v1/orders/<str:number>/documents/invoice.pdf", InvoicePdfView.as_view(), name="order-invoice-pdf"),
+    path("v1/webhooks/payments/<slug:provider>", PaymentWebhookView.as_view(), name="webhook-payments"),
 ]
