@@ -21,10 +21,12 @@ class AftersalesConfig(AppConfig):
         # The warehouse receives parcels and does QC.
         Role.WAREHOUSE: [*_VIEW, "aftersales.receive_returnrequest", "aftersales.inspect_returnrequest",
                          "aftersales.add_qcphoto"],
-        Role.FINANCE: [*_VIEW],
-        Role.FINANCE_DIRECTOR: [*_VIEW],
+        # Finance transfers refunds of bank-transfer and cash-on-delivery orders and confirms them.
+        Role.FINANCE: [*_VIEW, "aftersales.confirm_refund"],
+        Role.FINANCE_DIRECTOR: [*_VIEW, "aftersales.confirm_refund"],
         # Managers also approve requests outside the rules and keep the rules.
         Role.MANAGER: [*_VIEW, *_WORK, "orders.cancel_order", "aftersales.approve_exception",
+                       "aftersales.confirm_refund",
                        "aftersales.add_returnreason", "aftersales.change_returnreason",
                        "aftersales.add_returnpolicy", "aftersales.change_returnpolicy"],
     }

@@ -213,7 +213,13 @@ class ReturnRequest(ConcurrentTransitionMixin, models.Model):
 
     refund_amount = MoneyField(_("refund amount"))
     shipping_fee_refunded = MoneyField(_("shipping fee refunded"))
-    refund_reference = models.CharField(_("refund reference"), max_length=64, blank=True)
+    refund_reference = models.CharField(_("bank reference of the refund"), max_length=64, blank=True)
+    refund_ids = models.JSONField(_("finance refunds"), default=list, blank=True,
+                                  help_text=_("The finance stage's refunds paying this request out."))
+    awaiting_manual_refund = models.BooleanField(
+        _("waiting for finance to transfer the refund"), default=False,
+        help_text=_("Bank transfer and cash-on-delivery orders are refunded by finance by hand."))
+    credit_note_number = models.CharField(_("credit note"), max_length=24, blank=True)
     replacement_order = models.OneToOneField("orders.Order", on_delete=models.PROTECT, null=True, blank=True,
                                              related_name="replacement_for", verbose_name=_("replacement order"))
 
@@ -233,6 +239,7 @@ class ReturnRequest(ConcurrentTransitionMixin, models.Model):
         verbose_name_plural = _("return requests")
         ordering = ["-created_at", "-id"]
         permissions = [
+            ("confirm_refund", _("Can confirm refunds transferred by hand")),
             ("approve_returnrequest", _("Can approve and reject return requests")),
             ("approve_exception", _("Can approve return requests outside the rules")),
             ("receive_returnrequest", _("Can receive returned parcels")),

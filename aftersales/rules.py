@@ -14,6 +14,7 @@ from django.db.models import Max, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from aftersales.funds import refundable_funds
 from aftersales.models import (
     ReturnKind,
     ReturnLine,
@@ -154,7 +155,7 @@ class RefundQuote:
 
     lines: list[QuoteLine] = field(default_factory=list)
     shipping_fee: Decimal = ZERO
-    refundable_funds: Decimal = ZERO  # paid minus refunded on the order
+    refundable_funds: Decimal = ZERO  # paid, less refunded or on its way back
 
     @property
     def goods(self) -> Decimal:
@@ -180,7 +181,7 @@ def refund_quote(request: ReturnRequest, *, lines: list[ReturnLine] | None = Non
     order = request.order
     lines = lines if lines is not None else list(request.lines.select_related("order_line"))
     already = refunded_units_by_line(order, exclude_request_id=request.pk)
-    quote = RefundQuote(refundable_funds=max(order.paid_amount - order.refunded_amount, ZERO))
+    quote = RefundQuote(refundable_funds=refundable_funds(order, exclude_request_id=request.pk))
     for line in lines:
         units = refund_units(request, line)
         before = already.get(line.order_line_id, 0)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from aftersales import funds, replacements
@@ -20,9 +20,11 @@ from aftersales.lock_objects import lock_return_request
 from aftersales.models import ReturnLine, ReturnRequest, ReturnStatus
 from aftersales.rules import allocate, refund_quote, refund_units
 from aftersales.services.common import mark_status_changed, require_comment
-from oms.core.errors import InvalidTransition, ValidationFailed
+from oms.core.actors import SYSTEM
+from oms.core.errors import InvalidTransition, PermissionDenied, ValidationFailed
 from oms.core.fsm import run_transition
-from oms.core.money import ZERO, format_cny, to_money
+from oms.core.money import format_cny, to_money
+from orders.models import OrderStatus
 
 
 @transaction.atomic
@@ -64,12 +66,16 @@ def return_request_refund(*, request: ReturnRequest, actor, comment: str,
     request.refund_amount = wanted
     request.shipping_fee_refunded = shares[-1]
     request.settled_at = timezone.now()
-    request.refund_reference = funds.refund_return(
-        request=request, amount=wanted, shipping_fee=shares[-1],
+    outcome = funds.refund_return(
+        request=request, amount=wanted, shipping_fee=shares[-1], full=wanted == quote.total,
         lines=[(q.return_line, q.units, share) for q, share in zip(quote.lines, shares[:-1], strict=True)],
         actor=actor, comment=comment,
     )
-    mark_status_changed(request, "refund_amount", "shipping_fee_refunded", "settled_at", "refund_reference")
+    request.refund_ids = outcome.refund_ids
+    request.awaiting_manual_refund = outcome.manual
+    request.credit_note_number = outcome.credit_note
+    mark_status_changed(request, "refund_amount", "shipping_fee_refunded", "settled_at", "refund_ids",
+                        "awaiting_manual_refund", "credit_note_number")
     partial = wanted < quote.total
 
     def message():
@@ -78,12 +84,17 @@ def return_request_refund(*, request: ReturnRequest, actor, comment: str,
             text += _(" (shipping fee %(fee)s)") % {"fee": format_cny(request.shipping_fee_refunded)}
         if partial:
             text += _(", partial: the rules allow %(max)s") % {"max": format_cny(quote.total)}
+        if outcome.credit_note:
+            text += _("; invoice credited by %(credit_note)s") % {"credit_note": outcome.credit_note}
+        if outcome.manual:
+            text += _("; finance transfers it by bank and confirms")
         return _("%(text)s. %(comment)s") % {"text": text, "comment": comment}
 
     record_return_event(
         request=request, kind=AftersalesEventKind.REFUNDED, source=source, actor=actor, message=message,
         amount=f"{wanted:.2f}", quoted=f"{quote.total:.2f}", shipping_fee=f"{request.shipping_fee_refunded:.2f}",
-        partial=partial, comment=comment, reference=request.refund_reference,
+        partial=partial, comment=comment, refunds=outcome.refund_ids, manual=outcome.manual,
+        credit_note=outcome.credit_note, journal_entry=outcome.reversal,
         lines=[{"sku": q.return_line.order_line.sku, "units": q.units, "amount": f"{q.return_line.refund_amount:.2f}"}
                for q in quote.lines],
     )
@@ -103,14 +114,12 @@ def _refund_by_cancellation(*, request: ReturnRequest, actor, comment: str) -> R
     source = request.status
     if source != ReturnStatus.APPROVED:
         raise InvalidTransition(_("Only an approved request can be refunded."))
-    order = request.order
-    refunded_before = order.refunded_amount
-    order = funds.cancel_order_for_refund(order=order, actor=actor, reason=_("Refund before shipment (%(number)s): "
-                                                                             "%(comment)s") % {
-        "number": request.number, "comment": comment})
+    with translation.override("zh-hans"):
+        reason = _("Refund before shipment (%(number)s): %(comment)s") % {"number": request.number,
+                                                                          "comment": comment}
+    order, refunded = funds.cancel_order_for_refund(order=request.order, actor=actor, reason=reason)
     request.order = order
     run_transition(request, "refund_without_return", actor=actor)
-    refunded = max(order.refunded_amount - refunded_before, ZERO)
     lines = list(request.lines.select_related("order_line"))
     for line in lines:
         line.quantity_refunded = line.quantity
@@ -164,3 +173,64 @@ def return_request_exchange(*, request: ReturnRequest, actor, comment: str) -> R
                 "quantity": n} for line, n in units],
     )
     return request
+
+
+@transaction.atomic
+def return_request_confirm_refund(*, request: ReturnRequest, reference: str, actor) -> ReturnRequest:
+    """Finance transferred a bank-transfer or cash-on-delivery refund by hand: record the payout
+    with its bank reference and close the request."""
+    reference = (reference or "").strip()
+    if not reference:
+        raise ValidationFailed(errors={"reference": [_("The bank reference is required.")]})
+    if not actor.has_perm("aftersales.confirm_refund"):
+        raise PermissionDenied(_("Only finance can confirm refunds transferred by hand."))
+    request = lock_return_request(request)
+    if request.status != ReturnStatus.REFUNDED or not request.awaiting_manual_refund:
+        raise InvalidTransition(_("%(number)s has no refund waiting for a bank transfer.") % {"number": request.number})
+    source = request.status
+    request.refund_ids = funds.confirm_manual_refund(request=request, reference=reference, actor=actor)
+    request.refund_reference = reference
+    request.awaiting_manual_refund = False
+    run_transition(request, "close", actor=None)  # closing on confirmation is part of finance's step
+    request.closed_at = timezone.now()
+    mark_status_changed(request, "refund_ids", "refund_reference", "awaiting_manual_refund", "closed_at")
+    record_return_event(
+        request=request, kind=AftersalesEventKind.CLOSED, source=source, actor=actor, settled=True,
+        message=lambda: _("Refund of %(amount)s for %(number)s transferred by bank (reference %(reference)s); "
+                          "request closed.") % {"amount": format_cny(request.refund_amount),
+                                                "number": request.number, "reference": reference},
+        reference=reference, refunds=request.refund_ids,
+    )
+    return request
+
+
+def return_requests_close_settled(*, actor=SYSTEM) -> list[str]:
+    """Close what is settled for good: refunds paid out by their providers, exchanges whose
+    replacement left the warehouse. Run by the django-q2 schedule (`close_settled_returns`)."""
+    closed = []
+    candidates = list(ReturnRequest.objects.filter(status__in=[ReturnStatus.REFUNDED, ReturnStatus.EXCHANGED])
+                      .select_related("replacement_order").order_by("pk"))
+    for candidate in candidates:
+        if candidate.status == ReturnStatus.REFUNDED:
+            done = candidate.before_shipment or funds.refunds_paid_out(candidate)
+            why = _("Refund paid out.")
+        else:
+            replacement = candidate.replacement_order
+            done = replacement is not None and replacement.status in (OrderStatus.SHIPPED, OrderStatus.COMPLETED)
+            why = _("Replacement shipped.")
+        if not done:
+            continue
+        with transaction.atomic():
+            request = lock_return_request(candidate)
+            if request.status not in (ReturnStatus.REFUNDED, ReturnStatus.EXCHANGED):
+                continue
+            source = request.status
+            run_transition(request, "close", actor=None)
+            request.closed_at = timezone.now()
+            mark_status_changed(request, "closed_at")
+            record_return_event(request=request, kind=AftersalesEventKind.CLOSED, source=source, actor=actor,
+                                settled=True, automatic=True,
+                                message=lambda request=request, why=why: _("%(number)s closed: %(comment)s") % {
+                                    "number": request.number, "comment": why})
+            closed.append(request.number)
+    return closed

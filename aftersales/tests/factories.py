@@ -9,6 +9,8 @@ from django.utils import timezone
 
 from aftersales.models import ReturnPolicy, ReturnReason
 from aftersales.services import ReturnLineInput, return_request_create
+from finance import services as finance
+from finance.models import PaymentSource
 from inventory.models import Bin, Stock, Warehouse
 from inventory.services import order_stock_reserve
 from inventory.tests.factories import BinFactory, WarehouseFactory, stock_up
@@ -40,24 +42,52 @@ def stocked(product, quantity: int = 100, at: Warehouse | None = None):
     return product
 
 
-def paid_order(*, lines=None, shipping_fee="10.00", method="alipay", at: Warehouse | None = None, **kwargs):
-    """An order paid in full, its stock reserved, released for shipment (shipments planned)."""
+def pay(order, *, amount=None, method="alipay"):
+    """Money in through the finance stage (journal, payment row), as the channel or finance records it."""
+    amount = order.total if amount is None else Decimal(amount)
+    if method == "bank_transfer":
+        finance.bank_transfer_register(order=order, amount=amount, reference=f"B{next(_waybills)}", actor=ACTOR)
+    else:
+        finance.payment_record(order=order, amount=amount, method=method, source=PaymentSource.CHANNEL,
+                               provider=method, transaction_id=f"T{next(_waybills)}", actor=ACTOR)
+    order.refresh_from_db()
+    return order
+
+
+def paid_order(*, lines=None, shipping_fee="10.00", method="alipay", at: Warehouse | None = None,
+               invoice: bool = True, **kwargs):
+    """An order paid in full (finance), invoiced, its stock reserved, released for shipment (shipments planned)."""
     lines = lines or [(ProductFactory(), 2, "199.00")]
     for item in lines:
         stocked(item[0], at=at)
-    order = create_order(actor=ACTOR, lines=lines, shipping_fee=shipping_fee, **kwargs)
-    order = order_services.order_set_funds(order=order, paid_amount=order.total, refunded_amount=Decimal("0"),
-                                           payment_method=method, actor=ACTOR, message="paid")
+    order = create_order(actor=ACTOR, lines=lines, shipping_fee=shipping_fee, payment_method=method, **kwargs)
+    if method != "cod":  # cash on delivery is collected by the carrier later (`finance.cod_collect`)
+        order = pay(order, method=method)
     order_stock_reserve(order=order, actor=ACTOR)
-    return order_services.order_pass_review(order=order, actor=ACTOR)
+    order = order_services.order_pass_review(order=order, actor=ACTOR)
+    if invoice:
+        finance.invoice_issue_if_due(order=order, actor=ACTOR)
+    return order
 
 
 def ship_all(order):
     """Every planned shipment leaves the warehouse with a waybill (stock issued by the real services)."""
     for shipment in order.shipments.filter(status__in=IN_WAREHOUSE_STATUSES).order_by("pk"):
+        lines = {line.order_line_id: line.quantity - line.quantity_shipped for line in shipment.lines.all()}
         shipment_ship(shipment=shipment, actor=ACTOR, tracking_number=f"SF{next(_waybills):010d}")
+        recognise_revenue(order, shipment.number, lines)
     order.refresh_from_db()
     return order
+
+
+def recognise_revenue(order, reference, lines):
+    """Revenue at shipment, as the logistics stage does once it is wired to finance (idempotent on the
+    shipment number, so it is a no-op where logistics already did it). A no-charge exchange
+    replacement has no revenue: finance's journal refuses an all-zero entry."""
+    if order.total == 0:
+        return
+    finance.revenue_recognise(order=order, reference=reference, lines={k: v for k, v in lines.items() if v},
+                              actor=ACTOR)
 
 
 def deliver(order, *, days_ago: int = 1):

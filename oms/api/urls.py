@@ -3,10 +3,10 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from oms.api.document_views import InvoicePdfView
 from oms.api.order_views import OrderCancelView, OrderDetailView, OrderEventsView, OrderListCreateView
 from oms.api.product_views import ProductListView
 from oms.api.return_views import OrderReturnDetailView, OrderReturnParcelView, OrderReturnsView
-from oms.api.document_views import InvoicePdfView
 from oms.integrations.views import PaymentWebhookView
 
 app_name = "api"
