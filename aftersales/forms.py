@@ -22,6 +22,10 @@ class RefundForm(CommentForm):
                                 required=False)
 
 
+class ConfirmRefundForm(forms.Form):
+    reference = forms.CharField(label=_("Bank reference of the transfer"), max_length=64)
+
+
 class ParcelForm(forms.Form):
     carrier = forms.ChoiceField(label=_("Carrier"), choices=[("", "—"), *Carrier.choices], required=False)
     tracking_number = forms.CharField(label=_("Return tracking number"), max_length=64)
@@ -34,6 +38,7 @@ class QueueFilterForm(forms.Form):
     search = forms.CharField(label=_("RMA, order or tracking number"), required=False, max_length=64)
     sla = forms.ChoiceField(label=_("SLA"), required=False, choices=[
         ("", _("All")), ("due_soon", _("Due soon or overdue")), ("overdue", _("Overdue"))])
+    awaiting_refund = forms.BooleanField(label=_("Waiting for finance's bank transfer"), required=False)
 
 
 class ReceivingSearchForm(forms.Form):

@@ -46,11 +46,14 @@ class QueueFilters:
     search: str = ""
     sla: str = ""  # "", "due_soon", "overdue": only those at risk
     open_only: bool = True
+    awaiting_refund: bool = False  # refunds finance still has to transfer by hand
 
 
 def return_request_queue(*, filters: QueueFilters) -> QuerySet[ReturnRequest]:
     """The workbench queue: oldest in their state first (what waits longest is most at risk)."""
     qs = return_request_list()
+    if filters.awaiting_refund:
+        return qs.filter(awaiting_manual_refund=True).order_by("status_changed_at", "pk")
     if filters.status:
         qs = qs.filter(status=filters.status)
     elif filters.open_only:
@@ -69,6 +72,10 @@ def queue_counts() -> dict[str, int]:
     counts = {status: 0 for status in OPEN_RETURN_STATUSES}
     counts.update({row["status"]: row["n"] for row in rows})
     return counts
+
+
+def awaiting_refund_count() -> int:
+    return ReturnRequest.objects.filter(awaiting_manual_refund=True).count()
 
 
 def policies_by_channel() -> tuple[dict[int, ReturnPolicy], ReturnPolicy]:

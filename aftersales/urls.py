@@ -18,4 +18,5 @@ urlpatterns = [
     path("<str:number>/refund/", views.refund, name="refund"),
     path("<str:number>/exchange/", views.exchange, name="exchange"),
     path("<str:number>/close/", views.close, name="close"),
+    path("<str:number>/confirm-refund/", views.confirm_refund, name="confirm-refund"),
 ]

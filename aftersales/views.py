@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from aftersales import goods, services
 from aftersales.forms import (
     CommentForm,
+    ConfirmRefundForm,
     CreateForm,
     InspectForm,
     ParcelForm,
@@ -32,6 +33,7 @@ from aftersales.rules import refund_quote, returnable_quantities
 from aftersales.selectors import (
     QueueFilters,
     attach_sla,
+    awaiting_refund_count,
     filter_by_sla,
     order_for_return,
     parcels_to_receive,
@@ -86,7 +88,8 @@ def queue(request):
     filters = QueueFilters()
     if form.is_valid():
         filters = QueueFilters(status=form.cleaned_data["status"], kind=form.cleaned_data["kind"],
-                               search=form.cleaned_data["search"], sla=form.cleaned_data["sla"])
+                               search=form.cleaned_data["search"], sla=form.cleaned_data["sla"],
+                               awaiting_refund=form.cleaned_data["awaiting_refund"])
     rows = return_request_queue(filters=filters)
     if filters.sla:  # the SLA depends on each channel's policy: filtered in Python, the queue is open requests
         rows = filter_by_sla(attach_sla(rows), filters.sla)
@@ -99,7 +102,8 @@ def queue(request):
     return render(request, "aftersales/queue.html", {
         "form": form, "page": page, "query": query.urlencode(),
         "tabs": [(status, ReturnStatus(status).label, counts[status]) for status in counts],
-        "current_status": filters.status,
+        "current_status": filters.status, "awaiting_refund": filters.awaiting_refund,
+        "awaiting_refund_count": awaiting_refund_count(),
     })
 
 
@@ -125,7 +129,9 @@ def detail(request, number):
         and user.has_perm("aftersales.exchange_returnrequest"),
         "close": status in (ReturnStatus.APPROVED, ReturnStatus.AWAITING_RETURN, ReturnStatus.INSPECTED,
                             ReturnStatus.REFUNDED, ReturnStatus.EXCHANGED)
-        and user.has_perm("aftersales.close_returnrequest"),
+        and not rma.awaiting_manual_refund and user.has_perm("aftersales.close_returnrequest"),
+        "confirm": status == ReturnStatus.REFUNDED and rma.awaiting_manual_refund
+        and user.has_perm("aftersales.confirm_refund"),
     }
     return render(request, "aftersales/detail.html", {
         "rma": rma, "lines": list(rma.lines.all()), "events": list(return_request_timeline(request=rma)),
@@ -133,6 +139,7 @@ def detail(request, number):
         "comment_form": CommentForm(), "parcel_form": ParcelForm(initial={
             "carrier": rma.return_carrier, "tracking_number": rma.return_tracking_number}),
         "refund_form": RefundForm(initial={"amount": quote.total if quote else None}),
+        "confirm_form": ConfirmRefundForm(),
         "exception_needed": rma.needs_approval and not user.has_perm("aftersales.approve_exception"),
     })
 
@@ -194,6 +201,25 @@ def refund(request, number):
     else:
         messages.success(request, _("%(number)s refunded %(amount)s.") % {
             "number": rma.number, "amount": f"¥{rma.refund_amount:,.2f}"})
+    return _detail(number)
+
+
+@require_POST
+@_perm("aftersales.confirm_refund")
+def confirm_refund(request, number):
+    rma = _get(number)
+    form = ConfirmRefundForm(request.POST)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return _detail(number)
+    try:
+        rma = services.return_request_confirm_refund(request=rma, actor=request.user,
+                                                     reference=form.cleaned_data["reference"])
+    except DomainError as exc:
+        _report(request, exc)
+    else:
+        messages.success(request, _("Bank transfer of %(number)s confirmed; the request is closed.")
+                         % {"number": rma.number})
     return _detail(number)
 
 

@@ -129,6 +129,10 @@ class ReturnRequestOutSerializer(serializers.Serializer):
     lines = ReturnLineOutSerializer(many=True)
     refund_amount = MoneyField(help_text="Refunded by this request (goods and shipping fee).")
     shipping_fee_refunded = MoneyField()
+    awaiting_manual_refund = serializers.BooleanField(
+        help_text="Bank-transfer and cash-on-delivery refunds: true until finance confirms the transfer.")
+    credit_note = serializers.CharField(source="credit_note_number",
+                                        help_text="Number of the credit note (红字发票) when the invoice was credited.")
     replacement_order = serializers.SerializerMethodField(help_text="Number of the exchange's replacement order.")
     created_at = OffsetDateTimeField()
     updated_at = OffsetDateTimeField()

@@ -241,3 +241,42 @@ def test_create_refused_by_the_rules_stays_on_the_form(client, cs_clerk, order):
     assert response.status_code == 200 and not ReturnRequest.objects.exists()
     assert list(response.context["messages"])
     assert c.get(reverse("aftersales:create"), {"order": "SO404"}).status_code == 200
+
+
+def test_finance_confirms_a_bank_transfer_refund_from_the_queue(client, make_user, aftersales_clerk, warehouse_clerk):
+    from aftersales.services import return_request_refund
+    from oms.core.enums import Role
+
+    order = delivered_order(lines=[(ProductFactory(sku="BT-1"), 1, "500.00")], shipping_fee="0",
+                            method="bank_transfer")
+    rma = inspect_all(receive_all(approve(request_for(order), aftersales_clerk), warehouse_clerk), warehouse_clerk)
+    return_request_refund(request=rma, actor=aftersales_clerk, comment="对公退款")
+    body = login(client, aftersales_clerk).get(reverse("aftersales:detail", args=[rma.number])).content.decode()
+    assert reverse("aftersales:confirm-refund", args=[rma.number]) not in body  # after-sales cannot confirm
+    finance = make_user("caiwu", Role.FINANCE)
+    client.force_login(finance)
+    queue = client.get(reverse("aftersales:queue"), {"awaiting_refund": "on"})
+    assert [r.number for r in queue.context["page"]] == [rma.number] and queue.context["awaiting_refund_count"] == 1
+    assert reverse("aftersales:confirm-refund", args=[rma.number]) in client.get(
+        reverse("aftersales:detail", args=[rma.number])).content.decode()
+    client.post(reverse("aftersales:confirm-refund", args=[rma.number]), {"reference": "ICBC-20261126-01"})
+    rma.refresh_from_db()
+    assert rma.status == ReturnStatus.CLOSED and rma.refund_reference == "ICBC-20261126-01"
+
+
+def test_close_settled_returns_command(aftersales_clerk, warehouse_clerk, django_capture_on_commit_callbacks):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from aftersales.services import return_request_refund
+
+    order = delivered_order()
+    rma = inspect_all(receive_all(approve(request_for(order), aftersales_clerk), warehouse_clerk), warehouse_clerk)
+    with django_capture_on_commit_callbacks(execute=True):
+        return_request_refund(request=rma, actor=aftersales_clerk, comment="退款")
+    out = StringIO()
+    call_command("close_settled_returns", stdout=out)
+    assert out.getvalue().strip() == "1"
+    rma.refresh_from_db()
+    assert rma.status == ReturnStatus.CLOSED

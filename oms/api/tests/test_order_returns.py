@@ -39,6 +39,7 @@ def test_create_answers_201_with_the_request_and_its_location(api, order):
                               "received": 0, "passed": 0, "damaged": 0, "wrong_item": 0, "qc_result": "pending",
                               "refund_amount": "0.00"}]
     assert body["refund_amount"] == "0.00" and body["created_at"].endswith("+08:00")
+    assert body["awaiting_manual_refund"] is False and body["credit_note"] == ""
     assert response["Location"].endswith(f"/api/v1/orders/{order.number}/returns/{rma.number}")
     assert rma.source == "api"
     event = OrderEvent.objects.filter(order=order).last()
