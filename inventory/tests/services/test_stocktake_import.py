@@ -4,7 +4,7 @@ import pytest
 import tablib
 from openpyxl import Workbook
 
-from inventory.models import MovementKind, Stock, Stocktake, StockMovement
+from inventory.models import MovementKind, Stock, StockMovement, Stocktake
 from inventory.selectors import stock_drift
 from inventory.services import order_stock_reserve, stocktake_import
 from inventory.tests.factories import TEST_ACTOR, WarehouseFactory, stock_up
