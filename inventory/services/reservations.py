@@ -89,8 +89,8 @@ def order_stock_reserve(*, order: Order, actor, strategy=None) -> ReservationRes
                                            candidates=candidates))
     line_by_id = {line.pk: line for line in lines}
     if plan is None:
-        raise InsufficientStock(_("Not enough stock for this order."),
-                                data={"shortages": _shortages(demands, candidates, line_by_id)})
+        shortages = _shortages(demands, candidates, line_by_id)
+        raise InsufficientStock(shortage_message(shortages), data={"shortages": shortages})
 
     batch = LedgerBatch(actor=actor, reference=order.number, reason=_("Reserved for order"), order=order)
     reservations: dict[tuple[int, int], Reservation] = {}
@@ -140,6 +140,12 @@ def order_stock_reserve(*, order: Order, actor, strategy=None) -> ReservationRes
     })
     stock_reserved_event(order=order, actor=actor, rows=result.rows)
     return result
+
+
+def shortage_message(shortages: list[dict]) -> str:
+    """`Stock shortage: SKU-001 needs 3, 1 available` for a clerk (and the hold reason)."""
+    detail = "、".join(_("%(sku)s needs %(requested)s, %(available)s available") % s for s in shortages)
+    return _("Stock shortage: %(detail)s") % {"detail": detail}
 
 
 def _shortages(demands, candidates, line_by_id) -> list[dict]:

@@ -7,6 +7,7 @@ from oms.api.document_views import InvoicePdfView
 from oms.api.order_views import OrderCancelView, OrderDetailView, OrderEventsView, OrderListCreateView
 from oms.api.product_views import ProductListView
 from oms.api.return_views import OrderReturnDetailView, OrderReturnParcelView, OrderReturnsView
+from oms.api.stock_views import StockView
 from oms.integrations.views import PaymentWebhookView
 
 app_name = "api"
@@ -26,4 +27,5 @@ urlpatterns = [
     path("v1/products", ProductListView.as_view(), name="product-list"),
     path("v1/orders/<str:number>/documents/invoice.pdf", InvoicePdfView.as_view(), name="order-invoice-pdf"),
     path("v1/webhooks/payments/<slug:provider>", PaymentWebhookView.as_view(), name="webhook-payments"),
+    path("v1/stock", StockView.as_view(), name="stock"),
 ]

@@ -13,6 +13,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from inventory.demo import seed_inventory
 from oms.catalog.models import Product
 from oms.core.actors import SystemActor
 from oms.core.enums import Role
@@ -128,5 +129,6 @@ def seed_all(*, orders: int) -> dict:
     return {
         "products": seed_catalog(),
         "users": seed_users(),
+        "inventory": seed_inventory(),  # before the orders, so that they reserve stock
         "orders": seed_orders(orders),
     }
