@@ -266,6 +266,8 @@ class FontLibrary:
 
     def missing(self, text: str) -> set[int]:
         """Characters of `text` that neither the subset nor the current supplement draws."""
+        if self._extra is None:
+            self._extra = self._current_extra()
         covered = self.base_cmap | (self._extra[1] if self._extra else frozenset())
         return {ord(ch) for ch in set(text) if ord(ch) not in covered
                 and unicodedata.category(ch) not in IGNORED_CATEGORIES}
