@@ -167,13 +167,16 @@ def line_for_code(shipment: Shipment, code: str) -> ShipmentLine | None:
 
 
 def stale_shipments(*, now: datetime | None = None, hours: int | None = None) -> QuerySet[Shipment]:
-    """On the way, but no carrier news for `OMS_TRACKING_STALE_HOURS` (since shipping or the last report)."""
+    """On the way, but no carrier news for `OMS_TRACKING_STALE_HOURS` (since shipping or the last report).
+
+    Orders already completed (signed off automatically) are left out: nobody waits for them any more.
+    """
     now = now or timezone.now()
     hours = settings.OMS_TRACKING_STALE_HOURS if hours is None else hours
     since = now - timedelta(hours=hours)
     return (Shipment.objects.filter(status__in=[ShipmentStatus.SHIPPED, ShipmentStatus.IN_TRANSIT])
             .annotate(last_news=Coalesce("last_tracking_at", "shipped_at"))
-            .filter(last_news__lt=since)
+            .filter(last_news__lt=since).exclude(order__status=OrderStatus.COMPLETED)
             .select_related("order", "warehouse").order_by("last_news", "pk"))
 
 
