@@ -219,7 +219,8 @@ def packing_scan(request, number):
     state = selectors.packing_view(shipment=result.shipment)
     if _wants_json(request):
         return JsonResponse({"ok": True, "complete": result.complete, "line": result.line.pk,
-                             "sku": result.line.order_line.sku, "lines": _lines_state(state)})
+                             "sku": result.line.order_line.sku, "lines": _lines_state(state),
+                             "status": state.status, "status_display": state.get_status_display()})
     return redirect("logistics:packing-shipment", number=number)
 
 
@@ -254,6 +255,7 @@ def packing_pack(request, number):
     label_url = reverse("logistics:shipment-label", args=[shipment.number])
     if _wants_json(request):
         return JsonResponse({"ok": True, "tracking_number": shipment.tracking_number, "label_url": label_url,
+                             "status": shipment.status, "status_display": shipment.get_status_display(),
                              "message": _("Packed. Waybill %(tracking)s; the label is printing.")
                              % {"tracking": shipment.tracking_number}})
     messages.success(request, _("Packed. Waybill %(tracking)s.") % {"tracking": shipment.tracking_number})
