@@ -3,10 +3,18 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from oms.api.order_views import OrderCancelView, OrderDetailView, OrderEventsView, OrderListCreateView
+from oms.api.product_views import ProductListView
+
 app_name = "api"
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(permission_classes=[], authentication_classes=[]), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema", permission_classes=[],
                                                  authentication_classes=[]), name="docs"),
+    path("v1/orders", OrderListCreateView.as_view(), name="order-list"),
+    path("v1/orders/<str:number>", OrderDetailView.as_view(), name="order-detail"),
+    path("v1/orders/<str:number>/events", OrderEventsView.as_view(), name="order-events"),
+    path("v1/orders/<str:number>/cancel", OrderCancelView.as_view(), name="order-cancel"),
+    path("v1/products", ProductListView.as_view(), name="product-list"),
 ]
