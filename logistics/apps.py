@@ -29,3 +29,9 @@ class LogisticsConfig(AppConfig):
         # is released and shipments withdrawn in the same transaction.
         hooks.order_status_changed.register(handlers.create_shipments_when_releasable)
         hooks.order_cancelled.register(handlers.cancel_shipments)
+
+        # The API's order representation lists the order's shipments.
+        from logistics.api.representation import prefetch_shipments, render_shipments
+        from orders.api.shipments import order_shipments
+
+        order_shipments.register(prefetch=prefetch_shipments, render=render_shipments)

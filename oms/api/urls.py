@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from oms.api.order_views import OrderCancelView, OrderDetailView, OrderEventsView, OrderListCreateView
 from oms.api.product_views import ProductListView
+from oms.api.shipping_documents import OrderPackingSlipView, OrderShippingLabelView
 
 app_name = "api"
 
@@ -17,4 +18,8 @@ urlpatterns = [
     path("v1/orders/<str:number>/events", OrderEventsView.as_view(), name="order-events"),
     path("v1/orders/<str:number>/cancel", OrderCancelView.as_view(), name="order-cancel"),
     path("v1/products", ProductListView.as_view(), name="product-list"),
+    path("v1/orders/<str:number>/documents/packing-slip.pdf", OrderPackingSlipView.as_view(),
+         name="order-packing-slip"),
+    path("v1/orders/<str:number>/documents/shipping-label.pdf", OrderShippingLabelView.as_view(),
+         name="order-shipping-label"),
 ]
