@@ -11,6 +11,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("api/", include("oms.api.urls")),
     path("admin/", admin.site.urls),
+    path("workflow/", include("oms.workflow.urls")),
     path("logistics/", include("logistics.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ] + static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -19,6 +19,7 @@ from oms.core.errors import DomainError, InvalidTransition, PermissionDenied, Va
 from oms.core.models import Role
 from oms.core.money import to_money
 from oms.core.roles import user_has_role
+from oms.workflow.checks import HOLD_REASON_LABELS
 from oms.workflow.models import ReviewRule
 from oms.workflow.registry import registered_checks, registered_steps
 from orders import services as order_services
@@ -179,7 +180,7 @@ def bulk_approve(*, orders, actor, comment: str) -> BulkResult:
         else:
             if approved.status == OrderStatus.ON_HOLD:
                 result.failed[order.number] = _("Still on hold: %(reasons)s") % {
-                    "reasons": ", ".join(approved.hold_reasons)}
+                    "reasons": "、".join(str(HOLD_REASON_LABELS.get(c, c)) for c in approved.hold_reasons)}
             else:
                 result.succeeded.append(order.number)
     return result
