@@ -2,15 +2,7 @@ from decimal import Decimal
 
 from django import template
 
-from oms.core.money import format_cny
-
 register = template.Library()
-
-
-@register.filter
-def cny(value) -> str:
-    """`¥1,808.00`: money as clerks and couriers read it, whatever the locale's digit grouping."""
-    return format_cny(value or 0)
 
 
 @register.filter
