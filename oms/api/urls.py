@@ -6,6 +6,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from oms.api.order_views import OrderCancelView, OrderDetailView, OrderEventsView, OrderListCreateView
 from oms.api.product_views import ProductListView
 from oms.api.shipping_documents import OrderPackingSlipView, OrderShippingLabelView
+from oms.api.document_views import InvoicePdfView
+from oms.integrations.views import PaymentWebhookView
 
 app_name = "api"
 
@@ -22,4 +24,6 @@ urlpatterns = [
          name="order-packing-slip"),
     path("v1/orders/<str:number>/documents/shipping-label.pdf", OrderShippingLabelView.as_view(),
          name="order-shipping-label"),
+    path("v1/orders/<str:number>/documents/invoice.pdf", InvoicePdfView.as_view(), name="order-invoice-pdf"),
+    path("v1/webhooks/payments/<slug:provider>", PaymentWebhookView.as_view(), name="webhook-payments"),
 ]

@@ -14,9 +14,10 @@ class WorkflowConfig(AppConfig):
     }
 
     def ready(self):
-        # Importing the checks module registers the built-in review checks; steps the stages' steps.
+        # Importing the checks module registers the built-in review checks; steps and payments the stages'
+        # review steps (reserve stock, issue the invoice).
         from oms.core import hooks
-        from oms.workflow import checks, steps  # noqa: F401
+        from oms.workflow import checks, payments, steps  # noqa: F401
         from oms.workflow.jobs import enqueue_backorder_retry
 
         # More sellable stock: retry the backorder queue in a background job after commit.
