@@ -41,6 +41,7 @@ class LogisticsConfig(AppConfig):
             Kind.SHIPMENT_PACKED: pgettext_lazy("timeline", "Parcel packed"),
             Kind.TRACKING: pgettext_lazy("timeline", "Carrier tracking"),
             Kind.SHIPMENT_RETURNED: pgettext_lazy("timeline", "Returned to sender"),
+            Kind.CARRIER_CHANGED: pgettext_lazy("timeline", "Carrier changed"),
         })
 
         # The API's order representation lists the order's shipments.

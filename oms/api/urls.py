@@ -3,10 +3,11 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from oms.api.document_views import InvoicePdfView
 from oms.api.order_views import OrderCancelView, OrderDetailView, OrderEventsView, OrderListCreateView
 from oms.api.product_views import ProductListView
 from oms.api.shipping_documents import OrderPackingSlipView, OrderShippingLabelView
-from oms.api.document_views import InvoicePdfView
+from oms.integrations.shipping import CarrierWebhookView, WmsWebhookView
 from oms.integrations.views import PaymentWebhookView
 
 app_name = "api"
@@ -26,4 +27,6 @@ urlpatterns = [
          name="order-shipping-label"),
     path("v1/orders/<str:number>/documents/invoice.pdf", InvoicePdfView.as_view(), name="order-invoice-pdf"),
     path("v1/webhooks/payments/<slug:provider>", PaymentWebhookView.as_view(), name="webhook-payments"),
+    path("v1/webhooks/wms/<slug:warehouse>", WmsWebhookView.as_view(), name="webhook-wms"),
+    path("v1/webhooks/carriers/<slug:carrier>", CarrierWebhookView.as_view(), name="webhook-carriers"),
 ]
