@@ -9,3 +9,4 @@ class LogisticsEventKind:
     TRACKING = "tracking"
     SHIPMENT_CANCELLED = "shipment_cancelled"
     SHIPMENT_RETURNED = "shipment_returned"
+    CARRIER_CHANGED = "carrier_changed"

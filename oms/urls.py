@@ -14,6 +14,7 @@ urlpatterns = [
     path("aftersales/", include("aftersales.urls")),
     path("admin/", admin.site.urls),
     path("workflow/", include("oms.workflow.urls")),
+    path("logistics/", include("logistics.urls")),
     path("finance/", include("finance.urls")),
     path("finance/payments/", include("oms.workflow.payment_urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -168,7 +168,7 @@ def shipment_carrier_change(*, shipment: Shipment, carrier: str, actor) -> Shipm
     before = shipment.carrier
     shipment.carrier = carrier
     shipment.save(update_fields=["carrier", "updated_at"])
-    record_event(order=order, kind=LogisticsEventKind.SHIPMENTS_CREATED,
+    record_event(order=order, kind=LogisticsEventKind.CARRIER_CHANGED,
                  message=gettext_lazy("Shipment %(number)s: carrier changed from %(before)s to %(after)s.")
                  % {"number": shipment.number, "before": carrier_label(before), "after": carrier_label(carrier)},
                  actor=actor, data={"shipment": shipment.number, "before": before, "after": carrier})

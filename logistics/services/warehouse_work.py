@@ -181,17 +181,18 @@ def parse_packages(value) -> int:
 
 
 def shipment_pack(*, shipment: Shipment, actor, weight_kg=None, packages=1, tracking_number: str = "",
-                  verify_scan: bool = True) -> Shipment:
+                  verify_scan: bool = True, assign_waybill: bool = True) -> Shipment:
     """Close the parcel: weight, number of packages, a waybill number from the carrier; → `packed`.
 
     At the own packing bench (`verify_scan`) every unit must have been scanned and the weight is
     required. A WMS reporting `packed` skips both. The waybill number is asked from the carrier's
-    connector before the transaction opens (it may be a call to the carrier).
+    connector before the transaction opens (it may be a call to the carrier); a WMS that prints its
+    own waybills reports the number when it ships (`assign_waybill=False`).
     """
     weight = parse_weight(weight_kg, required=verify_scan)
     packages = parse_packages(packages)
     tracking_number = (tracking_number or "").strip()
-    if not tracking_number and not shipment.tracking_number:
+    if assign_waybill and not tracking_number and not shipment.tracking_number:
         tracking_number = connector_for(shipment.carrier).waybill_number(shipment=shipment)
     with transaction.atomic():
         order = lock_order(shipment.order_id)
@@ -221,7 +222,7 @@ def shipment_pack(*, shipment: Shipment, actor, weight_kg=None, packages=1, trac
                                  "%(carrier)s waybill %(tracking)s.")
             % {"number": shipment.number, "packages": shipment.packages,
                "weight": shipment.weight_kg if shipment.weight_kg is not None else "-",
-               "carrier": carrier_label(shipment.carrier), "tracking": shipment.tracking_number},
+               "carrier": carrier_label(shipment.carrier), "tracking": shipment.tracking_number or "-"},
             actor=actor,
             data={"shipment": shipment.number, "tracking_number": shipment.tracking_number,
                   "weight_kg": str(shipment.weight_kg) if shipment.weight_kg is not None else None,
@@ -244,3 +245,21 @@ def labels_mark_printed(*, shipment_ids: list[int], actor) -> int:
     """Remember which labels went to the printer (batch printing shows what is left)."""
     return Shipment.objects.filter(pk__in=list(shipment_ids)).exclude(tracking_number="").update(
         label_printed_at=timezone.now())
+
+
+@transaction.atomic
+def shipment_start_picking(*, shipment: Shipment, actor, note: str = "") -> Shipment:
+    """One shipment starts being picked outside a wave (a WMS reports `picked`, a clerk starts by hand)."""
+    order = lock_order(shipment.order_id)
+    shipment = lock_shipment(shipment)
+    _check_packable(shipment, order)
+    if shipment.status == ShipmentStatus.PICKING:
+        return shipment
+    run_transition(shipment, "start_picking", actor=actor)
+    shipment.picking_at = timezone.now()
+    shipment.save(update_fields=["status", "picking_at", "updated_at"])
+    record_event(order=order, kind=LogisticsEventKind.PICKING_STARTED,
+                 message=gettext_lazy("Shipment %(number)s: picking started in %(warehouse)s.")
+                 % {"number": shipment.number, "warehouse": shipment.warehouse.name}, actor=actor,
+                 data={"shipment": shipment.number, "note": note})
+    return shipment

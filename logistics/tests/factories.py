@@ -7,8 +7,8 @@ review), so shipments are created by the real `order_status_changed` hook.
 
 from __future__ import annotations
 
-from decimal import Decimal
-
+from finance.models import PaymentSource
+from finance.services import payment_record
 from inventory.models import Warehouse
 from inventory.services import order_stock_reserve
 from inventory.tests.factories import WarehouseFactory, stock_up
@@ -49,9 +49,9 @@ def released_order(lines, *, cod: bool = False, paid: bool = True, **kwargs) -> 
     `lines` as for `orders.tests.factories.create_order`: `[(product, quantity, unit price)]`.
     """
     order = create_order(actor=ACTOR, lines=lines, payment_method="cod" if cod else "alipay", **kwargs)
-    if paid and not cod:
-        order = order_services.order_set_funds(order=order, paid_amount=order.total, refunded_amount=Decimal("0"),
-                                               payment_method="alipay", actor=ACTOR)
+    if paid and not cod:  # paid through the channel, as the review pipeline records it (journal included)
+        payment_record(order=order, amount=order.total, method="alipay", source=PaymentSource.CHANNEL,
+                       transaction_id=f"PAY-{order.number}", actor=ACTOR)
     order_stock_reserve(order=order, actor=ACTOR)
     order = order_services.order_pass_review(order=order, actor=ACTOR)
     return order

@@ -14,8 +14,8 @@ class WorkflowConfig(AppConfig):
     }
 
     def ready(self):
-        # Importing the checks module registers the built-in review checks; steps the stages' steps;
-        # payments the `issue_invoice` review step.
+        # Importing the checks module registers the built-in review checks; steps and payments the stages'
+        # review steps (reserve stock, issue the invoice).
         from oms.core import hooks
         from oms.workflow import checks, payments, steps  # noqa: F401
         from oms.workflow.jobs import enqueue_backorder_retry

@@ -2,7 +2,7 @@ from decimal import Decimal
 
 import pytest
 
-from inventory.tests.factories import priority, stock_up
+from inventory.tests.factories import priority
 from logistics.models import ShipmentStatus
 from logistics.services import order_shipments_create
 from logistics.tests.factories import ACTOR, product, released_order, shipments_of, warehouse, wms_warehouse

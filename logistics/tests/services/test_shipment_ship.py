@@ -3,6 +3,9 @@ from decimal import Decimal
 import pytest
 from django_q.conf import Conf
 
+from finance.invariants import ledger_problems
+from finance.models import Account, EntryKind, JournalEntry
+from finance.selectors import order_balances
 from inventory.models import MovementKind, Stock, StockMovement
 from inventory.selectors import stock_drift
 from inventory.tests.factories import priority
@@ -46,6 +49,12 @@ def test_shipping_issues_stock_and_ships_the_order(outbox, django_capture_on_com
     assert event.data["to"] == OrderStatus.SHIPPED and event.data["tracking_number"] == "SF1234567890"
     [sms] = outbox
     assert sms.phone == order.phone and "SF1234567890" in sms.body and "顺丰速运" in sms.body
+    revenue = JournalEntry.objects.get(kind=EntryKind.REVENUE, order=order)
+    assert revenue.reference == shipment.number
+    balances = order_balances(order_id=order.pk)  # paid in advance: the advance became revenue
+    assert balances[Account.ADVANCE] == 0 and balances[Account.RECEIVABLE] == 0
+    assert balances[Account.REVENUE] + balances[Account.OUTPUT_VAT] == order.total
+    assert ledger_problems(order_ids=[order.pk]) == []
 
 
 def test_split_order_is_partially_shipped_until_the_last_shipment_leaves():
@@ -80,10 +89,14 @@ def test_shipping_part_leaves_the_rest_behind_in_a_new_shipment():
     order.refresh_from_db()
     assert order.status == OrderStatus.PARTIALLY_SHIPPED
     assert Stock.objects.get(product=a).reserved == 1
+    # Cash on delivery: what left is owed by the customer until the courier collects it.
+    assert order_balances(order_id=order.pk)[Account.RECEIVABLE] == Decimal("200.00")
     shipment_ship(shipment=rest, tracking_number="SF0000000004", actor=ACTOR)
     order.refresh_from_db()
     assert order.status == OrderStatus.SHIPPED
     assert sorted(order.lines.values_list("quantity_shipped", flat=True)) == [1, 3]
+    assert order_balances(order_id=order.pk)[Account.RECEIVABLE] == order.total
+    assert ledger_problems(order_ids=[order.pk]) == []
 
 
 def test_refusals_change_nothing():
@@ -105,6 +118,7 @@ def test_refusals_change_nothing():
     shipment.refresh_from_db()
     assert shipment.status == ShipmentStatus.CREATED and shipment.tracking_number == ""
     assert Stock.objects.get(product=p).reserved == 2
+    assert not JournalEntry.objects.filter(kind=EntryKind.REVENUE, order=order).exists()
     shipped = shipments_of(other)[0]
     with pytest.raises(InvalidTransition):
         shipment_ship(shipment=shipped, actor=ACTOR)

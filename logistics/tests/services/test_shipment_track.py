@@ -1,9 +1,13 @@
 from datetime import datetime, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
 
+from finance.invariants import ledger_problems
+from finance.models import Account, Payment
+from finance.selectors import order_balances
 from inventory.tests.factories import priority
 from logistics.models import ShipmentStatus, TrackingEvent
 from logistics.services import shipment_return_to_sender, shipment_ship, shipment_track
@@ -108,3 +112,18 @@ def test_returned_to_sender_needs_a_reason_and_is_final():
     assert order.events.filter(kind="shipment_returned").exists()
     out = shipment_track(shipment=shipment, status="delivered", occurred_at=T0, actor=ACTOR)
     assert out.shipment.status == ShipmentStatus.RETURNED_TO_SENDER and not out.order_completed
+
+
+def test_delivery_of_a_cod_parcel_records_the_cash_collected():
+    order = released_order([(product(), 2, "50.00")], cod=True, shipping_fee="10.00")
+    [shipment] = shipped(order)
+    assert order_balances(order_id=order.pk)[Account.RECEIVABLE] == Decimal("110.00")
+    out = shipment_track(shipment=shipment, status="delivered", occurred_at=T0, source="trk_9", actor=ACTOR)
+    assert out.order_completed
+    order.refresh_from_db()
+    assert order.paid_amount == Decimal("110.00") and order.payment_status == "paid"
+    payment = Payment.objects.get(order=order)
+    assert payment.method == "cod" and payment.amount == Decimal("110.00") and shipment.number in payment.reference
+    balances = order_balances(order_id=order.pk)
+    assert balances[Account.RECEIVABLE] == 0 and balances[Account.BANK] == Decimal("110.00")
+    assert ledger_problems(order_ids=[order.pk]) == []

@@ -24,8 +24,9 @@ def test_paid_clean_order_goes_to_awaiting_shipment():
     assert order.payment_status == "paid"
     assert order.hold_reasons == []
     kinds = list(order.events.values_list("kind", flat=True))
-    # Stock is reserved (inventory), then the review step `issue_invoice` (finance) runs just before release.
-    assert kinds == ["created", "payment_recorded", "stock_reserved", "invoice_issued", "review_passed"]
+    # Stock reserved (inventory), invoice issued (finance) before release; then logistics plans the shipments.
+    assert kinds == ["created", "payment_recorded", "stock_reserved", "invoice_issued", "review_passed",
+                     "shipments_created"]
 
 
 def test_unpaid_clean_order_awaits_payment():
