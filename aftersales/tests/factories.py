@@ -82,10 +82,7 @@ def ship_all(order):
 
 def recognise_revenue(order, reference, lines):
     """Revenue at shipment, as the logistics stage does once it is wired to finance (idempotent on the
-    shipment number, so it is a no-op where logistics already did it). A no-charge exchange
-    replacement has no revenue: finance's journal refuses an all-zero entry."""
-    if order.total == 0:
-        return
+    shipment number, so it is a no-op where logistics already did it)."""
     finance.revenue_recognise(order=order, reference=reference, lines={k: v for k, v in lines.items() if v},
                               actor=ACTOR)
 

@@ -130,9 +130,11 @@ def test_last_units_take_the_rounding_rest_so_all_units_add_up_to_the_line(after
 
 
 def test_refund_never_exceeds_what_was_paid(aftersales_clerk, warehouse_clerk):
+    from aftersales.tests.factories import ship_all
     from finance import services as finance
 
-    order = delivered_order(lines=[(ProductFactory(sku="A-1"), 1, "100.00")], shipping_fee="0", method="cod")
+    # Cash on delivery, shipped; the courier remitted only part of the cash so far.
+    order = ship_all(paid_order(lines=[(ProductFactory(sku="A-1"), 1, "100.00")], shipping_fee="0", method="cod"))
     finance.cod_collect(order=order, amount="60.00", reference="COD-1", actor=aftersales_clerk)
     request = inspected(order, aftersales_clerk, warehouse_clerk)
     assert return_request_refund(request=request, actor=aftersales_clerk, comment="退").refund_amount == 60
