@@ -29,6 +29,7 @@ from aftersales.rules import (
 )
 from aftersales.services.common import Errors, mark_status_changed, next_return_number, require_comment
 from aftersales.services.settlement import return_request_refund
+from logistics.carriers import carrier_label
 from oms.catalog.selectors import normalise_sku, products_by_sku
 from oms.core.actors import SYSTEM, actor_name, actor_user
 from oms.core.errors import IdempotencyConflict, InvalidTransition, ValidationFailed
@@ -273,7 +274,8 @@ def return_request_register_parcel(*, request: ReturnRequest, carrier: str, trac
     record_return_event(
         request=request, kind=AftersalesEventKind.IN_TRANSIT, source=source, actor=actor,
         message=lambda: _("Return parcel of %(number)s on its way: %(carrier)s %(tracking)s.") % {
-            "number": request.number, "carrier": request.return_carrier, "tracking": tracking_number},
+            "number": request.number, "carrier": carrier_label(request.return_carrier) if request.return_carrier
+            else "", "tracking": tracking_number},
         carrier=request.return_carrier, tracking_number=tracking_number,
     )
     return request

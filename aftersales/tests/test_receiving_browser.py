@@ -1,6 +1,7 @@
 """Receiving and QC of a returned parcel in the browser (Chinese UI), with screenshots to look at."""
 
 import os
+from decimal import Decimal
 
 import pytest
 
@@ -111,6 +112,12 @@ def test_after_sales_queue_and_refund_in_the_browser(browser_page, login, return
     page.click("#refund-form button")
     page.wait_for_url(f"**/aftersales/{rma.number}/")
     assert "已退款" in page.locator(".messages").inner_text()
+    rma.refresh_from_db()
+    from finance.models import Invoice
+
+    # One T-shirt stays with the customer: a partial refund leaves the invoice as it is (see docs).
+    assert list(Invoice.objects.filter(order=rma.order).values_list("kind", "status")) == [("invoice", "issued")]
+    assert rma.refund_amount == Decimal("297.00") and not rma.credit_note_number
     shot(page, "7-refunded")
 
 
