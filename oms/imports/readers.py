@@ -185,7 +185,7 @@ class XlsxSheet(Sheet):
                         value = _inline_text(inline) if inline is not None else None
                     else:
                         raw = cell.findtext(_VALUE)
-                        if raw is None:
+                        if not raw:
                             value = None
                         elif kind == "s":
                             value = shared[int(raw)]
@@ -223,7 +223,10 @@ def _number(raw: str):
     try:
         return int(raw)
     except ValueError:
-        return float(raw)
+        try:
+            return float(raw)
+        except ValueError:
+            return raw  # not a number after all: leave it to the value checks
 
 
 def _inline_text(inline) -> str:
