@@ -53,12 +53,21 @@ def background_jobs(settings, monkeypatch):
         thread.join(timeout=60)
 
 
+@pytest.fixture
+def close_playwright_context_connection(browser_page):
+    """Playwright's sync API runs an event loop in the test thread, and Django's connections are
+    per context: the connection the test body opened must be closed there, or PostgreSQL keeps a
+    session open and the test database cannot be dropped at the end of the run."""
+    yield
+    connection.close()
+
+
 def shot(page, name):
     page.screenshot(path=os.path.join(ARTIFACTS, f"imports-{name}.png"), full_page=True)
 
 
 def test_upload_with_errors_fix_and_import_with_progress(browser_page, login, make_user, tmp_path,
-                                                          background_jobs):
+                                                          background_jobs, close_playwright_context_connection):
     page = browser_page
     products("SKU-001", "SKU-002")
     make_user("migrator", Role.MANAGER, is_staff=True)
