@@ -6,7 +6,9 @@
 Generates a legacy order file of N lines (default 100,000; about three lines per order, rows of an
 order not always adjacent, Excel-style shared strings and date cells in the .xlsx) as .xlsx and
 .csv, then runs a dry run and an import of each in a fresh process and prints lines per second
-and the process's peak RSS. Without DATABASE_URL it uses a throw-away SQLite file in /tmp; with
+(wall clock, and per CPU second: on a shared machine the wall clock also measures the neighbours)
+and the process's peak RSS (and its RSS before the import started: Python, Django and the app).
+Without DATABASE_URL it uses a throw-away SQLite file in /tmp; with
 DATABASE_URL it uses that database (migrating it), so point it at a database of its own. Order
 numbers carry the run's timestamp, so repeated runs never collide.
 """
@@ -188,6 +190,19 @@ def prepare_database() -> None:
                                  for sku in SKUS if sku not in existing])
 
 
+def peak_rss_mb() -> float:
+    """This process's peak resident set. VmHWM, not ru_maxrss: Linux carries ru_maxrss over an
+    exec, so a child forked from the (large) generating parent would report the parent's peak."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def measure(path: str, dry_run: bool) -> None:
     """Child process: one run, then one line of figures."""
     setup_django()
@@ -199,12 +214,14 @@ def measure(path: str, dry_run: bool) -> None:
     settings.DEBUG = False  # as in production: no query log kept in memory
     from oms.imports.services import legacy_orders_import
 
-    started = time.perf_counter()
+    baseline = peak_rss_mb()
+    started, cpu_started = time.perf_counter(), time.process_time()
     report = legacy_orders_import(path=path, dry_run=dry_run, actor=SystemActor("bench"))
-    elapsed = time.perf_counter() - started
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+    peak_mb = peak_rss_mb()
     print(f"RESULT {connection.vendor} {Path(path).suffix[1:]} {'dry-run' if dry_run else 'import'} "
-          f"{report.rows} {report.orders} {report.imported} {report.rejected_orders} {elapsed:.2f} {peak_mb:.0f}")
+          f"{report.rows} {report.orders} {report.imported} {report.rejected_orders} {elapsed:.2f} {cpu:.2f} "
+          f"{peak_mb:.0f} {baseline:.0f}")
 
 
 def main() -> None:
@@ -233,16 +250,17 @@ def main() -> None:
         files.append(path)
     print(f"database: {env['DATABASE_URL'].split('@')[-1]}")
     print(f"{'db':<11}{'file':<6}{'run':<9}{'rows':>8}{'orders':>8}{'written':>9}{'seconds':>9}{'lines/s':>9}"
-          f"{'peak RSS':>10}")
+          f"{'cpu s':>7}{'lines/cpu-s':>12}{'peak RSS':>10}{'(at start)':>11}")
     for path in files:
         for dry_run in (True, False):
             command = [sys.executable, __file__, "--measure", str(path)] + (["--dry-run"] if dry_run else [])
             output = subprocess.run(command, env=env, capture_output=True, text=True, check=True).stdout
             line = next(line for line in output.splitlines() if line.startswith("RESULT "))
-            _tag, vendor, kind, mode, rows, orders, imported, rejected, seconds, peak = line.split()
-            rate = int(rows) / float(seconds)
+            _tag, vendor, kind, mode, rows, orders, imported, _rejected, seconds, cpu, peak, base = line.split()
+            rate, cpu_rate = int(rows) / float(seconds), int(rows) / float(cpu)
             print(f"{vendor:<11}{kind:<6}{mode:<9}{int(rows):>8,}{int(orders):>8,}{int(imported):>9,}"
-                  f"{float(seconds):>9.1f}{rate:>9,.0f}{peak + ' MB':>10}")
+                  f"{float(seconds):>9.1f}{rate:>9,.0f}{float(cpu):>7.1f}{cpu_rate:>12,.0f}{peak + ' MB':>10}"
+                  f"{base + ' MB':>11}")
     if not args.keep:
         for path in files:
             path.unlink()

@@ -175,7 +175,7 @@ OMS_CURRENCY = "CNY"
 # transaction, and up to which size a file is checked/imported in the request instead of a job.
 OMS_IMPORT_MAX_BYTES = env_int("OMS_IMPORT_MAX_BYTES", 50 * 1024 * 1024)
 OMS_IMPORT_MAX_ROWS = env_int("OMS_IMPORT_MAX_ROWS", 1_000_000)
-OMS_IMPORT_BATCH_ORDERS = env_int("OMS_IMPORT_BATCH_ORDERS", 500)
+OMS_IMPORT_BATCH_ORDERS = env_int("OMS_IMPORT_BATCH_ORDERS", 2000)
 OMS_IMPORT_INLINE_MAX_BYTES = env_int("OMS_IMPORT_INLINE_MAX_BYTES", 256 * 1024)
 
 LOGGING = {

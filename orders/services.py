@@ -138,10 +138,11 @@ def order_input_problems(data: OrderInput, *, channel: Channel | None, products:
     return errors
 
 
-def priced_lines(lines: list[LineInput], products: dict) -> tuple[list[OrderLine], Decimal, Decimal]:
-    """Unsaved lines with catalog snapshots and amounts, plus the subtotal and the discount total.
+def priced_line_values(lines: list[LineInput], products: dict) -> tuple[list[dict], Decimal, Decimal]:
+    """Each line's field values (catalog snapshots and amounts), plus the subtotal and discount total.
 
-    The one place where an order's goods amount is computed (order creation and the legacy import).
+    The one place where an order's goods amount is computed: `order_create` builds its lines from
+    these, the legacy import writes them in bulk.
     """
     rows = []
     subtotal = discount_total = ZERO
@@ -151,11 +152,17 @@ def priced_lines(lines: list[LineInput], products: dict) -> tuple[list[OrderLine
         gross = unit_price * line.quantity
         subtotal += gross
         discount_total += discount
-        rows.append(OrderLine(
-            product=product, sku=product.sku, name=product.name, quantity=line.quantity,
-            unit_price=unit_price, discount=discount, amount=gross - discount, tax_rate=product.tax_rate,
-        ))
+        rows.append({
+            "product_id": product.pk, "sku": product.sku, "name": product.name, "quantity": line.quantity,
+            "unit_price": unit_price, "discount": discount, "amount": gross - discount, "tax_rate": product.tax_rate,
+        })
     return rows, subtotal, discount_total
+
+
+def priced_lines(lines: list[LineInput], products: dict) -> tuple[list[OrderLine], Decimal, Decimal]:
+    """Unsaved lines with catalog snapshots and amounts, plus the subtotal and the discount total."""
+    rows, subtotal, discount_total = priced_line_values(lines, products)
+    return [OrderLine(**values) for values in rows], subtotal, discount_total
 
 
 def _find_or_create_customer(data: OrderInput) -> Customer:

@@ -5,8 +5,8 @@ read with a message a migration clerk understands (`ValidationFailed`), and retu
 `rows()` yields `(row number as Excel shows it, [cell values])` for the first worksheet:
 
 - `.xlsx`: openpyxl opens the workbook in read-only mode (shared strings, styles, date formats,
-  1900/1904 epoch); the worksheet XML is then streamed row by row with ElementTree's C parser,
-  which is about three times faster than openpyxl's per-cell objects and keeps memory flat.
+  1900/1904 epoch); the worksheet XML is then streamed through expat in chunks, which reads rows
+  about five times faster than openpyxl's per-cell objects and keeps memory flat.
 - `.xls` (Excel 97–2003): xlrd; such sheets have at most 65,536 rows.
 - `.csv`: UTF-8 with or without BOM, UTF-16 with BOM, or GBK/GB18030 (detected with
   charset-normalizer when the bytes are not UTF-8); delimiter comma, semicolon or tab, chosen by
@@ -20,10 +20,12 @@ import csv
 import io
 import os
 import zipfile
+import zlib
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
-from xml.etree.ElementTree import ParseError, iterparse
+from xml.etree.ElementTree import ParseError
+from xml.parsers import expat
 
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
@@ -38,9 +40,9 @@ EXTENSIONS = (".xlsx", ".xls", ".csv")
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 SAMPLE_BYTES = 64 * 1024
 
-_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-_ROW, _CELL, _VALUE, _INLINE, _TEXT, _RUN, _PHONETIC = (
-    f"{_NS}row", f"{_NS}c", f"{_NS}v", f"{_NS}is", f"{_NS}t", f"{_NS}r", f"{_NS}rPh")
+# Element names as expat reports them with namespace_separator="}" (whatever prefix the writer chose).
+_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_ROW, _CELL, _VALUE, _TEXT, _PHONETIC = f"{_NS}row", f"{_NS}c", f"{_NS}v", f"{_NS}t", f"{_NS}rPh"
 
 
 def max_bytes() -> int:
@@ -142,76 +144,107 @@ class XlsxSheet(Sheet):
         self.sheet = self.workbook.worksheets[0]
 
     def rows(self) -> Iterator[tuple[int, list]]:
+        """The worksheet XML through expat, a handful of Python calls per cell (no element objects)."""
         from openpyxl.utils.datetime import from_excel
 
         shared = self.sheet._shared_strings
         date_styles = self.workbook._date_formats
         epoch = self.workbook.epoch
         columns: dict[str, int] = {}
+        ready: list = []
+        row = [0, []]  # number, values
+        cell = [None, None, 0]  # type, style, column index
+        parts: list = []
+        flags = [False, False]  # collecting text, inside a phonetic guide
 
-        def column_index(ref: str) -> int:
-            letters = ref.rstrip("0123456789")
-            index = columns.get(letters)
-            if index is None:
-                index = 0
-                for char in letters:
-                    index = index * 26 + ord(char) - 64
-                index -= 1
-                columns[letters] = index
-            return index
+        def start(name, attrs):
+            if name == _CELL:
+                cell[0], cell[1] = attrs.get("t"), attrs.get("s")
+                ref = attrs.get("r")
+                if ref:
+                    letters = ref.rstrip("0123456789")
+                    index = columns.get(letters, -1)
+                    if index < 0:
+                        index = 0
+                        for char in letters:
+                            index = index * 26 + ord(char) - 64
+                        index -= 1
+                        columns[letters] = index
+                    cell[2] = index
+                else:
+                    cell[2] = len(row[1])
+                parts.clear()
+            elif name == _VALUE:
+                flags[0] = True
+            elif name == _TEXT:
+                flags[0] = not flags[1]  # inline string text, but not its phonetic guide
+            elif name == _PHONETIC:
+                flags[1] = True
+            elif name == _ROW:
+                ref = attrs.get("r")
+                row[0] = int(ref) if ref else row[0] + 1
+                row[1] = []
 
-        source = self.workbook._archive.open(self.sheet._worksheet_path)
-        row_number = 0
-        try:
-            for _event, element in iterparse(source):
-                if element.tag != _ROW:
-                    continue
-                number = element.get("r")
-                row_number = int(number) if number else row_number + 1
-                values: list = []
-                for cell in element:
-                    if cell.tag != _CELL:
-                        continue
-                    ref = cell.get("r")
-                    if ref:
-                        index = column_index(ref)
-                        if index > len(values):
-                            values.extend([None] * (index - len(values)))
-                        elif index < len(values):
-                            continue
-                    kind = cell.get("t")
-                    if kind == "inlineStr":
-                        inline = cell.find(_INLINE)
-                        value = _inline_text(inline) if inline is not None else None
-                    else:
-                        raw = cell.findtext(_VALUE)
-                        if not raw:
-                            value = None
-                        elif kind == "s":
-                            value = shared[int(raw)]
-                        elif kind is None or kind == "n":
-                            value = _number(raw)
-                            style = cell.get("s")
-                            if style and int(style) in date_styles:
-                                try:
-                                    value = from_excel(value, epoch)
-                                except (OverflowError, ValueError):
-                                    pass
-                        elif kind == "b":
-                            value = raw == "1"
-                        elif kind == "d":
-                            try:
-                                value = datetime.fromisoformat(raw)
-                            except ValueError:
-                                value = raw
-                        else:  # "str" (formula result) and "e" (#N/A …)
-                            value = raw
+        def end(name):
+            if name == _CELL:
+                kind = cell[0]
+                raw = "".join(parts) if parts else None
+                if kind == "s":
+                    value = shared[int(raw)] if raw else None
+                elif kind == "inlineStr":
+                    value = raw
+                elif not raw:
+                    value = None
+                elif kind is None or kind == "n":
+                    value = _number(raw)
+                    style = cell[1]
+                    if style and value.__class__ is not str and int(style) in date_styles:
+                        try:
+                            value = from_excel(value, epoch)
+                        except (OverflowError, ValueError):
+                            pass
+                elif kind == "b":
+                    value = raw == "1"
+                elif kind == "d":
+                    try:
+                        value = datetime.fromisoformat(raw)
+                    except ValueError:
+                        value = raw
+                else:  # "str" (formula result) and "e" (#N/A …)
+                    value = raw
+                values, index = row[1], cell[2]
+                if index == len(values):
                     values.append(value)
-                element.clear()
-                yield row_number, values
-        except ParseError as exc:
+                elif index > len(values):
+                    values.extend([None] * (index - len(values)))
+                    values.append(value)
+            elif name == _VALUE or name == _TEXT:
+                flags[0] = False
+            elif name == _PHONETIC:
+                flags[1] = False
+            elif name == _ROW:
+                ready.append((row[0], row[1]))
+
+        def text(data):
+            if flags[0]:
+                parts.append(data)
+
+        parser = expat.ParserCreate(namespace_separator="}")
+        parser.buffer_text = True
+        parser.StartElementHandler = start
+        parser.EndElementHandler = end
+        parser.CharacterDataHandler = text
+        source = self.workbook._archive.open(self.sheet._worksheet_path)
+        try:
+            while chunk := source.read(256 * 1024):
+                parser.Parse(chunk, False)
+                yield from ready
+                ready.clear()
+            parser.Parse(b"", True)
+            yield from ready
+        except (expat.ExpatError, zipfile.BadZipFile, zlib.error, EOFError) as exc:
             raise unreadable(_("“%(name)s” is damaged near row %(row)s (%(detail)s). Open it in Excel or WPS and "
-                               "save it again.") % {"name": self.name, "row": row_number + 1, "detail": exc})
+                               "save it again.") % {"name": self.name, "row": row[0] + 1, "detail": exc})
         finally:
             source.close()
 
@@ -227,17 +260,6 @@ def _number(raw: str):
             return float(raw)
         except ValueError:
             return raw  # not a number after all: leave it to the value checks
-
-
-def _inline_text(inline) -> str:
-    parts = []
-    for child in inline:
-        if child.tag == _TEXT:
-            parts.append(child.text or "")
-        elif child.tag == _RUN:
-            parts.extend(t.text or "" for t in child.iter(_TEXT))
-        # phonetic runs (_PHONETIC) are furigana, not content
-    return "".join(parts)
 
 
 class XlsSheet(Sheet):

@@ -67,8 +67,13 @@ NOT_AN_AMOUNT = _("Not an amount: write digits such as 1299.00 (¥, ￥ and thou
 TOO_MANY_DECIMALS = _("An amount has at most two decimal places.")
 
 
+_SIMPLE_AMOUNT = re.compile(r"\d{1,12}(\.\d{1,2})?\Z")
+
+
 def parse_amount(value) -> Decimal:
     """`¥1,299.00`, `￥１２９９`, `1299`, an Excel number → Decimal (sign kept: the rules judge it)."""
+    if value.__class__ is str and _SIMPLE_AMOUNT.match(value):
+        return Decimal(value).quantize(CENT)  # the common case: plain digits
     if isinstance(value, bool):
         raise BadValue(NOT_AN_AMOUNT)
     if isinstance(value, int):
@@ -114,6 +119,8 @@ _INTEGER = re.compile(r"^[+-]?\d+(\.0*)?$")
 
 def parse_quantity(value) -> int:
     """`2`, `２`, `1,000`, `2.0`, an Excel number → int (sign kept: the rules judge it)."""
+    if value.__class__ is str and value.isascii() and value.isdigit():
+        return int(value)  # the common case: plain digits
     if isinstance(value, bool):
         raise BadValue(NOT_A_QUANTITY)
     if isinstance(value, int):
