@@ -67,7 +67,7 @@ NOT_AN_AMOUNT = _("Not an amount: write digits such as 1299.00 (¥, ￥ and thou
 TOO_MANY_DECIMALS = _("An amount has at most two decimal places.")
 
 
-_SIMPLE_AMOUNT = re.compile(r"\d{1,12}(\.\d{1,2})?\Z")
+_SIMPLE_AMOUNT = re.compile(r"[0-9]{1,12}(\.[0-9]{1,2})?\Z")
 
 
 def parse_amount(value) -> Decimal:

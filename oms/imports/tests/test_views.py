@@ -230,3 +230,25 @@ def test_chinese_page(client, manager, tmp_path):
     page = client.get(reverse("imports:detail", args=[batch.pk]), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "预检" in page
     assert ImportIssue.objects.get(batch=batch).message.startswith("未知")
+
+
+def test_history_and_report_pages_cost_a_constant_number_of_queries(staff, tmp_path, make_user):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries(url):
+        with CaptureQueriesContext(connection) as captured:
+            assert staff.get(url).status_code == 200
+        return len(captured)
+
+    upload(staff, csv_upload(tmp_path, [row(order_number=f"H0-{n}", sku="NOPE") for n in range(5)], name="f0.csv"))
+    small = ImportBatch.objects.latest("id")
+    centre, detail = queries(reverse("imports:centre")), queries(reverse("imports:detail", args=[small.pk]))
+    for i in range(1, 12):
+        staff.force_login(make_user(f"uploader{i}", Role.MANAGER))
+        upload(staff, csv_upload(tmp_path, [row(order_number=f"H{i}-{n}", sku="NOPE") for n in range(30)],
+                                 name=f"f{i}.csv"))
+    big = ImportBatch.objects.latest("id")
+    assert queries(reverse("imports:centre")) == centre
+    assert queries(reverse("imports:detail", args=[big.pk])) == detail
+    assert centre <= 8 and detail <= 8
