@@ -35,7 +35,7 @@ def test_order_numbers_of_a_day():
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_blocks_never_overlap_and_leave_no_gap():
     taken: list[int] = []
     errors: list[BaseException] = []

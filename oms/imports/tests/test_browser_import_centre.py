@@ -15,7 +15,9 @@ from oms.imports.models import ImportBatch
 from oms.imports.tests.factories import products, row, table, write_csv, write_xlsx
 from orders.models import Order
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+# serialized_rollback: the live server needs committed data, and the channels the migrations seed
+# must be there even when an earlier transactional test flushed the database.
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 @pytest.fixture
