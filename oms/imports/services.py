@@ -27,6 +27,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from operator import itemgetter
@@ -760,7 +761,7 @@ def import_batch_execute(*, batch_id: int) -> ImportBatch | None:
 
     with translation.override(batch.language or settings.LANGUAGE_CODE):
         try:
-            with _local_copy(batch) as path:
+            with _local_path(batch) as path:
                 report = legacy_orders_import(path=path, file_name=batch.file_name, dry_run=dry_run,
                                               actor=batch.run_by or SYSTEM, batch=batch, progress=progress)
         except ValidationFailed as exc:
@@ -799,24 +800,19 @@ def import_batch_store_report(*, batch: ImportBatch, report: ImportReport) -> No
         ImportBatch.objects.filter(pk=batch.pk).update(**update)
 
 
-class _local_copy:
+@contextmanager
+def _local_path(batch: ImportBatch):
     """The stored file as a local path (a temporary copy when the storage has no paths)."""
-
-    def __init__(self, batch: ImportBatch):
-        self.batch = batch
-        self.tmp = None
-
-    def __enter__(self) -> str:
-        try:
-            return self.batch.file.path
-        except NotImplementedError:
-            suffix = Path(self.batch.file_name).suffix
-            with tempfile.NamedTemporaryFile(suffix=suffix, delete=False) as tmp, self.batch.file.open("rb") as src:
-                shutil.copyfileobj(src, tmp)
-            self.tmp = tmp.name
-            return self.tmp
-
-    def __exit__(self, *exc) -> None:
-        if self.tmp:
-            os.unlink(self.tmp)
-
+    try:
+        path = batch.file.path
+    except NotImplementedError:
+        path = None
+    if path is not None:
+        yield path
+        return
+    suffix = Path(batch.file_name).suffix
+    with tempfile.NamedTemporaryFile(suffix=suffix) as tmp:
+        with batch.file.open("rb") as source:
+            shutil.copyfileobj(source, tmp)
+        tmp.flush()
+        yield tmp.name
