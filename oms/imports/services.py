@@ -123,7 +123,6 @@ class ImportReport:
     file_kind: str = ""
     encoding: str = ""
     delimiter: str = ""
-    imported_order_ids: list[int] = field(default_factory=list)
 
     @property
     def error_rows(self) -> int:
@@ -650,7 +649,6 @@ class _Importer:
             open_orders = list(Order.objects.filter(pk__in=open_ids).select_related("channel").order_by("pk"))
             hooks.open_orders_imported.fire(hooks.OpenOrdersImported(orders=open_orders, actor=self.actor,
                                                                      batch=self.batch))
-        self.report.imported_order_ids.extend(row["id"] for row in rows)
         return len(todo), len(valid) - len(todo)
 
     def _customers_for(self, todo: list[_ValidOrder]) -> dict[tuple[str, str], int]:
