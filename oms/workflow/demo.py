@@ -13,6 +13,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from finance.demo import seed_finance
 from oms.catalog.models import Product
 from oms.core.actors import SystemActor
 from oms.core.enums import Role
@@ -125,8 +126,10 @@ def seed_orders(count: int, *, seed: int = 2026) -> int:
 
 def seed_all(*, orders: int) -> dict:
     ensure_review_rules()
-    return {
+    result = {
         "products": seed_catalog(),
         "users": seed_users(),
         "orders": seed_orders(orders),
     }
+    result["finance"] = seed_finance()
+    return result
