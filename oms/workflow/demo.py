@@ -126,10 +126,9 @@ def seed_orders(count: int, *, seed: int = 2026) -> int:
 
 def seed_all(*, orders: int) -> dict:
     ensure_review_rules()
-    result = {
+    return {
         "products": seed_catalog(),
         "users": seed_users(),
         "orders": seed_orders(orders),
+        "finance": seed_finance(),  # after the orders: bank transfers, printed invoices, a credit note
     }
-    result["finance"] = seed_finance()
-    return result
