@@ -13,5 +13,7 @@ urlpatterns = [
     path("imports/", include("oms.imports.urls")),
     path("admin/", admin.site.urls),
     path("workflow/", include("oms.workflow.urls")),
+    path("finance/", include("finance.urls")),
+    path("finance/payments/", include("oms.workflow.payment_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ] + static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -3,8 +3,10 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from oms.api.document_views import InvoicePdfView
 from oms.api.order_views import OrderCancelView, OrderDetailView, OrderEventsView, OrderListCreateView
 from oms.api.product_views import ProductListView
+from oms.integrations.views import PaymentWebhookView
 
 app_name = "api"
 
@@ -17,4 +19,6 @@ urlpatterns = [
     path("v1/orders/<str:number>/events", OrderEventsView.as_view(), name="order-events"),
     path("v1/orders/<str:number>/cancel", OrderCancelView.as_view(), name="order-cancel"),
     path("v1/products", ProductListView.as_view(), name="product-list"),
+    path("v1/orders/<str:number>/documents/invoice.pdf", InvoicePdfView.as_view(), name="order-invoice-pdf"),
+    path("v1/webhooks/payments/<slug:provider>", PaymentWebhookView.as_view(), name="webhook-payments"),
 ]

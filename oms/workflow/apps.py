@@ -15,4 +15,5 @@ class WorkflowConfig(AppConfig):
 
     def ready(self):
         # Importing the checks module registers the built-in review checks.
+        import oms.workflow.payments  # noqa: F401  (registers the `issue_invoice` review step)
         from oms.workflow import checks  # noqa: F401

@@ -13,6 +13,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from finance.demo import seed_finance
 from oms.catalog.models import Product
 from oms.core.actors import SystemActor
 from oms.core.enums import Role
@@ -129,4 +130,5 @@ def seed_all(*, orders: int) -> dict:
         "products": seed_catalog(),
         "users": seed_users(),
         "orders": seed_orders(orders),
+        "finance": seed_finance(),  # after the orders: bank transfers, printed invoices, a credit note
     }

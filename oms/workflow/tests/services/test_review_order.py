@@ -23,7 +23,8 @@ def test_paid_clean_order_goes_to_awaiting_shipment():
     assert order.payment_status == "paid"
     assert order.hold_reasons == []
     kinds = list(order.events.values_list("kind", flat=True))
-    assert kinds == ["created", "payment_recorded", "review_passed"]
+    # The review step `issue_invoice` (finance) runs just before the order is released.
+    assert kinds == ["created", "payment_recorded", "invoice_issued", "review_passed"]
 
 
 def test_unpaid_clean_order_awaits_payment():
