@@ -40,7 +40,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-BUILD_VERSION = 4
+BUILD_VERSION = 6
 BASE_FAMILY = "OMS Mono"
 EXTRA_FAMILY = "OMS Mono Extra"
 FALLBACK_FAMILIES = ("Noto Sans Mono CJK SC", "Noto Sans CJK SC")
@@ -133,6 +133,7 @@ def build_subset(*, source: str, family_in_source: str, codepoints: Iterable[int
     options.notdef_outline = True
     options.hinting = False
     options.desubroutinize = True
+    options.drop_tables += ["vhea", "vmtx", "VORG"]  # horizontal text only
     subsetter = subset.Subsetter(options)
     subsetter.populate(unicodes=sorted(codepoints))
     subsetter.subset(font)
