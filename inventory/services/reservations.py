@@ -6,7 +6,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import OuterRef, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from inventory.allocation import AllocationRequest, Candidate, LineDemand, LotOption, get_strategy
@@ -18,7 +19,7 @@ from inventory.services.ledger import LedgerBatch
 from oms.core.errors import InsufficientStock, InvalidTransition
 from oms.core.regions import canonical_province, region_of
 from orders.lock_objects import lock_order
-from orders.models import Order, OrderStatus
+from orders.models import Order, OrderLine, OrderStatus
 from orders.services import order_line_quantities_set
 
 RESERVABLE_STATUSES = (OrderStatus.PENDING_REVIEW, OrderStatus.ON_HOLD, OrderStatus.AWAITING_PAYMENT,
@@ -35,12 +36,26 @@ class ReservationResult:
         return bool(self.rows)
 
 
-def _open_quantities(order: Order, lines) -> dict[int, int]:
-    """Per line: units neither reserved nor issued yet (what a retry still has to reserve)."""
-    held = {row["order_line_id"]: (row["q"] or 0) + (row["i"] or 0)
-            for row in Reservation.objects.filter(order=order).values("order_line_id")
-            .annotate(q=Sum("quantity"), i=Sum("quantity_issued"))}
-    return {line.pk: line.quantity - held.get(line.pk, 0) for line in lines}
+@dataclass(frozen=True)
+class _Line:
+    pk: int
+    product_id: int
+    sku: str
+    quantity: int
+    quantity_reserved: int
+    held: int  # reserved + already issued, from the reservation rows
+
+    @property
+    def open(self) -> int:
+        """Units neither reserved nor issued yet: what a retry still has to reserve."""
+        return self.quantity - self.held
+
+
+def _order_lines(order: Order) -> list[_Line]:
+    held = Coalesce(Sum("reservations__quantity"), 0) + Coalesce(Sum("reservations__quantity_issued"), 0)
+    rows = (OrderLine.objects.filter(order_id=order.pk).annotate(held=held)
+            .order_by("pk").values_list("pk", "product_id", "sku", "quantity", "quantity_reserved", "held"))
+    return [_Line(*row) for row in rows]
 
 
 @transaction.atomic
@@ -56,20 +71,21 @@ def order_stock_reserve(*, order: Order, actor, strategy=None) -> ReservationRes
     order = lock_order(order)
     if order.status not in RESERVABLE_STATUSES:
         raise InvalidTransition(_("Stock can only be reserved for open orders that have not shipped."))
-    lines = list(order.lines.all())
-    open_qty = _open_quantities(order, lines)
-    demands = tuple(LineDemand(line_id=line.pk, product_id=line.product_id, quantity=open_qty[line.pk])
-                    for line in lines if open_qty[line.pk] > 0)
+    lines = _order_lines(order)
+    demands = tuple(LineDemand(line_id=line.pk, product_id=line.product_id, quantity=line.open)
+                    for line in lines if line.open > 0)
     result = ReservationResult(order=order)
     if not demands:
         return result
     product_ids = sorted({d.product_id for d in demands})
-    stocks = list(stock_qs_for_update().filter(product_id__in=product_ids, warehouse__active=True,
-                                               warehouse__allocatable=True).order_by("pk"))
-    lots_by_stock = sellable_lots([s.pk for s in stocks], include_expired=False)
     province = canonical_province(order.province)
-    ranks = dict(WarehousePriority.objects.filter(province=province).values_list("warehouse_id", "rank")) \
-        if province else {}
+    # The province's priority rank rides along with the locked stock rows (one query less).
+    rank = Subquery(WarehousePriority.objects.filter(province=province or "", warehouse_id=OuterRef("warehouse_id"))
+                    .values("rank")[:1])
+    stocks = list(stock_qs_for_update().filter(product_id__in=product_ids, warehouse__active=True,
+                                               warehouse__allocatable=True).annotate(rank=rank).order_by("pk"))
+    lots_by_stock = sellable_lots([s.pk for s in stocks], include_expired=False)
+    ranks = {s.warehouse_id: s.rank for s in stocks}
     strategy = strategy or get_strategy()
 
     per_wh: dict[int, dict] = {}
@@ -94,7 +110,7 @@ def order_stock_reserve(*, order: Order, actor, strategy=None) -> ReservationRes
 
     batch = LedgerBatch(actor=actor, reference=order.number, reason=_("Reserved for order"), order=order)
     reservations: dict[tuple[int, int], Reservation] = {}
-    if any(open_qty[line.pk] < line.quantity for line in lines):
+    if any(line.held for line in lines):
         reservations = {(r.order_line_id, r.lot_id): r for r in Reservation.objects.filter(order=order)}
     new_reservations: list[Reservation] = []
     changed_reservations: list[Reservation] = []
@@ -114,13 +130,13 @@ def order_stock_reserve(*, order: Order, actor, strategy=None) -> ReservationRes
             take = min(wanted, lot.free)
             if take <= 0:
                 continue
-            batch.move(kind=MovementKind.RESERVATION, stock=stock, lot=lot, reserved=take, order_line=line)
+            batch.move(kind=MovementKind.RESERVATION, stock=stock, lot=lot, reserved=take, order_line_id=line.pk)
             existing = reservations.get((line.pk, lot.pk))
             if existing is not None:
                 existing.quantity += take
                 changed_reservations.append(existing)
             else:
-                new_reservations.append(Reservation(order=order, order_line=line, stock=stock, lot=lot,
+                new_reservations.append(Reservation(order=order, order_line_id=line.pk, stock=stock, lot=lot,
                                                     quantity=take, created_at=batch.at))
             taken_lots.append({"batch": lot.batch_number, "quantity": take})
             wanted -= take
