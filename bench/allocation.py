@@ -50,8 +50,9 @@ def main():
     args = parser.parse_args()
     if args.phase:
         return run_phase(args.phase, args.orders)
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"Allocation benchmark: {args.orders:,} orders × 3 lines, 5 warehouses, {PRODUCTS} SKUs "
-          f"(machine: {os.cpu_count()} CPUs, shared — figures vary between runs)")
+          f"(machine: {os.cpu_count()} CPUs, shared; load average {load} at start — figures vary between runs)")
     for phase in args.phases.split(","):
         env = dict(os.environ, DJANGO_SETTINGS_MODULE="oms.settings", DJANGO_DEBUG="0",
                    DJANGO_SECRET_KEY="bench-only-secret-key-" + "x" * 40, OMS_WEBHOOK_SECRET="bench",
@@ -64,6 +65,7 @@ def main():
             recreate_pg_database(PG_URL)
         result = subprocess.run([sys.executable, __file__, "--phase", phase, "--orders", str(args.orders)],
                                 env=env, cwd=ROOT)
+        print(f"{'':<24} (load average after the phase: {os.getloadavg()[0]:.1f})")
         if result.returncode:
             sys.exit(result.returncode)
 
