@@ -6,20 +6,19 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.db.models import OuterRef, Subquery, Sum
-from django.db.models.functions import Coalesce
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from inventory.allocation import AllocationRequest, Candidate, LineDemand, LotOption, get_strategy
+from inventory.allocation_sql import free_unexpired_lots, lock_allocatable_stocks, order_lines_with_holdings
 from inventory.events import stock_released_event, stock_reserved_event
-from inventory.lock_objects import lock_stocks, stock_qs_for_update
-from inventory.models import Lot, MovementKind, Reservation, WarehousePriority
-from inventory.services.common import sellable_lots
+from inventory.lock_objects import lock_stocks
+from inventory.models import Lot, MovementKind, Reservation
 from inventory.services.ledger import LedgerBatch
 from oms.core.errors import InsufficientStock, InvalidTransition
 from oms.core.regions import canonical_province, region_of
 from orders.lock_objects import lock_order
-from orders.models import Order, OrderLine, OrderStatus
+from orders.models import Order, OrderStatus
 from orders.services import order_line_quantities_set
 
 RESERVABLE_STATUSES = (OrderStatus.PENDING_REVIEW, OrderStatus.ON_HOLD, OrderStatus.AWAITING_PAYMENT,
@@ -52,10 +51,7 @@ class _Line:
 
 
 def _order_lines(order: Order) -> list[_Line]:
-    held = Coalesce(Sum("reservations__quantity"), 0) + Coalesce(Sum("reservations__quantity_issued"), 0)
-    rows = (OrderLine.objects.filter(order_id=order.pk).annotate(held=held)
-            .order_by("pk").values_list("pk", "product_id", "sku", "quantity", "quantity_reserved", "held"))
-    return [_Line(*row) for row in rows]
+    return [_Line(*row) for row in order_lines_with_holdings(order.pk)]
 
 
 @transaction.atomic
@@ -79,13 +75,9 @@ def order_stock_reserve(*, order: Order, actor, strategy=None) -> ReservationRes
         return result
     product_ids = sorted({d.product_id for d in demands})
     province = canonical_province(order.province)
-    # The province's priority rank rides along with the locked stock rows (one query less).
-    rank = Subquery(WarehousePriority.objects.filter(province=province or "", warehouse_id=OuterRef("warehouse_id"))
-                    .values("rank")[:1])
-    stocks = list(stock_qs_for_update().filter(product_id__in=product_ids, warehouse__active=True,
-                                               warehouse__allocatable=True).annotate(rank=rank).order_by("pk"))
-    lots_by_stock = sellable_lots([s.pk for s in stocks], include_expired=False)
-    ranks = {s.warehouse_id: s.rank for s in stocks}
+    # Stock rows locked in pk order, each with its warehouse's code and the province's rank for it.
+    stocks = lock_allocatable_stocks(product_ids, province=province)
+    lots_by_stock = free_unexpired_lots([s.pk for s in stocks], today=timezone.localdate())
     strategy = strategy or get_strategy()
 
     per_wh: dict[int, dict] = {}
@@ -94,11 +86,12 @@ def order_stock_reserve(*, order: Order, actor, strategy=None) -> ReservationRes
         free_in_lots = sum(lot.free for lot in lots_by_stock.get(stock.pk, ()))
         usable = min(stock.available, free_in_lots)
         stock_at[(stock.warehouse_id, stock.product_id)] = stock
-        entry = per_wh.setdefault(stock.warehouse_id, {"warehouse": stock.warehouse, "available": {}})
+        entry = per_wh.setdefault(stock.warehouse_id, {"stock": stock, "available": {}})
         entry["available"][stock.product_id] = usable
     candidates = tuple(
-        Candidate(warehouse_id=wid, code=entry["warehouse"].code, region=entry["warehouse"].region,
-                  rank=ranks.get(wid), available=entry["available"])
+        Candidate(warehouse_id=wid, code=entry["stock"].warehouse_code,
+                  region=region_of(entry["stock"].warehouse_province), rank=entry["stock"].rank,
+                  available=entry["available"])
         for wid, entry in per_wh.items()
     )
     plan = strategy.plan(AllocationRequest(demands=demands, province=province, region=region_of(province),
@@ -143,7 +136,7 @@ def order_stock_reserve(*, order: Order, actor, strategy=None) -> ReservationRes
         if wanted:  # the strategy promised more than the lots hold: a broken strategy, not a shortage
             raise RuntimeError(f"plan for line {line.pk} exceeds the free lots of warehouse {stock.warehouse_id}")
         reserved_now[line.pk] += pick.quantity
-        result.rows.append({"line_id": line.pk, "sku": line.sku, "warehouse": stock.warehouse.code,
+        result.rows.append({"line_id": line.pk, "sku": line.sku, "warehouse": stock.warehouse_code,
                             "quantity": pick.quantity, "lots": taken_lots})
     batch.flush()
     if new_reservations:
