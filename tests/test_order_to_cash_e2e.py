@@ -17,7 +17,7 @@ from django.utils import timezone
 from finance.invariants import ledger_problems
 from finance.models import Account, EntryKind, JournalEntry
 from finance.selectors import order_balances
-from inventory.models import MovementKind, Stock, StockMovement
+from inventory.models import Stock, StockMovement
 from inventory.selectors import stock_drift
 from inventory.tests.factories import priority, stock_up
 from logistics.tests.factories import wms_warehouse

@@ -61,7 +61,7 @@ def test_picking_list_groups_by_bin_and_sku(clerk):
 
 
 def test_label_exists_once_a_shipment_has_a_waybill_number(clerk):
-    order = released_order([(product(name="蓝牙降噪耳机"), 2, "899.00")], cod=True, recipient="欧阳娜娜",
+    order = released_order([(product(name="蓝牙降噪耳机"), 2, "899.00")], cod=True, recipient="欧阳喆堃",
                            province="浙江省", city="杭州市", district="西湖区", address_detail="文三路100号")
     with pytest.raises(DocumentNotAvailable):
         order_labels_pdf(order=order)
@@ -72,7 +72,7 @@ def test_label_exists_once_a_shipment_has_a_waybill_number(clerk):
     keep("shipping-label.pdf", pdf)
     pages, text = text_of(pdf)
     assert pages == 1
-    assert shipment.tracking_number in text and "顺丰速运" in text and "欧阳娜娜" in text
+    assert shipment.tracking_number in text and "顺丰速运" in text and "欧阳喆堃" in text
     assert "138****1234" in text and "13812341234" not in text  # privacy label
     assert "代收货款" in text and "¥1,808.00" in text and "浙江省杭州市西湖区文三路100号" in text
 
