@@ -47,15 +47,23 @@ class PrintActionForm(forms.Form):
         self.fields["ids"].valid_value = lambda value: str(value).isdigit()
 
 
+def _placeholder(text):
+    return {"placeholder": text}
+
+
 class AmountReferenceForm(forms.Form):
-    amount = forms.DecimalField(label=_("Amount"), max_digits=14, decimal_places=2, min_value=Decimal("0.01"))
-    reference = forms.CharField(label=_("Reference"), max_length=100)
+    amount = forms.DecimalField(label=_("Amount"), max_digits=14, decimal_places=2, min_value=Decimal("0.01"),
+                                widget=forms.NumberInput(attrs={**_placeholder(_("Amount")), "step": "0.01"}))
+    reference = forms.CharField(label=_("Reference"), max_length=100,
+                                widget=forms.TextInput(attrs=_placeholder(_("Bank or remittance reference"))))
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(label=_("Reason"), max_length=255)
+    reason = forms.CharField(label=_("Reason"), max_length=255, widget=forms.TextInput(attrs=_placeholder(_("Reason"))))
 
 
 class RefundForm(ReasonForm):
     amount = forms.DecimalField(label=_("Amount"), max_digits=14, decimal_places=2, min_value=Decimal("0.01"),
-                                required=False, help_text=_("Empty: everything held for the customer."))
+                                required=False, help_text=_("Empty: everything held for the customer."),
+                                widget=forms.NumberInput(attrs={**_placeholder(_("Amount (empty: all held)")),
+                                                                "step": "0.01"}))

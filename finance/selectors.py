@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from finance.models import (
     DEBIT_NORMAL,
@@ -25,6 +26,7 @@ from finance.models import (
     RefundStatus,
     RevenueComponent,
 )
+from oms.core.errors import DocumentNotAvailable
 from oms.core.money import ZERO
 
 
@@ -85,6 +87,14 @@ def refundable_payments(*, order_id: int) -> list[Payment]:
 def active_invoice(*, order_id: int) -> Invoice | None:
     return (Invoice.objects.filter(order_id=order_id, kind=InvoiceKind.INVOICE, status=InvoiceStatus.ISSUED)
             .order_by("-issued_at").first())
+
+
+def invoice_for_document(*, order) -> Invoice:
+    """The order's current invoice for the documents API; DocumentNotAvailable until one is issued."""
+    invoice = active_invoice(order_id=order.pk)
+    if invoice is None:
+        raise DocumentNotAvailable(gettext("Order %(number)s has no invoice yet.") % {"number": order.number})
+    return invoice
 
 
 def invoices_with_lines(ids) -> list[Invoice]:

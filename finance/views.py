@@ -143,6 +143,7 @@ def order_funds_view(request, number: str):
     order = get_object_or_404(Order.objects.select_related("channel", "customer"), number=number)
     context = order_funds(order_id=order.pk)
     context["balances"] = {Account(code).label: value for code, value in context["balances"].items()}
+    context["has_active_invoice"] = any(inv.kind == "invoice" and inv.status == "issued" for inv in context["invoices"])
     context.update(order=order, amount_form=AmountReferenceForm(), refund_form=RefundForm(), reason_form=ReasonForm(),
                    events=order.events.filter(kind__in=FUNDS_EVENT_KINDS).order_by("at", "id"))
     return render(request, "finance/order_funds.html", context)

@@ -40,7 +40,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-BUILD_VERSION = 4
+BUILD_VERSION = 6
 BASE_FAMILY = "OMS Mono"
 EXTRA_FAMILY = "OMS Mono Extra"
 FALLBACK_FAMILIES = ("Noto Sans Mono CJK SC", "Noto Sans CJK SC")
@@ -133,6 +133,7 @@ def build_subset(*, source: str, family_in_source: str, codepoints: Iterable[int
     options.notdef_outline = True
     options.hinting = False
     options.desubroutinize = True
+    options.drop_tables += ["vhea", "vmtx", "VORG"]  # horizontal text only
     subsetter = subset.Subsetter(options)
     subsetter.populate(unicodes=sorted(codepoints))
     subsetter.subset(font)
@@ -266,6 +267,8 @@ class FontLibrary:
 
     def missing(self, text: str) -> set[int]:
         """Characters of `text` that neither the subset nor the current supplement draws."""
+        if self._extra is None:
+            self._extra = self._current_extra()
         covered = self.base_cmap | (self._extra[1] if self._extra else frozenset())
         return {ord(ch) for ch in set(text) if ord(ch) not in covered
                 and unicodedata.category(ch) not in IGNORED_CATEGORIES}

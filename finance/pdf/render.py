@@ -48,9 +48,9 @@ def _rate(value: Decimal) -> str:
 
 
 #: Columns of the line table: (label, width in cells, right-aligned). One cell = half an em of
-#: OMS Mono (1.5 mm at 8.5 pt); 124 cells fill 186 of the 194 mm between the margins.
+#: OMS Mono (1.5 mm at 8.5 pt); 128 cells fill 192 of the 194 mm between the margins.
 COLUMNS = (
-    (gettext_lazy("Item"), 50, False),
+    (gettext_lazy("Item"), 54, False),
     (gettext_lazy("Qty"), 8, True),
     (gettext_lazy("Unit price"), 14, True),
     (gettext_lazy("Discount"), 12, True),
@@ -203,8 +203,8 @@ class InvoicePdfRenderer:
                 starts = {}
                 for index, page in enumerate(document.pages):
                     for anchor in page.anchors:
-                        if anchor in anchors:
-                            starts[anchors[anchor]] = index
+                        if anchor in anchors:  # a section continued on the next page repeats its id
+                            starts.setdefault(anchors[anchor], index)
                 bounds = [starts[inv.pk] for inv in part] + [len(document.pages)]
                 outputs = [(invoice, document.copy(document.pages[bounds[i]:bounds[i + 1]]).write_pdf())
                            for i, invoice in enumerate(part)]

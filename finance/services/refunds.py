@@ -48,6 +48,7 @@ from orders.services import order_set_funds
 logger = logging.getLogger("oms.payments")
 
 MAX_REFUND_ATTEMPTS = 6
+PAID_AFTER_CANCELLATION = gettext_lazy("Payment received for a cancelled order.")
 
 
 def _allocate(order: Order, amount) -> list[tuple[Payment, object]]:

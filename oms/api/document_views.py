@@ -15,9 +15,9 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from finance.selectors import active_invoice
+from finance.selectors import invoice_for_document
 from finance.services.printing import invoices_render_file
-from oms.core.errors import DocumentNotAvailable, NotFound, PermissionDenied
+from oms.core.errors import NotFound, PermissionDenied
 from orders.models import Order
 
 
@@ -55,10 +55,8 @@ class InvoicePdfView(APIView):
             raise NotFound(_("Unknown order %(number)s.") % {"number": number})
         channel_id = getattr(request.auth, "channel_id", None)
         if channel_id is not None and channel_id != order.channel_id:
-            raise PermissionDenied(_("This token may only read orders of its own channel."))
-        invoice = active_invoice(order_id=order.pk)
-        if invoice is None:
-            raise DocumentNotAvailable(_("Order %(number)s has no invoice yet.") % {"number": number})
+            raise PermissionDenied()
+        invoice = invoice_for_document(order=order)
         rendered = invoices_render_file(invoice_ids=[invoice.pk], output="pdf")
         response = HttpResponse(rendered.content, content_type="application/pdf")
         response["Content-Disposition"] = f'inline; filename="{rendered.filename}"'

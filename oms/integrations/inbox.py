@@ -69,10 +69,9 @@ def secrets_for(kind: str, sender: str) -> list[str]:
     row = WebhookSender.objects.filter(kind=kind, code=sender).first()
     if row is not None and not row.active:
         raise Unauthorized("sender disabled")
-    secrets = [row.secret] if row is not None and row.secret else []
-    if settings.OMS_WEBHOOK_SECRET:
-        secrets.append(settings.OMS_WEBHOOK_SECRET)
-    return secrets
+    if row is not None and row.secret:
+        return [row.secret]  # a sender's own secret replaces the shared default
+    return [settings.OMS_WEBHOOK_SECRET] if settings.OMS_WEBHOOK_SECRET else []
 
 
 def validate(handler: WebhookHandler, payload) -> dict:

@@ -14,6 +14,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from finance.demo import seed_finance
 from oms.catalog.models import Product
 from oms.core.actors import SystemActor
 from oms.core.enums import Role
@@ -165,9 +166,11 @@ def seed_shipments() -> int:
 
 def seed_all(*, orders: int) -> dict:
     ensure_review_rules()
-    return {
+    result = {
         "products": seed_catalog(),
         "users": seed_users(),
         "orders": seed_orders(orders),
         "shipments": seed_shipments(),
     }
+    result["finance"] = seed_finance()
+    return result

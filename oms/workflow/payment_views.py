@@ -4,10 +4,11 @@ order on (`oms.workflow.payments.register_bank_transfer`); the form lives on fin
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.shortcuts import get_object_or_404, redirect
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from finance.forms import AmountReferenceForm
+from finance.models import PaymentSource
+from finance.services.payments import SOURCE_MESSAGES
 from oms.core.errors import DomainError
 from oms.workflow.payments import register_bank_transfer
 from orders.models import Order
@@ -29,6 +30,7 @@ def bank_transfer(request, number: str):
             messages.error(request, str(exc) + " " + "；".join(f"{k}: {'、'.join(map(str, v))}"
                                                              for k, v in exc.errors.items()))
         else:
-            messages.success(request, _("Bank transfer of ¥%(amount)s registered; the order is now “%(status)s”.")
-                             % {"amount": f"{form.cleaned_data['amount']:,.2f}", "status": order.get_status_display()})
+            text = SOURCE_MESSAGES[PaymentSource.MANUAL] % {"amount": f"{form.cleaned_data['amount']:,.2f}",
+                                                           "reference": form.cleaned_data["reference"]}
+            messages.success(request, f"{text} {order.get_status_display()}")
     return redirect("finance:order-funds", number=number)

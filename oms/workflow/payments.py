@@ -18,10 +18,12 @@ which runs after the inventory stage reserved stock.
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext_lazy
 
 from finance import services as finance
 from finance.models import PaymentSource
+from finance.services.refunds import PAID_AFTER_CANCELLATION
 from oms.workflow.checks import HoldCode
 from oms.workflow.registry import review_step
 from orders import services as order_services
@@ -49,8 +51,9 @@ def settle_after_payment(*, order: Order, actor, allow_partial: bool) -> Order:
             and order.payment_method != PaymentMethod.COD:
         order = order_services.order_put_on_hold(order=order, reasons=[_mismatch(order)], actor=actor)
     elif order.status == OrderStatus.CANCELLED:
-        finance.refund_request(order=order, actor=actor,
-                               reason=str(gettext_lazy("Payment received for a cancelled order.")))
+        with translation.override("zh-hans"):
+            reason = str(PAID_AFTER_CANCELLATION)
+        finance.refund_request(order=order, actor=actor, reason=reason)
     return order
 
 

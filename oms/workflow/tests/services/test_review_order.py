@@ -24,8 +24,9 @@ def test_paid_clean_order_goes_to_awaiting_shipment():
     assert order.payment_status == "paid"
     assert order.hold_reasons == []
     kinds = list(order.events.values_list("kind", flat=True))
-    # Released for shipment: the logistics stage plans the shipments right after the review passed.
-    assert kinds == ["created", "payment_recorded", "stock_reserved", "review_passed", "shipments_created"]
+    # Review steps (inventory reserves, finance invoices), then the logistics stage plans the shipments.
+    assert kinds == ["created", "payment_recorded", "stock_reserved", "invoice_issued", "review_passed",
+                     "shipments_created"]
 
 
 def test_unpaid_clean_order_awaits_payment():
