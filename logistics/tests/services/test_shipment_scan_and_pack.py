@@ -93,3 +93,13 @@ def test_cancelled_order_cannot_be_packed(parcel, clerk, make_user):
     assert shipment.status == ShipmentStatus.CANCELLED
     with pytest.raises(InvalidTransition):
         shipment_scan(shipment=shipment, code=a.barcode, actor=clerk)
+
+
+def test_timeline_is_written_in_chinese_whatever_the_clerk_reads(parcel, clerk):
+    from django.utils import translation
+
+    shipment, a, b = parcel
+    with translation.override("en"):
+        packed = shipment_pack(shipment=shipment, weight_kg="1", actor=clerk, verify_scan=False)
+    event = packed.order.events.get(kind="shipment_packed")
+    assert "已打包" in event.message and "顺丰速运" in event.message and "packed" not in event.message
