@@ -94,7 +94,10 @@ class ScanResult:
     complete: bool  # every line of the shipment fully scanned
 
 
-def _check_packable(shipment: Shipment, order) -> None:
+def _check_packable(shipment: Shipment, order, *, own_bench: bool = False) -> None:
+    if own_bench and is_wms_run(shipment.warehouse):
+        raise InvalidTransition(_("Shipment %(number)s is packed by the WMS of %(warehouse)s, not at our bench.")
+                                % {"number": shipment.number, "warehouse": shipment.warehouse.name})
     if shipment.status not in (ShipmentStatus.CREATED, ShipmentStatus.PICKING):
         raise InvalidTransition(_("Shipment %(number)s is already %(status)s.")
                                 % {"number": shipment.number, "status": shipment.get_status_display()})
@@ -118,7 +121,7 @@ def shipment_scan(*, shipment: Shipment, code: str, actor, quantity: int = 1) ->
         raise ValidationFailed(errors={"quantity": [_("Must be a positive whole number.")]})
     order = lock_order(shipment.order_id)
     shipment = lock_shipment(shipment)
-    _check_packable(shipment, order)
+    _check_packable(shipment, order, own_bench=True)
     lines = list(shipment.lines.select_related("order_line__product").order_by("pk"))
     matching = [line for line in lines
                 if wanted in (normalise_sku(line.order_line.product.barcode), normalise_sku(line.order_line.sku))]
@@ -197,7 +200,7 @@ def shipment_pack(*, shipment: Shipment, actor, weight_kg=None, packages=1, trac
     with transaction.atomic():
         order = lock_order(shipment.order_id)
         shipment = lock_shipment(shipment)
-        _check_packable(shipment, order)
+        _check_packable(shipment, order, own_bench=verify_scan)
         if verify_scan:
             missing = {
                 f"lines.{line.order_line.sku}": [
