@@ -140,6 +140,21 @@ def order_shipments_create(*, order: Order, actor) -> list[Shipment]:
 
 
 @transaction.atomic
+def order_shipments_hold(*, order: Order, hold: bool, actor) -> list[Shipment]:
+    """The order went on hold after its release (`hold=True`), or came back (`hold=False`).
+
+    Own warehouses need nothing: the packing bench and waves refuse orders that may not ship. A
+    WMS is told to stop (`hold`) or go on (`release`) with the parcels it holds for the order.
+    Called from the `order_status_changed` hook inside the order's transaction; no event of its own.
+    """
+    shipments = lock_shipments(order.shipments.filter(status__in=IN_WAREHOUSE_STATUSES).values_list("pk", flat=True))
+    sequence = f"{timezone.now():%Y%m%d%H%M%S%f}"
+    for shipment in shipments:
+        send_instruction(shipment=shipment, action="hold" if hold else "release", sequence=sequence)
+    return shipments
+
+
+@transaction.atomic
 def order_shipments_cancel(*, order: Order, actor, reason: str) -> list[Shipment]:
     """The order was cancelled: shipments still in the warehouse are withdrawn (WMS told to stop).
 
