@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     # Composing apps on top.
     "oms.workflow",
     "oms.integrations",
+    "oms.imports",
     "oms.api",
 ]
 
@@ -175,6 +176,12 @@ SPECTACULAR_SETTINGS = {
 OMS_WEBHOOK_SECRET = env_str("OMS_WEBHOOK_SECRET", "dev-webhook-secret" if DEBUG else "")
 OMS_WEBHOOK_TOLERANCE_SECONDS = 300
 OMS_CURRENCY = "CNY"
+# Legacy order import (oms.imports): largest file accepted, most rows read, orders written per
+# transaction, and up to which size a file is checked/imported in the request instead of a job.
+OMS_IMPORT_MAX_BYTES = env_int("OMS_IMPORT_MAX_BYTES", 50 * 1024 * 1024)
+OMS_IMPORT_MAX_ROWS = env_int("OMS_IMPORT_MAX_ROWS", 1_000_000)
+OMS_IMPORT_BATCH_ORDERS = env_int("OMS_IMPORT_BATCH_ORDERS", 2000)
+OMS_IMPORT_INLINE_MAX_BYTES = env_int("OMS_IMPORT_INLINE_MAX_BYTES", 256 * 1024)
 
 # Finance (see docs/architecture.md "Finance"). The seller printed on invoices.
 OMS_SELLER = {

@@ -31,9 +31,20 @@ class EventKind:
 
 
 def record_event(*, order: Order, kind: str, message, actor=None, data: dict | None = None) -> OrderEvent:
-    with translation.override("zh-hans"):
-        text = str(message)
-    return OrderEvent.objects.create(
+    event = build_event(order=order, kind=kind, message=message, actor=actor, data=data)
+    event.save()
+    return event
+
+
+def build_event(*, order: Order | None, kind: str, message, actor=None, data: dict | None = None) -> OrderEvent:
+    """The unsaved event `record_event` writes; bulk writers (the legacy import) insert these in bulk,
+    passing `order=None` and setting `order_id` when they hold order rows rather than instances."""
+    if isinstance(message, str):
+        text = message  # already text (a bulk writer rendered it in zh-hans once for the batch)
+    else:
+        with translation.override("zh-hans"):
+            text = str(message)
+    return OrderEvent(
         order=order, kind=kind, message=text, actor=actor_user(actor), actor_name=actor_name(actor),
         data=data or {},
     )
