@@ -16,8 +16,10 @@ import argparse
 import atexit
 import os
 import random
+import shutil
 import statistics
 import sys
+import tempfile
 import time
 from datetime import datetime
 from decimal import Decimal
@@ -140,10 +142,16 @@ def main():
     print(f"WeasyPrint {weasyprint.__version__}, {args.count} invoices, {os.cpu_count()} CPUs, "
           f"load average {os.getloadavg()[0]:.1f} (other processes slow the wall-clock figures)\n")
 
-    library = FontLibrary()
     started = time.perf_counter()
-    library.ensure_built()
+    installed = FontLibrary()
+    installed.ensure_built()
     print(f"{'font subset build (0 if already built)':<58} {time.perf_counter() - started:7.2f} s")
+    # A copy of the built font in a fresh folder, so the rare-character supplement is built here.
+    scratch = Path(tempfile.mkdtemp(prefix="oms-bench-fonts-"))
+    atexit.register(shutil.rmtree, scratch, True)
+    for name in ("oms-mono.ttf", "manifest.json"):
+        shutil.copy(installed.font_dir / name, scratch / name)
+    library = FontLibrary(font_dir=scratch)
     renderer = InvoicePdfRenderer(library)
     atexit.register(renderer.close)
     started = time.perf_counter()

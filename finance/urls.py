@@ -11,6 +11,7 @@ urlpatterns = [
     path("invoices/print/jobs/<int:pk>/download/", views.print_job_download, name="print-job-download"),
     path("invoices/<int:pk>/pdf/", views.invoice_pdf, name="invoice-pdf"),
     path("invoices/<int:pk>/void/", views.invoice_void, name="invoice-void"),
+    path("refunds/<int:pk>/withdraw/", views.refund_withdraw, name="refund-withdraw"),
     path("receivables/", views.receivables, name="receivables"),
     path("orders/<str:number>/", views.order_funds_view, name="order-funds"),
     path("orders/<str:number>/invoice/", views.order_issue_invoice, name="order-issue-invoice"),

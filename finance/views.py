@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from finance import services
 from finance.forms import AmountReferenceForm, InvoiceFilterForm, PrintActionForm, ReasonForm, RefundForm
-from finance.models import Account, Invoice, PrintJob, PrintJobStatus
+from finance.models import Account, Invoice, PrintJob, PrintJobStatus, Refund
 from finance.selectors import invoice_list, order_funds, print_centre_counts, receivables_aging
 from finance.services.printing import invoices_render_file, print_job_create
 from oms.core.errors import DomainError
@@ -213,6 +213,22 @@ def order_refund(request, number: str):
         return _("Refund of ¥%(amount)s requested.") % {"amount": f"{sum(r.amount for r in refunds):,.2f}"}
 
     return _order_action(request, number, call)
+
+
+@login_required
+@permission_required("finance.request_refund", raise_exception=True)
+@require_POST
+def refund_withdraw(request, pk: int):
+    refund = get_object_or_404(Refund, pk=pk)
+    data = _form_or_error(request, ReasonForm(request.POST))
+    if data is not None:
+        try:
+            services.refund_withdraw(refund=refund, reason=data["reason"], actor=request.user)
+        except DomainError as exc:
+            messages.error(request, _error_text(exc))
+        else:
+            messages.success(request, _("Refund withdrawn; the amount is held for the customer again."))
+    return redirect("finance:order-funds", number=refund.order.number)
 
 
 @login_required

@@ -48,8 +48,8 @@ INSTALLED_APPS = [
     "logistics",
     # Composing apps on top.
     "oms.workflow",
-    "oms.integrations",
     "oms.imports",
+    "oms.integrations",
     "oms.api",
 ]
 

@@ -12,10 +12,13 @@ import logging
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import partial
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -84,8 +87,12 @@ def _enqueue(job_id: int) -> None:
 
 def print_job_run(*, job_id: int) -> PrintJob:
     """Render a print job (in a worker). Progress is saved every few invoices; safe to run twice."""
-    claimed = PrintJob.objects.filter(pk=job_id, status=PrintJobStatus.QUEUED).update(
-        status=PrintJobStatus.RUNNING, started_at=timezone.now())
+    # A job whose worker died mid-way (still "running" after the task timeout) may be claimed again
+    # when django-q2 retries the task.
+    stale = timezone.now() - timedelta(seconds=settings.Q_CLUSTER.get("timeout", 600) + 60)
+    claimed = PrintJob.objects.filter(
+        Q(status=PrintJobStatus.QUEUED) | Q(status=PrintJobStatus.RUNNING, started_at__lt=stale), pk=job_id,
+    ).update(status=PrintJobStatus.RUNNING, started_at=timezone.now(), done=0)
     job = PrintJob.objects.get(pk=job_id)
     if not claimed:
         return job

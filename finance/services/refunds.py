@@ -21,10 +21,11 @@ A refund that the provider reports itself (webhook `refunded`) is `refund_record
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from functools import partial
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -109,6 +110,9 @@ def refund_execute(*, refund_id: int) -> Refund:
     except ConnectorError as exc:
         logger.warning("refund %s failed: %s", refund.pk, exc)
         return refund_fail(refund=refund, error=str(exc), retryable=exc.retryable)
+    except Exception as exc:  # noqa: BLE001 — a broken connector must not leave the refund pending forever
+        logger.exception("refund %s: connector error", refund.pk)
+        return refund_fail(refund=refund, error=f"{type(exc).__name__}: {exc}", retryable=True)
     return refund_complete(refund=refund, provider_refund_id=result.provider_refund_id, actor=SYSTEM)
 
 
@@ -243,10 +247,14 @@ def refund_record_external(*, order: Order, amount, provider: str, actor, transa
     return refunds
 
 
-def retry_failed_refunds() -> int:
-    """Run by the django-q2 schedule: try failed refunds again (each at most MAX_REFUND_ATTEMPTS times)."""
-    ids = list(Refund.objects.filter(status=RefundStatus.FAILED, attempts__lt=MAX_REFUND_ATTEMPTS)
-               .values_list("pk", flat=True))
+def retry_failed_refunds(*, now=None) -> int:
+    """Run by the django-q2 schedule: try failed refunds again (each at most MAX_REFUND_ATTEMPTS
+    times), and refunds still pending ten minutes after they were requested (the process that
+    should have sent them after commit died)."""
+    forgotten = (now or timezone.now()) - timedelta(minutes=10)
+    ids = list(Refund.objects.filter(Q(status=RefundStatus.FAILED, attempts__lt=MAX_REFUND_ATTEMPTS)
+                                     | Q(status=RefundStatus.PENDING, requested_at__lt=forgotten))
+               .order_by("pk").values_list("pk", flat=True))
     for refund_id in ids:
         refund_execute(refund_id=refund_id)
     return len(ids)

@@ -66,3 +66,24 @@ def test_other_roles_cannot_register_payments(make_user, client):
                            {"amount": "408.00", "reference": "X"})
     assert response.status_code == 403
     assert reload(order).paid_amount == 0
+
+
+def test_failed_refund_can_be_withdrawn_from_the_funds_page(clerk, client, settings,
+                                                           django_capture_on_commit_callbacks):
+    from finance.connectors import ConnectorError
+    from finance.connectors.testing import ScriptedConnector
+    from finance.services import refund_request
+
+    settings.OMS_PAYMENT_CONNECTORS = {"console": "finance.connectors.testing.ScriptedConnector"}
+    ScriptedConnector.reset()
+    ScriptedConnector.failures = [ConnectorError("account closed", retryable=False)]
+    order = paid_order()
+    with django_capture_on_commit_callbacks(execute=True):
+        refund_request(order=order, amount="20.00", reason="补偿", actor=SYSTEM)
+    refund = Refund.objects.get(order=order)
+    page = client.get(f"/finance/orders/{order.number}/").content.decode()
+    assert f"/finance/refunds/{refund.pk}/withdraw/" in page and "account closed" in page
+    client.post(f"/finance/refunds/{refund.pk}/withdraw/", {"reason": "已线下转账"})
+    refund.refresh_from_db()
+    assert refund.status == "withdrawn"
+    assert_ledger_ok()

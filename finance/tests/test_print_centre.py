@@ -137,3 +137,12 @@ def test_jobs_are_private_to_their_owner(clerk, client, make_user):
     other = make_user("fin2", Role.FINANCE)
     job = PrintJob.objects.create(created_by=other, invoice_ids=[invoice.pk], total=1)
     assert client.get(reverse("finance:print-job-status", args=[job.pk])).status_code == 404
+
+
+def test_a_job_left_running_by_a_dead_worker_is_taken_again(clerk, settings):
+    invoice, = invoices(1)
+    job = PrintJob.objects.create(created_by=clerk, invoice_ids=[invoice.pk], total=1, status=PrintJobStatus.RUNNING,
+                                  started_at=timezone.now())
+    assert print_job_run(job_id=job.pk).status == PrintJobStatus.RUNNING  # another worker may still be on it
+    PrintJob.objects.filter(pk=job.pk).update(started_at=timezone.now() - timedelta(hours=1))
+    assert print_job_run(job_id=job.pk).status == PrintJobStatus.DONE

@@ -166,11 +166,10 @@ def seed_shipments() -> int:
 
 def seed_all(*, orders: int) -> dict:
     ensure_review_rules()
-    result = {
+    return {
         "products": seed_catalog(),
         "users": seed_users(),
         "orders": seed_orders(orders),
-        "shipments": seed_shipments(),
+        "finance": seed_finance(),  # after the orders: bank transfers, printed invoices, a credit note
+        "shipments": seed_shipments(),  # after finance: orders paid by transfer ship too
     }
-    result["finance"] = seed_finance()
-    return result

@@ -153,3 +153,26 @@ def test_refund_cannot_exceed_what_was_paid():
     order = make_order()
     with pytest.raises(ValidationFailed):
         refund_record_external(order=order, amount="1.00", provider="alipay", actor=SYSTEM)
+
+
+def test_a_refund_whose_sender_died_is_picked_up_by_the_job():
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    order = paid_order()
+    refund_request(order=order, amount="408.00", reason="退款", actor=SYSTEM)  # after-commit call never ran
+    assert retry_failed_refunds() == 0  # may still be on its way
+    assert retry_failed_refunds(now=timezone.now() + timedelta(minutes=11)) == 1
+    assert Refund.objects.get().status == RefundStatus.SUCCEEDED
+    assert_ledger_ok()
+
+
+def test_an_unexpected_connector_error_is_a_retryable_failure(django_capture_on_commit_callbacks):
+    order = paid_order()
+    ScriptedConnector.failures = [RuntimeError("TLS handshake")]
+    with django_capture_on_commit_callbacks(execute=True):
+        refund_request(order=order, amount="408.00", reason="退款", actor=SYSTEM)
+    refund = Refund.objects.get()
+    assert (refund.status, refund.attempts) == (RefundStatus.FAILED, 1) and "TLS handshake" in refund.last_error
+    assert_ledger_ok()
