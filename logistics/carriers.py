@@ -55,8 +55,9 @@ def connector_for(carrier: str) -> CarrierConnector:
     return _connector_class(path)(carrier)
 
 
-def carrier_label(code: str) -> str:
+def carrier_label(code: str):
+    """The carrier's name, lazily translated (so a timeline message gets it in the stored language)."""
     try:
-        return str(Carrier(code).label)
+        return Carrier(code).label
     except ValueError:
         return code

@@ -7,7 +7,12 @@
 - `wms_report` — what an external WMS reports (picked, packed, shipped with tracking number).
 """
 
-from logistics.services.shipments import order_shipments_cancel, order_shipments_create, shipment_carrier_change
+from logistics.services.shipments import (
+    order_shipments_cancel,
+    order_shipments_create,
+    order_shipments_hold,
+    shipment_carrier_change,
+)
 from logistics.services.shipping import ShipOutcome, shipment_ship
 from logistics.services.tracking import (
     TrackingOutcome,
@@ -27,8 +32,8 @@ from logistics.services.warehouse_work import (
 from logistics.services.wms import ReportedLine, WmsEvent, wms_report
 
 __all__ = [
-    "ScanResult", "ShipOutcome", "TrackingOutcome", "labels_mark_printed", "order_shipments_cancel",
-    "order_shipments_create", "orders_auto_complete", "shipment_carrier_change", "shipment_pack",
-    "shipment_return_to_sender", "shipment_scan", "shipment_scan_reset", "shipment_ship", "shipment_start_picking",
-    "shipment_track", "wave_create", "ReportedLine", "WmsEvent", "wms_report",
+    "ReportedLine", "ScanResult", "ShipOutcome", "TrackingOutcome", "WmsEvent", "labels_mark_printed",
+    "order_shipments_cancel", "order_shipments_create", "order_shipments_hold", "orders_auto_complete",
+    "shipment_carrier_change", "shipment_pack", "shipment_return_to_sender", "shipment_scan", "shipment_scan_reset",
+    "shipment_ship", "shipment_start_picking", "shipment_track", "wave_create", "wms_report",
 ]

@@ -16,10 +16,10 @@ def is_wms_run(warehouse) -> bool:
     return warehouse.kind == warehouse.Kind.EXTERNAL_WMS
 
 
-def instruction_payload(*, shipment, action: str) -> dict:
+def instruction_payload(*, shipment, action: str, sequence: str = "") -> dict:
     order = shipment.order
     return {
-        "instruction_id": f"{shipment.number}-{action}",
+        "instruction_id": f"{shipment.number}-{action}{f'-{sequence}' if sequence else ''}",
         "action": action,
         "shipment_number": shipment.number,
         "order_number": order.number,
@@ -41,10 +41,14 @@ def instruction_payload(*, shipment, action: str) -> dict:
     }
 
 
-def send_instruction(*, shipment, action: str) -> bool:
-    """Fire the instruction for a WMS-run warehouse; returns whether one was sent."""
+def send_instruction(*, shipment, action: str, sequence: str = "") -> bool:
+    """Fire the instruction for a WMS-run warehouse; returns whether one was sent.
+
+    `action` is `ship` (once per shipment), `cancel` (once), or `hold` / `release` (the order went
+    on hold after it was released, and came back; `sequence` keeps each of those distinct).
+    """
     if not is_wms_run(shipment.warehouse):
         return False
-    payload = instruction_payload(shipment=shipment, action=action)
+    payload = instruction_payload(shipment=shipment, action=action, sequence=sequence)
     hooks.shipping_instruction.fire(hooks.ShippingInstruction(shipment=shipment, action=action, payload=payload))
     return True

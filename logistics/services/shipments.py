@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 from inventory.models import Warehouse
 from inventory.selectors import order_reservations_by_warehouse
 from logistics.carriers import carrier_label
-from logistics.events import LogisticsEventKind
+from logistics.events import LogisticsEventKind, later, timeline_message
 from logistics.lock_objects import lock_shipment, lock_shipments
 from logistics.models import (
     IN_WAREHOUSE_STATUSES,
@@ -126,8 +126,8 @@ def order_shipments_create(*, order: Order, actor) -> list[Shipment]:
         shipments.append(shipment)
     record_event(
         order=order, kind=LogisticsEventKind.SHIPMENTS_CREATED,
-        message=gettext_lazy("Shipments created: %(shipments)s.") % {
-            "shipments": "，".join(f"{s.number}（{s.warehouse.name}，{carrier_label(s.carrier)}）" for s in shipments)},
+        message=timeline_message(gettext_lazy("Shipments created: %(shipments)s."), {"shipments": later(
+            lambda: "，".join(f"{s.number}（{s.warehouse.name}，{carrier_label(s.carrier)}）" for s in shipments))}),
         actor=actor,
         data={"shipments": [{"number": s.number, "warehouse": s.warehouse.code, "carrier": s.carrier,
                              "cod_amount": f"{s.cod_amount:.2f}",
@@ -136,6 +136,21 @@ def order_shipments_create(*, order: Order, actor) -> list[Shipment]:
     )
     for shipment in shipments:
         send_instruction(shipment=shipment, action="ship")
+    return shipments
+
+
+@transaction.atomic
+def order_shipments_hold(*, order: Order, hold: bool, actor) -> list[Shipment]:
+    """The order went on hold after its release (`hold=True`), or came back (`hold=False`).
+
+    Own warehouses need nothing: the packing bench and waves refuse orders that may not ship. A
+    WMS is told to stop (`hold`) or go on (`release`) with the parcels it holds for the order.
+    Called from the `order_status_changed` hook inside the order's transaction; no event of its own.
+    """
+    shipments = lock_shipments(order.shipments.filter(status__in=IN_WAREHOUSE_STATUSES).values_list("pk", flat=True))
+    sequence = f"{timezone.now():%Y%m%d%H%M%S%f}"
+    for shipment in shipments:
+        send_instruction(shipment=shipment, action="hold" if hold else "release", sequence=sequence)
     return shipments
 
 
@@ -169,7 +184,8 @@ def shipment_carrier_change(*, shipment: Shipment, carrier: str, actor) -> Shipm
     shipment.carrier = carrier
     shipment.save(update_fields=["carrier", "updated_at"])
     record_event(order=order, kind=LogisticsEventKind.CARRIER_CHANGED,
-                 message=gettext_lazy("Shipment %(number)s: carrier changed from %(before)s to %(after)s.")
-                 % {"number": shipment.number, "before": carrier_label(before), "after": carrier_label(carrier)},
+                 message=timeline_message(
+                     gettext_lazy("Shipment %(number)s: carrier changed from %(before)s to %(after)s."),
+                     {"number": shipment.number, "before": carrier_label(before), "after": carrier_label(carrier)}),
                  actor=actor, data={"shipment": shipment.number, "before": before, "after": carrier})
     return shipment

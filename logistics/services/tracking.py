@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from logistics.carriers import carrier_label
-from logistics.events import LogisticsEventKind
+from logistics.events import LogisticsEventKind, timeline_message
 from logistics.lock_objects import lock_shipment
 from logistics.models import (
     IN_WAREHOUSE_STATUSES,
@@ -90,11 +90,10 @@ def shipment_track(*, shipment: Shipment, status: str, occurred_at: datetime, ac
         if moved and status == TrackingStatus.DELIVERED and shipment.cod_amount > 0:
             shipment_cod_collect(shipment=shipment, order=order, actor=actor)
 
-        details = " ".join(part for part in (location, description) if part)
-        news = gettext_lazy("%(carrier)s %(tracking)s: %(status)s %(details)s") % {
+        details = "".join(f" {part}" for part in (location, description) if part)
+        news = timeline_message(gettext_lazy("%(carrier)s %(tracking)s: %(status)s%(details)s"), {
             "carrier": carrier_label(shipment.carrier), "tracking": shipment.tracking_number,
-            "status": TrackingStatus(status).label, "details": details}
-        news = str(news).strip()
+            "status": TrackingStatus(status).label, "details": details})
         data = {"kind": LogisticsEventKind.TRACKING, "shipment": shipment.number, "carrier": shipment.carrier,
                 "tracking_number": shipment.tracking_number, "status": status,
                 "occurred_at": occurred_at.isoformat(), "location": location, "description": description,
@@ -103,8 +102,8 @@ def shipment_track(*, shipment: Shipment, status: str, occurred_at: datetime, ac
         if moved and status == TrackingStatus.DELIVERED and _all_delivered(order):
             order_services.order_complete(
                 order=order, actor=actor, data=data,
-                message=gettext_lazy("%(news)s. Every shipment has been delivered; order completed.")
-                % {"news": news})
+                message=timeline_message(
+                    gettext_lazy("%(news)s. Every shipment has been delivered; order completed."), {"news": news}))
             completed = True
         else:
             record_event(order=order, kind=LogisticsEventKind.TRACKING, message=news, actor=actor, data=data)
@@ -129,8 +128,9 @@ def shipment_return_to_sender(*, shipment: Shipment, reason: str, actor) -> Ship
     shipment.exception_reason = reason.strip()[:255]
     shipment.save()
     record_event(order=order, kind=LogisticsEventKind.SHIPMENT_RETURNED,
-                 message=gettext_lazy("Shipment %(number)s is being returned to the sender: %(reason)s")
-                 % {"number": shipment.number, "reason": reason.strip()}, actor=actor,
+                 message=timeline_message(
+                     gettext_lazy("Shipment %(number)s is being returned to the sender: %(reason)s"),
+                     {"number": shipment.number, "reason": reason.strip()}), actor=actor,
                  data={"shipment": shipment.number, "reason": reason.strip()})
     return shipment
 
@@ -164,8 +164,8 @@ def orders_auto_complete(*, now: datetime | None = None, days: int | None = None
                 continue
             order_services.order_complete(
                 order=order, actor=actor,
-                message=gettext_lazy("Completed automatically %(days)s days after shipment without a delivery "
-                                     "report.") % {"days": days},
+                message=timeline_message(gettext_lazy(
+                    "Completed automatically %(days)s days after shipment without a delivery report."), {"days": days}),
                 data={"auto": True, "days": days})
             done.append(order.number)
     return done

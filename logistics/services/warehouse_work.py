@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy
 
 from inventory.models import Warehouse
 from logistics.carriers import carrier_label, connector_for
-from logistics.events import LogisticsEventKind
+from logistics.events import LogisticsEventKind, timeline_message
 from logistics.lock_objects import lock_shipment, lock_shipments
 from logistics.models import Carrier, PickWave, Shipment, ShipmentLine, ShipmentStatus
 from logistics.services.instructions import is_wms_run
@@ -81,8 +81,8 @@ def wave_create(*, warehouse: Warehouse, shipment_ids: list[int], actor, carrier
     Shipment.objects.bulk_update(shipments, ["status", "wave", "picking_at", "updated_at"])
     for shipment in shipments:
         record_event(order=orders[shipment.order_id], kind=LogisticsEventKind.PICKING_STARTED,
-                     message=gettext_lazy("Shipment %(number)s: picking started in wave %(wave)s.")
-                     % {"number": shipment.number, "wave": wave.number}, actor=actor,
+                     message=timeline_message(gettext_lazy("Shipment %(number)s: picking started in wave %(wave)s."),
+                                              {"number": shipment.number, "wave": wave.number}), actor=actor,
                      data={"shipment": shipment.number, "wave": wave.number})
     return wave
 
@@ -94,7 +94,10 @@ class ScanResult:
     complete: bool  # every line of the shipment fully scanned
 
 
-def _check_packable(shipment: Shipment, order) -> None:
+def _check_packable(shipment: Shipment, order, *, own_bench: bool = False) -> None:
+    if own_bench and is_wms_run(shipment.warehouse):
+        raise InvalidTransition(_("Shipment %(number)s is packed by the WMS of %(warehouse)s, not at our bench.")
+                                % {"number": shipment.number, "warehouse": shipment.warehouse.name})
     if shipment.status not in (ShipmentStatus.CREATED, ShipmentStatus.PICKING):
         raise InvalidTransition(_("Shipment %(number)s is already %(status)s.")
                                 % {"number": shipment.number, "status": shipment.get_status_display()})
@@ -118,7 +121,7 @@ def shipment_scan(*, shipment: Shipment, code: str, actor, quantity: int = 1) ->
         raise ValidationFailed(errors={"quantity": [_("Must be a positive whole number.")]})
     order = lock_order(shipment.order_id)
     shipment = lock_shipment(shipment)
-    _check_packable(shipment, order)
+    _check_packable(shipment, order, own_bench=True)
     lines = list(shipment.lines.select_related("order_line__product").order_by("pk"))
     matching = [line for line in lines
                 if wanted in (normalise_sku(line.order_line.product.barcode), normalise_sku(line.order_line.sku))]
@@ -197,7 +200,7 @@ def shipment_pack(*, shipment: Shipment, actor, weight_kg=None, packages=1, trac
     with transaction.atomic():
         order = lock_order(shipment.order_id)
         shipment = lock_shipment(shipment)
-        _check_packable(shipment, order)
+        _check_packable(shipment, order, own_bench=verify_scan)
         if verify_scan:
             missing = {
                 f"lines.{line.order_line.sku}": [
@@ -218,11 +221,11 @@ def shipment_pack(*, shipment: Shipment, actor, weight_kg=None, packages=1, trac
         shipment.save()
         record_event(
             order=order, kind=LogisticsEventKind.SHIPMENT_PACKED,
-            message=gettext_lazy("Shipment %(number)s packed: %(packages)s package(s), %(weight)s kg, "
-                                 "%(carrier)s waybill %(tracking)s.")
-            % {"number": shipment.number, "packages": shipment.packages,
-               "weight": shipment.weight_kg if shipment.weight_kg is not None else "-",
-               "carrier": carrier_label(shipment.carrier), "tracking": shipment.tracking_number or "-"},
+            message=timeline_message(gettext_lazy("Shipment %(number)s packed: %(packages)s package(s), %(weight)s kg, "
+                                                  "%(carrier)s waybill %(tracking)s."),
+                {"number": shipment.number, "packages": shipment.packages,
+                 "weight": shipment.weight_kg if shipment.weight_kg is not None else "-",
+                 "carrier": carrier_label(shipment.carrier), "tracking": shipment.tracking_number or "-"}),
             actor=actor,
             data={"shipment": shipment.number, "tracking_number": shipment.tracking_number,
                   "weight_kg": str(shipment.weight_kg) if shipment.weight_kg is not None else None,
@@ -259,7 +262,8 @@ def shipment_start_picking(*, shipment: Shipment, actor, note: str = "") -> Ship
     shipment.picking_at = timezone.now()
     shipment.save(update_fields=["status", "picking_at", "updated_at"])
     record_event(order=order, kind=LogisticsEventKind.PICKING_STARTED,
-                 message=gettext_lazy("Shipment %(number)s: picking started in %(warehouse)s.")
-                 % {"number": shipment.number, "warehouse": shipment.warehouse.name}, actor=actor,
+                 message=timeline_message(gettext_lazy("Shipment %(number)s: picking started in %(warehouse)s."),
+                                          {"number": shipment.number, "warehouse": shipment.warehouse.name}),
+                 actor=actor,
                  data={"shipment": shipment.number, "note": note})
     return shipment

@@ -1,5 +1,7 @@
 import io
 import os
+import subprocess
+import tempfile
 from decimal import Decimal
 
 import pytest
@@ -7,7 +9,14 @@ from pypdf import PdfReader
 
 from conftest import ARTIFACTS
 from inventory.tests.factories import BinFactory, stock_up
-from logistics.documents import code128_svg, labels_pdf, order_labels_pdf, order_packing_slip_pdf, picking_list_pdf
+from logistics.documents import (
+    code128_modules,
+    code128_svg,
+    labels_pdf,
+    order_labels_pdf,
+    order_packing_slip_pdf,
+    picking_list_pdf,
+)
 from logistics.models import ShipmentStatus
 from logistics.selectors import picking_list, shipments_with_lines
 from logistics.services import shipment_pack, wave_create
@@ -32,7 +41,54 @@ def keep(name: str, pdf: bytes) -> None:
 
 def test_code128_svg_draws_bars_for_the_text():
     svg = code128_svg("SF000000000001")
-    assert svg.startswith("<svg") and 'aria-label="SF000000000001"' in svg and svg.count("z") > 10
+    assert svg.startswith("<svg") and 'aria-label="SF000000000001"' in svg
+    assert svg.count("z") == code128_modules("SF000000000001").count("01") + 1  # one rectangle per bar
+
+
+def read_barcode(pdf: bytes, expected_modules: int, *, dpi: int = 600) -> str:
+    """Rasterise the label's first page and read the widest barcode back as 1/0 modules."""
+    from PIL import Image
+
+    with tempfile.TemporaryDirectory() as folder:
+        source = os.path.join(folder, "label.pdf")
+        with open(source, "wb") as out:
+            out.write(pdf)
+        subprocess.run(["pdftoppm", "-gray", "-r", str(dpi), "-f", "1", "-l", "1", source,
+                        os.path.join(folder, "page")], check=True)
+        [name] = [n for n in os.listdir(folder) if n.startswith("page")]
+        image = Image.open(os.path.join(folder, name))
+        width, height = image.size
+        pixels = image.load()
+        best = []
+        for y in range(0, height // 3, 4):  # the tracking barcode sits in the top third
+            row = [pixels[x, y] < 128 for x in range(width)]
+            runs, current, length = [], row[0], 0
+            for dark in row:
+                if dark == current:
+                    length += 1
+                else:
+                    runs.append((current, length))
+                    current, length = dark, 1
+            runs.append((current, length))
+            if len(runs) > len(best):
+                best = runs
+    # Split the row at white gaps wider than any space inside a Code128 symbol (4 modules): the
+    # barcode is the group with the most bars (the label's border lines are groups of one).
+    gap = 1.9 / 25.4 * dpi
+    groups, current = [], []
+    for dark, length in best:
+        if not dark and length > gap:
+            groups.append(current)
+            current = []
+        elif dark or current:
+            current.append((dark, length))
+    groups.append(current)
+    inner = max(groups, key=lambda runs: sum(1 for dark, _length in runs if dark))
+    while inner and not inner[-1][0]:
+        inner = inner[:-1]
+    span = sum(length for _dark, length in inner)
+    module = span / expected_modules
+    return "".join(("1" if dark else "0") * round(length / module) for dark, length in inner)
 
 
 @pytest.fixture
@@ -61,7 +117,7 @@ def test_picking_list_groups_by_bin_and_sku(clerk):
 
 
 def test_label_exists_once_a_shipment_has_a_waybill_number(clerk):
-    order = released_order([(product(name="蓝牙降噪耳机"), 2, "899.00")], cod=True, recipient="欧阳娜娜",
+    order = released_order([(product(name="蓝牙降噪耳机"), 2, "899.00")], cod=True, recipient="欧阳喆堃",
                            province="浙江省", city="杭州市", district="西湖区", address_detail="文三路100号")
     with pytest.raises(DocumentNotAvailable):
         order_labels_pdf(order=order)
@@ -72,9 +128,11 @@ def test_label_exists_once_a_shipment_has_a_waybill_number(clerk):
     keep("shipping-label.pdf", pdf)
     pages, text = text_of(pdf)
     assert pages == 1
-    assert shipment.tracking_number in text and "顺丰速运" in text and "欧阳娜娜" in text
+    assert shipment.tracking_number in text and "顺丰速运" in text and "欧阳喆堃" in text
     assert "138****1234" in text and "13812341234" not in text  # privacy label
     assert "代收货款" in text and "¥1,808.00" in text and "浙江省杭州市西湖区文三路100号" in text
+    expected = code128_modules(shipment.tracking_number)
+    assert read_barcode(pdf, len(expected)) == expected  # the bars printed are the tracking number
 
 
 def test_packing_slip_for_each_shipment_of_the_order():

@@ -10,7 +10,9 @@ from logistics.models import Shipment, ShipmentStatus
 from logistics.tests.factories import product, released_order, shipments_of
 from oms.core.enums import Role
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+# serialized_rollback: the flush after the test must not re-run post_migrate (it would recreate the role
+# groups under new ids, and the next serialized test could not restore the seeded channels and groups).
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 def scan(page, code):

@@ -27,6 +27,7 @@ urlpatterns = [
     path("v1/orders/<str:number>/returns/<str:rma>/parcel", OrderReturnParcelView.as_view(),
          name="order-return-parcel"),
     path("v1/products", ProductListView.as_view(), name="product-list"),
+    path("v1/stock", StockView.as_view(), name="stock"),
     path("v1/orders/<str:number>/documents/packing-slip.pdf", OrderPackingSlipView.as_view(),
          name="order-packing-slip"),
     path("v1/orders/<str:number>/documents/shipping-label.pdf", OrderShippingLabelView.as_view(),
@@ -35,5 +36,4 @@ urlpatterns = [
     path("v1/webhooks/payments/<slug:provider>", PaymentWebhookView.as_view(), name="webhook-payments"),
     path("v1/webhooks/wms/<slug:warehouse>", WmsWebhookView.as_view(), name="webhook-wms"),
     path("v1/webhooks/carriers/<slug:carrier>", CarrierWebhookView.as_view(), name="webhook-carriers"),
-    path("v1/stock", StockView.as_view(), name="stock"),
 ]

@@ -93,3 +93,28 @@ def test_cancelled_order_cannot_be_packed(parcel, clerk, make_user):
     assert shipment.status == ShipmentStatus.CANCELLED
     with pytest.raises(InvalidTransition):
         shipment_scan(shipment=shipment, code=a.barcode, actor=clerk)
+
+
+def test_timeline_is_written_in_chinese_whatever_the_clerk_reads(parcel, clerk):
+    from django.utils import translation
+
+    shipment, a, b = parcel
+    with translation.override("en"):
+        packed = shipment_pack(shipment=shipment, weight_kg="1", actor=clerk, verify_scan=False)
+    event = packed.order.events.get(kind="shipment_packed")
+    assert "已打包" in event.message and "顺丰速运" in event.message and "packed" not in event.message
+
+
+def test_parcels_of_a_wms_warehouse_are_not_packed_at_our_bench(clerk):
+    from inventory.tests.factories import priority
+    from logistics.tests.factories import wms_warehouse
+
+    gz = wms_warehouse()
+    priority("广东省", gz)
+    item = product(stock=5, at=gz)
+    order = released_order([(item, 1, "10.00")], province="广东省", city="广州市")
+    [shipment] = shipments_of(order)
+    with pytest.raises(InvalidTransition):
+        shipment_scan(shipment=shipment, code=item.barcode, actor=clerk)
+    with pytest.raises(InvalidTransition):
+        shipment_pack(shipment=shipment, weight_kg="1", actor=clerk)

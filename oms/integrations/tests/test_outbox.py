@@ -115,3 +115,16 @@ def test_a_claimed_message_is_not_sent_twice(gz, fake_wms):
     assert outbox._claim(message.pk, now) is not None
     assert outbox._claim(message.pk, now) is None  # another worker: leased
     assert outbox._claim(message.pk, now + outbox.LEASE + timedelta(seconds=1)) is not None  # lease expired
+
+
+def test_a_hold_after_release_tells_the_wms_to_stop_and_then_to_go_on(gz, reviewer):
+    from oms.workflow.services import approve_order
+    from orders.services import HoldReason, order_put_on_hold
+
+    order = wms_order(gz)
+    order_put_on_hold(order=order, reasons=[HoldReason("address_changed", "客户改地址")], actor=ACTOR)
+    approve_order(order=order, actor=reviewer, comment="地址已确认")
+    topics = list(OutboxMessage.objects.order_by("pk").values_list("topic", flat=True))
+    assert topics == ["shipping_instruction.ship", "shipping_instruction.hold", "shipping_instruction.release"]
+    assert len(set(OutboxMessage.objects.values_list("message_id", flat=True))) == 3
+    assert [s.status for s in shipments_of(order)] == ["created"]  # nothing planned twice
