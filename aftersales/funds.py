@@ -7,8 +7,10 @@ A refund after shipment is three movements, in this order, inside the refund ste
    (`revenue_reverse`); a refund with a deduction, or without return (goods kept), is a price
    allowance of the refunded amount plus whatever the customer still owed (`revenue_allowance`).
    Either way the amount moves to advance receipts: owed back.
-2. Invoice: when the order is refunded in full, its invoice is voided by a credit note (红字发票)
-   for the invoiced amount (`invoice_void`).
+2. Invoice: a credit note (红字发票) for the refunded amount. When the order is refunded in full the
+   invoice is voided (`invoice_void`); otherwise it is voided and issued again for what stays
+   invoiced (`invoice_reissue`), so the order's credit notes less its new invoices add up to
+   exactly what was refunded.
 3. Money: through the payment connector of the original payments (`refund_request`, called after
    commit, retried on failure). Bank transfers and cash on delivery have no connector: finance
    pays the customer by bank and confirms the payout with its bank reference
@@ -37,7 +39,14 @@ from finance.selectors import (
     refundable_payments,
     shipping_recognised,
 )
-from finance.services import invoice_void, refund_record_external, refund_request, revenue_allowance, revenue_reverse
+from finance.services import (
+    invoice_reissue,
+    invoice_void,
+    refund_record_external,
+    refund_request,
+    revenue_allowance,
+    revenue_reverse,
+)
 from oms.core.errors import ValidationFailed
 from oms.core.money import ZERO, to_money
 from orders.models import Order, PaymentMethod
@@ -106,10 +115,15 @@ def refund_return(*, request: ReturnRequest, amount: Decimal, shipping_fee: Deci
         if allowance > 0:
             entry = revenue_allowance(order=order, amount=allowance, reference=request.number, actor=actor)
             outcome.reversal = entry.number
-    fully_refunded = refundable_funds(order, exclude_request_id=request.pk) - amount <= 0
     invoice = active_invoice(order_id=order.pk)
-    if invoice is not None and fully_refunded:
-        outcome.credit_note = invoice_void(invoice=invoice, reason=reason, actor=actor).number
+    if invoice is not None:
+        fully_refunded = refundable_funds(order, exclude_request_id=request.pk) - amount <= 0
+        if fully_refunded:
+            outcome.credit_note = invoice_void(invoice=invoice, reason=reason, actor=actor).number
+        else:
+            credit_note, _new = invoice_reissue(invoice=invoice, reason=reason, actor=actor,
+                                                remaining=_still_invoiced(invoice, request, lines, shipping_fee))
+            outcome.credit_note = credit_note.number
     if is_manual(order):
         outcome.manual = True  # finance transfers the money and confirms it (`confirm_manual_refund`)
         held = order_advance_balance(order_id=order.pk)
@@ -120,6 +134,27 @@ def refund_return(*, request: ReturnRequest, amount: Decimal, shipping_fee: Deci
     outcome.refund_ids = [refund.pk for refund in refund_request(order=order, reason=reason, actor=actor,
                                                                  amount=amount)]
     return outcome
+
+
+def _still_invoiced(invoice, request: ReturnRequest, lines, shipping_fee: Decimal) -> dict[int, tuple[int, Decimal]]:
+    """What stays on the invoice after this refund, by invoice line position: returned units leave
+    the invoice with their refunded amount; an allowance (goods kept) lowers the amount only."""
+    order = request.order
+    position_of = {line.pk: position for position, line in enumerate(order.lines.order_by("pk"), start=1)}
+    by_position = {line.position: line for line in invoice.lines.all()}
+    remaining: dict[int, tuple[int, Decimal]] = {}
+    for return_line, units, share in lines:
+        current = by_position.get(position_of.get(return_line.order_line_id))
+        if current is None:
+            continue
+        quantity = current.quantity if request.kind == ReturnKind.REFUND_ONLY else max(current.quantity - units, 0)
+        remaining[current.position] = (quantity, max(current.gross - share, ZERO))
+    shipping_line = next((line for line in invoice.lines.all() if not line.sku and line.position > len(position_of)),
+                         None)
+    if shipping_line is not None and shipping_fee > 0:
+        gross = max(shipping_line.gross - shipping_fee, ZERO)
+        remaining[shipping_line.position] = (1 if gross > 0 else 0, gross)
+    return remaining
 
 
 def confirm_manual_refund(*, request: ReturnRequest, reference: str, actor) -> list[int]:

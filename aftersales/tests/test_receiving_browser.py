@@ -115,9 +115,12 @@ def test_after_sales_queue_and_refund_in_the_browser(browser_page, login, return
     rma.refresh_from_db()
     from finance.models import Invoice
 
-    # One T-shirt stays with the customer: a partial refund leaves the invoice as it is (see docs).
-    assert list(Invoice.objects.filter(order=rma.order).values_list("kind", "status")) == [("invoice", "issued")]
-    assert rma.refund_amount == Decimal("297.00") and not rma.credit_note_number
+    # One T-shirt stays with the customer: the invoice is credited and issued again for it.
+    assert sorted(Invoice.objects.filter(order=rma.order).values_list("kind", "status", "total")) == [
+        ("credit_note", "issued", Decimal("-376.00")), ("invoice", "issued", Decimal("79.00")),
+        ("invoice", "voided", Decimal("376.00"))]
+    assert rma.refund_amount == Decimal("297.00") and rma.credit_note_number
+    assert "红字发票" in page.locator("main").inner_text()
     shot(page, "7-refunded")
 
 

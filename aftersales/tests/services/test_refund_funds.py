@@ -23,6 +23,7 @@ from aftersales.tests.factories import (
     ship_all,
     stocked,
 )
+from finance.invariants import ledger_problems
 from finance.models import Account, EntryKind, Invoice, InvoiceKind, InvoiceStatus, JournalEntry, Refund, RefundStatus
 from finance.selectors import order_balances, trial_balance
 from oms.catalog.tests.factories import ProductFactory
@@ -74,18 +75,41 @@ def test_whole_order_returned_reverses_revenue_credits_the_invoice_and_refunds_t
     assert request.status == ReturnStatus.CLOSED
 
 
-def test_partial_return_reverses_only_its_units_and_keeps_the_invoice(order, aftersales_clerk, warehouse_clerk):
+def test_partial_return_reverses_its_units_and_credits_them_on_the_invoice(order, aftersales_clerk,
+                                                                            warehouse_clerk):
+    original = Invoice.objects.get(order=order, kind=InvoiceKind.INVOICE)
     request = inspected(order, aftersales_clerk, warehouse_clerk, lines=[("A-1", 1)])
     request = return_request_refund(request=request, actor=aftersales_clerk, comment="退一件")
-    assert request.refund_amount == Decimal("100.00") and request.credit_note_number == ""
+    assert request.refund_amount == Decimal("100.00")
     reversal = JournalEntry.objects.get(kind=EntryKind.REVENUE_REVERSAL, reference=request.number)
     lines = list(reversal.recognised_lines.values_list("order_line__sku", "quantity", "gross"))
     assert lines == [("A-1", -1, Decimal("-100.00"))]
-    assert Invoice.objects.get(order=order, kind=InvoiceKind.INVOICE).status == InvoiceStatus.ISSUED
+    # 红冲重开: the invoice is voided by a credit note and issued again for what the customer keeps.
+    original.refresh_from_db()
+    credit_note = Invoice.objects.get(original=original)
+    assert original.status == InvoiceStatus.VOIDED and request.credit_note_number == credit_note.number
+    reissued = Invoice.objects.get(order=order, kind=InvoiceKind.INVOICE, status=InvoiceStatus.ISSUED)
+    assert reissued.total == Decimal("160.00")
+    assert list(reissued.lines.values_list("sku", "quantity", "gross")) == [
+        ("A-1", 1, Decimal("100.00")), ("B-1", 1, Decimal("50.00")), ("", 1, Decimal("10.00"))]
+    assert original.total + credit_note.total + reissued.total == original.total - request.refund_amount
     [refund] = Refund.objects.filter(pk__in=request.refund_ids)
     assert refund.amount == Decimal("100.00") and refund.status == RefundStatus.PENDING  # sent after commit
     assert order_balances(order_id=order.pk)[Account.REFUNDS_PAYABLE] == Decimal("100.00")
-    assert balanced()
+    assert balanced() and ledger_problems() == []
+
+
+def test_an_allowance_lowers_the_amount_on_the_invoice_not_the_quantity(order, aftersales_clerk):
+    from aftersales.models import ReturnPolicy
+
+    ReturnPolicy.objects.update(refund_only_approval_threshold=Decimal("1000.00"))
+    request = approve(request_for(order, kind=ReturnKind.REFUND_ONLY, reason_code="quality",
+                                  lines=[("A-1", 2)]), aftersales_clerk)
+    request = return_request_refund(request=request, actor=aftersales_clerk, comment="质量瑕疵补偿", amount="30.00")
+    reissued = Invoice.objects.get(order=order, kind=InvoiceKind.INVOICE, status=InvoiceStatus.ISSUED)
+    a_line = reissued.lines.get(sku="A-1")
+    assert a_line.quantity == 2 and reissued.total == Decimal("230.00")
+    assert ledger_problems() == []
 
 
 def test_a_deduction_is_an_allowance_of_what_is_refunded(order, aftersales_clerk, warehouse_clerk):
@@ -144,8 +168,11 @@ def test_a_second_request_cannot_refund_money_already_on_its_way(make_user, afte
     assert refund_quote(second).refundable_funds == Decimal("100.00")
     second = return_request_refund(request=second, actor=aftersales_clerk, comment="再退一件")
     assert second.refund_amount == Decimal("100.00")
-    # The order is now refunded in full: the second refund voids the invoice with a credit note.
-    assert second.credit_note_number and not first.credit_note_number
+    # Each refund has its credit note; together they credit exactly what was refunded.
+    assert first.credit_note_number and second.credit_note_number != first.credit_note_number
+    totals = Invoice.objects.filter(order=order).values_list("total", flat=True)
+    assert sum(totals) == 0  # 200 invoiced − 200 credited + 100 reissued − 100 credited
+    assert not Invoice.objects.filter(order=order, kind=InvoiceKind.INVOICE, status=InvoiceStatus.ISSUED).exists()
 
 
 def test_refund_before_shipment_is_the_finance_stage_cancellation_refund(aftersales_clerk,
