@@ -18,7 +18,7 @@ from aftersales.models import (
     ReturnRequest,
     ReturnStatus,
 )
-from aftersales.rules import SlaLevel, policy_for, sla_level
+from aftersales.rules import SLA_WARNING_SHARE, SlaLevel, policy_for, sla_for, sla_level
 from oms.core.errors import NotFound
 from orders.models import Order, OrderEvent
 
@@ -108,12 +108,26 @@ def attach_sla(requests, *, now: datetime | None = None) -> list[ReturnRequest]:
     return result
 
 
-def filter_by_sla(requests: list[ReturnRequest], level: str) -> list[ReturnRequest]:
-    if level == SlaLevel.OVERDUE:
-        return [r for r in requests if r.sla.level == SlaLevel.OVERDUE]
-    if level == SlaLevel.DUE_SOON:
-        return [r for r in requests if r.sla.level in (SlaLevel.DUE_SOON, SlaLevel.OVERDUE)]
-    return requests
+def sla_filter(qs: QuerySet[ReturnRequest], level: str, *, now: datetime | None = None) -> QuerySet[ReturnRequest]:
+    """Only requests at risk: `overdue`, or `due_soon` (due soon or overdue), in SQL.
+
+    Each channel's policy has its own limits per state, so the condition is an OR over (policy,
+    state): in that state since before now − limit (overdue) or now − share × limit (due soon).
+    """
+    if level not in (SlaLevel.OVERDUE, SlaLevel.DUE_SOON):
+        return qs
+    now = now or timezone.now()
+    by_channel, default = policies_by_channel()
+    own_channels = list(by_channel)
+    condition = Q(pk__in=[])
+    for policy, channels in [*((p, Q(order__channel_id=c)) for c, p in by_channel.items()),
+                             (default, ~Q(order__channel_id__in=own_channels))]:
+        for status in OPEN_RETURN_STATUSES:
+            limit = sla_for(policy, status)
+            if level == SlaLevel.DUE_SOON:
+                limit = limit * float(SLA_WARNING_SHARE)
+            condition |= channels & Q(status=status, status_changed_at__lte=now - limit)
+    return qs.filter(condition)
 
 
 def return_request_detail(*, number: str) -> ReturnRequest:

@@ -34,13 +34,13 @@ from aftersales.selectors import (
     QueueFilters,
     attach_sla,
     awaiting_refund_count,
-    filter_by_sla,
     order_for_return,
     parcels_to_receive,
     queue_counts,
     return_request_detail,
     return_request_queue,
     return_request_timeline,
+    sla_filter,
 )
 from oms.core.errors import DomainError, NotFound, ValidationFailed
 
@@ -90,12 +90,9 @@ def queue(request):
         filters = QueueFilters(status=form.cleaned_data["status"], kind=form.cleaned_data["kind"],
                                search=form.cleaned_data["search"], sla=form.cleaned_data["sla"],
                                awaiting_refund=form.cleaned_data["awaiting_refund"])
-    rows = return_request_queue(filters=filters)
-    if filters.sla:  # the SLA depends on each channel's policy: filtered in Python, the queue is open requests
-        rows = filter_by_sla(attach_sla(rows), filters.sla)
+    rows = sla_filter(return_request_queue(filters=filters), filters.sla)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    if not filters.sla:
-        page.object_list = attach_sla(page.object_list)
+    page.object_list = attach_sla(page.object_list)
     query = request.GET.copy()
     query.pop("page", None)
     counts = queue_counts()
