@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from oms.core.enums import Role
 
@@ -30,3 +31,20 @@ class AftersalesConfig(AppConfig):
                        "aftersales.add_returnreason", "aftersales.change_returnreason",
                        "aftersales.add_returnpolicy", "aftersales.change_returnpolicy"],
     }
+
+    def ready(self):
+        # How the order timeline names this stage's entries.
+        from aftersales.events import AftersalesEventKind as Kind
+        from orders.events import KIND_LABELS
+
+        KIND_LABELS.update({
+            Kind.REQUESTED: pgettext_lazy("timeline", "Return requested"),
+            Kind.APPROVED: pgettext_lazy("timeline", "Return approved"),
+            Kind.REJECTED: pgettext_lazy("timeline", "Return rejected"),
+            Kind.IN_TRANSIT: pgettext_lazy("timeline", "Return parcel sent"),
+            Kind.RECEIVED: pgettext_lazy("timeline", "Return received"),
+            Kind.INSPECTED: pgettext_lazy("timeline", "Return inspected"),
+            Kind.REFUNDED: pgettext_lazy("timeline", "Return refunded"),
+            Kind.EXCHANGED: pgettext_lazy("timeline", "Replacement sent"),
+            Kind.CLOSED: pgettext_lazy("timeline", "Return closed"),
+        })
