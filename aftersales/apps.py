@@ -17,8 +17,9 @@ class AftersalesConfig(AppConfig):
     role_permissions = {
         # Customer service raises requests for customers and notes their return parcels.
         Role.CUSTOMER_SERVICE: [*_VIEW, "aftersales.add_returnrequest", "aftersales.change_returnrequest"],
-        # The after-sales team works the whole queue; a refund before shipment cancels the order.
-        Role.AFTERSALES: [*_VIEW, *_WORK, "orders.cancel_order"],
+        # The after-sales team works the whole queue (a refund before shipment cancels the order as
+        # part of the refund step, which its own permission guards; no general right to cancel orders).
+        Role.AFTERSALES: [*_VIEW, *_WORK],
         # The warehouse receives parcels and does QC.
         Role.WAREHOUSE: [*_VIEW, "aftersales.receive_returnrequest", "aftersales.inspect_returnrequest",
                          "aftersales.add_qcphoto"],
@@ -26,7 +27,7 @@ class AftersalesConfig(AppConfig):
         Role.FINANCE: [*_VIEW, "aftersales.confirm_refund"],
         Role.FINANCE_DIRECTOR: [*_VIEW, "aftersales.confirm_refund"],
         # Managers also approve requests outside the rules and keep the rules.
-        Role.MANAGER: [*_VIEW, *_WORK, "orders.cancel_order", "aftersales.approve_exception",
+        Role.MANAGER: [*_VIEW, *_WORK, "aftersales.approve_exception",
                        "aftersales.confirm_refund",
                        "aftersales.add_returnreason", "aftersales.change_returnreason",
                        "aftersales.add_returnpolicy", "aftersales.change_returnpolicy"],

@@ -47,6 +47,7 @@ from finance.services import (
     revenue_allowance,
     revenue_reverse,
 )
+from oms.core.actors import SystemActor, actor_name
 from oms.core.errors import ValidationFailed
 from oms.core.money import ZERO, to_money
 from orders.models import Order, PaymentMethod
@@ -181,7 +182,9 @@ def cancel_order_for_refund(*, order: Order, actor, reason: str) -> tuple[Order,
     Returns the order and the amount the finance stage earmarked for the customer.
     """
     held_before = sum((p.available for p in refundable_payments(order_id=order.pk)), ZERO)
-    order_cancel(order=order, actor=actor, reason=reason)
+    # The refund step's own permission was checked; the cancellation is part of it, so it runs as
+    # after-sales on behalf of the clerk (named on the timeline) without a general right to cancel.
+    order_cancel(order=order, actor=SystemActor(f"aftersales:{actor_name(actor)}"), reason=reason)
     order.refresh_from_db()
     held_after = sum((p.available for p in refundable_payments(order_id=order.pk)), ZERO)
     return order, max(to_money(held_before - held_after), ZERO)
