@@ -75,6 +75,28 @@ def manager(make_user):
     return make_user("manager", Role.MANAGER)
 
 
+@pytest.fixture
+def stock_everything(db, monkeypatch):
+    """Every product made by `ProductFactory` gets 1,000 units in warehouse SH01.
+
+    For tests about something else than stock: the review pipeline reserves stock, and an order
+    for a product without stock goes on hold (`stock_shortage`). Use it per module with
+    `pytestmark = pytest.mark.usefixtures("stock_everything")`; tests about stock use
+    `inventory.tests.factories.stock_up` instead.
+    """
+    from inventory.tests.factories import stock_up
+    from oms.catalog.tests.factories import ProductFactory
+
+    original = ProductFactory._create.__func__
+
+    def create_with_stock(cls, model_class, *args, **kwargs):
+        product = original(cls, model_class, *args, **kwargs)
+        stock_up(product, 1000)
+        return product
+
+    monkeypatch.setattr(ProductFactory, "_create", classmethod(create_with_stock))
+
+
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = os.path.join(os.path.dirname(__file__), "test-artifacts")
 

@@ -43,7 +43,10 @@ INSTALLED_APPS = [
     "oms.core",
     "oms.catalog",
     "orders",
+    "inventory",
     "finance",
+    "logistics",
+    "aftersales",
     # Composing apps on top.
     "oms.workflow",
     "oms.imports",
@@ -200,6 +203,20 @@ OMS_PDF_SOURCE_FONT = {
 OMS_PDF_FONT_DIR = Path(env_str("OMS_PDF_FONT_DIR", str(BASE_DIR / "var" / "fonts")))
 OMS_PRIVATE_MEDIA_ROOT = Path(env_str("OMS_PRIVATE_MEDIA_ROOT", str(BASE_DIR / "var" / "private")))
 OMS_PRINT_SYNC_LIMIT = env_int("OMS_PRINT_SYNC_LIMIT", 20)  # larger print batches run as background jobs
+
+# Logistics (see docs/architecture.md "Logistics").
+OMS_DEFAULT_CARRIER = env_str("OMS_DEFAULT_CARRIER", "sf")  # carrier a new shipment starts with
+OMS_WAREHOUSE_CARRIERS: dict[str, str] = {}  # warehouse code → carrier code, overrides the default
+OMS_DEFAULT_CARRIER_CONNECTOR = "logistics.carriers.SequenceConnector"  # where waybill numbers come from
+OMS_CARRIER_CONNECTORS: dict[str, str] = {}  # carrier code → connector class, e.g. a real e-waybill API
+OMS_AUTO_COMPLETE_DAYS = env_int("OMS_AUTO_COMPLETE_DAYS", 10)  # complete orders N days after shipment
+OMS_TRACKING_STALE_HOURS = env_int("OMS_TRACKING_STALE_HOURS", 72)  # no carrier news that long → exceptions
+OMS_NOTIFICATION_BACKENDS = env_list("OMS_NOTIFICATION_BACKENDS", ["logistics.notifications.ConsoleBackend"])
+OMS_SMS_GATEWAY_URL = env_str("OMS_SMS_GATEWAY_URL", "")
+OMS_SHIPPER = {  # the sender printed on shipping labels; the address is the shipping warehouse's
+    "name": env_str("OMS_SHIPPER_NAME", "OMS 示例零售"),
+    "phone": env_str("OMS_SHIPPER_PHONE", "400-820-8820"),
+}
 
 LOGGING = {
     "version": 1,

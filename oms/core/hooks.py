@@ -67,3 +67,32 @@ order_status_changed: Hook[OrderStatusChanged] = Hook(
     "order_status_changed",
     "After any order state change, inside the transaction: outbound webhooks, notifications.",
 )
+
+
+@dataclass(frozen=True)
+class StockReplenished:
+    """Sellable stock went up: a receipt, an adjustment up, a transfer in, a restocked return."""
+
+    product_ids: tuple[int, ...]
+    warehouse_id: int
+    kind: str  # the ledger movement kind that added the stock ("receipt", "adjustment", …)
+
+
+stock_replenished: Hook[StockReplenished] = Hook(
+    "stock_replenished",
+    "After sellable stock increased, inside the transaction: re-allocate backordered orders (after commit).",
+)
+
+
+@dataclass(frozen=True)
+class ShippingInstruction:
+    shipment: Any  # logistics.models.Shipment, locked by the caller
+    action: str  # "ship": pick, pack and ship these lines; "cancel": stop, the order was cancelled
+    payload: dict  # the JSON document the warehouse management system receives
+
+
+shipping_instruction: Hook[ShippingInstruction] = Hook(
+    "shipping_instruction",
+    "A shipment of a warehouse run by an external WMS was released or withdrawn, inside the transaction: "
+    "write the instruction to the outbox so it is delivered after commit, with retries.",
+)

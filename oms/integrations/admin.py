@@ -77,3 +77,83 @@ class InboundEventAdmin(admin.ModelAdmin):
 
     def has_retry_permission(self, request):
         return request.user.has_perm("integrations.retry_inboundevent")
+
+
+# -- outbox ---------------------------------------------------------------------------------------------------
+from oms.integrations import outbox  # noqa: E402
+from oms.integrations.models import OutboundEndpoint, OutboxAttempt, OutboxMessage, OutboxStatus  # noqa: E402
+
+
+class OutboundEndpointForm(forms.ModelForm):
+    url = forms.URLField(label=_("URL"), max_length=500, assume_scheme="https")
+    secret = forms.CharField(label=_("secret"), required=False, widget=forms.PasswordInput(render_value=False),
+                             help_text=_("Leave empty to keep the current secret (or to use OMS_WEBHOOK_SECRET)."))
+    clear_secret = forms.BooleanField(label=_("use the default secret"), required=False)
+
+    class Meta:
+        model = OutboundEndpoint
+        fields = ["kind", "code", "name", "url", "secret", "clear_secret", "timeout_seconds", "active"]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("clear_secret"):
+            data["secret"] = ""
+        elif not data.get("secret") and self.instance.pk:
+            data["secret"] = self.instance.secret
+        return data
+
+
+@admin.register(OutboundEndpoint)
+class OutboundEndpointAdmin(admin.ModelAdmin):
+    form = OutboundEndpointForm
+    list_display = ["kind", "code", "name", "url", "active", "has_own_secret"]
+    list_filter = ["kind", "active"]
+
+    @admin.display(boolean=True, description=_("own secret"))
+    def has_own_secret(self, obj):
+        return bool(obj.secret)
+
+
+class OutboxAttemptInline(admin.TabularInline):
+    model = OutboxAttempt
+    extra = 0
+    can_delete = False
+    fields = ["started_at", "finished_at", "url", "status_code", "succeeded", "error", "response"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "kind", "destination", "topic", "order_number", "message_id", "status",
+                    "attempts", "next_attempt_at", "delivered_at"]
+    list_filter = ["kind", "status", "destination", "topic"]
+    search_fields = ["=message_id", "=order_number", "=key"]
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+    inlines = [OutboxAttemptInline]
+    actions = ["send_again"]
+    readonly_fields = ["kind", "destination", "topic", "message_id", "key", "order_number", "payload", "status",
+                       "attempts", "next_attempt_at", "lease_until", "last_error", "created_at", "delivered_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Send again now"), permissions=["retry"])
+    def send_again(self, request, queryset):
+        sent = 0
+        for message in queryset.exclude(status=OutboxStatus.DELIVERED).order_by("pk"):
+            sent += outbox.retry_now(message=message).status == OutboxStatus.DELIVERED
+        self.message_user(request, ngettext("%(n)d message delivered.", "%(n)d messages delivered.", sent)
+                          % {"n": sent}, messages.SUCCESS if sent else messages.WARNING)
+
+    def has_retry_permission(self, request):
+        return request.user.has_perm("integrations.retry_outboxmessage")

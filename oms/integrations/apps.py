@@ -13,10 +13,16 @@ class IntegrationsConfig(AppConfig):
     role_permissions = {
         Role.FINANCE: _VIEW,
         Role.FINANCE_DIRECTOR: _VIEW,
-        Role.MANAGER: [*_VIEW, "integrations.view_webhooksender", "integrations.retry_inboundevent"],
+        Role.MANAGER: [*_VIEW, "integrations.view_webhooksender", "integrations.retry_inboundevent",
+                       "integrations.view_outboxmessage", "integrations.view_outboxattempt",
+                       "integrations.view_outboundendpoint", "integrations.retry_outboxmessage"],
+        Role.WAREHOUSE: ["integrations.view_outboxmessage", "integrations.view_outboxattempt"],
     }
 
     def ready(self):
-        # Each webhook kind registers its handler with the inbox; payments are handled here,
-        # warehouses and carriers by the logistics integration when it lands.
-        from oms.integrations import payments  # noqa: F401
+        # Each webhook kind registers its handler with the inbox: payments, warehouses and carriers.
+        from oms.core import hooks
+        from oms.integrations import payments, shipping  # noqa: F401
+
+        # Shipping instructions for WMS-run warehouses go to the outbox in the planning transaction.
+        hooks.shipping_instruction.register(shipping.write_shipping_instruction)

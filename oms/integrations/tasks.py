@@ -9,3 +9,15 @@ def retry_inbound_events() -> int:
 
 def process_inbound_event(event_id: int) -> str:
     return process_event(event_id=event_id).status
+
+
+def deliver_outbox_message(message_pk: int) -> str:
+    from oms.integrations.outbox import deliver
+
+    return deliver(message_pk=message_pk).status
+
+
+def deliver_outbox() -> int:
+    from oms.integrations.outbox import deliver_due
+
+    return deliver_due()

@@ -14,6 +14,11 @@ class WorkflowConfig(AppConfig):
     }
 
     def ready(self):
-        # Importing the checks module registers the built-in review checks.
-        import oms.workflow.payments  # noqa: F401  (registers the `issue_invoice` review step)
-        from oms.workflow import checks  # noqa: F401
+        # Importing the checks module registers the built-in review checks; steps and payments the stages'
+        # review steps (reserve stock, issue the invoice).
+        from oms.core import hooks
+        from oms.workflow import checks, payments, steps  # noqa: F401
+        from oms.workflow.jobs import enqueue_backorder_retry
+
+        # More sellable stock: retry the backorder queue in a background job after commit.
+        hooks.stock_replenished.register(enqueue_backorder_retry)

@@ -6,6 +6,7 @@ Each stage contributes a `seed_*` function here; `demo_data` runs them in stage 
 from __future__ import annotations
 
 import random
+import zlib
 from datetime import timedelta
 from decimal import Decimal
 
@@ -13,7 +14,9 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from aftersales.demo import seed_aftersales
 from finance.demo import seed_finance
+from inventory.demo import seed_inventory
 from oms.catalog.models import Product
 from oms.core.actors import SystemActor
 from oms.core.enums import Role
@@ -124,11 +127,53 @@ def seed_orders(count: int, *, seed: int = 2026) -> int:
     return made
 
 
+def seed_shipments() -> int:
+    """Move demo orders released for shipment along the warehouse and the carrier, through the services.
+
+    Untouched parcels only (still `created`), chosen by the order's id so a second run changes
+    nothing: some stay to be picked, some are packed, the rest ship and then travel, are signed for
+    (completing the order) or run into a carrier exception.
+    """
+    from logistics.models import Shipment, ShipmentStatus
+    from logistics.services import shipment_pack, shipment_ship, shipment_track
+
+    moved = 0
+    parcels = (Shipment.objects.filter(status=ShipmentStatus.CREATED, order__external_id__startswith="DEMO-",
+                                       order__status__in=["awaiting_shipment", "partially_shipped"])
+               .select_related("order").order_by("pk"))
+    for shipment in parcels:
+        step = zlib.crc32(shipment.order.external_id.encode()) % 6  # spread evenly, the same every run
+        if step == 0:
+            continue
+        try:
+            with transaction.atomic():
+                shipment = shipment_pack(shipment=shipment, weight_kg="1.2", actor=DEMO, verify_scan=False)
+                if step >= 2:
+                    shipment = shipment_ship(shipment=shipment, actor=DEMO).shipment
+                when = timezone.now()
+                if step == 3:
+                    shipment_track(shipment=shipment, status="in_transit", occurred_at=when, location="转运中心",
+                                   description="快件已到达转运中心", source=f"demo-{shipment.number}-1", actor=DEMO)
+                elif step == 4:
+                    shipment_track(shipment=shipment, status="delivered", occurred_at=when, location="",
+                                   description="已签收", source=f"demo-{shipment.number}-2", actor=DEMO)
+                elif step == 5:
+                    shipment_track(shipment=shipment, status="exception", occurred_at=when, location="",
+                                   description="收件人电话无法接通", source=f"demo-{shipment.number}-3", actor=DEMO)
+        except DomainError:
+            continue
+        moved += 1
+    return moved
+
+
 def seed_all(*, orders: int) -> dict:
     ensure_review_rules()
     return {
         "products": seed_catalog(),
         "users": seed_users(),
+        "inventory": seed_inventory(),  # before the orders, so that they reserve stock
         "orders": seed_orders(orders),
         "finance": seed_finance(),  # after the orders: bank transfers, printed invoices, a credit note
+        "shipments": seed_shipments(),  # after finance: orders paid by transfer ship too
+        "returns": seed_aftersales(),  # after shipments: returns of delivered orders
     }

@@ -182,3 +182,56 @@ def bulk_approve(*, orders, actor, comment: str) -> BulkResult:
             else:
                 result.succeeded.append(order.number)
     return result
+
+
+def backorder_queue(*, product_ids=None):
+    """Orders waiting only for stock (on hold with just `stock_shortage`), first ordered first.
+
+    With `product_ids`, only orders with a line of one of those products.
+    """
+    from oms.workflow.checks import HoldCode
+
+    qs = Order.objects.filter(status=OrderStatus.ON_HOLD, hold_reasons=[HoldCode.STOCK_SHORTAGE])
+    if product_ids:
+        qs = qs.filter(lines__product_id__in=list(product_ids)).distinct()
+    return qs.order_by("ordered_at", "pk")
+
+
+@dataclass
+class BackorderResult:
+    released: list[str] = field(default_factory=list)       # reserved and moved on
+    still_waiting: list[str] = field(default_factory=list)  # still short; left as they were
+    held: list[str] = field(default_factory=list)           # reserved, but a later step held them
+
+
+def retry_backorders(*, product_ids=None, actor=SYSTEM, limit: int | None = None) -> BackorderResult:
+    """Give waiting orders the stock that arrived, oldest order first; move those that fit on.
+
+    Each order is tried in its own transaction (a failure does not undo the others) under its row
+    lock, and re-checked there: a reviewer may have approved or cancelled it meanwhile. An order
+    that still does not fit is left untouched (no new timeline entry) and a later, smaller order may
+    still be served: the queue gives priority, it does not block. An order that fits has its stock
+    reserved by the review steps and moves on like a passed review.
+    """
+    from oms.workflow.checks import HoldCode
+
+    result = BackorderResult()
+    ids = list(backorder_queue(product_ids=product_ids).values_list("pk", flat=True)[:limit])
+    for order_id in ids:
+        with transaction.atomic():
+            order = lock_order(order_id)
+            if order.status != OrderStatus.ON_HOLD or order.hold_reasons != [HoldCode.STOCK_SHORTAGE]:
+                continue
+            reasons = _run_steps(order=order, actor=actor)
+            if not reasons:
+                order_services.order_pass_review(order=order, actor=actor)
+                result.released.append(order.number)
+            elif [r.code for r in reasons] == [HoldCode.STOCK_SHORTAGE]:
+                transaction.set_rollback(True)
+                result.still_waiting.append(order.number)
+            else:
+                order.hold_reasons = []
+                order.save(update_fields=["hold_reasons", "updated_at"])
+                order_services.order_put_on_hold(order=order, reasons=reasons, actor=actor)
+                result.held.append(order.number)
+    return result

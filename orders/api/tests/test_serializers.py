@@ -111,6 +111,7 @@ def test_shipments_hook_point(django_assert_num_queries):
         calls.append("prefetch")
         return qs
 
+    registered = (order_shipments._prefetch, order_shipments._render)  # the logistics stage's, when installed
     order_shipments.register(prefetch=prefetch, render=lambda order: [
         {"number": f"SH-{order.number}", "warehouse": "SH01", "carrier": "sf", "tracking_number": "SF1",
          "status": "in_transit"}])
@@ -120,9 +121,10 @@ def test_shipments_hook_point(django_assert_num_queries):
         assert OrderOutSerializer(order).data["shipments"] == [
             {"number": f"SH-{order.number}", "warehouse": "SH01", "carrier": "sf", "tracking_number": "SF1",
              "status": "in_transit"}]
-    finally:
         order_shipments.unregister()
-    assert OrderOutSerializer(order).data["shipments"] == []
+        assert OrderOutSerializer(order).data["shipments"] == []
+    finally:
+        order_shipments._prefetch, order_shipments._render = registered
 
 
 @pytest.mark.parametrize("text, masked", [

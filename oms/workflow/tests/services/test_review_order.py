@@ -9,7 +9,8 @@ from oms.workflow.services import PaymentInput, review_order, submit_order
 from orders.models import OrderStatus
 from orders.tests.factories import create_order, order_input
 
-pytestmark = pytest.mark.django_db
+# The review pipeline reserves stock; these tests are about the checks, so every product has stock.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("stock_everything")]
 
 
 def paid(total):
@@ -23,8 +24,9 @@ def test_paid_clean_order_goes_to_awaiting_shipment():
     assert order.payment_status == "paid"
     assert order.hold_reasons == []
     kinds = list(order.events.values_list("kind", flat=True))
-    # The review step `issue_invoice` (finance) runs just before the order is released.
-    assert kinds == ["created", "payment_recorded", "invoice_issued", "review_passed"]
+    # Review steps (inventory reserves, finance invoices), then the logistics stage plans the shipments.
+    assert kinds == ["created", "payment_recorded", "stock_reserved", "invoice_issued", "review_passed",
+                     "shipments_created"]
 
 
 def test_unpaid_clean_order_awaits_payment():

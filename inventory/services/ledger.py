@@ -1,0 +1,114 @@
+"""The one way levels change: a `LedgerBatch` applies deltas to locked rows and writes ledger rows.
+
+Every service collects its movements in a batch while holding the stock row locks, then `flush()`
+writes new lots, the changed lots and stock rows, and the ledger rows in a handful of bulk
+queries. Because the same call changes the level and appends the ledger row, levels equal ledger
+sums by construction; `inventory.selectors.stock_drift` checks it anyway.
+"""
+
+from __future__ import annotations
+
+from django.db import connection
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from inventory.models import Lot, Stock, StockMovement
+from oms.core.actors import actor_name, actor_user
+from oms.core.errors import InsufficientStock, PermissionDenied
+
+
+def require_perm(actor, perm: str) -> None:
+    """Users need the permission; system actors (jobs, API tokens, other stages) are trusted callers."""
+    if getattr(actor, "is_authenticated", False) and not actor.has_perm(perm):
+        raise PermissionDenied()
+
+
+class LedgerBatch:
+    def __init__(self, *, actor, reference: str = "", reason: str = "", order=None):
+        self.actor = actor
+        self.reference = reference
+        self.reason = reason
+        self.order = order
+        self.at = timezone.now()
+        self._actor_name = actor_name(actor)
+        self.rows: list[StockMovement] = []
+        self._stocks: dict[int, Stock] = {}
+        self._lots: dict[int, Lot] = {}
+        self._new_lots: list[Lot] = []
+
+    def new_lot(self, *, stock: Stock, batch_number: str, received_at=None, expiry_date=None, bin=None,
+                quarantined: bool = False) -> Lot:
+        lot = Lot(stock=stock, batch_number=batch_number, received_at=received_at or self.at,
+                  expiry_date=expiry_date, bin=bin, quantity=0, reserved=0, quarantined=quarantined)
+        self._new_lots.append(lot)
+        return lot
+
+    def move(self, *, kind: str, stock: Stock, lot: Lot, on_hand: int = 0, reserved: int = 0, quarantined: int = 0,
+             order=None, order_line=None, order_line_id: int | None = None, reason: str | None = None,
+             reference: str | None = None) -> StockMovement:
+        if lot.quarantined and (on_hand or reserved):
+            raise ValueError("a quarantine lot only moves quarantined stock")
+        if not lot.quarantined and quarantined:
+            raise ValueError("a sellable lot does not hold quarantined stock")
+        stock.on_hand += on_hand
+        stock.reserved += reserved
+        stock.quarantined += quarantined
+        lot.quantity += on_hand + quarantined
+        lot.reserved += reserved
+        if min(stock.on_hand, stock.reserved, stock.quarantined, lot.quantity, lot.reserved) < 0 \
+                or stock.reserved > stock.on_hand or lot.reserved > lot.quantity:
+            # Services validate first and explain; this is the safety net that keeps levels sane.
+            raise InsufficientStock(
+                _("Not enough stock of %(sku)s in %(warehouse)s.")
+                % {"sku": stock.product.sku, "warehouse": stock.warehouse.code},
+                data={"sku": stock.product.sku, "warehouse": stock.warehouse.code},
+            )
+        stock.updated_at = self.at
+        self._stocks[stock.pk] = stock
+        if lot.pk is not None:
+            self._lots[lot.pk] = lot
+        row = StockMovement(
+            at=self.at, kind=kind, stock=stock, lot=lot, on_hand_delta=on_hand, reserved_delta=reserved,
+            quarantined_delta=quarantined, reference=self.reference if reference is None else reference,
+            reason=(self.reason if reason is None else reason)[:255], order=order or self.order,
+            actor=actor_user(self.actor), actor_name=self._actor_name,
+        )
+        if order_line is not None:
+            row.order_line = order_line
+        elif order_line_id is not None:
+            row.order_line_id = order_line_id
+        self.rows.append(row)
+        return row
+
+    @property
+    def stocks(self) -> list[Stock]:
+        return list(self._stocks.values())
+
+    def flush(self) -> list[StockMovement]:
+        if self._new_lots:
+            Lot.objects.bulk_create(self._new_lots)
+        if self._lots:
+            _update_rows(Lot, ["quantity", "reserved"], self._lots.values())
+        if self._stocks:
+            _update_rows(Stock, ["on_hand", "reserved", "quarantined", "updated_at"], self._stocks.values())
+        if self.rows:
+            StockMovement.objects.bulk_create(self.rows)
+        written, self.rows = self.rows, []
+        self._new_lots, self._lots, self._stocks = [], {}, {}
+        return written
+
+
+def _update_rows(model, field_names: list[str], objs) -> None:
+    """Write the given columns of rows we hold locks on: one prepared UPDATE, executed per row.
+
+    `bulk_update` builds a CASE expression per column through the ORM, which cost more than the
+    allocation itself (profiled: ~3 ms per call); an `executemany` of a plain UPDATE by pk is one
+    statement the driver pipelines.
+    """
+    fields = [model._meta.get_field(name) for name in field_names]
+    table = connection.ops.quote_name(model._meta.db_table)
+    assignments = ", ".join(f"{connection.ops.quote_name(f.column)} = %s" for f in fields)
+    pk_column = connection.ops.quote_name(model._meta.pk.column)
+    params = [[f.get_db_prep_save(getattr(obj, f.attname), connection) for f in fields] + [obj.pk] for obj in objs]
+    with connection.cursor() as cursor:
+        cursor.executemany(f"UPDATE {table} SET {assignments} WHERE {pk_column} = %s", params)

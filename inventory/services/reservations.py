@@ -1,0 +1,212 @@
+"""Reserving stock for orders (allocation) and releasing it again."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from inventory.allocation import AllocationRequest, Candidate, LineDemand, LotOption, get_strategy
+from inventory.allocation_sql import free_unexpired_lots, lock_allocatable_stocks, order_lines_with_holdings
+from inventory.events import stock_released_event, stock_reserved_event
+from inventory.lock_objects import lock_stocks
+from inventory.models import Lot, MovementKind, Reservation
+from inventory.services.ledger import LedgerBatch
+from oms.core.errors import InsufficientStock, InvalidTransition
+from oms.core.regions import canonical_province, region_of
+from orders.lock_objects import lock_order
+from orders.models import Order, OrderStatus
+from orders.services import order_line_quantities_set
+
+RESERVABLE_STATUSES = (OrderStatus.PENDING_REVIEW, OrderStatus.ON_HOLD, OrderStatus.AWAITING_PAYMENT,
+                       OrderStatus.AWAITING_SHIPMENT)
+
+
+@dataclass
+class ReservationResult:
+    order: Order
+    rows: list[dict] = field(default_factory=list)  # per line and warehouse: sku, quantity, lots
+
+    @property
+    def reserved_anything(self) -> bool:
+        return bool(self.rows)
+
+
+@dataclass(frozen=True)
+class _Line:
+    pk: int
+    product_id: int
+    sku: str
+    quantity: int
+    quantity_reserved: int
+    held: int  # reserved + already issued, from the reservation rows
+
+    @property
+    def open(self) -> int:
+        """Units neither reserved nor issued yet: what a retry still has to reserve."""
+        return self.quantity - self.held
+
+
+def _order_lines(order: Order) -> list[_Line]:
+    return [_Line(*row) for row in order_lines_with_holdings(order.pk)]
+
+
+@transaction.atomic
+def order_stock_reserve(*, order: Order, actor, strategy=None) -> ReservationResult:
+    """Allocate and reserve every open unit of the order, all or nothing.
+
+    Locks the order, then every stock row of the order's SKUs in allocatable warehouses (pk order),
+    asks the allocation strategy for a plan over what is free, reserves lot by lot (first expired,
+    then first in) and writes the ledger, the lines' `quantity_reserved` and one `stock_reserved`
+    event. Raises `InsufficientStock` with `data["shortages"]` when the stock is not there; nothing
+    is reserved then. Running it again reserves only what is still open, so it is safe to retry.
+    """
+    order = lock_order(order)
+    if order.status not in RESERVABLE_STATUSES:
+        raise InvalidTransition(_("Stock can only be reserved for open orders that have not shipped."))
+    lines = _order_lines(order)
+    demands = tuple(LineDemand(line_id=line.pk, product_id=line.product_id, quantity=line.open)
+                    for line in lines if line.open > 0)
+    result = ReservationResult(order=order)
+    if not demands:
+        return result
+    product_ids = sorted({d.product_id for d in demands})
+    province = canonical_province(order.province)
+    # Stock rows locked in pk order, each with its warehouse's code and the province's rank for it.
+    stocks = lock_allocatable_stocks(product_ids, province=province)
+    lots_by_stock = free_unexpired_lots([s.pk for s in stocks], today=timezone.localdate())
+    strategy = strategy or get_strategy()
+
+    per_wh: dict[int, dict] = {}
+    stock_at: dict[tuple[int, int], object] = {}
+    for stock in stocks:
+        free_in_lots = sum(lot.free for lot in lots_by_stock.get(stock.pk, ()))
+        usable = min(stock.available, free_in_lots)
+        stock_at[(stock.warehouse_id, stock.product_id)] = stock
+        entry = per_wh.setdefault(stock.warehouse_id, {"stock": stock, "available": {}})
+        entry["available"][stock.product_id] = usable
+    candidates = tuple(
+        Candidate(warehouse_id=wid, code=entry["stock"].warehouse_code,
+                  region=region_of(entry["stock"].warehouse_province), rank=entry["stock"].rank,
+                  available=entry["available"])
+        for wid, entry in per_wh.items()
+    )
+    plan = strategy.plan(AllocationRequest(demands=demands, province=province, region=region_of(province),
+                                           candidates=candidates))
+    line_by_id = {line.pk: line for line in lines}
+    if plan is None:
+        shortages = _shortages(demands, candidates, line_by_id)
+        raise InsufficientStock(shortage_message(shortages), data={"shortages": shortages})
+
+    batch = LedgerBatch(actor=actor, reference=order.number, reason=_("Reserved for order"), order=order)
+    reservations: dict[tuple[int, int], Reservation] = {}
+    if any(line.held for line in lines):
+        reservations = {(r.order_line_id, r.lot_id): r for r in Reservation.objects.filter(order=order)}
+    new_reservations: list[Reservation] = []
+    changed_reservations: list[Reservation] = []
+    reserved_now: dict[int, int] = defaultdict(int)
+    for pick in plan.picks:
+        line = line_by_id[pick.line_id]
+        stock = stock_at[(pick.warehouse_id, line.product_id)]
+        lots = {lot.pk: lot for lot in lots_by_stock.get(stock.pk, ())}
+        options = [LotOption(lot_id=lot.pk, free=lot.free, received_at=lot.received_at, expiry_date=lot.expiry_date)
+                   for lot in lots.values() if lot.free > 0]
+        wanted = pick.quantity
+        taken_lots = []
+        for option in strategy.lot_order(options):
+            if wanted == 0:
+                break
+            lot = lots[option.lot_id]
+            take = min(wanted, lot.free)
+            if take <= 0:
+                continue
+            batch.move(kind=MovementKind.RESERVATION, stock=stock, lot=lot, reserved=take, order_line_id=line.pk)
+            existing = reservations.get((line.pk, lot.pk))
+            if existing is not None:
+                existing.quantity += take
+                changed_reservations.append(existing)
+            else:
+                new_reservations.append(Reservation(order=order, order_line_id=line.pk, stock=stock, lot=lot,
+                                                    quantity=take, created_at=batch.at))
+            taken_lots.append({"batch": lot.batch_number, "quantity": take})
+            wanted -= take
+        if wanted:  # the strategy promised more than the lots hold: a broken strategy, not a shortage
+            raise RuntimeError(f"plan for line {line.pk} exceeds the free lots of warehouse {stock.warehouse_id}")
+        reserved_now[line.pk] += pick.quantity
+        result.rows.append({"line_id": line.pk, "sku": line.sku, "warehouse": stock.warehouse_code,
+                            "quantity": pick.quantity, "lots": taken_lots})
+    batch.flush()
+    if new_reservations:
+        Reservation.objects.bulk_create(new_reservations)
+    if changed_reservations:
+        Reservation.objects.bulk_update(changed_reservations, ["quantity"])
+    order_line_quantities_set(lines={
+        line_id: {"quantity_reserved": line_by_id[line_id].quantity_reserved + qty}
+        for line_id, qty in reserved_now.items()
+    })
+    stock_reserved_event(order=order, actor=actor, rows=result.rows)
+    return result
+
+
+def shortage_message(shortages: list[dict]) -> str:
+    """`Stock shortage: SKU-001 needs 3, 1 available` for a clerk (and the hold reason)."""
+    detail = "、".join(_("%(sku)s needs %(requested)s, %(available)s available") % s for s in shortages)
+    return _("Stock shortage: %(detail)s") % {"detail": detail}
+
+
+def _shortages(demands, candidates, line_by_id) -> list[dict]:
+    needed: dict[int, int] = defaultdict(int)
+    sku_of: dict[int, str] = {}
+    for demand in demands:
+        needed[demand.product_id] += demand.quantity
+        sku_of[demand.product_id] = line_by_id[demand.line_id].sku
+    shortages = []
+    for product_id, quantity in needed.items():
+        available = sum(c.available.get(product_id, 0) for c in candidates)
+        if available < quantity:
+            shortages.append({"sku": sku_of[product_id], "requested": quantity, "available": available})
+    return shortages
+
+
+@transaction.atomic
+def order_stock_release(*, order: Order, actor, reason: str, line_ids: list[int] | None = None) -> list[dict]:
+    """Give back every reserved, not yet issued unit of the order (or of some lines) to free stock.
+
+    Writes ledger `release` rows, zeroes the lines' `quantity_reserved` and one `stock_released`
+    event when anything was released; returns what was released per line and warehouse.
+    """
+    order = lock_order(order)
+    qs = Reservation.objects.filter(order=order, quantity__gt=0)
+    if line_ids is not None:
+        qs = qs.filter(order_line_id__in=list(line_ids))
+    reservations = list(qs.select_related("order_line").order_by("pk"))
+    if not reservations:
+        return []
+    stocks = lock_stocks(r.stock_id for r in reservations)
+    lots = {lot.pk: lot for lot in Lot.objects.filter(pk__in={r.lot_id for r in reservations})}
+    batch = LedgerBatch(actor=actor, reference=order.number, reason=reason, order=order)
+    released: dict[tuple[int, int], dict] = {}
+    to_delete, to_update = [], []
+    for r in reservations:
+        stock = stocks[r.stock_id]
+        batch.move(kind=MovementKind.RELEASE, stock=stock, lot=lots[r.lot_id], reserved=-r.quantity,
+                   order_line=r.order_line)
+        key = (r.order_line_id, stock.warehouse_id)
+        row = released.setdefault(key, {"line_id": r.order_line_id, "sku": r.order_line.sku,
+                                        "warehouse": stock.warehouse.code, "quantity": 0})
+        row["quantity"] += r.quantity
+        r.quantity = 0
+        (to_update if r.quantity_issued else to_delete).append(r)
+    batch.flush()
+    if to_delete:
+        Reservation.objects.filter(pk__in=[r.pk for r in to_delete]).delete()
+    if to_update:
+        Reservation.objects.bulk_update(to_update, ["quantity"])
+    # Every open reservation of these lines was released, so nothing stays reserved for them.
+    order_line_quantities_set(lines={r.order_line_id: {"quantity_reserved": 0} for r in reservations})
+    rows = list(released.values())
+    stock_released_event(order=order, actor=actor, rows=rows, reason=reason)
+    return rows

@@ -1,0 +1,51 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from oms.core.enums import Role
+
+_VIEW = ["logistics.view_shipment", "logistics.view_shipmentline", "logistics.view_trackingevent",
+         "logistics.view_pickwave"]
+
+
+class LogisticsConfig(AppConfig):
+    name = "logistics"
+    verbose_name = _("Logistics")
+    role_permissions = {
+        Role.WAREHOUSE: [*_VIEW, "logistics.pack_shipment", "logistics.ship_shipment", "logistics.change_shipment",
+                         "logistics.add_pickwave"],
+        Role.CUSTOMER_SERVICE: [*_VIEW],
+        Role.REVIEWER: [*_VIEW],
+        Role.FINANCE: [*_VIEW],
+        Role.AFTERSALES: [*_VIEW],
+        Role.MANAGER: [*_VIEW, "logistics.pack_shipment", "logistics.ship_shipment", "logistics.change_shipment",
+                       "logistics.add_pickwave"],
+    }
+
+    def ready(self):
+        from logistics import handlers
+        from oms.core import hooks
+
+        # Registered after the inventory stage's handlers (INSTALLED_APPS order): on cancel, stock
+        # is released and shipments withdrawn in the same transaction.
+        hooks.order_status_changed.register(handlers.create_shipments_when_releasable)
+        hooks.order_cancelled.register(handlers.cancel_shipments)
+
+        # How the order timeline names this stage's entries.
+        from logistics.events import LogisticsEventKind as Kind
+        from orders.events import KIND_LABELS
+
+        KIND_LABELS.update({
+            Kind.SHIPMENTS_CREATED: pgettext_lazy("timeline", "Shipments planned"),
+            Kind.PICKING_STARTED: pgettext_lazy("timeline", "Picking started"),
+            Kind.SHIPMENT_PACKED: pgettext_lazy("timeline", "Parcel packed"),
+            Kind.TRACKING: pgettext_lazy("timeline", "Carrier tracking"),
+            Kind.SHIPMENT_RETURNED: pgettext_lazy("timeline", "Returned to sender"),
+            Kind.CARRIER_CHANGED: pgettext_lazy("timeline", "Carrier changed"),
+        })
+
+        # The API's order representation lists the order's shipments.
+        from logistics.api.representation import prefetch_shipments, render_shipments
+        from orders.api.shipments import order_shipments
+
+        order_shipments.register(prefetch=prefetch_shipments, render=render_shipments)

@@ -1,0 +1,31 @@
+"""Handlers the logistics stage registers into lower stages' hooks (see `LogisticsConfig.ready`)."""
+
+from __future__ import annotations
+
+from oms.core.hooks import OrderCancelled, OrderStatusChanged
+from orders.models import OrderStatus
+
+RELEASED = (OrderStatus.AWAITING_SHIPMENT, OrderStatus.PARTIALLY_SHIPPED)
+
+
+def create_shipments_when_releasable(payload: OrderStatusChanged) -> None:
+    """An order reached `awaiting_shipment` (reviewed and paid, or COD): plan its shipments.
+
+    An order put on hold after its release keeps its shipments, but a WMS holding them is told to
+    stop, and to go on when the order is released again.
+    """
+    from logistics.services import order_shipments_create, order_shipments_hold
+
+    if payload.target == OrderStatus.ON_HOLD and payload.source in RELEASED:
+        order_shipments_hold(order=payload.order, hold=True, actor=payload.actor)
+    elif payload.target == OrderStatus.AWAITING_SHIPMENT:
+        if payload.source == OrderStatus.ON_HOLD:
+            order_shipments_hold(order=payload.order, hold=False, actor=payload.actor)
+        order_shipments_create(order=payload.order, actor=payload.actor)
+
+
+def cancel_shipments(payload: OrderCancelled) -> None:
+    """The order was cancelled before it shipped: withdraw the shipments still in the warehouse."""
+    from logistics.services import order_shipments_cancel
+
+    order_shipments_cancel(order=payload.order, actor=payload.actor, reason=payload.reason)

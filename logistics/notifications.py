@@ -1,0 +1,119 @@
+"""Telling the customer: one interface, pluggable backends (console, e-mail, SMS gateway).
+
+Services build a `Notification` and call `notify()` inside their transaction; it is handed to a
+django-q2 job only after the transaction commits, so a customer is never told about a shipment
+that was rolled back, and a slow SMS gateway never holds a row lock. `OMS_NOTIFICATION_BACKENDS`
+lists the backends (dotted paths); the default writes to the console.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import urllib.request
+from dataclasses import asdict, dataclass
+from functools import cache
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils.module_loading import import_string
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Notification:
+    kind: str  # machine code, e.g. "shipment_shipped"
+    order_number: str
+    phone: str
+    email: str
+    subject: str
+    body: str
+
+
+class NotificationBackend:
+    def send(self, notification: Notification) -> None:  # pragma: no cover - interface
+        raise NotImplementedError
+
+
+class ConsoleBackend(NotificationBackend):
+    """The default: print what would be sent (like Django's console e-mail backend)."""
+
+    stream = None
+
+    def send(self, notification: Notification) -> None:
+        stream = self.stream or sys.stdout
+        stream.write(f"[{notification.kind}] to {notification.phone or notification.email}: {notification.body}\n")
+        stream.flush()
+
+
+class EmailBackend(NotificationBackend):
+    """Through Django's e-mail machinery (`EMAIL_BACKEND`); customers without an address are skipped."""
+
+    def send(self, notification: Notification) -> None:
+        if notification.email:
+            send_mail(notification.subject, notification.body, None, [notification.email])
+
+
+class SmsGatewayBackend(NotificationBackend):
+    """POSTs `{"phone", "text"}` as JSON to `OMS_SMS_GATEWAY_URL` (an SMS provider or an adapter in front of one)."""
+
+    timeout = 10
+
+    def send(self, notification: Notification) -> None:
+        url = getattr(settings, "OMS_SMS_GATEWAY_URL", "")
+        if not url or not notification.phone:
+            return
+        body = json.dumps({"phone": notification.phone, "text": notification.body}, ensure_ascii=False).encode()
+        request = urllib.request.Request(url, data=body, method="POST",
+                                         headers={"Content-Type": "application/json; charset=utf-8"})
+        with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310 (configured URL)
+            response.read()
+
+
+class MemoryBackend(NotificationBackend):
+    """Keeps what was sent in `MemoryBackend.outbox`; for tests."""
+
+    outbox: list[Notification] = []
+
+    def send(self, notification: Notification) -> None:
+        MemoryBackend.outbox.append(notification)
+
+
+@cache
+def _backend(path: str) -> NotificationBackend:
+    return import_string(path)()
+
+
+def backends() -> list[NotificationBackend]:
+    paths = getattr(settings, "OMS_NOTIFICATION_BACKENDS", ["logistics.notifications.ConsoleBackend"])
+    return [_backend(path) for path in paths]
+
+
+def deliver(data: dict) -> int:
+    """The django-q2 job: hand one notification to every configured backend. Returns how many took it."""
+    notification = Notification(**data)
+    sent = 0
+    for backend in backends():
+        try:
+            backend.send(notification)
+            sent += 1
+        except Exception:  # one broken channel must not stop the others
+            log.exception("notification %s for %s failed in %s", notification.kind, notification.order_number,
+                          type(backend).__name__)
+    return sent
+
+
+def notify(notification: Notification) -> None:
+    """Queue a notification for after the current transaction commits."""
+    data = asdict(notification)
+
+    def enqueue():
+        from django_q.tasks import async_task
+
+        async_task("logistics.notifications.deliver", data, task_name=f"notify:{notification.kind}",
+                   group="notifications")
+
+    transaction.on_commit(enqueue)
