@@ -18,6 +18,7 @@ venv: $(VENV)/.installed
 
 setup: venv
 	$(PY) manage.py migrate --noinput
+	$(PY) manage.py build_pdf_fonts
 	$(PY) manage.py demo_data
 
 # Sets everything up, then serves the product with one django-q2 worker (stopped with the server).

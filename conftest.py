@@ -127,6 +127,12 @@ def browser_page(live_server):
         finally:
             context.close()
             browser.close()
+            # While Playwright's event loop runs, the test's ORM calls get connections of their own
+            # (asgiref's per-context storage); close them here or PostgreSQL refuses to drop the test
+            # database at the end ("being accessed by other users").
+            from django.db import connections
+
+            connections.close_all()
 
 
 @pytest.fixture

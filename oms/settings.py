@@ -44,8 +44,11 @@ INSTALLED_APPS = [
     "oms.catalog",
     "orders",
     "inventory",
+    "finance",
     # Composing apps on top.
     "oms.workflow",
+    "oms.imports",
+    "oms.integrations",
     "oms.api",
 ]
 
@@ -165,18 +168,47 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",  # tag operations by resource: orders, products, stock, …
 }
 
 # Business settings (editable per deployment; rules that clerks change live in the database).
 OMS_WEBHOOK_SECRET = env_str("OMS_WEBHOOK_SECRET", "dev-webhook-secret" if DEBUG else "")
 OMS_WEBHOOK_TOLERANCE_SECONDS = 300
 OMS_CURRENCY = "CNY"
+# Legacy order import (oms.imports): largest file accepted, most rows read, orders written per
+# transaction, and up to which size a file is checked/imported in the request instead of a job.
+OMS_IMPORT_MAX_BYTES = env_int("OMS_IMPORT_MAX_BYTES", 50 * 1024 * 1024)
+OMS_IMPORT_MAX_ROWS = env_int("OMS_IMPORT_MAX_ROWS", 1_000_000)
+OMS_IMPORT_BATCH_ORDERS = env_int("OMS_IMPORT_BATCH_ORDERS", 2000)
+OMS_IMPORT_INLINE_MAX_BYTES = env_int("OMS_IMPORT_INLINE_MAX_BYTES", 256 * 1024)
+
+# Finance (see docs/architecture.md "Finance"). The seller printed on invoices.
+OMS_SELLER = {
+    "name": env_str("OMS_SELLER_NAME", "上海示例零售有限公司"),
+    "tax_id": env_str("OMS_SELLER_TAX_ID", "91310000MA1K000001"),
+    "address": env_str("OMS_SELLER_ADDRESS", "上海市浦东新区世纪大道100号 021-60000000"),
+    "bank": env_str("OMS_SELLER_BANK", "招商银行上海分行 121900000010001"),
+}
+OMS_INVOICE_ON_PAYMENT = env_bool("OMS_INVOICE_ON_PAYMENT", True)  # issue the invoice once paid in full
+OMS_SHIPPING_TAX_RATE = "0.130"  # freight sold with the goods is taxed at the goods rate
+OMS_PAYMENT_CONNECTORS = {"console": "finance.connectors.console.ConsoleConnector"}
+OMS_DEFAULT_PAYMENT_CONNECTOR = env_str("OMS_DEFAULT_PAYMENT_CONNECTOR", "console")
+# PDFs: a GB2312 subset of this face is built once into OMS_PDF_FONT_DIR (see finance/pdf/fonts.py).
+OMS_PDF_SOURCE_FONT = {
+    "path": env_str("OMS_PDF_SOURCE_FONT", "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"),
+    "family": env_str("OMS_PDF_SOURCE_FAMILY", "Noto Sans Mono CJK SC"),
+}
+OMS_PDF_FONT_DIR = Path(env_str("OMS_PDF_FONT_DIR", str(BASE_DIR / "var" / "fonts")))
+OMS_PRIVATE_MEDIA_ROOT = Path(env_str("OMS_PRIVATE_MEDIA_ROOT", str(BASE_DIR / "var" / "private")))
+OMS_PRINT_SYNC_LIMIT = env_int("OMS_PRINT_SYNC_LIMIT", 20)  # larger print batches run as background jobs
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("OMS_LOG_LEVEL", "INFO")},
+    # PDF libraries log every layout step and glyph at INFO.
+    "loggers": {"weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
 }
 
 if not DEBUG:

@@ -11,6 +11,10 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("api/", include("oms.api.urls")),
     path("inventory/", include("inventory.urls")),
+    path("imports/", include("oms.imports.urls")),
     path("admin/", admin.site.urls),
+    path("workflow/", include("oms.workflow.urls")),
+    path("finance/", include("finance.urls")),
+    path("finance/payments/", include("oms.workflow.payment_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ] + static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

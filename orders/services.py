@@ -36,6 +36,9 @@ from orders.models import (
     PaymentStatus,
 )
 
+# `Choices.values` rebuilds its list on every access; the rules run once per order in bulk imports.
+_PAYMENT_METHODS = frozenset(PaymentMethod.values)
+
 
 @dataclass
 class LineInput:
@@ -76,12 +79,25 @@ def validate_order_input(data: OrderInput) -> tuple[Channel | None, dict]:
 
     Returns the channel and the products by SKU so that callers do not look them up again.
     """
+    channel = Channel.objects.filter(code=data.channel, active=True).first() if data.channel else None
+    products = products_by_sku(line.sku for line in data.lines)
+    errors = order_input_problems(data, channel=channel, products=products)
+    if errors:
+        raise ValidationFailed(errors=errors)
+    return channel, products
+
+
+def order_input_problems(data: OrderInput, *, channel: Channel | None, products: dict) -> dict[str, list[str]]:
+    """The business rules of `validate_order_input` without queries, for callers that validate in bulk.
+
+    `channel` is the active channel named by `data.channel` (None when there is none), `products`
+    the catalog products keyed by normalised SKU (`products_by_sku`). Returns messages by field path.
+    """
     errors: dict[str, list[str]] = {}
 
     def add(path: str, message) -> None:
         errors.setdefault(path, []).append(str(message))
 
-    channel = Channel.objects.filter(code=data.channel, active=True).first() if data.channel else None
     if channel is None:
         add("channel", _("Unknown channel “%(code)s”.") % {"code": data.channel})
     if not (data.external_id or "").strip():
@@ -99,13 +115,12 @@ def validate_order_input(data: OrderInput) -> tuple[Channel | None, dict]:
             add(f"shipping_address.{name}", _("This field is required."))
     if not (data.address_detail or "").strip():
         add("shipping_address.detail", _("This field is required."))
-    if data.payment_method and data.payment_method not in PaymentMethod.values:
+    if data.payment_method and data.payment_method not in _PAYMENT_METHODS:
         add("payment.method", _("Unknown payment method."))
     if to_money(data.shipping_fee) < 0:
         add("shipping_fee", _("Must not be negative."))
     if not data.lines:
         add("lines", _("An order needs at least one line."))
-    products = products_by_sku(line.sku for line in data.lines)
     for index, line in enumerate(data.lines):
         product = products.get(normalise_sku(line.sku))
         if product is None or not product.active:
@@ -120,9 +135,34 @@ def validate_order_input(data: OrderInput) -> tuple[Channel | None, dict]:
             line.unit_price
         ) * line.quantity:
             add(f"lines.{index}.discount", _("Must not exceed quantity × unit price."))
-    if errors:
-        raise ValidationFailed(errors=errors)
-    return channel, products
+    return errors
+
+
+def priced_line_values(lines: list[LineInput], products: dict) -> tuple[list[dict], Decimal, Decimal]:
+    """Each line's field values (catalog snapshots and amounts), plus the subtotal and discount total.
+
+    The one place where an order's goods amount is computed: `order_create` builds its lines from
+    these, the legacy import writes them in bulk.
+    """
+    rows = []
+    subtotal = discount_total = ZERO
+    for line in lines:
+        product = products[normalise_sku(line.sku)]
+        unit_price, discount = to_money(line.unit_price), to_money(line.discount)
+        gross = unit_price * line.quantity
+        subtotal += gross
+        discount_total += discount
+        rows.append({
+            "product_id": product.pk, "sku": product.sku, "name": product.name, "quantity": line.quantity,
+            "unit_price": unit_price, "discount": discount, "amount": gross - discount, "tax_rate": product.tax_rate,
+        })
+    return rows, subtotal, discount_total
+
+
+def priced_lines(lines: list[LineInput], products: dict) -> tuple[list[OrderLine], Decimal, Decimal]:
+    """Unsaved lines with catalog snapshots and amounts, plus the subtotal and the discount total."""
+    rows, subtotal, discount_total = priced_line_values(lines, products)
+    return [OrderLine(**values) for values in rows], subtotal, discount_total
 
 
 def _find_or_create_customer(data: OrderInput) -> Customer:
@@ -149,18 +189,7 @@ def order_create(*, data: OrderInput, actor, source: str = OrderSource.API,
         raise DuplicateOrder(data={"channel": channel.code, "external_id": external_id})
 
     customer = _find_or_create_customer(data)
-    line_rows = []
-    subtotal = discount_total = ZERO
-    for line in data.lines:
-        product = products[normalise_sku(line.sku)]
-        unit_price, discount = to_money(line.unit_price), to_money(line.discount)
-        gross = unit_price * line.quantity
-        subtotal += gross
-        discount_total += discount
-        line_rows.append(OrderLine(
-            product=product, sku=product.sku, name=product.name, quantity=line.quantity,
-            unit_price=unit_price, discount=discount, amount=gross - discount, tax_rate=product.tax_rate,
-        ))
+    line_rows, subtotal, discount_total = priced_lines(data.lines, products)
     shipping_fee = to_money(data.shipping_fee)
     order = Order(
         number=next_order_number(), channel=channel, external_id=external_id, customer=customer,

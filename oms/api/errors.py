@@ -63,7 +63,9 @@ def api_exception_handler(exc, context):
         code = "not_authenticated" if isinstance(exc, exceptions.NotAuthenticated) else "authentication_failed"
         response.status_code = status.HTTP_401_UNAUTHORIZED
     else:
-        code = getattr(exc, "default_code", "error")
+        # A specific code given where the error was raised (e.g. `missing_scope`) beats the class default.
+        codes = exc.get_codes()
+        code = codes if isinstance(codes, str) else getattr(exc, "default_code", "error")
     detail = exc.detail if isinstance(exc.detail, str) else _("Request failed.")
     response.data = {"type": code, "detail": str(detail)}
     return response

@@ -3,7 +3,11 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from oms.api.stock_views import ProductListView, StockView
+from oms.api.document_views import InvoicePdfView
+from oms.api.order_views import OrderCancelView, OrderDetailView, OrderEventsView, OrderListCreateView
+from oms.api.product_views import ProductListView
+from oms.api.stock_views import StockView
+from oms.integrations.views import PaymentWebhookView
 
 app_name = "api"
 
@@ -11,6 +15,12 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(permission_classes=[], authentication_classes=[]), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema", permission_classes=[],
                                                  authentication_classes=[]), name="docs"),
+    path("v1/orders", OrderListCreateView.as_view(), name="order-list"),
+    path("v1/orders/<str:number>", OrderDetailView.as_view(), name="order-detail"),
+    path("v1/orders/<str:number>/events", OrderEventsView.as_view(), name="order-events"),
+    path("v1/orders/<str:number>/cancel", OrderCancelView.as_view(), name="order-cancel"),
+    path("v1/products", ProductListView.as_view(), name="product-list"),
     path("v1/stock", StockView.as_view(), name="stock"),
-    path("v1/products", ProductListView.as_view(), name="products"),
+    path("v1/orders/<str:number>/documents/invoice.pdf", InvoicePdfView.as_view(), name="order-invoice-pdf"),
+    path("v1/webhooks/payments/<slug:provider>", PaymentWebhookView.as_view(), name="webhook-payments"),
 ]

@@ -18,17 +18,30 @@ from oms.core.models import Sequence
 
 
 def next_value(key: str) -> int:
+    return next_values(key, 1)[0]
+
+
+def next_values(key: str, count: int) -> range:
+    """A block of `count` consecutive values, allocated with one locked UPDATE (bulk imports).
+
+    Same guarantees as `next_value`: the row stays locked until the caller's transaction ends, and
+    a rollback gives the whole block back, so numbers stay gapless as long as the caller uses every
+    value it asked for.
+    """
+    if count < 1:
+        return range(0)
     with transaction.atomic():
-        updated = Sequence.objects.filter(key=key).update(value=F("value") + 1)
+        updated = Sequence.objects.filter(key=key).update(value=F("value") + count)
         if not updated:
             try:
                 with transaction.atomic():
-                    Sequence.objects.create(key=key, value=1)
-                    return 1
+                    Sequence.objects.create(key=key, value=count)
+                    return range(1, count + 1)
             except IntegrityError:
                 # Another transaction created the row first; the UPDATE below waits for its lock.
-                Sequence.objects.filter(key=key).update(value=F("value") + 1)
-        return Sequence.objects.filter(key=key).values_list("value", flat=True).get()
+                Sequence.objects.filter(key=key).update(value=F("value") + count)
+        last = Sequence.objects.filter(key=key).values_list("value", flat=True).get()
+        return range(last - count + 1, last + 1)
 
 
 def local_today() -> date:
@@ -40,3 +53,10 @@ def next_order_number(on: date | None = None) -> str:
     day = on or local_today()
     prefix = f"SO{day:%Y%m%d}"
     return f"{prefix}{next_value(prefix):06d}"
+
+
+def next_order_numbers(count: int, on: date | None = None) -> list[str]:
+    """`count` consecutive order numbers of one day, allocated as one block (legacy import)."""
+    day = on or local_today()
+    prefix = f"SO{day:%Y%m%d}"
+    return [f"{prefix}{value:06d}" for value in next_values(prefix, count)]

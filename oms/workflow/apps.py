@@ -14,7 +14,9 @@ class WorkflowConfig(AppConfig):
     }
 
     def ready(self):
-        # Importing the checks module registers the built-in review checks; steps the stages' steps.
+        # Importing these modules registers the built-in review checks and the stages' review steps:
+        # `reserve_stock` (inventory, position 10), `issue_invoice` (finance, position 90).
+        import oms.workflow.payments  # noqa: F401  (registers the `issue_invoice` review step)
         from oms.core import hooks
         from oms.workflow import checks, steps  # noqa: F401
         from oms.workflow.jobs import enqueue_backorder_retry

@@ -6,6 +6,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from oms.core.phones import normalise_phone
 from oms.core.regions import canonical_province
@@ -37,13 +38,16 @@ HOLD_REASON_LABELS = {
 }
 
 
-@review_check(HoldCode.CUSTOMER_INCOMPLETE, name=_("Customer information complete"), position=10)
+@review_check(HoldCode.CUSTOMER_INCOMPLETE, name=_("Customer information complete"),
+              default_params={"require_email": False}, position=10)
 def check_customer_complete(order: Order, params: dict) -> list[HoldReason]:
     customer = order.customer
-    missing = [label for label, value in ((_("name"), customer.name), (_("phone"), customer.phone),
-                                           (_("recipient"), order.recipient)) if not (value or "").strip()]
+    missing = [label for label, value in ((pgettext_lazy("missing field", "name"), customer.name),
+                                           (pgettext_lazy("missing field", "phone"), customer.phone),
+                                           (pgettext_lazy("missing field", "recipient"), order.recipient))
+               if not (value or "").strip()]
     if params.get("require_email") and not customer.email:
-        missing.append(_("e-mail"))
+        missing.append(pgettext_lazy("missing field", "e-mail"))
     if missing:
         return [HoldReason(HoldCode.CUSTOMER_INCOMPLETE,
                            _("Customer information incomplete: %(fields)s")

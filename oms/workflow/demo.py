@@ -13,6 +13,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from finance.demo import seed_finance
 from inventory.demo import seed_inventory
 from oms.catalog.models import Product
 from oms.core.actors import SystemActor
@@ -131,4 +132,5 @@ def seed_all(*, orders: int) -> dict:
         "users": seed_users(),
         "inventory": seed_inventory(),  # before the orders, so that they reserve stock
         "orders": seed_orders(orders),
+        "finance": seed_finance(),  # after the orders: bank transfers, printed invoices, a credit note
     }

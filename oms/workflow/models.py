@@ -32,3 +32,17 @@ class ReviewRule(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self):
+        from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+
+        from oms.core.errors import ValidationFailed
+        from oms.workflow.rules import clean_rule_params
+
+        try:
+            self.params = clean_rule_params(self.code, self.params)
+        except ValidationFailed as exc:
+            errors = dict(exc.errors)
+            if "code" in errors:  # the code is read-only once saved: report it for the whole form
+                errors[NON_FIELD_ERRORS] = errors.pop("code")
+            raise ValidationError(errors)

@@ -12,18 +12,20 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
+from finance.models import PaymentSource
+from finance.services import payment_record
 from oms.core.actors import SYSTEM
 from oms.core.errors import DomainError, InvalidTransition, PermissionDenied, ValidationFailed
 from oms.core.models import Role
 from oms.core.money import to_money
 from oms.core.roles import user_has_role
+from oms.workflow.checks import HOLD_REASON_LABELS
 from oms.workflow.models import ReviewRule
 from oms.workflow.registry import registered_checks, registered_steps
 from orders import services as order_services
 from orders.lock_objects import lock_order
-from orders.models import Order, OrderSource, OrderStatus, PaymentMethod
+from orders.models import Order, OrderSource, OrderStatus
 from orders.services import HoldReason, OrderInput
 
 
@@ -110,14 +112,11 @@ def submit_order(*, data: OrderInput, payment: PaymentInput | None, actor, sourc
 
 
 def record_channel_payment(*, order: Order, payment: PaymentInput, actor) -> Order:
-    amount = to_money(payment.paid_amount)
-    return order_services.order_set_funds(
-        order=order, paid_amount=order.paid_amount + amount, refunded_amount=order.refunded_amount,
-        payment_method=payment.method, actor=actor,
-        message=gettext_lazy("Payment of ¥%(amount)s reported by the channel (%(method)s).")
-        % {"amount": f"{amount:,.2f}", "method": PaymentMethod(payment.method).label},
-        data={"amount": f"{amount:.2f}", "method": payment.method, "transaction_id": payment.transaction_id},
-    )
+    """The payment a channel reports with the order: a Payment, a journal entry and the order's
+    funds summary (finance). The review's `payment_match` check then holds a mismatching amount."""
+    payment_record(order=order, amount=payment.paid_amount, method=payment.method, source=PaymentSource.CHANNEL,
+                   provider=order.channel.code, transaction_id=payment.transaction_id, actor=actor)
+    return Order.objects.get(pk=order.pk)
 
 
 def required_approval_roles(*, order: Order) -> set[str]:
@@ -179,7 +178,7 @@ def bulk_approve(*, orders, actor, comment: str) -> BulkResult:
         else:
             if approved.status == OrderStatus.ON_HOLD:
                 result.failed[order.number] = _("Still on hold: %(reasons)s") % {
-                    "reasons": ", ".join(approved.hold_reasons)}
+                    "reasons": "、".join(str(HOLD_REASON_LABELS.get(c, c)) for c in approved.hold_reasons)}
             else:
                 result.succeeded.append(order.number)
     return result

@@ -1,17 +1,14 @@
-"""API representation of products (contract: /api/v1/products)."""
+"""Catalog serializers for REST API v1 (`GET /api/v1/products`)."""
 
 from rest_framework import serializers
 
 from oms.catalog.models import Product
-from oms.core.money import money_str
+from oms.core.api_fields import MoneyField
 
 
-class ProductSerializer(serializers.ModelSerializer):
-    price = serializers.SerializerMethodField()
+class ProductOutSerializer(serializers.ModelSerializer):
+    price = MoneyField()
 
     class Meta:
         model = Product
         fields = ["sku", "name", "price", "barcode", "active"]
-
-    def get_price(self, obj) -> str:
-        return money_str(obj.price)

@@ -24,7 +24,8 @@ def test_paid_clean_order_goes_to_awaiting_shipment():
     assert order.payment_status == "paid"
     assert order.hold_reasons == []
     kinds = list(order.events.values_list("kind", flat=True))
-    assert kinds == ["created", "payment_recorded", "stock_reserved", "review_passed"]
+    # The review steps run in order: `reserve_stock` (inventory), then `issue_invoice` (finance).
+    assert kinds == ["created", "payment_recorded", "stock_reserved", "invoice_issued", "review_passed"]
 
 
 def test_unpaid_clean_order_awaits_payment():

@@ -1,0 +1,30 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+from oms.core.enums import Role
+
+_VIEW = ["finance.view_payment", "finance.view_refund", "finance.view_journalentry", "finance.view_journalline",
+         "finance.view_invoice", "finance.view_invoiceline", "finance.view_recognisedline"]
+_CLERK = [*_VIEW, "finance.record_payment", "finance.request_refund", "finance.issue_invoice",
+          "finance.void_invoice", "finance.print_invoice", "finance.view_receivables", "finance.view_printjob"]
+
+
+class FinanceConfig(AppConfig):
+    name = "finance"
+    verbose_name = _("Finance")
+    role_permissions = {
+        Role.FINANCE: _CLERK,
+        Role.FINANCE_DIRECTOR: _CLERK,
+        Role.MANAGER: [*_VIEW, "finance.view_receivables"],
+        Role.AFTERSALES: ["finance.view_payment", "finance.view_refund", "finance.view_invoice",
+                          "finance.request_refund"],
+        Role.CUSTOMER_SERVICE: ["finance.view_payment", "finance.view_invoice"],
+    }
+
+    def ready(self):
+        from finance.services.cancellation import on_order_cancelled
+        from oms.core import hooks
+
+        # A cancelled order gets its money back through the payment connector, with reversing
+        # entries in the journal, and its invoice voided by a credit note.
+        hooks.order_cancelled.register(on_order_cancelled)

@@ -1,0 +1,35 @@
+"""Writers of the finance stage. Later stages call these (see docs/architecture.md, "Finance"):
+
+- payments: `payment_record`, `payment_record_failed`, `bank_transfer_register`, `cod_collect`,
+  `payment_authorize` + `payment_capture` (through the connector)
+- revenue: `revenue_recognise` (at shipment), `revenue_reverse` (returns), `revenue_allowance`
+- refunds: `refund_request`, `refund_execute`, `refund_record_external`, `refund_withdraw`
+- invoices: `invoice_issue`, `invoice_issue_if_due`, `invoice_void` (credit note), `invoices_mark_printed`
+"""
+
+from finance.services.invoices import invoice_issue, invoice_issue_if_due, invoice_void, invoices_mark_printed
+from finance.services.payments import (
+    bank_transfer_register,
+    cod_collect,
+    payment_authorize,
+    payment_capture,
+    payment_record,
+    payment_record_failed,
+)
+from finance.services.refunds import (
+    refund_complete,
+    refund_execute,
+    refund_fail,
+    refund_record_external,
+    refund_request,
+    refund_withdraw,
+    retry_failed_refunds,
+)
+from finance.services.revenue import revenue_allowance, revenue_recognise, revenue_reverse
+
+__all__ = [
+    "bank_transfer_register", "cod_collect", "invoice_issue", "invoice_issue_if_due", "invoice_void",
+    "invoices_mark_printed", "payment_authorize", "payment_capture", "payment_record", "payment_record_failed",
+    "refund_complete", "refund_execute", "refund_fail", "refund_record_external", "refund_request", "refund_withdraw",
+    "retry_failed_refunds", "revenue_allowance", "revenue_recognise", "revenue_reverse",
+]

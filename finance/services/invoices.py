@@ -1,0 +1,155 @@
+"""Invoices (发票) and credit notes (红字发票).
+
+An invoice is a snapshot of the order at issue time: buyer (the customer's company name and tax ID
+for a company buyer, else the customer's name), seller (`settings.OMS_SELLER`) and one line per
+order line plus the shipping fee, each split into net amount and VAT at its rate. Numbers are
+gapless per calendar year, `INV-2026-000001`, from `oms.core.numbering.next_value` (a row lock on
+PostgreSQL, so concurrent issuers queue and a rolled-back issue gives its number back).
+
+Invoices are never deleted or edited. `invoice_void` marks one voided and issues a credit note
+with its own gapless number series (`CN-2026-000001`) and the negated lines.
+
+When: `invoice_issue_if_due` issues the invoice once an order is paid in full, if
+`settings.OMS_INVOICE_ON_PAYMENT` (default on). The workflow calls it from its review step
+`issue_invoice` (orders that arrive paid) and after a payment moved an order to awaiting shipment
+(`oms.workflow.payments`). Finance can also issue one by hand (`invoice_issue`), e.g. for a cash on
+delivery order or a company that asks before paying.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from finance.events import FinanceEventKind
+from finance.lock_objects import lock_invoice
+from finance.models import Invoice, InvoiceKind, InvoiceLine, InvoiceStatus
+from finance.selectors import active_invoice
+from finance.tax import shipping_tax_rate, split_gross
+from oms.core.actors import actor_name, actor_user
+from oms.core.errors import InvalidTransition, ValidationFailed
+from oms.core.fsm import run_transition
+from oms.core.money import ZERO
+from oms.core.numbering import next_value
+from orders.events import record_event
+from orders.lock_objects import lock_order
+from orders.models import Order, OrderStatus
+
+SHIPPING_LINE_NAME = gettext_lazy("Shipping fee")
+
+
+def next_invoice_number(kind: str = InvoiceKind.INVOICE) -> str:
+    prefix = "INV" if kind == InvoiceKind.INVOICE else "CN"
+    year = timezone.localdate().year
+    return f"{prefix}-{year}-{next_value(f'{prefix}-{year}'):06d}"
+
+
+def _lines_for(order: Order) -> list[InvoiceLine]:
+    lines = []
+    for position, line in enumerate(order.lines.all(), start=1):
+        net, tax = split_gross(line.amount, line.tax_rate)
+        lines.append(InvoiceLine(position=position, sku=line.sku, name=line.name, quantity=line.quantity,
+                                 unit_price=line.unit_price, discount=line.discount, gross=line.amount, net=net,
+                                 tax_rate=line.tax_rate, tax=tax))
+    if order.shipping_fee > 0:
+        rate = shipping_tax_rate()
+        net, tax = split_gross(order.shipping_fee, rate)
+        with translation.override("zh-hans"):
+            name = str(SHIPPING_LINE_NAME)
+        lines.append(InvoiceLine(position=len(lines) + 1, name=name, quantity=1, unit_price=order.shipping_fee,
+                                 gross=order.shipping_fee, net=net, tax_rate=rate, tax=tax))
+    return lines
+
+
+def _create(*, order: Order, kind: str, lines: list[InvoiceLine], actor, original: Invoice | None = None,
+            buyer: dict | None = None, seller: dict | None = None) -> Invoice:
+    customer = order.customer
+    if buyer is None:
+        company = (customer.company_name or "").strip()
+        buyer = {"buyer_name": company or customer.name, "buyer_tax_id": customer.tax_id if company else "",
+                 "buyer_is_company": bool(company)}
+    invoice = Invoice.objects.create(
+        number=next_invoice_number(kind), kind=kind, order=order, original=original, issued_by=actor_user(actor),
+        actor_name=actor_name(actor), seller=seller if seller is not None else dict(settings.OMS_SELLER),
+        total=sum((line.gross for line in lines), ZERO), net_total=sum((line.net for line in lines), ZERO),
+        tax_total=sum((line.tax for line in lines), ZERO), **buyer,
+    )
+    for line in lines:
+        line.invoice = invoice
+    InvoiceLine.objects.bulk_create(lines)
+    return invoice
+
+
+@transaction.atomic
+def invoice_issue(*, order: Order, actor) -> Invoice:
+    """Issue the order's invoice now (finance by hand, or `invoice_issue_if_due`)."""
+    order = lock_order(order)
+    if order.status == OrderStatus.CANCELLED:
+        raise InvalidTransition(_("A cancelled order gets no invoice."))
+    current = active_invoice(order_id=order.pk)
+    if current is not None:
+        raise InvalidTransition(_("Order %(order)s already has invoice %(number)s; void it first.")
+                                % {"order": order.number, "number": current.number})
+    if order.total <= 0:
+        raise ValidationFailed(errors={"order": [_("An order with nothing to pay gets no invoice.")]})
+    invoice = _create(order=order, kind=InvoiceKind.INVOICE, lines=_lines_for(order), actor=actor)
+    record_event(order=order, kind=FinanceEventKind.INVOICE_ISSUED, actor=actor,
+                 message=gettext_lazy("Invoice %(number)s issued to %(buyer)s, ¥%(total)s.")
+                 % {"number": invoice.number, "buyer": invoice.buyer_name, "total": f"{invoice.total:,.2f}"},
+                 data={"invoice": invoice.number, "total": f"{invoice.total:.2f}", "tax": f"{invoice.tax_total:.2f}"})
+    return invoice
+
+
+def invoice_is_due(order: Order) -> bool:
+    return (settings.OMS_INVOICE_ON_PAYMENT and order.status != OrderStatus.CANCELLED and order.total > 0
+            and order.paid_amount - order.refunded_amount >= order.total)
+
+
+@transaction.atomic
+def invoice_issue_if_due(*, order: Order, actor) -> Invoice | None:
+    """Issue the invoice of a fully paid order unless it has one (or the setting is off)."""
+    order = lock_order(order)
+    if not invoice_is_due(order) or active_invoice(order_id=order.pk) is not None:
+        return None
+    return invoice_issue(order=order, actor=actor)
+
+
+@transaction.atomic
+def invoice_void(*, invoice: Invoice, reason: str, actor) -> Invoice:
+    """Void an invoice: it stays, marked voided, and a credit note with its own number negates it."""
+    if not (reason or "").strip():
+        raise ValidationFailed(errors={"reason": [_("A reason is required.")]})
+    order = lock_order(invoice.order_id)
+    invoice = lock_invoice(invoice.pk)
+    if invoice.kind != InvoiceKind.INVOICE:
+        raise InvalidTransition(_("A credit note cannot be voided."))
+    if invoice.status != InvoiceStatus.ISSUED:
+        raise InvalidTransition(_("Invoice %(number)s is already voided.") % {"number": invoice.number})
+    run_transition(invoice, "void", actor=actor)
+    invoice.void_reason = reason[:255]
+    invoice.voided_at = timezone.now()
+    invoice.save(update_fields=["status", "void_reason", "voided_at"])
+    lines = [InvoiceLine(position=line.position, sku=line.sku, name=line.name, quantity=-line.quantity,
+                         unit_price=line.unit_price, discount=-line.discount, gross=-line.gross, net=-line.net,
+                         tax_rate=line.tax_rate, tax=-line.tax)
+             for line in invoice.lines.all()]
+    credit_note = _create(order=order, kind=InvoiceKind.CREDIT_NOTE, lines=lines, actor=actor, original=invoice,
+                          seller=invoice.seller,
+                          buyer={"buyer_name": invoice.buyer_name, "buyer_tax_id": invoice.buyer_tax_id,
+                                 "buyer_is_company": invoice.buyer_is_company})
+    record_event(order=order, kind=FinanceEventKind.INVOICE_VOIDED, actor=actor,
+                 message=gettext_lazy("Invoice %(number)s voided by credit note %(credit)s: %(reason)s")
+                 % {"number": invoice.number, "credit": credit_note.number, "reason": reason},
+                 data={"invoice": invoice.number, "credit_note": credit_note.number, "reason": reason})
+    return credit_note
+
+
+@transaction.atomic
+def invoices_mark_printed(*, invoice_ids, actor) -> int:
+    """Record that invoices were printed (who, when, how often). Content is untouched."""
+    return Invoice.objects.filter(pk__in=list(invoice_ids)).update(
+        printed_at=timezone.now(), printed_by=actor_user(actor), print_count=F("print_count") + 1)

@@ -1,0 +1,112 @@
+from decimal import Decimal
+
+import pytest
+from django.test import override_settings
+from django.utils import timezone
+
+from finance.models import ImmutableRecord, Invoice, InvoiceKind, InvoiceStatus
+from finance.services import invoice_issue, invoice_issue_if_due, invoice_void, invoices_mark_printed
+from finance.tests.factories import assert_ledger_ok, make_order, paid_order, pay, reload
+from oms.catalog.tests.factories import ProductFactory
+from oms.core.actors import SYSTEM
+from oms.core.errors import InvalidTransition, ValidationFailed
+
+pytestmark = pytest.mark.django_db
+
+
+def year() -> int:
+    return timezone.localdate().year
+
+
+def test_invoice_snapshots_lines_with_tax_split_and_a_yearly_number():
+    order = paid_order()
+    invoice = invoice_issue(order=order, actor=SYSTEM)
+    assert invoice.number == f"INV-{year()}-000001"
+    lines = [(line.name, line.quantity, line.gross, line.net, line.tax) for line in invoice.lines.all()]
+    assert lines == [(order.lines.get().name, 2, Decimal("398.00"), Decimal("352.21"), Decimal("45.79")),
+                     ("运费", 1, Decimal("10.00"), Decimal("8.85"), Decimal("1.15"))]
+    assert (invoice.total, invoice.net_total, invoice.tax_total) == (Decimal("408.00"), Decimal("361.06"),
+                                                                      Decimal("46.94"))
+    assert (invoice.buyer_name, invoice.buyer_is_company, invoice.buyer_tax_id) == ("张三", False, "")
+    assert invoice.seller["name"]
+    assert reload(order).events.filter(kind="invoice_issued").count() == 1
+    assert_ledger_ok()
+
+
+def test_company_buyer_gets_company_name_and_tax_id():
+    order = paid_order(customer_name="王堃", customer_phone="13900000001", company_name="杭州西湖科技有限公司",
+                       tax_id="91330100MA2B3C4D5E")
+    invoice = invoice_issue(order=order, actor=SYSTEM)
+    assert (invoice.buyer_name, invoice.buyer_tax_id, invoice.buyer_is_company) == (
+        "杭州西湖科技有限公司", "91330100MA2B3C4D5E", True)
+
+
+def test_numbers_are_consecutive_and_one_active_invoice_per_order():
+    first = invoice_issue(order=paid_order(), actor=SYSTEM)
+    order = paid_order()
+    second = invoice_issue(order=order, actor=SYSTEM)
+    assert [first.number[-6:], second.number[-6:]] == ["000001", "000002"]
+    with pytest.raises(InvalidTransition):
+        invoice_issue(order=order, actor=SYSTEM)
+    assert_ledger_ok()
+
+
+def test_issued_automatically_only_when_paid_in_full_and_enabled():
+    order = make_order()
+    assert invoice_issue_if_due(order=order, actor=SYSTEM) is None
+    pay(order, "100.00")
+    assert invoice_issue_if_due(order=order, actor=SYSTEM) is None
+    pay(order, "308.00")
+    with override_settings(OMS_INVOICE_ON_PAYMENT=False):
+        assert invoice_issue_if_due(order=order, actor=SYSTEM) is None
+    invoice = invoice_issue_if_due(order=order, actor=SYSTEM)
+    assert invoice is not None and invoice_issue_if_due(order=order, actor=SYSTEM) is None
+
+
+def test_finance_may_issue_by_hand_before_payment():
+    invoice = invoice_issue(order=make_order(), actor=SYSTEM)
+    assert invoice.status == InvoiceStatus.ISSUED
+
+
+def test_voiding_issues_a_credit_note_with_its_own_number_and_negated_lines(manager):
+    order = paid_order(lines=[(ProductFactory(tax_rate=Decimal("0.090")), 1, "109.00")])
+    invoice = invoice_issue(order=order, actor=SYSTEM)
+    credit = invoice_void(invoice=invoice, reason="开票信息有误", actor=manager)
+    invoice.refresh_from_db()
+    assert invoice.status == InvoiceStatus.VOIDED and invoice.void_reason == "开票信息有误"
+    assert credit.kind == InvoiceKind.CREDIT_NOTE and credit.number == f"CN-{year()}-000001"
+    assert credit.original_id == invoice.pk
+    assert (credit.total, credit.net_total, credit.tax_total) == (-invoice.total, -invoice.net_total,
+                                                                  -invoice.tax_total)
+    assert [line.gross for line in credit.lines.all()] == [-line.gross for line in invoice.lines.all()]
+    assert reload(order).events.filter(kind="invoice_voided").count() == 1
+    # A new invoice may now be issued, with the next number of the invoice series.
+    assert invoice_issue(order=order, actor=SYSTEM).number == f"INV-{year()}-000002"
+    assert_ledger_ok()
+
+
+def test_credit_notes_and_voided_invoices_cannot_be_voided_again(manager):
+    invoice = invoice_issue(order=paid_order(), actor=SYSTEM)
+    credit = invoice_void(invoice=invoice, reason="错误", actor=manager)
+    with pytest.raises(InvalidTransition):
+        invoice_void(invoice=invoice, reason="again", actor=manager)
+    with pytest.raises(InvalidTransition):
+        invoice_void(invoice=credit, reason="again", actor=manager)
+    with pytest.raises(ValidationFailed):
+        invoice_void(invoice=invoice_issue(order=paid_order(), actor=SYSTEM), reason=" ", actor=manager)
+
+
+def test_invoices_are_never_deleted():
+    invoice = invoice_issue(order=paid_order(), actor=SYSTEM)
+    with pytest.raises(ImmutableRecord):
+        invoice.delete()
+    assert Invoice.objects.filter(pk=invoice.pk).exists()
+
+
+def test_mark_printed_counts_prints(manager):
+    invoice = invoice_issue(order=paid_order(), actor=SYSTEM)
+    invoices_mark_printed(invoice_ids=[invoice.pk], actor=manager)
+    invoices_mark_printed(invoice_ids=[invoice.pk], actor=manager)
+    invoice.refresh_from_db()
+    assert (invoice.print_count, invoice.printed_by) == (2, manager)
+    assert invoice.printed_at is not None

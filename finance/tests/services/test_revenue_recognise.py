@@ -1,0 +1,101 @@
+from decimal import Decimal
+
+import pytest
+
+from finance.models import Account, EntryKind, JournalEntry, RecognisedLine
+from finance.selectors import order_balances, recognised_totals
+from finance.services import cod_collect, revenue_allowance, revenue_recognise, revenue_reverse
+from finance.tests.factories import assert_ledger_ok, make_order, paid_order, reload
+from oms.catalog.tests.factories import ProductFactory
+from oms.core.actors import SYSTEM
+from oms.core.errors import ValidationFailed
+
+pytestmark = pytest.mark.django_db
+
+
+def test_shipment_of_a_prepaid_order_clears_advance_receipts_into_revenue_and_vat():
+    order = paid_order()  # 2 × 199.00 at 13 % + 10.00 shipping
+    entry = revenue_recognise(order=order, reference="SH-1", actor=SYSTEM)
+    balances = order_balances(order_id=order.pk)
+    assert balances[Account.ADVANCE] == 0
+    assert balances[Account.RECEIVABLE] == 0
+    assert balances[Account.REVENUE] == Decimal("352.21") + Decimal("8.85")
+    assert balances[Account.OUTPUT_VAT] == Decimal("45.79") + Decimal("1.15")
+    assert entry.kind == EntryKind.REVENUE
+    assert reload(order).events.filter(kind="revenue_recognised").count() == 1
+    assert_ledger_ok()
+
+
+def test_lines_are_split_by_their_own_tax_rate():
+    food = ProductFactory(tax_rate=Decimal("0.090"))
+    order = paid_order(lines=[(ProductFactory(), 1, "113.00"), (food, 1, "109.00")], shipping_fee="0.00")
+    revenue_recognise(order=order, reference="SH-1", actor=SYSTEM)
+    rates = {line.tax_rate: (line.net, line.tax) for line in RecognisedLine.objects.filter(order=order)}
+    assert rates == {Decimal("0.130"): (Decimal("100.00"), Decimal("13.00")),
+                     Decimal("0.090"): (Decimal("100.00"), Decimal("9.00"))}
+    assert_ledger_ok()
+
+
+def test_partial_shipments_add_up_exactly_to_the_line():
+    product = ProductFactory()
+    order = paid_order(lines=[(product, 3, "100.00")], shipping_fee="0.00")  # 300.00: 265.49 + 34.51
+    line = order.lines.get()
+    revenue_recognise(order=order, reference="SH-1", lines={line.pk: 1}, actor=SYSTEM)
+    assert_ledger_ok()
+    revenue_recognise(order=order, reference="SH-2", lines={line.pk: 1}, actor=SYSTEM)
+    revenue_recognise(order=order, reference="SH-3", lines={line.pk: 1}, actor=SYSTEM)
+    totals = recognised_totals(order_id=order.pk)
+    assert totals == {"gross": Decimal("300.00"), "net": Decimal("265.49"), "tax": Decimal("34.51")}
+    assert_ledger_ok()
+    with pytest.raises(ValidationFailed):
+        revenue_recognise(order=order, reference="SH-4", lines={line.pk: 1}, actor=SYSTEM)
+
+
+def test_the_same_shipment_reported_twice_posts_once():
+    order = paid_order()
+    first = revenue_recognise(order=order, reference="SH-1", actor=SYSTEM)
+    again = revenue_recognise(order=order, reference="SH-1", actor=SYSTEM)
+    assert first.pk == again.pk
+    assert JournalEntry.objects.filter(order=order, kind=EntryKind.REVENUE).count() == 1
+    assert_ledger_ok()
+
+
+def test_cash_on_delivery_books_a_receivable_at_shipment_and_settles_it_at_collection():
+    order = make_order(cod=True)
+    assert order.status == "awaiting_shipment"
+    revenue_recognise(order=order, reference="SH-1", actor=SYSTEM)
+    assert order_balances(order_id=order.pk)[Account.RECEIVABLE] == Decimal("408.00")
+    assert_ledger_ok()
+    cod_collect(order=order, amount="408.00", reference="SF-COD-1", actor=SYSTEM)
+    balances = order_balances(order_id=order.pk)
+    assert (balances[Account.RECEIVABLE], balances[Account.ADVANCE]) == (0, 0)
+    assert balances[Account.BANK] == Decimal("408.00")
+    assert reload(order).paid_amount == Decimal("408.00")
+    assert_ledger_ok()
+
+
+def test_cod_collection_only_for_cod_orders():
+    with pytest.raises(ValidationFailed):
+        cod_collect(order=make_order(), amount="1.00", reference="X", actor=SYSTEM)
+
+
+def test_returned_goods_reverse_revenue_and_leave_the_amount_owed_to_the_customer():
+    order = paid_order()
+    revenue_recognise(order=order, reference="SH-1", actor=SYSTEM)
+    line = order.lines.get()
+    revenue_reverse(order=order, reference="RMA-1", lines={line.pk: 1}, actor=SYSTEM)
+    balances = order_balances(order_id=order.pk)
+    assert balances[Account.ADVANCE] == Decimal("199.00")  # owed back; refund_request pays it out
+    assert recognised_totals(order_id=order.pk)["gross"] == Decimal("209.00")
+    assert_ledger_ok()
+    with pytest.raises(ValidationFailed):
+        revenue_reverse(order=order, reference="RMA-2", lines={line.pk: 2}, actor=SYSTEM)
+
+
+def test_allowance_reduces_revenue_and_vat_in_proportion():
+    order = paid_order(shipping_fee="0.00", lines=[(ProductFactory(), 1, "113.00")])
+    revenue_recognise(order=order, reference="SH-1", actor=SYSTEM)
+    revenue_allowance(order=order, amount="11.30", reference="ALLOW-1", actor=SYSTEM)
+    totals = recognised_totals(order_id=order.pk)
+    assert totals == {"gross": Decimal("101.70"), "net": Decimal("90.00"), "tax": Decimal("11.70")}
+    assert_ledger_ok()

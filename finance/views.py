@@ -1,0 +1,246 @@
+"""Finance screens: the invoice print centre, the receivables aging report and an order's funds.
+
+Views parse input, call one service and render; domain errors become messages.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_POST
+
+from finance import services
+from finance.forms import AmountReferenceForm, InvoiceFilterForm, PrintActionForm, ReasonForm, RefundForm
+from finance.models import Account, Invoice, PrintJob, PrintJobStatus, Refund
+from finance.selectors import invoice_list, order_funds, print_centre_counts, receivables_aging
+from finance.services.printing import invoices_render_file, print_job_create
+from oms.core.errors import DomainError
+from orders.models import Order
+
+PAGE_SIZE = 50
+
+
+def _error_text(exc: DomainError) -> str:
+    details = "；".join(f"{field}: {'、'.join(str(m) for m in msgs)}" for field, msgs in exc.errors.items())
+    return f"{exc} {details}".strip()
+
+
+def _attachment(content: bytes, filename: str, content_type: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@login_required
+@permission_required("finance.print_invoice", raise_exception=True)
+def print_centre(request):
+    form = InvoiceFilterForm(request.GET or None)
+    queryset = invoice_list(filters=form.filters())
+    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    jobs = PrintJob.objects.filter(created_by=request.user).order_by("-created_at")[:8]
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "finance/print_centre.html", {
+        "form": form, "page": page, "matching": page.paginator.count, "jobs": jobs, "query": query.urlencode(),
+        "sync_limit": settings.OMS_PRINT_SYNC_LIMIT, "counts": print_centre_counts(),
+    })
+
+
+@login_required
+@permission_required("finance.print_invoice", raise_exception=True)
+@require_POST
+def print_centre_action(request):
+    filters = InvoiceFilterForm(request.GET or None)
+    back = f"{reverse('finance:print-centre')}?{request.GET.urlencode()}"
+    form = PrintActionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose an action and a format."))
+        return redirect(back)
+    data = form.cleaned_data
+    if data["select_all"]:
+        ids = list(invoice_list(filters=filters.filters()).values_list("pk", flat=True))
+    else:
+        ids = data["ids"]
+    if not ids:
+        messages.error(request, _("Select at least one invoice."))
+        return redirect(back)
+    try:
+        if data["action"] == "mark":
+            count = services.invoices_mark_printed(invoice_ids=ids, actor=request.user)
+            messages.success(request, ngettext("%(n)d invoice marked as printed.",
+                                               "%(n)d invoices marked as printed.", count) % {"n": count})
+            return redirect(back)
+        if data["action"] == "background" or len(ids) > settings.OMS_PRINT_SYNC_LIMIT:
+            job = print_job_create(invoice_ids=ids, output=data["output"], mark_printed=data["mark_printed"],
+                                   actor=request.user)
+            messages.info(request, _("Print job %(id)s started for %(n)d invoices; the file appears below when "
+                                     "it is ready.") % {"id": job.pk, "n": job.total})
+            return redirect(back)
+        rendered = invoices_render_file(invoice_ids=ids, output=data["output"])
+        if data["mark_printed"]:
+            services.invoices_mark_printed(invoice_ids=ids, actor=request.user)
+    except DomainError as exc:
+        messages.error(request, _error_text(exc))
+        return redirect(back)
+    return _attachment(rendered.content, rendered.filename, rendered.content_type)
+
+
+@login_required
+@permission_required("finance.print_invoice", raise_exception=True)
+@require_GET
+def print_job_status(request, pk: int):
+    job = get_object_or_404(PrintJob, pk=pk, created_by=request.user)
+    return JsonResponse({
+        "id": job.pk, "status": job.status, "status_display": job.get_status_display(), "done": job.done,
+        "total": job.total, "percent": job.percent, "error": job.error,
+        "download": reverse("finance:print-job-download", args=[job.pk]) if job.status == PrintJobStatus.DONE
+        else None,
+    })
+
+
+@login_required
+@permission_required("finance.print_invoice", raise_exception=True)
+@require_GET
+def print_job_download(request, pk: int):
+    job = get_object_or_404(PrintJob, pk=pk, created_by=request.user, status=PrintJobStatus.DONE)
+    if not job.file:
+        raise Http404
+    content_type = "application/zip" if job.file.name.endswith(".zip") else "application/pdf"
+    return FileResponse(job.file.open("rb"), as_attachment=True, filename=job.file.name.rsplit("/", 1)[-1],
+                        content_type=content_type)
+
+
+@login_required
+@permission_required("finance.view_invoice", raise_exception=True)
+@require_GET
+def invoice_pdf(request, pk: int):
+    invoice = get_object_or_404(Invoice, pk=pk)
+    rendered = invoices_render_file(invoice_ids=[invoice.pk], output="pdf")
+    response = HttpResponse(rendered.content, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{rendered.filename}"'
+    return response
+
+
+@login_required
+@permission_required("finance.view_receivables", raise_exception=True)
+@require_GET
+def receivables(request):
+    rows, totals = receivables_aging()
+    return render(request, "finance/receivables.html", {"rows": rows, "totals": totals, "grand": sum(totals)})
+
+
+@login_required
+@permission_required("finance.view_payment", raise_exception=True)
+@require_GET
+def order_funds_view(request, number: str):
+    order = get_object_or_404(Order.objects.select_related("channel", "customer"), number=number)
+    context = order_funds(order_id=order.pk)
+    context["balances"] = {Account(code).label: value for code, value in context["balances"].items()}
+    context["has_active_invoice"] = any(inv.kind == "invoice" and inv.status == "issued" for inv in context["invoices"])
+    context.update(order=order, amount_form=AmountReferenceForm(), refund_form=RefundForm(), reason_form=ReasonForm(),
+                   events=order.events.filter(kind__in=FUNDS_EVENT_KINDS).order_by("at", "id"))
+    return render(request, "finance/order_funds.html", context)
+
+
+FUNDS_EVENT_KINDS = ("payment_recorded", "payment_failed", "refund_requested", "refund_completed", "refund_failed",
+                     "refund_withdrawn", "revenue_recognised", "revenue_reversed", "invoice_issued", "invoice_voided")
+
+
+def _order_action(request, number: str, call):
+    order = get_object_or_404(Order, number=number)
+    try:
+        message = call(order)
+    except DomainError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(request, message)
+    return redirect("finance:order-funds", number=order.number)
+
+
+def _form_or_error(request, form) -> dict | None:
+    if form.is_valid():
+        return form.cleaned_data
+    messages.error(request, "；".join(f"{form.fields[f].label}: {'、'.join(e)}" for f, e in form.errors.items()))
+    return None
+
+
+@login_required
+@permission_required("finance.issue_invoice", raise_exception=True)
+@require_POST
+def order_issue_invoice(request, number: str):
+    def call(order):
+        invoice = services.invoice_issue(order=order, actor=request.user)
+        return _("Invoice %(number)s issued.") % {"number": invoice.number}
+
+    return _order_action(request, number, call)
+
+
+@login_required
+@permission_required("finance.void_invoice", raise_exception=True)
+@require_POST
+def invoice_void(request, pk: int):
+    invoice = get_object_or_404(Invoice, pk=pk)
+    data = _form_or_error(request, ReasonForm(request.POST))
+    if data is not None:
+        try:
+            credit = services.invoice_void(invoice=invoice, reason=data["reason"], actor=request.user)
+        except DomainError as exc:
+            messages.error(request, _error_text(exc))
+        else:
+            messages.success(request, _("Invoice %(number)s voided; credit note %(credit)s issued.")
+                             % {"number": invoice.number, "credit": credit.number})
+    return redirect("finance:order-funds", number=invoice.order.number)
+
+
+@login_required
+@permission_required("finance.request_refund", raise_exception=True)
+@require_POST
+def order_refund(request, number: str):
+    data = _form_or_error(request, RefundForm(request.POST))
+    if data is None:
+        return redirect("finance:order-funds", number=number)
+
+    def call(order):
+        refunds = services.refund_request(order=order, amount=data["amount"], reason=data["reason"],
+                                          actor=request.user)
+        return _("Refund of ¥%(amount)s requested.") % {"amount": f"{sum(r.amount for r in refunds):,.2f}"}
+
+    return _order_action(request, number, call)
+
+
+@login_required
+@permission_required("finance.request_refund", raise_exception=True)
+@require_POST
+def refund_withdraw(request, pk: int):
+    refund = get_object_or_404(Refund, pk=pk)
+    data = _form_or_error(request, ReasonForm(request.POST))
+    if data is not None:
+        try:
+            services.refund_withdraw(refund=refund, reason=data["reason"], actor=request.user)
+        except DomainError as exc:
+            messages.error(request, _error_text(exc))
+        else:
+            messages.success(request, _("Refund withdrawn; the amount is held for the customer again."))
+    return redirect("finance:order-funds", number=refund.order.number)
+
+
+@login_required
+@permission_required("finance.record_payment", raise_exception=True)
+@require_POST
+def order_cod_collect(request, number: str):
+    data = _form_or_error(request, AmountReferenceForm(request.POST))
+    if data is None:
+        return redirect("finance:order-funds", number=number)
+
+    def call(order):
+        services.cod_collect(order=order, amount=data["amount"], reference=data["reference"], actor=request.user)
+        return _("Cash on delivery of ¥%(amount)s recorded.") % {"amount": f"{data['amount']:,.2f}"}
+
+    return _order_action(request, number, call)

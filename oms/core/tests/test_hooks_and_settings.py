@@ -1,0 +1,56 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from oms.core.hooks import Hook
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def test_hook_runs_handlers_in_order_once_each():
+    hook: Hook[int] = Hook("test")
+    seen = []
+
+    def a(p):
+        seen.append(("a", p))
+
+    def b(p):
+        seen.append(("b", p))
+
+    hook.register(a)
+    hook.register(b)
+    hook.register(a)  # registering twice must not double the effect
+    hook.fire(1)
+    assert seen == [("a", 1), ("b", 1)]
+    hook.unregister(a)
+    hook.fire(2)
+    assert seen[-1] == ("b", 2) and len(seen) == 3
+
+
+def _manage(*args, env_extra):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL", "OMS_"))}
+    env.update(env_extra)
+    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=120)
+
+
+def test_production_settings_pass_check_deploy():
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", env_extra={
+        "DJANGO_DEBUG": "0", "DJANGO_SECRET_KEY": "x" * 20 + "a-real-long-random-production-secret-key-1234567890",
+        "DJANGO_ALLOWED_HOSTS": "oms.example.com", "OMS_WEBHOOK_SECRET": "s3cret",
+    })
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("env, message", [
+    ({"DJANGO_DEBUG": "maybe"}, "DJANGO_DEBUG must be a boolean"),
+    ({"DJANGO_DEBUG": "0"}, "DJANGO_SECRET_KEY must be set"),
+    ({"DATABASE_URL": "nosuchdb://x"}, "DATABASE_URL is not a valid database URL"),
+])
+def test_bad_environment_is_refused_at_start(env, message):
+    result = _manage("check", env_extra=env)
+    assert result.returncode != 0
+    assert message in result.stderr

@@ -1,0 +1,816 @@
+"""Legacy order import: the bulk writer, and the lifecycle of an import batch.
+
+`legacy_orders_import` is the engine behind the command and the import centre. It reads the file
+once, row by row, into a temporary spool (so even a 100,000-line workbook is never held in
+memory), remembering for each order key (渠道, 订单号) the position of its last row. A second pass
+over the spool assembles each order as soon as its last row has been read — rows of one order need
+not be adjacent — and hands complete orders on in batches:
+
+1. duplicates: orders whose (channel, external id) exists, from any source, are counted and left alone;
+2. checks: every value's form (`oms.imports.values`), then the order rules every channel obeys
+   (`orders.services.order_input_problems`, shared with `order_create`), then the template's own rules
+   (paid ≤ total, tracking number for 已发货/已完成, order-level values that differ between rows);
+3. writing (not in a dry run): one transaction per batch — customers found or created, system
+   order numbers allocated as one gapless block, orders (with audit history), lines, one "imported"
+   timeline event per order and an `ImportedOrder` record — all with `bulk_create`. An order with any
+   error is rejected whole and never reaches the writer, so every order is all-or-nothing. If the
+   batch collides with an order created meanwhile (the API, a second import), it is retried order
+   by order, and the colliding ones count as duplicates.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import pickle
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from decimal import Decimal
+from operator import itemgetter
+from pathlib import Path
+
+from django.conf import settings
+from django.core.files import File
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone, translation
+from django.utils.crypto import get_random_string
+from django.utils.translation import gettext as _
+
+from oms.catalog.selectors import normalise_sku, products_by_sku
+from oms.core.actors import SYSTEM, actor_user
+from oms.core.errors import InvalidTransition, ValidationFailed
+from oms.core.money import ZERO, to_money
+from oms.core.numbering import next_order_numbers
+from oms.core.phones import normalise_phone
+from oms.imports import hooks
+from oms.imports.bulk import complete_rows, insert_history, insert_objects, insert_rows
+from oms.imports.columns import BY_KEY, INDEX, KEYS, ORDER_KEYS, HeaderMatch, match_header
+from oms.imports.models import ImportBatch, ImportedOrder, ImportIssue
+from oms.imports.readers import Sheet, check_size, open_sheet, unreadable
+from oms.imports.values import (
+    STATUS_NAMES,
+    BadValue,
+    ChannelLookup,
+    cell_text,
+    parse_amount,
+    parse_carrier,
+    parse_datetime,
+    parse_quantity,
+    parse_status,
+    payment_method_code,
+)
+from orders.events import EventKind, build_event
+from orders.models import Channel, Customer, Order, OrderEvent, OrderLine, OrderSource, OrderStatus
+from orders.services import LineInput, OrderInput, order_input_problems, payment_status_for, priced_line_values
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_BATCH_ORDERS = 2000
+DEFAULT_MAX_ROWS = 1_000_000
+DEFAULT_INLINE_MAX_BYTES = 256 * 1024
+SPOOL_CHUNK = 2000
+ANALYZE_EVERY = 20_000  # orders written between two ANALYZEs of the order tables (PostgreSQL)
+HISTORICAL_STATUSES = (OrderStatus.SHIPPED, OrderStatus.COMPLETED, OrderStatus.CANCELLED)
+NEEDS_TRACKING = (OrderStatus.SHIPPED, OrderStatus.COMPLETED)
+
+# Field paths of the shared order rules → template columns.
+_RULE_COLUMNS = {
+    "channel": "channel",
+    "external_id": "order_number",
+    "customer.name": "customer_name",
+    "customer.phone": "phone",
+    "shipping_address.recipient": "customer_name",
+    "shipping_address.phone": "phone",
+    "shipping_address.province": "province",
+    "shipping_address.city": "city",
+    "shipping_address.detail": "address",
+    "payment.method": "payment_method",
+    "shipping_fee": "shipping_fee",
+    "lines": "sku",
+}
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class Problem:
+    row: int | None
+    column: str
+    value: str
+    message: str
+    order_number: str = ""
+
+    def as_dict(self) -> dict:
+        return {"row": self.row, "column": self.column, "value": self.value, "message": self.message}
+
+
+@dataclass
+class ImportReport:
+    """The outcome of one run; `as_contract()` is the command's JSON object."""
+
+    rows: int = 0
+    orders: int = 0
+    imported: int = 0
+    duplicates: int = 0
+    rejected_orders: int = 0
+    errors: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    dry_run: bool = False
+    file_kind: str = ""
+    encoding: str = ""
+    delimiter: str = ""
+
+    @property
+    def error_rows(self) -> int:
+        return len({p.row for p in self.errors if p.row is not None})
+
+    def as_contract(self) -> dict:
+        return {
+            "rows": self.rows, "orders": self.orders, "imported": self.imported, "duplicates": self.duplicates,
+            "rejected_orders": self.rejected_orders, "error_rows": self.error_rows,
+            "errors": [p.as_dict() for p in self.errors],
+        }
+
+
+@dataclass
+class _ValidOrder:
+    first_row: int
+    rows: int
+    channel: Channel
+    external_id: str
+    name: str
+    phone: str
+    data: OrderInput
+    status: str
+    payment_method: str
+    paid: Decimal
+    carrier: str
+    tracking: str
+    lines: list[dict]
+    subtotal: Decimal
+    discount_total: Decimal
+    shipping_fee: Decimal
+
+    @property
+    def total(self) -> Decimal:
+        return self.subtotal - self.discount_total + self.shipping_fee
+
+
+class _Funds:
+    """The funds fields `payment_status_for` reads, for an order that is still a row."""
+
+    def __init__(self, row: dict):
+        self.paid_amount, self.refunded_amount = row["paid_amount"], row["refunded_amount"]
+        self.payment_method, self.total = row["payment_method"], row["total"]
+
+
+def _setting(name: str, default):
+    return getattr(settings, name, default)
+
+
+def _blank(values) -> bool:
+    for value in values:
+        if value is not None and (value.__class__ is not str or value.strip()):
+            return False
+    return True
+
+
+def read_header(sheet: Sheet, name: str):
+    """(row number, HeaderMatch, remaining rows iterator); a file without the required columns is refused."""
+    rows = sheet.rows()
+    for number, cells in rows:  # noqa: B007  (the header's row number is returned)
+        if not _blank(cells):
+            break
+    else:
+        raise unreadable(_("“%(name)s” contains no rows.") % {"name": name})
+    match = match_header(cells)
+    if match.missing:
+        names = ", ".join(f"{c.zh} ({c.key})" if c.zh != c.key.upper() else c.zh for c in match.missing)
+        raise unreadable(_("Required columns are missing: %(columns)s. The first row must hold the column headers "
+                           "in Chinese or English, as in the template.") % {"columns": names})
+    if match.duplicated:
+        raise unreadable(_("These columns appear more than once: %(columns)s. Keep one of each.")
+                         % {"columns": ", ".join(match.duplicated)})
+    return number, match, rows
+
+
+def legacy_file_inspect(*, path, file_name: str) -> str:
+    """Open the file and check its header without reading the rows; returns the file type."""
+    with open_sheet(path, file_name) as sheet:
+        read_header(sheet, file_name)
+        return sheet.kind
+
+
+class _Importer:
+    def __init__(self, *, dry_run: bool, actor, batch: ImportBatch | None, progress: Progress | None,
+                 batch_orders: int | None):
+        self.dry_run = dry_run
+        self.actor = actor if actor is not None else SYSTEM
+        self.user = actor_user(actor)
+        self.user_id = self.user.pk if self.user else None
+        self.batch = batch
+        self.progress = progress
+        self.batch_orders = batch_orders or int(_setting("OMS_IMPORT_BATCH_ORDERS", DEFAULT_BATCH_ORDERS))
+        self.report = ImportReport(dry_run=dry_run)
+        self.channels = list(Channel.objects.all())
+        self.channel_lookup = ChannelLookup(self.channels)
+        self.products: dict = {}  # normalised SKU → Product, for every SKU looked up that exists
+        self.missing_skus: set[str] = set()
+        self.rows_done = 0
+        self.last_progress = 0.0
+        self.written_since_analyze = 0
+
+    # -- reading ----------------------------------------------------------------------------------
+    def run(self, path, file_name: str) -> ImportReport:
+        with open_sheet(path, file_name) as sheet:
+            self.report.file_kind, self.report.encoding, self.report.delimiter = (
+                sheet.kind, sheet.encoding, sheet.delimiter)
+            header_row, match, rows = read_header(sheet, file_name)
+            self.written = match.written
+            self.order_slots = [(key, INDEX[key]) for key in ORDER_KEYS if key in match.positions]
+            if match.unknown:
+                self.report.warnings.append(Problem(
+                    header_row, ", ".join(match.unknown), "",
+                    _("Unknown columns are ignored: %(columns)s.") % {"columns": ", ".join(match.unknown)}))
+            with tempfile.TemporaryFile(prefix="oms-import-") as spool:
+                last_seen = self._spool(rows, match, spool)
+                self._assemble(spool, last_seen)
+        return self.report
+
+    def _spool(self, rows, match: HeaderMatch, spool) -> dict:
+        positions = [match.positions.get(key) for key in KEYS]
+        # Fast path: a row wide enough for every known column is picked apart in C.
+        present = [p for p in positions if p is not None]
+        width_needed = max(present) + 1
+        absent = [i for i, p in enumerate(positions) if p is None]
+        pick = itemgetter(*present) if len(present) > 1 else None
+        i_channel, i_number = INDEX["channel"], INDEX["order_number"]
+        max_rows = int(_setting("OMS_IMPORT_MAX_ROWS", DEFAULT_MAX_ROWS))
+        lookup = self.channel_lookup.get
+        channel_keys: dict = {}
+        last_seen: dict = {}
+        chunk: list = []
+        seq = 0
+        for number, cells in rows:
+            width = len(cells)
+            if pick is not None and width >= width_needed and not absent:
+                values = pick(cells)
+            else:
+                values = tuple(cells[p] if p is not None and p < width else None for p in positions)
+            if _blank(values):
+                continue
+            raw_channel, external_id = values[i_channel], cell_text(values[i_number])
+            channel_text = cell_text(raw_channel)
+            if not external_id or not channel_text:
+                key = ("", "", number)  # cannot be grouped: an order of its own, rejected
+            else:
+                channel_key = channel_keys.get(channel_text)
+                if channel_key is None:
+                    channel = lookup(channel_text)
+                    channel_key = channel.code if channel else f"?{channel_text.casefold()}"
+                    channel_keys[channel_text] = channel_key
+                key = (channel_key, external_id)
+            last_seen[key] = seq
+            chunk.append((number, key, values))
+            seq += 1
+            if len(chunk) >= SPOOL_CHUNK:
+                pickle.dump(chunk, spool, protocol=pickle.HIGHEST_PROTOCOL)
+                chunk = []
+                if seq > max_rows:
+                    raise unreadable(_("The file has more than %(limit)s rows; split it into several files.")
+                                     % {"limit": f"{max_rows:,}"})
+                self._report_progress(ImportBatch.Phase.READING, 0, seq)
+        if chunk:
+            pickle.dump(chunk, spool, protocol=pickle.HIGHEST_PROTOCOL)
+        if seq > max_rows:
+            raise unreadable(_("The file has more than %(limit)s rows; split it into several files.")
+                             % {"limit": f"{max_rows:,}"})
+        self.report.rows = seq
+        self.report.orders = len(last_seen)
+        return last_seen
+
+    def _assemble(self, spool, last_seen: dict) -> None:
+        spool.seek(0)
+        open_orders: dict = {}
+        complete: list = []
+        seq = 0
+        self._report_progress(ImportBatch.Phase.CHECKING, 0, self.report.rows, force=True)
+        while True:
+            try:
+                chunk = pickle.load(spool)
+            except EOFError:
+                break
+            for number, key, values in chunk:
+                rows = open_orders.get(key)
+                if rows is None:
+                    rows = open_orders[key] = []
+                rows.append((number, values))
+                if last_seen[key] == seq:
+                    complete.append((key, open_orders.pop(key)))
+                    if len(complete) >= self.batch_orders:
+                        self._process(complete)
+                        complete = []
+                seq += 1
+        if complete:
+            self._process(complete)
+        if self.written_since_analyze:
+            self._analyze()
+        self._report_progress(ImportBatch.Phase.CHECKING, self.rows_done, self.report.rows, force=True)
+
+    def _report_progress(self, phase: str, done: int, total: int, force: bool = False) -> None:
+        if self.progress is None:
+            return
+        now = time.monotonic()
+        if force or now - self.last_progress >= 0.5:
+            self.last_progress = now
+            self.progress(phase, done, total)
+
+    # -- checking ---------------------------------------------------------------------------------
+    def _process(self, complete: list) -> None:
+        channel_by_code = {c.code: c for c in self.channels}
+        existing = self._existing_keys(
+            [(channel_by_code[key[0]], key[1]) for key, _rows in complete if key[0] in channel_by_code])
+        self._load_products(complete)
+        valid: list[_ValidOrder] = []
+        for key, rows in complete:
+            channel = channel_by_code.get(key[0])
+            if channel is not None and (channel.pk, key[1]) in existing:
+                self.report.duplicates += 1
+                continue
+            checked = self._check(key, rows, channel)
+            if checked is None:
+                self.report.rejected_orders += 1
+            else:
+                valid.append(checked)
+        if valid:
+            if self.dry_run:
+                self.report.imported += len(valid)
+            else:
+                self._write_batch(valid)
+        self.rows_done += sum(len(rows) for _key, rows in complete)
+        self._report_progress(ImportBatch.Phase.CHECKING, self.rows_done, self.report.rows)
+
+    def _existing_keys(self, keys: list[tuple[Channel, str]]) -> set[tuple[int, str]]:
+        wanted = {(channel.pk, external_id) for channel, external_id in keys}
+        if not wanted:
+            return set()
+        # By external id alone: the planner then uses its index whatever the channel's size
+        # (with `channel_id = …` SQLite prefers the channel index and scans the channel's orders).
+        candidates = Order.objects.filter(external_id__in={external_id for _pk, external_id in wanted})
+        return wanted.intersection(candidates.values_list("channel_id", "external_id"))
+
+    def _load_products(self, complete: list) -> None:
+        i_sku = INDEX["sku"]
+        wanted = set()
+        for _key, rows in complete:
+            for _number, values in rows:
+                sku = normalise_sku(cell_text(values[i_sku]))
+                if sku and sku not in self.products and sku not in self.missing_skus:
+                    wanted.add(sku)
+        if wanted:
+            found = products_by_sku(wanted)
+            self.products.update(found)
+            self.missing_skus.update(wanted - set(found))
+
+    def _column(self, key: str) -> str:
+        return self.written.get(key) or BY_KEY[key].zh
+
+    def _check(self, key, rows: list, channel: Channel | None) -> _ValidOrder | None:
+        problems: list[Problem] = []
+        flagged: set = set()
+        first_row = rows[0][0]
+        external_id = key[1]
+
+        def flag(row, column_key, raw, message) -> None:
+            if (row, column_key) in flagged:
+                return
+            flagged.add((row, column_key))
+            problems.append(Problem(row, self._column(column_key), cell_text(raw), str(message), external_id))
+
+        # Order-level values: the first non-empty one counts; a different one on another row is an error.
+        given: dict[str, tuple] = {}
+        slots = self.order_slots
+        first_values = None
+        for number, values in rows:
+            if first_values is None:
+                first_values = [values[index] for _key, index in slots]
+            else:
+                # Fast path: a later row that repeats the first row's values or leaves them empty.
+                later = [values[index] for _key, index in slots]
+                if later == first_values or not any(v is not None and v != "" for v in later):
+                    continue
+            for column_key, index in slots:
+                raw = values[index]
+                if raw is None:
+                    continue
+                text = cell_text(raw)
+                if not text:
+                    continue
+                seen = given.get(column_key)
+                if seen is None:
+                    given[column_key] = (number, raw, text)
+                elif seen[2] != text and not self._same(column_key, seen[1], raw):
+                    flag(number, column_key, raw, _("Differs from “%(value)s” on row %(row)s of the same order.")
+                         % {"value": seen[2], "row": seen[0]})
+
+        def value(column_key):
+            seen = given.get(column_key)
+            return seen[1] if seen else None
+
+        def text(column_key) -> str:
+            seen = given.get(column_key)
+            return seen[2] if seen else ""
+
+        def row_of(column_key) -> int:
+            seen = given.get(column_key)
+            return seen[0] if seen else first_row
+
+        def parsed(column_key, parser, default=None):
+            seen = given.get(column_key)
+            if seen is None:
+                return default
+            try:
+                return parser(seen[1])
+            except BadValue as exc:
+                flag(seen[0], column_key, seen[1], exc.message)
+                return default
+
+        required = _("This field is required.")
+        for column_key in ("order_number", "channel", "ordered_at"):
+            if not text(column_key):
+                flag(first_row, column_key, "", required)
+        for column_key in ("order_number", "customer_name", "province", "city", "district", "address",
+                           "tracking_number"):
+            limit = BY_KEY[column_key].max_length
+            if limit and len(text(column_key)) > limit:
+                flag(row_of(column_key), column_key, value(column_key),
+                     _("At most %(limit)s characters.") % {"limit": limit})
+        ordered_at = parsed("ordered_at", parse_datetime)
+        shipping_fee = parsed("shipping_fee", parse_amount, ZERO)
+        paid = parsed("paid_amount", parse_amount, ZERO)
+        status = parsed("status", parse_status, OrderStatus.PENDING_REVIEW)
+        carrier = parsed("carrier", parse_carrier, "")
+        payment_method = payment_method_code(value("payment_method")) if text("payment_method") else ""
+        if paid is not None and paid < 0:
+            flag(row_of("paid_amount"), "paid_amount", value("paid_amount"), _("Must not be negative."))
+        tracking = text("tracking_number")
+        if status in NEEDS_TRACKING and not tracking:
+            flag(row_of("tracking_number"), "tracking_number", "",
+                 _("A tracking number is required when the status is 已发货 or 已完成."))
+
+        i_sku, i_qty, i_price, i_discount = INDEX["sku"], INDEX["quantity"], INDEX["unit_price"], INDEX["discount"]
+        lines = []
+        for number, values in rows:
+            sku = cell_text(values[i_sku])
+            if not sku:
+                flag(number, "sku", "", required)
+            elif len(sku) > BY_KEY["sku"].max_length:
+                flag(number, "sku", sku, _("At most %(limit)s characters.") % {"limit": BY_KEY["sku"].max_length})
+            quantity = unit_price = None
+            discount = ZERO
+            raw = values[i_qty]
+            if cell_text(raw) == "":
+                flag(number, "quantity", raw, required)
+            else:
+                try:
+                    quantity = parse_quantity(raw)
+                except BadValue as exc:
+                    flag(number, "quantity", raw, exc.message)
+            raw = values[i_price]
+            if cell_text(raw) == "":
+                flag(number, "unit_price", raw, required)
+            else:
+                try:
+                    unit_price = parse_amount(raw)
+                except BadValue as exc:
+                    flag(number, "unit_price", raw, exc.message)
+            raw = values[i_discount]
+            if cell_text(raw) != "":
+                try:
+                    discount = parse_amount(raw)
+                except BadValue as exc:
+                    flag(number, "discount", raw, exc.message)
+            lines.append(LineInput(sku=sku, quantity=quantity, unit_price=unit_price, discount=discount))
+
+        if channel is None and text("channel"):
+            channel = self.channel_lookup.get(text("channel"))  # a row that could not be grouped
+        name, phone_text = text("customer_name"), text("phone")
+        data = OrderInput(
+            channel=channel.code if channel else text("channel"), external_id=external_id,
+            customer_name=name, customer_phone=phone_text, recipient=name, recipient_phone=phone_text,
+            province=text("province"), city=text("city"), district=text("district"),
+            address_detail=text("address"), lines=lines, ordered_at=ordered_at,
+            shipping_fee=shipping_fee if shipping_fee is not None else ZERO, payment_method=payment_method,
+            note=text("note"),
+        )
+        for path, messages in order_input_problems(data, channel=channel, products=self.products).items():
+            parts = path.split(".")
+            if parts[0] == "lines" and len(parts) == 3:
+                number, values = rows[int(parts[1])]
+                column_key = parts[2]
+                raw = values[INDEX[column_key]]
+                if column_key == "discount" and ((number, "unit_price") in flagged or (number, "quantity") in flagged):
+                    continue  # “discount above quantity × price” only follows from the bad price or quantity
+            else:
+                column_key = _RULE_COLUMNS.get(path, "order_number")
+                number, raw = row_of(column_key), value(column_key)
+            for message in messages:
+                flag(number, column_key, raw if raw is not None else "", message)
+        if problems:
+            self.report.errors.extend(sorted(problems, key=lambda p: (p.row or 0)))
+            return None
+
+        line_rows, subtotal, discount_total = priced_line_values(lines, self.products)
+        total = subtotal - discount_total + to_money(shipping_fee)
+        if paid > total:
+            flag(row_of("paid_amount"), "paid_amount", value("paid_amount"),
+                 _("Must not exceed the order total of ¥%(total)s.") % {"total": f"{total:,.2f}"})
+            self.report.errors.extend(problems)
+            return None
+        return _ValidOrder(
+            first_row=first_row, rows=len(rows), channel=channel, external_id=external_id, name=name.strip(),
+            phone=normalise_phone(phone_text), data=data, status=status, payment_method=payment_method,
+            paid=to_money(paid), carrier=carrier, tracking=tracking, lines=line_rows, subtotal=subtotal,
+            discount_total=discount_total, shipping_fee=to_money(shipping_fee),
+        )
+
+    def _same(self, column_key: str, a, b) -> bool:
+        """Two spellings of one order-level value (`100` and `¥100.00`, `天猫` and `tmall`) agree."""
+        parsers = {
+            "ordered_at": parse_datetime, "shipping_fee": parse_amount, "paid_amount": parse_amount,
+            "status": parse_status, "carrier": parse_carrier, "payment_method": payment_method_code,
+            "phone": lambda v: normalise_phone(cell_text(v)) or cell_text(v),
+            "channel": lambda v: getattr(self.channel_lookup.get(v), "code", None) or cell_text(v),
+        }
+        parser = parsers.get(column_key)
+        if parser is None:
+            return False
+        try:
+            return parser(a) == parser(b)
+        except BadValue:
+            return False
+
+    # -- writing ----------------------------------------------------------------------------------
+    def _write_batch(self, valid: list[_ValidOrder]) -> None:
+        try:
+            with transaction.atomic():
+                written, duplicates = self._write(valid)
+        except IntegrityError:
+            # Someone created one of these orders since we looked: retry one by one.
+            written = duplicates = 0
+            for order in valid:
+                try:
+                    with transaction.atomic():
+                        one_written, one_duplicate = self._write([order])
+                except IntegrityError:
+                    one_written, one_duplicate = 0, 1
+                written += one_written
+                duplicates += one_duplicate
+        self.report.imported += written
+        self.report.duplicates += duplicates
+        self.written_since_analyze += written
+        if self.written_since_analyze >= ANALYZE_EVERY:
+            self._analyze()
+
+    def _analyze(self) -> None:
+        """Fresh planner statistics on PostgreSQL after bulk loading (its docs ask for it, and with
+        autovacuum off or behind, the duplicate look-up by external id would turn into seq scans)."""
+        self.written_since_analyze = 0
+        if connection.vendor != "postgresql":
+            return
+        tables = [m._meta.db_table for m in (Order, Customer)]  # the tables the import looks rows up in
+        with connection.cursor() as cursor:
+            for table in tables:
+                cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
+
+    def _write(self, valid: list[_ValidOrder]) -> tuple[int, int]:
+        existing = self._existing_keys([(v.channel, v.external_id) for v in valid])
+        todo = [v for v in valid if (v.channel.pk, v.external_id) not in existing]
+        if not todo:
+            return 0, len(valid)
+        customers = self._customers_for(todo)
+        numbers = next_order_numbers(len(todo))
+        rows = []
+        for item, number in zip(todo, numbers, strict=True):
+            row = {
+                "number": number, "channel_id": item.channel.pk, "external_id": item.external_id,
+                "customer_id": customers[(item.phone, item.name)], "source": OrderSource.IMPORT,
+                "recipient": item.name, "phone": item.phone, "province": item.data.province.strip(),
+                "city": item.data.city.strip(), "district": item.data.district.strip(),
+                "address_detail": item.data.address_detail.strip(), "status": item.status,
+                "payment_method": item.payment_method, "subtotal": item.subtotal,
+                "discount_total": item.discount_total, "shipping_fee": item.shipping_fee, "total": item.total,
+                "paid_amount": item.paid, "refunded_amount": ZERO, "note": item.data.note,
+                "ordered_at": item.data.ordered_at,
+            }
+            row["payment_status"] = payment_status_for(order=_Funds(row))
+            rows.append(row)
+        rows = complete_rows(Order, rows)
+        insert_rows(Order, rows)
+        pks = dict(Order.objects.filter(number__in=numbers).values_list("number", "pk"))
+        for row in rows:
+            row["id"] = pks[row["number"]]
+        now = timezone.now()
+        insert_history(Order, rows, when=now, user_id=self.user_id, reason="import")
+        lines, events, records = [], [], []
+        with translation.override("zh-hans"):
+            template = _("Imported from the legacy system: order %(external_id)s, status “%(status)s”, "
+                         "total ¥%(total)s (import %(batch)s, row %(row)s).")
+        batch_label = f"#{self.batch.pk}" if self.batch else "-"
+        batch_id = self.batch.pk if self.batch else None
+        for item, row in zip(todo, rows, strict=True):
+            order_id = row["id"]
+            for line in item.lines:
+                line["order_id"] = order_id
+                lines.append(line)
+            message = template % {"external_id": item.external_id, "status": STATUS_NAMES[item.status],
+                                  "total": f"{row['total']:,.2f}", "batch": batch_label, "row": item.first_row}
+            event = build_event(
+                order=None, kind=EventKind.IMPORTED, message=message, actor=self.actor,
+                data={"source": OrderSource.IMPORT, "batch": batch_id, "row": item.first_row,
+                      "channel": item.channel.code, "external_id": item.external_id, "status": item.status,
+                      "total": f"{row['total']:.2f}", "paid": f"{row['paid_amount']:.2f}",
+                      "carrier": item.carrier, "tracking_number": item.tracking},
+            )
+            event.order_id = order_id
+            event.at = now
+            events.append(event)
+            records.append({"order_id": order_id, "batch_id": batch_id, "source_row": item.first_row,
+                            "legacy_carrier": item.carrier, "legacy_tracking_number": item.tracking})
+        insert_rows(OrderLine, complete_rows(OrderLine, lines))
+        insert_objects(OrderEvent, events)
+        insert_rows(ImportedOrder, complete_rows(ImportedOrder, records))
+        open_ids = [row["id"] for row in rows if row["status"] in hooks.OPEN_IMPORT_STATUSES]
+        if open_ids and hooks.open_orders_imported.handlers:
+            open_orders = list(Order.objects.filter(pk__in=open_ids).select_related("channel").order_by("pk"))
+            hooks.open_orders_imported.fire(hooks.OpenOrdersImported(orders=open_orders, actor=self.actor,
+                                                                     batch=self.batch))
+        return len(todo), len(valid) - len(todo)
+
+    def _customers_for(self, todo: list[_ValidOrder]) -> dict[tuple[str, str], int]:
+        """Customers by (phone, name), the rule of `order_create`: the oldest match, or a new one."""
+        found: dict[tuple[str, str], int] = {}
+        phones = {item.phone for item in todo}
+        for pk, phone, name in (Customer.objects.filter(phone__in=phones).order_by("pk")
+                                .values_list("pk", "phone", "name")):
+            found.setdefault((phone, name), pk)
+        new: dict[tuple[str, str], Customer] = {}
+        for item in todo:
+            key = (item.phone, item.name)
+            if key not in found and key not in new:
+                new[key] = Customer(name=item.name, phone=item.phone)
+        if new:
+            created = Customer.objects.bulk_create(list(new.values()), batch_size=500)
+            if any(customer.pk is None for customer in created):  # a database without INSERT … RETURNING
+                for customer in created:
+                    customer.save()
+            insert_history(Customer, created, when=timezone.now(), user_id=self.user_id, reason="import")
+            for key, customer in new.items():
+                found[key] = customer.pk
+        return found
+
+
+def legacy_orders_import(*, path, file_name: str | None = None, dry_run: bool, actor,
+                         batch: ImportBatch | None = None, progress: Progress | None = None,
+                         batch_orders: int | None = None) -> ImportReport:
+    """Import (or, with `dry_run`, only check) a legacy order file; see the module docstring.
+
+    Raises `ValidationFailed` when the file cannot be read at all (missing, wrong type, password,
+    empty, too large, missing required column): then nothing was written.
+    """
+    importer = _Importer(dry_run=dry_run, actor=actor, batch=batch, progress=progress, batch_orders=batch_orders)
+    return importer.run(path, file_name or Path(path).name)
+
+
+# -- import batches (the import centre) -----------------------------------------------------------
+
+def import_batch_create(*, upload, actor, language: str = "") -> ImportBatch:
+    """Store an uploaded file as a new import after checking it can be read; a bad file stores nothing."""
+    name = os.path.basename(upload.name or "upload")
+    if upload.size is not None:
+        check_size(upload.size, name)  # refused before it is copied anywhere
+    suffix = Path(name).suffix.lower()[:8]
+    with tempfile.NamedTemporaryFile(prefix="oms-upload-", suffix=suffix, delete=False) as tmp:
+        for chunk in upload.chunks():
+            tmp.write(chunk)
+        tmp_path = tmp.name
+    try:
+        kind = legacy_file_inspect(path=tmp_path, file_name=name)
+        batch = ImportBatch(file_name=name[:255], file_size=os.path.getsize(tmp_path), file_kind=kind,
+                            created_by=actor_user(actor), run_by=actor_user(actor),
+                            language=language or translation.get_language() or settings.LANGUAGE_CODE)
+        stored_name = f"{timezone.localdate():%Y%m%d}-{get_random_string(12).lower()}{suffix}"
+        with open(tmp_path, "rb") as handle:
+            batch.file.save(stored_name, File(handle), save=False)
+        batch.save()
+    finally:
+        os.unlink(tmp_path)
+    return batch
+
+
+def import_batch_start(*, batch: ImportBatch, mode: str, actor, language: str = "") -> ImportBatch:
+    """Queue a dry run or the import of an uploaded file; small files run at once, large ones in a job."""
+    with transaction.atomic():
+        batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+        if batch.is_active:
+            raise InvalidTransition(_("This file is being processed already; wait until it has finished."))
+        if batch.mode == ImportBatch.Mode.IMPORT and batch.status == ImportBatch.Status.DONE:
+            raise InvalidTransition(_("This file has been imported already."))
+        if mode == ImportBatch.Mode.IMPORT and not batch.can_import:
+            raise InvalidTransition(_("Run a dry run first; the import starts from a dry run that found orders to "
+                                      "import."))
+        batch.mode = mode
+        batch.status = ImportBatch.Status.QUEUED
+        batch.phase = ""
+        batch.rows_done = 0
+        batch.failure = ""
+        batch.started_at = batch.finished_at = None
+        batch.run_by = actor_user(actor)
+        if language:
+            batch.language = language
+        batch.save()
+        inline = batch.file_size <= int(_setting("OMS_IMPORT_INLINE_MAX_BYTES", DEFAULT_INLINE_MAX_BYTES))
+        pk = batch.pk
+        transaction.on_commit(lambda: import_batch_execute(batch_id=pk) if inline else enqueue_import_job(pk))
+    return batch
+
+
+def enqueue_import_job(batch_id: int) -> None:
+    from django_q.tasks import async_task
+
+    async_task("oms.imports.tasks.run_import_batch", batch_id, task_name=f"import-{batch_id}", group="imports")
+
+
+def import_batch_execute(*, batch_id: int) -> ImportBatch | None:
+    """Run a queued batch (in the request for small files, in a django-q2 worker for large ones)."""
+    claimed = ImportBatch.objects.filter(pk=batch_id, status=ImportBatch.Status.QUEUED).update(
+        status=ImportBatch.Status.RUNNING, started_at=timezone.now(), phase=ImportBatch.Phase.READING)
+    if not claimed:
+        return None  # already run (a retried job) or deleted
+    batch = ImportBatch.objects.select_related("run_by").get(pk=batch_id)
+    dry_run = batch.mode == ImportBatch.Mode.DRY_RUN
+
+    def progress(phase: str, done: int, total: int) -> None:
+        ImportBatch.objects.filter(pk=batch_id).update(phase=phase, rows_done=done, rows_total=total)
+
+    with translation.override(batch.language or settings.LANGUAGE_CODE):
+        try:
+            with _local_path(batch) as path:
+                report = legacy_orders_import(path=path, file_name=batch.file_name, dry_run=dry_run,
+                                              actor=batch.run_by or SYSTEM, batch=batch, progress=progress)
+        except ValidationFailed as exc:
+            ImportBatch.objects.filter(pk=batch_id).update(status=ImportBatch.Status.FAILED, failure=str(exc),
+                                                           finished_at=timezone.now(), phase="")
+            return ImportBatch.objects.get(pk=batch_id)
+        except Exception:
+            logger.exception("import batch %s failed", batch_id)
+            ImportBatch.objects.filter(pk=batch_id).update(
+                status=ImportBatch.Status.FAILED, finished_at=timezone.now(), phase="",
+                failure=_("The import stopped because of an internal error; orders of batches written before it "
+                          "stay imported. Run it again: imported orders count as duplicates."))
+            return ImportBatch.objects.get(pk=batch_id)
+    import_batch_store_report(batch=batch, report=report)
+    return ImportBatch.objects.get(pk=batch_id)
+
+
+def import_batch_store_report(*, batch: ImportBatch, report: ImportReport) -> None:
+    ImportBatch.objects.filter(pk=batch.pk).update(phase=ImportBatch.Phase.WRITING_REPORT)
+    counts = {"rows": report.rows, "orders": report.orders, "imported": report.imported,
+              "duplicates": report.duplicates, "rejected_orders": report.rejected_orders,
+              "error_rows": report.error_rows}
+    with transaction.atomic():
+        ImportIssue.objects.filter(batch=batch).delete()
+        issues = [ImportIssue(batch=batch, kind=ImportIssue.Kind.WARNING, row=p.row, column=p.column[:100],
+                              value=p.value, message=p.message, order_number=p.order_number[:100])
+                  for p in report.warnings]
+        issues += [ImportIssue(batch=batch, kind=ImportIssue.Kind.ERROR, row=p.row, column=p.column[:100],
+                               value=p.value, message=p.message, order_number=p.order_number[:100])
+                   for p in report.errors]
+        ImportIssue.objects.bulk_create(issues, batch_size=2000)
+        update = dict(counts, status=ImportBatch.Status.DONE, phase="", finished_at=timezone.now(),
+                      rows_total=report.rows, rows_done=report.rows, file_kind=report.file_kind)
+        if report.dry_run:
+            update["dry_run_summary"] = counts
+        ImportBatch.objects.filter(pk=batch.pk).update(**update)
+
+
+@contextmanager
+def _local_path(batch: ImportBatch):
+    """The stored file as a local path (a temporary copy when the storage has no paths)."""
+    try:
+        path = batch.file.path
+    except NotImplementedError:
+        path = None
+    if path is not None:
+        yield path
+        return
+    suffix = Path(batch.file_name).suffix
+    with tempfile.NamedTemporaryFile(suffix=suffix) as tmp:
+        with batch.file.open("rb") as source:
+            shutil.copyfileobj(source, tmp)
+        tmp.flush()
+        yield tmp.name

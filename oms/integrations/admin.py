@@ -1,0 +1,79 @@
+from django import forms
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from oms.integrations import inbox
+from oms.integrations.models import InboundAttempt, InboundEvent, WebhookSender
+
+
+class WebhookSenderForm(forms.ModelForm):
+    secret = forms.CharField(label=_("secret"), required=False, widget=forms.PasswordInput(render_value=False),
+                             help_text=_("Leave empty to keep the current secret (or to use OMS_WEBHOOK_SECRET)."))
+    clear_secret = forms.BooleanField(label=_("use the default secret"), required=False)
+
+    class Meta:
+        model = WebhookSender
+        fields = ["kind", "code", "name", "secret", "clear_secret", "active"]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("clear_secret"):
+            data["secret"] = ""
+        elif not data.get("secret") and self.instance.pk:
+            data["secret"] = self.instance.secret
+        return data
+
+
+@admin.register(WebhookSender)
+class WebhookSenderAdmin(admin.ModelAdmin):
+    form = WebhookSenderForm
+    list_display = ["kind", "code", "name", "active", "has_own_secret"]
+    list_filter = ["kind", "active"]
+
+    @admin.display(boolean=True, description=_("own secret"))
+    def has_own_secret(self, obj):
+        return bool(obj.secret)
+
+
+class InboundAttemptInline(admin.TabularInline):
+    model = InboundAttempt
+    extra = 0
+    can_delete = False
+    fields = ["started_at", "finished_at", "succeeded", "error"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(InboundEvent)
+class InboundEventAdmin(admin.ModelAdmin):
+    list_display = ["received_at", "kind", "sender", "event_id", "status", "attempts", "next_attempt_at"]
+    list_filter = ["kind", "status", "sender"]
+    search_fields = ["event_id", "body"]
+    date_hierarchy = "received_at"
+    inlines = [InboundAttemptInline]
+    actions = ["retry"]
+    readonly_fields = ["kind", "sender", "event_id", "payload", "body", "signed_at", "received_at", "status",
+                       "attempts", "last_error", "next_attempt_at", "processed_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Process again now"), permissions=["retry"])
+    def retry(self, request, queryset):
+        done = 0
+        for event in queryset.order_by("pk"):
+            done += inbox.retry_now(event=event).status == "processed"
+        self.message_user(request, ngettext("%(n)d event processed.", "%(n)d events processed.", done) % {"n": done},
+                          messages.SUCCESS if done == queryset.count() else messages.WARNING)
+
+    def has_retry_permission(self, request):
+        return request.user.has_perm("integrations.retry_inboundevent")

@@ -1,0 +1,184 @@
+"""The webhook inbox: verify, store, then process after commit; retry with back-off on failure.
+
+A webhook kind (payments, wms, carriers) registers a `WebhookHandler`:
+
+- `serializer`: a DRF serializer validating the body (400 naming each bad field);
+- `resolve(data)`: raises `oms.core.errors.NotFound` when the order or tracking number is unknown
+  (404 — such an event is not accepted, so it is not stored);
+- `handle(event, data)`: does the work through workflow/stage services. It must be idempotent:
+  it may run again after a crash between its commit and the event's status update.
+
+`receive()` is what the view calls; `process_event()` is what runs after commit and in the retry
+job. Logistics adds WMS and carrier webhooks with `register_handler` and one URL line.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import traceback
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from functools import partial
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from rest_framework import serializers
+
+from oms.core.actors import webhook_actor
+from oms.core.errors import DomainError, NotFound, ValidationFailed
+from oms.integrations import signing
+from oms.integrations.models import InboundAttempt, InboundEvent, InboundStatus, WebhookSender
+
+logger = logging.getLogger("oms.webhooks")
+
+MAX_ATTEMPTS = 8
+
+
+@dataclass(frozen=True)
+class WebhookHandler:
+    kind: str
+    serializer: type[serializers.Serializer]
+    resolve: Any  # (data: dict) -> None, raises NotFound
+    handle: Any  # (event: InboundEvent, data: dict, actor) -> None
+
+
+_HANDLERS: dict[str, WebhookHandler] = {}
+
+
+def register_handler(handler: WebhookHandler) -> WebhookHandler:
+    _HANDLERS[handler.kind] = handler
+    return handler
+
+
+def handler_for(kind: str) -> WebhookHandler:
+    try:
+        return _HANDLERS[kind]
+    except KeyError:
+        raise NotFound(_("Unknown webhook kind."))
+
+
+class Unauthorized(Exception):
+    """Signature missing, wrong or stale, or the sender is disabled (→ 401)."""
+
+
+def secrets_for(kind: str, sender: str) -> list[str]:
+    row = WebhookSender.objects.filter(kind=kind, code=sender).first()
+    if row is not None and not row.active:
+        raise Unauthorized("sender disabled")
+    if row is not None and row.secret:
+        return [row.secret]  # a sender's own secret replaces the shared default
+    return [settings.OMS_WEBHOOK_SECRET] if settings.OMS_WEBHOOK_SECRET else []
+
+
+def validate(handler: WebhookHandler, payload) -> dict:
+    if not isinstance(payload, dict):
+        raise ValidationFailed(errors={"non_field_errors": [_("The body must be a JSON object.")]})
+    serializer = handler.serializer(data=payload)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+@dataclass(frozen=True)
+class Receipt:
+    event: InboundEvent
+    duplicate: bool
+
+
+def receive(*, kind: str, sender: str, body: bytes, signature: str | None) -> Receipt:
+    """Verify and store one delivery. Raises Unauthorized (401), ValidationFailed/DRF
+    ValidationError (400) or NotFound (404); a repeated event id returns `duplicate=True`."""
+    handler = handler_for(kind)
+    try:
+        signed = signing.verify(header=signature, body=body, secrets=secrets_for(kind, sender),
+                                tolerance=settings.OMS_WEBHOOK_TOLERANCE_SECONDS)
+    except signing.SignatureError as exc:
+        raise Unauthorized(str(exc))
+    try:
+        payload = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise ValidationFailed(errors={"non_field_errors": [_("The body is not valid JSON.")]})
+    event_id = payload.get("event_id") if isinstance(payload, dict) else None
+    if isinstance(event_id, str) and event_id.strip():
+        existing = InboundEvent.objects.filter(kind=kind, sender=sender, event_id=event_id.strip()).first()
+        if existing is not None:
+            return Receipt(event=existing, duplicate=True)
+    data = validate(handler, payload)
+    handler.resolve(data)
+    try:
+        with transaction.atomic():
+            event = InboundEvent.objects.create(
+                kind=kind, sender=sender, event_id=data["event_id"], payload=payload, body=body.decode("utf-8"),
+                signed_at=datetime.fromtimestamp(signed, tz=UTC),
+            )
+            transaction.on_commit(partial(process_event, event_id=event.pk), robust=True)
+    except IntegrityError:
+        # The same event delivered twice at the same moment: the other delivery stored it.
+        existing = InboundEvent.objects.get(kind=kind, sender=sender, event_id=data["event_id"])
+        return Receipt(event=existing, duplicate=True)
+    return Receipt(event=event, duplicate=False)
+
+
+def _backoff(attempts: int) -> timedelta:
+    return timedelta(minutes=min(2 ** (attempts - 1), 60))
+
+
+def process_event(*, event_id: int) -> InboundEvent:
+    """Process one stored event (after commit, or in the retry job). Safe to call twice at once:
+    the event row is locked while it is processed, and a processed event is skipped."""
+    with transaction.atomic():
+        event = InboundEvent.objects.select_for_update().get(pk=event_id)
+        if event.status == InboundStatus.PROCESSED:
+            return event
+        attempt = InboundAttempt(event=event, started_at=timezone.now())
+        handler = _HANDLERS.get(event.kind)
+        try:
+            if handler is None:
+                raise RuntimeError(f"no handler registered for {event.kind}")
+            data = validate(handler, event.payload)
+            with transaction.atomic():
+                handler.handle(event, data, webhook_actor(f"{event.kind}/{event.sender}"))
+        except Exception as exc:  # noqa: BLE001 — every failure is recorded on the event and retried
+            event.attempts += 1
+            if isinstance(exc, DomainError):
+                event.last_error = f"{type(exc).__name__}: {exc}"
+                event.status = InboundStatus.DEAD  # a business refusal: retrying will not change it
+                event.next_attempt_at = None
+            else:
+                event.last_error = "".join(traceback.format_exception_only(exc)).strip()
+                logger.exception("webhook event %s failed", event)
+                gave_up = event.attempts >= MAX_ATTEMPTS
+                event.status = InboundStatus.DEAD if gave_up else InboundStatus.FAILED
+                event.next_attempt_at = None if gave_up else timezone.now() + _backoff(event.attempts)
+            attempt.error = event.last_error
+        else:
+            event.attempts += 1
+            event.status = InboundStatus.PROCESSED
+            event.processed_at = timezone.now()
+            event.next_attempt_at = None
+            event.last_error = ""
+            attempt.succeeded = True
+        attempt.finished_at = timezone.now()
+        attempt.save()
+        event.save()
+    return event
+
+
+def retry_due_events(*, now=None) -> int:
+    """Run by the django-q2 schedule: process failed events whose back-off has passed."""
+    now = now or timezone.now()
+    ids = list(InboundEvent.objects.filter(status=InboundStatus.FAILED, next_attempt_at__lte=now)
+               .order_by("next_attempt_at").values_list("pk", flat=True)[:200])
+    for pk in ids:
+        process_event(event_id=pk)
+    return len(ids)
+
+
+def retry_now(*, event: InboundEvent) -> InboundEvent:
+    """An administrator retries a failed or dead event by hand."""
+    InboundEvent.objects.filter(pk=event.pk, status__in=[InboundStatus.FAILED, InboundStatus.DEAD]).update(
+        status=InboundStatus.FAILED)
+    return process_event(event_id=event.pk)

@@ -1,0 +1,232 @@
+"""POST /api/v1/webhooks/payments/{provider} per contract api-v1.md, "Inbound webhooks"."""
+
+import json
+import time
+from decimal import Decimal
+from unittest import mock
+
+import pytest
+from django.test import override_settings
+
+from finance.models import Invoice, Payment, PaymentStatus, Refund
+from finance.tests.factories import assert_ledger_ok, make_order, paid_order, reload
+from oms.integrations import inbox
+from oms.integrations.models import InboundEvent, InboundStatus, WebhookSender
+from oms.integrations.signing import sign
+from orders.models import OrderStatus
+
+pytestmark = pytest.mark.django_db
+
+SECRET = "test-webhook-secret"
+URL = "/api/v1/webhooks/payments/alipay"
+
+
+@pytest.fixture(autouse=True)
+def webhook_secret(settings):
+    settings.OMS_WEBHOOK_SECRET = SECRET
+
+
+def body_for(order, **overrides) -> bytes:
+    data = {"event_id": "evt_001", "order_number": order.number, "status": "succeeded",
+            "amount": f"{order.total:.2f}", "transaction_id": "2026112422001", "paid_at": "2026-11-24T10:16:00+08:00"}
+    data.update(overrides)
+    return json.dumps(data).encode()
+
+
+def deliver(client, body: bytes, *, secret=SECRET, timestamp=None, header=None, url=URL, on_commit=None):
+    signature = header if header is not None else sign(body, secret, timestamp)
+    extra = {"HTTP_X_OMS_SIGNATURE": signature} if signature else {}
+    if on_commit is None:
+        return client.post(url, data=body, content_type="application/json", **extra)
+    with on_commit(execute=True):
+        return client.post(url, data=body, content_type="application/json", **extra)
+
+
+def test_full_payment_moves_the_order_to_awaiting_shipment_and_issues_the_invoice(
+        client, django_capture_on_commit_callbacks):
+    order = make_order()
+    response = deliver(client, body_for(order), on_commit=django_capture_on_commit_callbacks)
+    assert response.status_code == 200
+    assert response.json() == {"status": "accepted", "event_id": "evt_001"}
+    order = reload(order)
+    assert (order.status, order.payment_status) == (OrderStatus.AWAITING_SHIPMENT, "paid")
+    payment = Payment.objects.get(order=order)
+    assert (payment.provider, payment.transaction_id, payment.source) == ("alipay", "2026112422001", "webhook")
+    assert Invoice.objects.filter(order=order, kind="invoice", status="issued").count() == 1
+    event = InboundEvent.objects.get()
+    assert (event.status, event.attempts, event.attempt_log.get().succeeded) == (InboundStatus.PROCESSED, 1, True)
+    assert_ledger_ok()
+
+
+def test_event_is_stored_before_it_is_processed(client):
+    order = make_order()
+    response = deliver(client, body_for(order))  # on_commit callbacks do not run inside the test transaction
+    assert response.status_code == 200
+    event = InboundEvent.objects.get()
+    assert event.status == InboundStatus.PENDING and event.payload["order_number"] == order.number
+    assert reload(order).status == OrderStatus.AWAITING_PAYMENT
+    inbox.process_event(event_id=event.pk)
+    assert reload(order).status == OrderStatus.AWAITING_SHIPMENT
+
+
+@pytest.mark.parametrize("header", ["", "t=1,v1=deadbeef", "nonsense", "v1=abc"])
+def test_missing_or_bad_signature_is_401(client, header):
+    order = make_order()
+    response = deliver(client, body_for(order), header=header)
+    assert response.status_code == 401
+    assert response.json()["type"] == "authentication_failed"
+    assert not InboundEvent.objects.exists()
+
+
+def test_signature_with_the_wrong_secret_is_401(client):
+    order = make_order()
+    assert deliver(client, body_for(order), secret="another-secret").status_code == 401
+
+
+def test_tampered_body_is_401(client):
+    order = make_order()
+    body = body_for(order)
+    header = sign(body, SECRET)
+    assert deliver(client, body.replace(b"408.00", b"1.00"), header=header).status_code == 401
+
+
+@pytest.mark.parametrize("offset", [-301, 301])
+def test_timestamp_outside_five_minutes_is_401(client, offset):
+    order = make_order()
+    response = deliver(client, body_for(order), timestamp=int(time.time()) + offset)
+    assert response.status_code == 401
+    assert not InboundEvent.objects.exists()
+
+
+def test_timestamp_within_five_minutes_is_accepted(client):
+    order = make_order()
+    assert deliver(client, body_for(order), timestamp=int(time.time()) - 290).status_code == 200
+
+
+def test_repeated_event_id_is_acknowledged_and_changes_nothing(client, django_capture_on_commit_callbacks):
+    order = make_order()
+    first = deliver(client, body_for(order), on_commit=django_capture_on_commit_callbacks)
+    again = deliver(client, body_for(order, amount="1.00"), on_commit=django_capture_on_commit_callbacks)
+    assert first.status_code == again.status_code == 200
+    assert again.json()["status"] == "duplicate"
+    assert InboundEvent.objects.count() == 1
+    assert Payment.objects.filter(order=order).count() == 1
+    assert reload(order).paid_amount == Decimal("408.00")
+
+
+def test_same_event_id_from_another_provider_is_a_different_event(client, django_capture_on_commit_callbacks):
+    order = make_order()
+    deliver(client, body_for(order, amount="100.00", transaction_id="A"), on_commit=django_capture_on_commit_callbacks)
+    response = deliver(client, body_for(order, amount="100.00", transaction_id="B"),
+                       url="/api/v1/webhooks/payments/wechat", on_commit=django_capture_on_commit_callbacks)
+    assert response.json()["status"] == "accepted"
+    assert InboundEvent.objects.count() == 2
+
+
+def test_mismatching_amount_puts_the_order_on_hold(client, django_capture_on_commit_callbacks):
+    order = make_order()
+    deliver(client, body_for(order, amount="400.00"), on_commit=django_capture_on_commit_callbacks)
+    order = reload(order)
+    assert (order.status, order.hold_reasons) == (OrderStatus.ON_HOLD, ["payment_mismatch"])
+    assert order.paid_amount == Decimal("400.00")
+    assert not Invoice.objects.filter(order=order).exists()
+    assert_ledger_ok()
+
+
+def test_unknown_order_is_404_and_not_stored(client):
+    order = make_order()
+    response = deliver(client, body_for(order, order_number="SO20991231999999"))
+    assert response.status_code == 404
+    assert response.json()["type"] == "not_found"
+    assert not InboundEvent.objects.exists()
+
+
+def test_invalid_body_is_400_naming_the_fields(client):
+    order = make_order()
+    response = deliver(client, body_for(order, status="pending", amount="-3", event_id=""))
+    assert response.status_code == 400
+    body = response.json()
+    assert body["type"] == "validation_error"
+    assert {"status", "amount", "event_id"} <= set(body["errors"])
+    assert not InboundEvent.objects.exists()
+
+
+def test_body_that_is_not_json_is_400(client):
+    response = deliver(client, b"not json{")
+    assert response.status_code == 400
+    assert response.json()["type"] == "validation_error"
+
+
+def test_failed_payment_is_recorded_and_the_order_waits(client, django_capture_on_commit_callbacks):
+    order = make_order()
+    deliver(client, body_for(order, status="failed"), on_commit=django_capture_on_commit_callbacks)
+    order = reload(order)
+    assert order.status == OrderStatus.AWAITING_PAYMENT and order.paid_amount == 0
+    assert Payment.objects.get(order=order).status == PaymentStatus.FAILED
+    assert order.events.filter(kind="payment_failed").exists()
+    assert_ledger_ok()
+
+
+def test_refunded_records_a_refund(client, django_capture_on_commit_callbacks):
+    order = paid_order()
+    deliver(client, body_for(order, status="refunded", amount="100.00", event_id="evt_r1"),
+            on_commit=django_capture_on_commit_callbacks)
+    assert reload(order).refunded_amount == Decimal("100.00")
+    assert Refund.objects.get(order=order).external is True
+    assert_ledger_ok()
+
+
+def test_sender_secret_from_the_admin_replaces_the_default(client):
+    WebhookSender.objects.create(kind="payments", code="alipay", secret="alipay-own-secret")
+    order = make_order()
+    assert deliver(client, body_for(order), secret=SECRET).status_code == 401
+    assert deliver(client, body_for(order), secret="alipay-own-secret").status_code == 200
+
+
+def test_disabled_sender_is_refused(client):
+    WebhookSender.objects.create(kind="payments", code="alipay", active=False)
+    assert deliver(client, body_for(make_order())).status_code == 401
+
+
+@override_settings(OMS_WEBHOOK_SECRET="")
+def test_without_any_secret_nothing_is_accepted(client):
+    assert deliver(client, body_for(make_order()), secret="").status_code == 401
+
+
+def test_processing_failure_is_kept_and_retried_by_the_job(client, django_capture_on_commit_callbacks):
+    order = make_order()
+    real = inbox._HANDLERS["payments"]
+    boom = mock.Mock(side_effect=RuntimeError("database went away"))
+    with mock.patch.dict(inbox._HANDLERS, {"payments": real.__class__(**{**real.__dict__, "handle": boom})}):
+        response = deliver(client, body_for(order), on_commit=django_capture_on_commit_callbacks)
+    assert response.status_code == 200  # stored: the sender need not retry
+    event = InboundEvent.objects.get()
+    assert (event.status, event.attempts) == (InboundStatus.FAILED, 1)
+    assert "database went away" in event.last_error and event.next_attempt_at is not None
+    assert reload(order).status == OrderStatus.AWAITING_PAYMENT
+    assert inbox.retry_due_events() == 0  # back-off not over yet
+    assert inbox.retry_due_events(now=event.next_attempt_at) == 1
+    event.refresh_from_db()
+    assert (event.status, event.attempts, event.attempt_log.count()) == (InboundStatus.PROCESSED, 2, 2)
+    assert reload(order).status == OrderStatus.AWAITING_SHIPMENT
+    assert_ledger_ok()
+
+
+def test_processing_twice_has_no_further_effect(client):
+    order = make_order()
+    deliver(client, body_for(order))
+    event = InboundEvent.objects.get()
+    inbox.process_event(event_id=event.pk)
+    InboundEvent.objects.filter(pk=event.pk).update(status=InboundStatus.FAILED)  # as if the status update was lost
+    inbox.process_event(event_id=event.pk)
+    assert Payment.objects.filter(order=order).count() == 1
+    assert reload(order).paid_amount == Decimal("408.00")
+    assert_ledger_ok()
+
+
+def test_business_refusal_is_not_retried(client, django_capture_on_commit_callbacks):
+    order = make_order()
+    deliver(client, body_for(order, status="refunded", amount="5.00"), on_commit=django_capture_on_commit_callbacks)
+    event = InboundEvent.objects.get()
+    assert event.status == InboundStatus.DEAD and "ValidationFailed" in event.last_error
+    assert event.next_attempt_at is None

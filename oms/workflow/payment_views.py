@@ -1,0 +1,36 @@
+"""Finance registers a bank transfer: a workflow screen action because the payment may move the
+order on (`oms.workflow.payments.register_bank_transfer`); the form lives on finance's order-funds page."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.shortcuts import get_object_or_404, redirect
+from django.views.decorators.http import require_POST
+
+from finance.forms import AmountReferenceForm
+from finance.models import PaymentSource
+from finance.services.payments import SOURCE_MESSAGES
+from oms.core.errors import DomainError
+from oms.workflow.payments import register_bank_transfer
+from orders.models import Order
+
+
+@login_required
+@permission_required("finance.record_payment", raise_exception=True)
+@require_POST
+def bank_transfer(request, number: str):
+    order = get_object_or_404(Order, number=number)
+    form = AmountReferenceForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "；".join(f"{form.fields[f].label}: {'、'.join(e)}" for f, e in form.errors.items()))
+    else:
+        try:
+            order = register_bank_transfer(order=order, amount=form.cleaned_data["amount"],
+                                           reference=form.cleaned_data["reference"], actor=request.user)
+        except DomainError as exc:
+            messages.error(request, str(exc) + " " + "；".join(f"{k}: {'、'.join(map(str, v))}"
+                                                             for k, v in exc.errors.items()))
+        else:
+            text = SOURCE_MESSAGES[PaymentSource.MANUAL] % {"amount": f"{form.cleaned_data['amount']:,.2f}",
+                                                           "reference": form.cleaned_data["reference"]}
+            messages.success(request, f"{text} {order.get_status_display()}")
+    return redirect("finance:order-funds", number=number)

@@ -1,0 +1,194 @@
+"""The manual review workbench: on-hold queue, order page, decisions.
+
+Each view parses input, calls one service (or selector) and renders. Domain errors come back as
+messages on the page the clerk was on, never as a 500.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from oms.core.errors import DomainError, NotFound, ValidationFailed
+from oms.core.models import Role
+from oms.core.pii import user_can_view_pii
+from oms.workflow import services
+from oms.workflow.checks import HOLD_REASON_LABELS
+from oms.workflow.filters import ReviewQueueFilter
+from oms.workflow.forms import PAGE_SIZES, AddressForm, BulkApproveForm, CommentForm, page_size
+from oms.workflow.selectors import hold_reason_details, order_for_review, order_history, order_list_for_review
+from orders import services as order_services
+from orders.models import Order, OrderStatus
+
+REVIEW_PERMISSION = "orders.review_order"
+ADDRESS_EDITABLE = (OrderStatus.PENDING_REVIEW, OrderStatus.ON_HOLD, OrderStatus.AWAITING_PAYMENT,
+                    OrderStatus.AWAITING_SHIPMENT)
+
+
+def reviewer_required(view):
+    """Signed-in users with the review permission; others get 403 (anonymous: the login page)."""
+    return login_required(permission_required(REVIEW_PERMISSION, raise_exception=True)(view))
+
+
+def _report(request, exc: DomainError) -> None:
+    if isinstance(exc, ValidationFailed) and exc.errors:
+        for messages_ in exc.errors.values():
+            for message in messages_:
+                messages.error(request, message)
+    else:
+        messages.error(request, str(exc))
+
+
+def _form_errors(request, form) -> None:
+    for field_name, errors in form.errors.items():
+        label = form.fields[field_name].label if field_name in form.fields else ""
+        for error in errors:
+            messages.error(request, f"{label}：{error}" if label else error)
+
+
+def _get_order(number: str) -> Order:
+    try:
+        return order_for_review(number=number)
+    except NotFound:
+        raise Http404
+
+
+@require_GET
+@reviewer_required
+def review_queue(request):
+    filterset = ReviewQueueFilter(request.GET or None, queryset=Order.objects.none(), user=request.user)
+    orders = order_list_for_review(filters=request.GET, user=request.user)
+    per_page = page_size(request.GET.get("per_page"))
+    page = Paginator(orders, per_page).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "workflow/review_queue.html", {
+        "filter": filterset, "page": page, "per_page": per_page, "page_sizes": PAGE_SIZES,
+        "query": query.urlencode(), "reason_labels": HOLD_REASON_LABELS,
+        "bulk_form": BulkApproveForm(),
+    })
+
+
+@require_GET
+@reviewer_required
+def review_detail(request, number):
+    order = _get_order(number)
+    can_view_pii = user_can_view_pii(request.user)
+    return render(request, "workflow/review_detail.html", {
+        "order": order,
+        "lines": list(order.lines.all()),
+        "events": list(order.events.all()),
+        "history": order_history(order=order, user=request.user),
+        "hold_reasons": hold_reason_details(order=order),
+        "approval_roles": [Role(r).label for r in sorted(services.required_approval_roles(order=order))],
+        "can_decide": order.status == OrderStatus.ON_HOLD,
+        "can_edit_address": order.status in ADDRESS_EDITABLE,
+        "comment_form": CommentForm(),
+        "address_form": AddressForm(order=order, can_view_pii=can_view_pii),
+    })
+
+
+def _detail(number):
+    return redirect("workflow:review-detail", number=number)
+
+
+@require_POST
+@reviewer_required
+def review_approve(request, number):
+    order = _get_order(number)
+    form = CommentForm(request.POST)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return _detail(number)
+    try:
+        order = services.approve_order(order=order, actor=request.user, comment=form.cleaned_data["comment"])
+    except DomainError as exc:
+        _report(request, exc)
+    else:
+        if order.status == OrderStatus.ON_HOLD:
+            messages.warning(request, _("Approved, but the order is on hold again: %(reasons)s") % {
+                "reasons": "、".join(str(HOLD_REASON_LABELS.get(c, c)) for c in order.hold_reasons)})
+        else:
+            messages.success(request, _("Order %(number)s approved; it is now “%(status)s”.") % {
+                "number": order.number, "status": order.get_status_display()})
+    return _detail(number)
+
+
+@require_POST
+@reviewer_required
+def review_reject(request, number):
+    order = _get_order(number)
+    form = CommentForm(request.POST)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return _detail(number)
+    try:
+        order = services.reject_order(order=order, actor=request.user, comment=form.cleaned_data["comment"])
+    except DomainError as exc:
+        _report(request, exc)
+    else:
+        messages.success(request, _("Order %(number)s rejected and cancelled.") % {"number": order.number})
+    return _detail(number)
+
+
+@require_POST
+@reviewer_required
+def review_change_address(request, number):
+    order = _get_order(number)
+    form = AddressForm(request.POST, order=order, can_view_pii=user_can_view_pii(request.user))
+    if not form.is_valid():
+        _form_errors(request, form)
+        return _detail(number)
+    try:
+        order_services.order_change_address(order=order, actor=request.user, comment=form.cleaned_data["comment"],
+                                            **form.changes)
+    except DomainError as exc:
+        _report(request, exc)
+    else:
+        messages.success(request, _("Address of order %(number)s changed.") % {"number": order.number})
+    return _detail(number)
+
+
+@require_POST
+@reviewer_required
+def review_assign_to_me(request, number):
+    order = _get_order(number)
+    try:
+        order_services.order_assign(order=order, assignee=request.user, actor=request.user)
+    except DomainError as exc:
+        _report(request, exc)
+    else:
+        messages.success(request, _("Order %(number)s is assigned to you.") % {"number": order.number})
+    next_url = request.POST.get("next")
+    if next_url == "queue":
+        return redirect(reverse("workflow:review-queue") + _query_suffix(request.POST.get("query", "")))
+    return _detail(number)
+
+
+@require_POST
+@reviewer_required
+def review_bulk_approve(request):
+    form = BulkApproveForm(request.POST)
+    back = reverse("workflow:review-queue") + _query_suffix(request.POST.get("query", ""))
+    if not form.is_valid():
+        _form_errors(request, form)
+        return redirect(back)
+    orders = list(Order.objects.filter(pk__in=form.cleaned_data["orders"]))
+    result = services.bulk_approve(orders=orders, actor=request.user, comment=form.cleaned_data["comment"])
+    for number in result.succeeded:
+        messages.success(request, _("%(number)s: approved.") % {"number": number})
+    for number, reason in result.failed.items():
+        messages.error(request, _("%(number)s: not approved — %(reason)s") % {"number": number, "reason": reason})
+    return redirect(back)
+
+
+def _query_suffix(query: str) -> str:
+    # Only a query string of our own queue page goes back into the redirect.
+    query = (query or "").lstrip("?")
+    return f"?{query}" if query and "//" not in query and "\n" not in query else ""

@@ -1,0 +1,267 @@
+"""Serializers of the orders stage for REST API v1 (contract: `contracts/api-v1.md`, "Orders").
+
+Input is strict about types (`oms.core.api_fields`): a quantity is a JSON integer (not `"2"`, `2.5`
+or `true`), money a string with at most two decimals, times carry a UTC offset, unknown keys are
+refused, every bad field is reported under its dotted path (`lines.1.quantity`). The business rules
+(unknown SKU or channel, phones, non-negative amounts) stay in `orders.services.validate_order_input`;
+`OrderCreateSerializer.partial_data` keeps the well-typed fields so they can run even when others
+have the wrong type.
+
+Output follows the contract's order representation: money as strings, times in ISO 8601 with the
++08:00 offset, phones and e-mails masked unless the serializer context has `pii=True`.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from oms.core.api_fields import (
+    MoneyField,
+    OffsetDateTimeField,
+    StrictCharField,
+    StrictChoiceField,
+    StrictEmailField,
+    StrictIntegerField,
+    StrictListSerializer,
+    StrictSerializer,
+)
+from oms.core.money import ZERO
+from oms.core.pii import mask_email, mask_phone
+from orders.api.shipments import order_shipments
+from orders.models import Order, OrderEvent, OrderLine, OrderStatus, PaymentMethod, PaymentStatus
+from orders.services import LineInput, OrderInput
+
+# Largest amount a MoneyField (14 digits, 2 decimals) can hold.
+MAX_MONEY = Decimal("999999999999.99")
+MAX_QUANTITY = 1_000_000
+MAX_LINES = 500
+
+# The contract promises Chinese status names; they are part of the API, not of the UI catalogue.
+STATUS_DISPLAY = {
+    OrderStatus.PENDING_REVIEW: "待审核",
+    OrderStatus.ON_HOLD: "异常待处理",
+    OrderStatus.AWAITING_PAYMENT: "待付款",
+    OrderStatus.AWAITING_SHIPMENT: "待发货",
+    OrderStatus.PARTIALLY_SHIPPED: "部分发货",
+    OrderStatus.SHIPPED: "已发货",
+    OrderStatus.COMPLETED: "已完成",
+    OrderStatus.CANCELLED: "已取消",
+}
+
+
+class CustomerInSerializer(StrictSerializer):
+    """The buyer. `email` is optional."""
+
+    name = StrictCharField(max_length=100)
+    phone = StrictCharField(max_length=32)
+    email = StrictEmailField(max_length=254, required=False, allow_blank=True, allow_null=True)
+
+
+class AddressInSerializer(StrictSerializer):
+    """Where the goods go. `district` and `postal_code` are optional."""
+
+    recipient = StrictCharField(max_length=100)
+    phone = StrictCharField(max_length=32)
+    province = StrictCharField(max_length=32)
+    city = StrictCharField(max_length=32)
+    district = StrictCharField(max_length=32, required=False, allow_blank=True, allow_null=True)
+    detail = StrictCharField(max_length=255)
+    postal_code = StrictCharField(max_length=12, required=False, allow_blank=True, allow_null=True)
+
+
+class LineInSerializer(StrictSerializer):
+    """One line: `quantity` a JSON integer, money as strings; `discount` (for the whole line) optional."""
+
+    sku = StrictCharField(max_length=64)
+    quantity = StrictIntegerField(max_value=MAX_QUANTITY)
+    unit_price = MoneyField()
+    discount = MoneyField(required=False, allow_null=True)
+
+    class Meta:
+        list_serializer_class = StrictListSerializer
+
+
+class PaymentInSerializer(StrictSerializer):
+    """What the channel collected. `paid_amount` equal to the total confirms payment."""
+
+    method = StrictChoiceField(choices=PaymentMethod.choices)
+    paid_amount = MoneyField(min_value=ZERO)
+    transaction_id = StrictCharField(max_length=64, allow_blank=True)
+
+
+class OrderCreateSerializer(StrictSerializer):
+    """An order from a channel. Unknown keys are refused; optional fields may be left out or null."""
+
+    channel = StrictCharField(max_length=32)
+    external_id = StrictCharField(max_length=64)
+    ordered_at = OffsetDateTimeField()
+    customer = CustomerInSerializer()
+    shipping_address = AddressInSerializer()
+    lines = LineInSerializer(many=True, allow_empty=False, max_length=MAX_LINES)
+    shipping_fee = MoneyField()
+    payment = PaymentInSerializer(required=False, allow_null=True)
+    note = StrictCharField(max_length=2000, required=False, allow_blank=True, allow_null=True)
+
+    def validate(self, attrs):
+        total = sum((line["unit_price"] * line["quantity"] for line in attrs["lines"]), ZERO) + attrs["shipping_fee"]
+        if total > MAX_MONEY:
+            raise serializers.ValidationError({"lines": [_("The order total is too large.")]})
+        return attrs
+
+    @staticmethod
+    def to_order_input(data: dict) -> OrderInput:
+        """The service's input from validated (or partially validated) data; absent fields empty."""
+        customer = data.get("customer") or {}
+        address = data.get("shipping_address") or {}
+        payment = data.get("payment") or {}
+        lines = [
+            LineInput(sku=line.get("sku", ""), quantity=line.get("quantity", 0),
+                      unit_price=line.get("unit_price", ZERO), discount=line.get("discount") or ZERO)
+            for line in data.get("lines") or []
+        ]
+        return OrderInput(
+            channel=data.get("channel", ""), external_id=data.get("external_id", ""),
+            customer_name=customer.get("name", ""), customer_phone=customer.get("phone", ""),
+            customer_email=customer.get("email") or "",
+            recipient=address.get("recipient", ""), recipient_phone=address.get("phone", ""),
+            province=address.get("province", ""), city=address.get("city", ""),
+            district=address.get("district") or "", address_detail=address.get("detail", ""),
+            postal_code=address.get("postal_code") or "", lines=lines, ordered_at=data.get("ordered_at"),
+            shipping_fee=data.get("shipping_fee", ZERO), payment_method=payment.get("method", ""),
+            note=data.get("note") or "",
+        )
+
+
+class OrderCancelSerializer(StrictSerializer):
+    """Why the order is cancelled; shown on the order's timeline."""
+
+    reason = StrictCharField(max_length=500)
+
+
+# -- output -------------------------------------------------------------------------------------------
+
+
+class PiiField(serializers.CharField):
+    """A phone or e-mail, masked unless the serializer context says `pii=True`."""
+
+    def __init__(self, *, kind: str, **kwargs):
+        self.kind = kind
+        super().__init__(**kwargs)
+
+    def to_representation(self, value):
+        value = str(value or "")
+        if self.context.get("pii"):
+            return value
+        return mask_email(value) if self.kind == "email" else mask_phone(value)
+
+
+class CustomerOutSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    phone = PiiField(kind="phone", help_text="Masked (138****1234) unless the token has pii:read.")
+    email = PiiField(kind="email", help_text="Masked (z***@example.com) unless the token has pii:read.")
+
+
+class AddressOutSerializer(serializers.Serializer):
+    recipient = serializers.CharField()
+    phone = PiiField(kind="phone", help_text="Masked unless the token has pii:read.")
+    province = serializers.CharField()
+    city = serializers.CharField()
+    district = serializers.CharField()
+    detail = serializers.CharField(source="address_detail")
+    postal_code = serializers.CharField()
+
+
+class LineOutSerializer(serializers.ModelSerializer):
+    unit_price = MoneyField()
+    discount = MoneyField()
+    amount = MoneyField()
+    reserved = serializers.IntegerField(source="quantity_reserved")
+    shipped = serializers.IntegerField(source="quantity_shipped")
+
+    class Meta:
+        model = OrderLine
+        fields = ["sku", "name", "quantity", "unit_price", "discount", "amount", "reserved", "shipped"]
+
+
+class ShipmentOutSerializer(serializers.Serializer):
+    """A shipment of the order; the list stays empty until goods leave a warehouse."""
+
+    number = serializers.CharField()
+    warehouse = serializers.CharField()
+    carrier = serializers.CharField()
+    tracking_number = serializers.CharField()
+    status = serializers.CharField()
+
+
+class OrderOutSerializer(serializers.Serializer):
+    number = serializers.CharField()
+    channel = serializers.CharField(source="channel.code")
+    external_id = serializers.CharField()
+    status = serializers.ChoiceField(choices=OrderStatus.choices)
+    status_display = serializers.SerializerMethodField()
+    payment_status = serializers.ChoiceField(choices=PaymentStatus.choices)
+    hold_reasons = serializers.ListField(child=serializers.CharField())
+    customer = CustomerOutSerializer()
+    shipping_address = AddressOutSerializer(source="*")
+    lines = LineOutSerializer(many=True, source="lines.all")
+    shipping_fee = MoneyField()
+    total = MoneyField()
+    paid = MoneyField(source="paid_amount")
+    refunded = MoneyField(source="refunded_amount")
+    shipments = serializers.SerializerMethodField()
+    ordered_at = OffsetDateTimeField()
+    created_at = OffsetDateTimeField()
+    updated_at = OffsetDateTimeField()
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_status_display(self, order: Order) -> str:
+        return STATUS_DISPLAY.get(order.status, order.status)
+
+    @extend_schema_field(ShipmentOutSerializer(many=True))
+    def get_shipments(self, order: Order) -> list[dict]:
+        return order_shipments.render(order)
+
+
+# Phones (mobile or landline) and e-mails inside free text and event data.
+_PHONE_IN_TEXT = re.compile(r"(?<!\d)(?:\+?86[- ]?)?(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})(?!\d)")
+_EMAIL_IN_TEXT = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_PII_KEYS = {"phone", "recipient_phone", "customer_phone", "email", "customer_email"}
+
+
+def mask_text(text: str) -> str:
+    text = _PHONE_IN_TEXT.sub(lambda m: mask_phone(m.group(1)), text)
+    return _EMAIL_IN_TEXT.sub(lambda m: mask_email(m.group(0)), text)
+
+
+def mask_data(value, key: str | None = None):
+    """Event data with phones and e-mails masked, keys named like PII included."""
+    if isinstance(value, dict):
+        return {k: mask_data(v, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [mask_data(v, key) for v in value]
+    if isinstance(value, str):
+        if key in _PII_KEYS:
+            return mask_email(value) if "email" in key else mask_phone(value)
+        return mask_text(value)
+    return value
+
+
+class OrderEventOutSerializer(serializers.Serializer):
+    at = OffsetDateTimeField()
+    kind = serializers.CharField()
+    actor = serializers.CharField(source="actor_name")
+    message = serializers.CharField()
+    data = serializers.JSONField()
+
+    def to_representation(self, event: OrderEvent):
+        out = super().to_representation(event)
+        if not self.context.get("pii"):
+            out["message"] = mask_text(out["message"])
+            out["data"] = mask_data(out["data"])
+        return out
