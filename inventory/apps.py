@@ -18,6 +18,7 @@ _SETUP = ["inventory.add_warehouse", "inventory.change_warehouse", "inventory.ad
 class InventoryConfig(AppConfig):
     name = "inventory"
     verbose_name = _("Inventory")
+    nav_label = _("Stock")  # the main navigation link (templates/_nav.html)
     role_permissions = {
         Role.CUSTOMER_SERVICE: ["inventory.view_stock", "inventory.view_warehouse"],
         Role.REVIEWER: ["inventory.view_stock", "inventory.view_warehouse", "inventory.view_reservation"],

@@ -15,8 +15,9 @@ from inventory.models import Stock
 
 
 def stock_qs_for_update() -> QuerySet[Stock]:
-    # `of=("self",)`: lock the stock rows only, not the joined warehouse and product.
-    return Stock.objects.select_for_update(of=("self",)).select_related("warehouse", "product")
+    # `of=("self",)`: lock the stock rows only, not the joined warehouse. (The product is not
+    # joined: the hot allocation path never needs it, error messages load it lazily.)
+    return Stock.objects.select_for_update(of=("self",)).select_related("warehouse")
 
 
 def lock_stocks(pks: Iterable[int]) -> dict[int, Stock]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
 
@@ -71,11 +72,17 @@ class StocktakeLineResource(resources.ModelResource):
         # Every row is a new line of this stocktake; never look up (or update) earlier stocktakes.
         return StocktakeLine(stocktake=self.stocktake), True
 
-    def before_save_instance(self, instance, row, **kwargs):
-        if instance.product_id in self.seen:
-            from django.core.exceptions import ValidationError
-
-            raise ValidationError({"product": _("This SKU appears twice in the sheet.")})
+    def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
+        errors = dict(import_validation_errors or {})
+        if "product" not in errors and instance.product_id in self.seen:
+            errors["product"] = [ValidationError(_("This SKU appears twice in the sheet."))]
+        try:
+            # The sheet's own checks above replace the generic unique-constraint message.
+            instance.full_clean(exclude=[*errors, "stocktake"], validate_unique=False, validate_constraints=False)
+        except ValidationError as exc:
+            errors = exc.update_error_dict(errors)
+        if errors:
+            raise ValidationError(errors)
         self.seen.add(instance.product_id)
 
 

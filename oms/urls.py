@@ -10,6 +10,7 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False), name="home"),
     path("healthz", healthz, name="healthz"),
     path("api/", include("oms.api.urls")),
+    path("inventory/", include("inventory.urls")),
     path("imports/", include("oms.imports.urls")),
     path("admin/", admin.site.urls),
     path("workflow/", include("oms.workflow.urls")),

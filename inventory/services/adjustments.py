@@ -93,7 +93,7 @@ def stock_adjust(*, warehouse, sku: str, quantity_change: int, reason: str, acto
 def stock_transfer(*, source, destination, sku: str, quantity: int, reason: str, actor) -> Adjustment:
     """Move available units between warehouses; lots keep their batch, receipt date and expiry.
 
-    Only available stock moves (not reserved, not safety stock). Both stock rows are locked in pk
+    Only available stock moves (not reserved, not safety stock, not expired lots). Both stock rows are locked in pk
     order. Waiting backorders are retried after commit for the destination.
     """
     require_perm(actor, "inventory.transfer_stock")
@@ -116,10 +116,18 @@ def stock_transfer(*, source, destination, sku: str, quantity: int, reason: str,
             % {"available": out_stock.available, "sku": product.sku, "warehouse": src.code},
             errors={"quantity": [_("More than the available stock.")]},
         )
+    # Expired lots stay where they are (they are written off, not shipped around).
+    lots = sellable_lots([out_stock.pk], include_expired=False).get(out_stock.pk, [])
+    movable = sum(lot.free for lot in lots)
+    if quantity > movable:
+        raise InsufficientStock(
+            _("Only %(available)s units of %(sku)s in %(warehouse)s are in lots that have not expired.")
+            % {"available": movable, "sku": product.sku, "warehouse": src.code},
+            errors={"quantity": [_("More than the available stock.")]},
+        )
     number = document_number("TR")
     batch = LedgerBatch(actor=actor, reference=number, reason=reason.strip())
-    taken = take_from_lots(batch, kind=MovementKind.TRANSFER_OUT, stock=out_stock,
-                           lots=sellable_lots([out_stock.pk]).get(out_stock.pk, []), quantity=quantity)
+    taken = take_from_lots(batch, kind=MovementKind.TRANSFER_OUT, stock=out_stock, lots=lots, quantity=quantity)
     for lot, units in taken:
         twin = batch.new_lot(stock=in_stock, batch_number=lot.batch_number, received_at=lot.received_at,
                              expiry_date=lot.expiry_date)

@@ -8,6 +8,7 @@ sums by construction; `inventory.selectors.stock_drift` checks it anyway.
 
 from __future__ import annotations
 
+from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -29,6 +30,7 @@ class LedgerBatch:
         self.reason = reason
         self.order = order
         self.at = timezone.now()
+        self._actor_name = actor_name(actor)
         self.rows: list[StockMovement] = []
         self._stocks: dict[int, Stock] = {}
         self._lots: dict[int, Lot] = {}
@@ -42,7 +44,8 @@ class LedgerBatch:
         return lot
 
     def move(self, *, kind: str, stock: Stock, lot: Lot, on_hand: int = 0, reserved: int = 0, quarantined: int = 0,
-             order=None, order_line=None, reason: str | None = None, reference: str | None = None) -> StockMovement:
+             order=None, order_line=None, order_line_id: int | None = None, reason: str | None = None,
+             reference: str | None = None) -> StockMovement:
         if lot.quarantined and (on_hand or reserved):
             raise ValueError("a quarantine lot only moves quarantined stock")
         if not lot.quarantined and quarantined:
@@ -68,8 +71,12 @@ class LedgerBatch:
             at=self.at, kind=kind, stock=stock, lot=lot, on_hand_delta=on_hand, reserved_delta=reserved,
             quarantined_delta=quarantined, reference=self.reference if reference is None else reference,
             reason=(self.reason if reason is None else reason)[:255], order=order or self.order,
-            order_line=order_line, actor=actor_user(self.actor), actor_name=actor_name(self.actor),
+            actor=actor_user(self.actor), actor_name=self._actor_name,
         )
+        if order_line is not None:
+            row.order_line = order_line
+        elif order_line_id is not None:
+            row.order_line_id = order_line_id
         self.rows.append(row)
         return row
 
@@ -81,12 +88,27 @@ class LedgerBatch:
         if self._new_lots:
             Lot.objects.bulk_create(self._new_lots)
         if self._lots:
-            Lot.objects.bulk_update(list(self._lots.values()), ["quantity", "reserved"])
+            _update_rows(Lot, ["quantity", "reserved"], self._lots.values())
         if self._stocks:
-            Stock.objects.bulk_update(list(self._stocks.values()),
-                                      ["on_hand", "reserved", "quarantined", "updated_at"])
+            _update_rows(Stock, ["on_hand", "reserved", "quarantined", "updated_at"], self._stocks.values())
         if self.rows:
             StockMovement.objects.bulk_create(self.rows)
         written, self.rows = self.rows, []
         self._new_lots, self._lots, self._stocks = [], {}, {}
         return written
+
+
+def _update_rows(model, field_names: list[str], objs) -> None:
+    """Write the given columns of rows we hold locks on: one prepared UPDATE, executed per row.
+
+    `bulk_update` builds a CASE expression per column through the ORM, which cost more than the
+    allocation itself (profiled: ~3 ms per call); an `executemany` of a plain UPDATE by pk is one
+    statement the driver pipelines.
+    """
+    fields = [model._meta.get_field(name) for name in field_names]
+    table = connection.ops.quote_name(model._meta.db_table)
+    assignments = ", ".join(f"{connection.ops.quote_name(f.column)} = %s" for f in fields)
+    pk_column = connection.ops.quote_name(model._meta.pk.column)
+    params = [[f.get_db_prep_save(getattr(obj, f.attname), connection) for f in fields] + [obj.pk] for obj in objs]
+    with connection.cursor() as cursor:
+        cursor.executemany(f"UPDATE {table} SET {assignments} WHERE {pk_column} = %s", params)

@@ -6,14 +6,14 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.db.models import Sum
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from inventory.allocation import AllocationRequest, Candidate, LineDemand, LotOption, get_strategy
+from inventory.allocation_sql import free_unexpired_lots, lock_allocatable_stocks, order_lines_with_holdings
 from inventory.events import stock_released_event, stock_reserved_event
-from inventory.lock_objects import lock_stocks, stock_qs_for_update
-from inventory.models import Lot, MovementKind, Reservation, WarehousePriority
-from inventory.services.common import sellable_lots
+from inventory.lock_objects import lock_stocks
+from inventory.models import Lot, MovementKind, Reservation
 from inventory.services.ledger import LedgerBatch
 from oms.core.errors import InsufficientStock, InvalidTransition
 from oms.core.regions import canonical_province, region_of
@@ -35,12 +35,23 @@ class ReservationResult:
         return bool(self.rows)
 
 
-def _open_quantities(order: Order, lines) -> dict[int, int]:
-    """Per line: units neither reserved nor issued yet (what a retry still has to reserve)."""
-    held = {row["order_line_id"]: (row["q"] or 0) + (row["i"] or 0)
-            for row in Reservation.objects.filter(order=order).values("order_line_id")
-            .annotate(q=Sum("quantity"), i=Sum("quantity_issued"))}
-    return {line.pk: line.quantity - held.get(line.pk, 0) for line in lines}
+@dataclass(frozen=True)
+class _Line:
+    pk: int
+    product_id: int
+    sku: str
+    quantity: int
+    quantity_reserved: int
+    held: int  # reserved + already issued, from the reservation rows
+
+    @property
+    def open(self) -> int:
+        """Units neither reserved nor issued yet: what a retry still has to reserve."""
+        return self.quantity - self.held
+
+
+def _order_lines(order: Order) -> list[_Line]:
+    return [_Line(*row) for row in order_lines_with_holdings(order.pk)]
 
 
 @transaction.atomic
@@ -56,20 +67,17 @@ def order_stock_reserve(*, order: Order, actor, strategy=None) -> ReservationRes
     order = lock_order(order)
     if order.status not in RESERVABLE_STATUSES:
         raise InvalidTransition(_("Stock can only be reserved for open orders that have not shipped."))
-    lines = list(order.lines.all())
-    open_qty = _open_quantities(order, lines)
-    demands = tuple(LineDemand(line_id=line.pk, product_id=line.product_id, quantity=open_qty[line.pk])
-                    for line in lines if open_qty[line.pk] > 0)
+    lines = _order_lines(order)
+    demands = tuple(LineDemand(line_id=line.pk, product_id=line.product_id, quantity=line.open)
+                    for line in lines if line.open > 0)
     result = ReservationResult(order=order)
     if not demands:
         return result
     product_ids = sorted({d.product_id for d in demands})
-    stocks = list(stock_qs_for_update().filter(product_id__in=product_ids, warehouse__active=True,
-                                               warehouse__allocatable=True).order_by("pk"))
-    lots_by_stock = sellable_lots([s.pk for s in stocks], include_expired=False)
     province = canonical_province(order.province)
-    ranks = dict(WarehousePriority.objects.filter(province=province).values_list("warehouse_id", "rank")) \
-        if province else {}
+    # Stock rows locked in pk order, each with its warehouse's code and the province's rank for it.
+    stocks = lock_allocatable_stocks(product_ids, province=province)
+    lots_by_stock = free_unexpired_lots([s.pk for s in stocks], today=timezone.localdate())
     strategy = strategy or get_strategy()
 
     per_wh: dict[int, dict] = {}
@@ -78,23 +86,24 @@ def order_stock_reserve(*, order: Order, actor, strategy=None) -> ReservationRes
         free_in_lots = sum(lot.free for lot in lots_by_stock.get(stock.pk, ()))
         usable = min(stock.available, free_in_lots)
         stock_at[(stock.warehouse_id, stock.product_id)] = stock
-        entry = per_wh.setdefault(stock.warehouse_id, {"warehouse": stock.warehouse, "available": {}})
+        entry = per_wh.setdefault(stock.warehouse_id, {"stock": stock, "available": {}})
         entry["available"][stock.product_id] = usable
     candidates = tuple(
-        Candidate(warehouse_id=wid, code=entry["warehouse"].code, region=entry["warehouse"].region,
-                  rank=ranks.get(wid), available=entry["available"])
+        Candidate(warehouse_id=wid, code=entry["stock"].warehouse_code,
+                  region=region_of(entry["stock"].warehouse_province), rank=entry["stock"].rank,
+                  available=entry["available"])
         for wid, entry in per_wh.items()
     )
     plan = strategy.plan(AllocationRequest(demands=demands, province=province, region=region_of(province),
                                            candidates=candidates))
     line_by_id = {line.pk: line for line in lines}
     if plan is None:
-        raise InsufficientStock(_("Not enough stock for this order."),
-                                data={"shortages": _shortages(demands, candidates, line_by_id)})
+        shortages = _shortages(demands, candidates, line_by_id)
+        raise InsufficientStock(shortage_message(shortages), data={"shortages": shortages})
 
     batch = LedgerBatch(actor=actor, reference=order.number, reason=_("Reserved for order"), order=order)
     reservations: dict[tuple[int, int], Reservation] = {}
-    if any(open_qty[line.pk] < line.quantity for line in lines):
+    if any(line.held for line in lines):
         reservations = {(r.order_line_id, r.lot_id): r for r in Reservation.objects.filter(order=order)}
     new_reservations: list[Reservation] = []
     changed_reservations: list[Reservation] = []
@@ -114,20 +123,20 @@ def order_stock_reserve(*, order: Order, actor, strategy=None) -> ReservationRes
             take = min(wanted, lot.free)
             if take <= 0:
                 continue
-            batch.move(kind=MovementKind.RESERVATION, stock=stock, lot=lot, reserved=take, order_line=line)
+            batch.move(kind=MovementKind.RESERVATION, stock=stock, lot=lot, reserved=take, order_line_id=line.pk)
             existing = reservations.get((line.pk, lot.pk))
             if existing is not None:
                 existing.quantity += take
                 changed_reservations.append(existing)
             else:
-                new_reservations.append(Reservation(order=order, order_line=line, stock=stock, lot=lot,
+                new_reservations.append(Reservation(order=order, order_line_id=line.pk, stock=stock, lot=lot,
                                                     quantity=take, created_at=batch.at))
             taken_lots.append({"batch": lot.batch_number, "quantity": take})
             wanted -= take
         if wanted:  # the strategy promised more than the lots hold: a broken strategy, not a shortage
             raise RuntimeError(f"plan for line {line.pk} exceeds the free lots of warehouse {stock.warehouse_id}")
         reserved_now[line.pk] += pick.quantity
-        result.rows.append({"line_id": line.pk, "sku": line.sku, "warehouse": stock.warehouse.code,
+        result.rows.append({"line_id": line.pk, "sku": line.sku, "warehouse": stock.warehouse_code,
                             "quantity": pick.quantity, "lots": taken_lots})
     batch.flush()
     if new_reservations:
@@ -140,6 +149,12 @@ def order_stock_reserve(*, order: Order, actor, strategy=None) -> ReservationRes
     })
     stock_reserved_event(order=order, actor=actor, rows=result.rows)
     return result
+
+
+def shortage_message(shortages: list[dict]) -> str:
+    """`Stock shortage: SKU-001 needs 3, 1 available` for a clerk (and the hold reason)."""
+    detail = "、".join(_("%(sku)s needs %(requested)s, %(available)s available") % s for s in shortages)
+    return _("Stock shortage: %(detail)s") % {"detail": detail}
 
 
 def _shortages(demands, candidates, line_by_id) -> list[dict]:

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from finance.demo import seed_finance
+from inventory.demo import seed_inventory
 from oms.catalog.models import Product
 from oms.core.actors import SystemActor
 from oms.core.enums import Role
@@ -169,6 +170,7 @@ def seed_all(*, orders: int) -> dict:
     return {
         "products": seed_catalog(),
         "users": seed_users(),
+        "inventory": seed_inventory(),  # before the orders, so that they reserve stock
         "orders": seed_orders(orders),
         "finance": seed_finance(),  # after the orders: bank transfers, printed invoices, a credit note
         "shipments": seed_shipments(),  # after finance: orders paid by transfer ship too

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from django.utils.translation import gettext_lazy as _
-
 from inventory.services import order_stock_reserve
 from oms.core.errors import InsufficientStock
 from oms.workflow.checks import HoldCode
@@ -21,10 +19,5 @@ def reserve_stock(order: Order, actor) -> list[HoldReason]:
     try:
         order_stock_reserve(order=order, actor=actor)
     except InsufficientStock as exc:
-        shortages = exc.data.get("shortages", [])
-        detail = "、".join(
-            str(_("%(sku)s needs %(requested)s, %(available)s available") % s) for s in shortages
-        )
-        return [HoldReason(HoldCode.STOCK_SHORTAGE, _("Stock shortage: %(detail)s") % {"detail": detail},
-                           {"shortages": shortages})]
+        return [HoldReason(HoldCode.STOCK_SHORTAGE, str(exc), {"shortages": exc.data.get("shortages", [])})]
     return []

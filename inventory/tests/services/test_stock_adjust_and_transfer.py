@@ -99,3 +99,15 @@ def test_transfer_bad_input(two_warehouses, warehouse_clerk, kwargs, path):
         stock_transfer(**args)
     assert path in exc.value.errors
     assert not StockMovement.objects.filter(kind=MovementKind.TRANSFER_OUT).exists()
+
+
+def test_expired_lots_are_not_transferred(two_warehouses, warehouse_clerk):
+    from datetime import date
+
+    a = stock_up(ProductFactory(), 3, two_warehouses[0], batch_number="OLD",
+                 expiry_date=date.today() - timedelta(days=1))
+    stock_up(a, 2, two_warehouses[0], batch_number="GOOD")
+    with pytest.raises(InsufficientStock):
+        stock_transfer(source="SH01", destination="BJ01", sku=a.sku, quantity=3, reason="x", actor=warehouse_clerk)
+    stock_transfer(source="SH01", destination="BJ01", sku=a.sku, quantity=2, reason="x", actor=warehouse_clerk)
+    assert list(Lot.objects.filter(stock__warehouse__code="BJ01").values_list("batch_number", flat=True)) == ["GOOD"]

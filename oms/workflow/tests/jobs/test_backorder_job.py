@@ -65,3 +65,14 @@ def test_receipt_in_sync_mode_reallocates_in_the_background_job(waiting_order, m
     task = Task.objects.get(name="retry_backorders")
     assert task.success and task.result["released"] == [order.number]
     assert Order.objects.get(pk=order.pk).lines.get().quantity_reserved == 2
+
+
+def test_operators_can_retry_the_queue_by_command(waiting_order, capsys):
+    from django.core.management import call_command
+
+    order, product = waiting_order
+    stock_receive(warehouse="SH01", lines=[ReceiptLine(sku=product.sku, quantity=2)], actor=TEST_ACTOR)
+    call_command("retry_backorders")
+    assert f"released {order.number}" in capsys.readouterr().out
+    order.refresh_from_db()
+    assert order.status == OrderStatus.AWAITING_PAYMENT
