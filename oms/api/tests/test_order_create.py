@@ -50,7 +50,9 @@ def test_created_with_location_and_contract_representation(api):
                               "discount": "0.00", "amount": "398.00", "reserved": 2, "shipped": 0}]
     assert (body["shipping_fee"], body["total"], body["paid"], body["refunded"]) == ("10.00", "408.00", "408.00",
                                                                                      "0.00")
-    assert body["shipments"] == []
+    # Released for shipment: the logistics stage planned one shipment from the reserving warehouse.
+    [shipment] = body["shipments"]
+    assert shipment["warehouse"] == "SH01" and shipment["status"] == "created" and shipment["tracking_number"] == ""
     assert body["ordered_at"] == "2026-11-24T10:15:00+08:00"
     assert body["created_at"].endswith("+08:00") and body["updated_at"].endswith("+08:00")
     # The token is the actor on the timeline.
