@@ -1,6 +1,5 @@
 """A warehouse clerk in Chromium: the stock overview in Chinese, then a stocktake from dry run to applied."""
 
-import importlib
 import os
 
 import pytest
@@ -12,17 +11,15 @@ from oms.catalog.tests.factories import ProductFactory
 from oms.core.enums import Role
 from orders.tests.factories import create_order
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+# serialized_rollback: the live server needs committed data, and the data the migrations seed
+# (channels, role groups) must survive other transactional tests' flushes.
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 ARTIFACTS = os.path.join(os.path.dirname(__file__), "..", "..", "test-artifacts")
 
 
 @pytest.fixture
 def stocked_warehouses():
-    from orders.models import Channel
-
-    for code, name, kind in importlib.import_module("orders.migrations.0003_seed_channels").CHANNELS:
-        Channel.objects.get_or_create(code=code, defaults={"name": name, "kind": kind})
     sh = WarehouseFactory(code="SH01", name="上海青浦仓")
     gz = WarehouseFactory(code="GZ01", name="广州白云仓（菜鸟）", province="广东省", kind="external_wms")
     tee = stock_up(ProductFactory(sku="SKU-001", name="纯棉圆领T恤 白色 L"), 1200, sh)

@@ -6,7 +6,6 @@ row, then stock rows by pk), and the ledger balances afterwards.
 
 from __future__ import annotations
 
-import importlib
 import random
 import threading
 
@@ -24,18 +23,11 @@ from oms.workflow.services import review_order
 from orders.models import Order, OrderStatus
 from orders.tests.factories import create_order
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+# serialized_rollback: like every transactional test of the project, so that the data the migrations
+# seed (channels, role groups) is there before and after the database is flushed.
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 WORKERS = 12
-
-
-@pytest.fixture(autouse=True)
-def channels():
-    """Transactional tests flush the database, seeded channels included: put them back."""
-    from orders.models import Channel
-
-    for code, name, kind in importlib.import_module("orders.migrations.0003_seed_channels").CHANNELS:
-        Channel.objects.get_or_create(code=code, defaults={"name": name, "kind": kind})
 
 
 def run_concurrently(jobs):

@@ -1,38 +1,43 @@
-"""`GET /api/v1/stock` and `GET /api/v1/products` (scope `stock:read`).
+"""REST API v1: `GET /api/v1/stock?sku=…[&sku=…]` (contract "Stock"). Parse, call one selector, render.
 
-Token authentication and the scope check come from the REST framework settings; views only declare
-`required_scopes`. A token bound to a channel (`request.auth.channel`) sees that channel's
-available-to-promise (`inventory.models.ChannelStockRule`).
+A token bound to a channel sees that channel's available-to-promise (`inventory.models.ChannelStockRule`:
+a share and/or a cap of what is available); `on_hand` and `reserved` are the same for everyone.
 """
 
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
-from rest_framework.pagination import CursorPagination
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, inline_serializer
+from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from inventory.api.serializers import StockLevelSerializer, StockQuerySerializer
 from inventory.selectors import stock_levels
-from oms.catalog.api.serializers import ProductSerializer
-from oms.catalog.selectors import normalise_sku, product_list, products_by_sku
+from oms.api.schema import BAD_REQUEST, FORBIDDEN_SCOPE, UNAUTHORIZED, scoped
+from oms.api.scopes import Scope
+from oms.catalog.selectors import normalise_sku, products_by_sku
 from oms.core.errors import ValidationFailed
 
+SKU = OpenApiParameter("sku", str, many=True, required=True, explode=True,
+                       description="A SKU; repeat for several (`?sku=SKU-001&sku=SKU-002`, at most 100). "
+                                   "Case does not matter.")
 
-def token_channel(request):
-    """The channel the calling token is bound to, or None."""
-    return getattr(request.auth, "channel", None)
 
+class StockView(GenericAPIView):
+    required_scopes = (Scope.STOCK_READ,)
+    serializer_class = StockLevelSerializer
 
-class StockView(APIView):
-    required_scopes = ["stock:read"]
-
-    @extend_schema(
-        operation_id="stock_list",
-        parameters=[OpenApiParameter("sku", str, many=True, required=True, explode=True,
-                                     description="SKU to look up; repeat for several (at most 100).")],
-        responses=inline_serializer("StockList", {"results": StockLevelSerializer(many=True)}),
+    @scoped(
+        Scope.STOCK_READ, summary="Stock per SKU and warehouse", parameters=[SKU],
+        description="One row per SKU and active warehouse that stocks it (a SKU stocked nowhere has no rows). "
+                    "`available` = on hand − reserved − safety stock, never below zero; for a token bound to a "
+                    "channel it is that channel's available-to-promise (a share and/or a cap per warehouse).",
+        responses={
+            200: inline_serializer("StockList", {"results": StockLevelSerializer(many=True)}),
+            400: BAD_REQUEST, 401: UNAUTHORIZED, 403: FORBIDDEN_SCOPE,
+        },
+        examples=[OpenApiExample("stock", response_only=True, status_codes=["200"], value={"results": [
+            {"sku": "SKU-001", "warehouse": "SH01", "on_hand": 10, "reserved": 2, "available": 8}]})],
     )
     def get(self, request):
         query = StockQuerySerializer(data={"sku": request.query_params.getlist("sku")})
@@ -43,29 +48,6 @@ class StockView(APIView):
                    for i, sku in enumerate(skus) if normalise_sku(sku) not in known}
         if unknown:
             raise ValidationFailed(errors=unknown)
-        rows = stock_levels(skus=skus, channel=token_channel(request))
-        return Response({"results": StockLevelSerializer(rows, many=True).data})
-
-
-class ProductCursorPagination(CursorPagination):
-    page_size = 100
-    ordering = "sku"
-
-    def get_paginated_response(self, data):
-        return Response({"results": data, "next": self.get_next_link()})
-
-    def get_paginated_response_schema(self, schema):
-        return {"type": "object", "required": ["results", "next"],
-                "properties": {"results": schema, "next": {"type": "string", "nullable": True, "format": "uri"}}}
-
-
-class ProductListView(APIView):
-    required_scopes = ["stock:read"]
-    pagination_class = ProductCursorPagination
-
-    @extend_schema(operation_id="product_list", responses=ProductSerializer(many=True),
-                   parameters=[OpenApiParameter("cursor", str, required=False)])
-    def get(self, request):
-        paginator = self.pagination_class()
-        page = paginator.paginate_queryset(product_list(), request, view=self)
-        return paginator.get_paginated_response(ProductSerializer(page, many=True).data)
+        channel = request.auth.channel if request.auth.channel_id else None
+        rows = stock_levels(skus=skus, channel=channel)
+        return Response({"results": self.get_serializer(rows, many=True).data})

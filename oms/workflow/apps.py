@@ -14,10 +14,11 @@ class WorkflowConfig(AppConfig):
     }
 
     def ready(self):
-        # Importing the checks module registers the built-in review checks; steps and payments the stages'
-        # review steps (reserve stock, issue the invoice).
+        # Importing these modules registers the built-in review checks and the stages' review steps:
+        # `reserve_stock` (inventory, position 10), `issue_invoice` (finance, position 90).
+        import oms.workflow.payments  # noqa: F401  (registers the `issue_invoice` review step)
         from oms.core import hooks
-        from oms.workflow import checks, payments, steps  # noqa: F401
+        from oms.workflow import checks, steps  # noqa: F401
         from oms.workflow.jobs import enqueue_backorder_retry
 
         # More sellable stock: retry the backorder queue in a background job after commit.

@@ -11,7 +11,9 @@ from orders.models import OrderStatus
 from orders.services import order_ship
 from orders.tests.factories import create_order, order_input
 
-pytestmark = pytest.mark.django_db
+# Review reserves stock (inventory's `reserve_stock` step); these tests are about something else, so
+# every product made by ProductFactory comes with stock.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("stock_everything")]
 
 
 def paid_order():

@@ -9,7 +9,9 @@ from oms.api.tests.factories import order_payload
 from oms.catalog.tests.factories import ProductFactory
 from orders.models import Customer, Order, OrderEvent, OrderLine
 
-pytestmark = pytest.mark.django_db
+# Review reserves stock (inventory's `reserve_stock` step); these tests are about something else, so
+# every product made by ProductFactory comes with stock.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("stock_everything")]
 
 URL = "/api/v1/orders"
 
@@ -37,7 +39,7 @@ def test_created_with_location_and_contract_representation(api):
     assert "Idempotent-Replayed" not in response
     assert body["number"] == order.number
     assert body["channel"] == "tmall" and body["external_id"] == "TM20261124000001"
-    # Paid in full and clean: automatic review moved it on at once.
+    # Paid in full and clean: automatic review reserved its stock and moved it on at once.
     assert body["status"] == "awaiting_shipment" and body["status_display"] == "待发货"
     assert body["payment_status"] == "paid" and body["hold_reasons"] == []
     assert body["customer"] == {"name": "张三", "phone": "138****1234", "email": "z***@example.com"}
@@ -45,10 +47,12 @@ def test_created_with_location_and_contract_representation(api):
                                         "city": "杭州市", "district": "西湖区", "detail": "文三路100号",
                                         "postal_code": "310000"}
     assert body["lines"] == [{"sku": "SKU-001", "name": "纯棉T恤", "quantity": 2, "unit_price": "199.00",
-                              "discount": "0.00", "amount": "398.00", "reserved": 0, "shipped": 0}]
+                              "discount": "0.00", "amount": "398.00", "reserved": 2, "shipped": 0}]
     assert (body["shipping_fee"], body["total"], body["paid"], body["refunded"]) == ("10.00", "408.00", "408.00",
                                                                                      "0.00")
-    assert body["shipments"] == []
+    # Released for shipment: the logistics stage planned one shipment from the reserving warehouse.
+    [shipment] = body["shipments"]
+    assert shipment["warehouse"] == "SH01" and shipment["status"] == "created" and shipment["tracking_number"] == ""
     assert body["ordered_at"] == "2026-11-24T10:15:00+08:00"
     assert body["created_at"].endswith("+08:00") and body["updated_at"].endswith("+08:00")
     # The token is the actor on the timeline.

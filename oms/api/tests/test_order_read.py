@@ -14,7 +14,9 @@ from orders.models import Channel, Order, OrderStatus
 from orders.services import order_change_address
 from orders.tests.factories import create_order, order_input
 
-pytestmark = pytest.mark.django_db
+# Review reserves stock (inventory's `reserve_stock` step); these tests are about something else, so
+# every product made by ProductFactory comes with stock.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("stock_everything")]
 
 
 def make_orders(n, **kwargs):
@@ -77,11 +79,11 @@ def test_reading_needs_orders_read(client_for):
 def test_events_are_the_timeline_oldest_first(api):
     order = submit_order(data=order_input(), payment=None, actor=SYSTEM)
     events = api.get(f"/api/v1/orders/{order.number}/events").json()
-    assert [e["kind"] for e in events] == ["created", "review_passed"]
+    assert [e["kind"] for e in events] == ["created", "stock_reserved", "review_passed"]
     assert set(events[0]) == {"at", "kind", "actor", "message", "data"}
     assert events[0]["actor"] == "system"
     assert events[0]["at"].endswith("+08:00")
-    assert events[1]["data"] == {"from": "pending_review", "to": "awaiting_payment", "comment": "",
+    assert events[2]["data"] == {"from": "pending_review", "to": "awaiting_payment", "comment": "",
                                  "cleared_reasons": []}
 
 

@@ -13,7 +13,3 @@ class ProductOutSerializer(serializers.ModelSerializer):
         model = Product
         fields = ["sku", "name", "price", "barcode", "active"]
 
-
-# The inventory branch's name for the same representation (its stock views import it); the two
-# branches wrote the products API twice, and this merge keeps the API branch's view at /products.
-ProductSerializer = ProductOutSerializer

@@ -11,7 +11,10 @@ from oms.core.enums import Role
 from oms.workflow.tests.factories import held_for_address, held_for_large_amount, held_for_payment_mismatch
 from orders.models import Order, OrderStatus
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+# Review reserves stock (inventory's `reserve_stock` step); these tests are about something else, so
+# every product made by ProductFactory comes with stock.
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True),
+              pytest.mark.usefixtures("stock_everything")]
 
 ARTIFACTS = os.path.join(os.path.dirname(__file__), "..", "..", "..", "test-artifacts")
 

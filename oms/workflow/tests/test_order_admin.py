@@ -10,7 +10,9 @@ from oms.workflow.tests.factories import held_for_address, held_for_large_amount
 from orders.models import Customer, Order, OrderStatus
 from orders.tests.factories import create_order
 
-pytestmark = pytest.mark.django_db
+# Review reserves stock (inventory's `reserve_stock` step); these tests are about something else, so
+# every product made by ProductFactory comes with stock.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("stock_everything")]
 
 CHANGELIST = reverse("admin:orders_order_changelist")
 

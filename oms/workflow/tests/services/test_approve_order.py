@@ -6,7 +6,9 @@ from oms.workflow.services import approve_order
 from oms.workflow.tests.factories import held_for_address, held_for_large_amount
 from orders.models import Order, OrderStatus
 
-pytestmark = pytest.mark.django_db
+# Review reserves stock (inventory's `reserve_stock` step); these tests are about something else, so
+# every product made by ProductFactory comes with stock.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("stock_everything")]
 
 
 def test_reviewer_approves_an_unpaid_held_order_to_awaiting_payment(reviewer):

@@ -5,7 +5,9 @@ from oms.workflow.services import bulk_approve
 from oms.workflow.tests.factories import held_for_address, held_for_large_amount
 from orders.models import OrderStatus
 
-pytestmark = pytest.mark.django_db
+# Review reserves stock (inventory's `reserve_stock` step); these tests are about something else, so
+# every product made by ProductFactory comes with stock.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("stock_everything")]
 
 
 def test_each_order_is_decided_on_its_own(reviewer):

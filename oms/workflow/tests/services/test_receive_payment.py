@@ -13,7 +13,9 @@ from orders.models import OrderStatus
 from orders.services import order_cancel
 from orders.tests.factories import order_input
 
-pytestmark = pytest.mark.django_db
+# Review reserves stock (inventory's `reserve_stock` step); these tests are about something else, so
+# every product made by ProductFactory comes with stock.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("stock_everything")]
 
 
 def test_order_arriving_paid_gets_its_invoice_from_the_review_step():

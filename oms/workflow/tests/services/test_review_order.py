@@ -24,6 +24,7 @@ def test_paid_clean_order_goes_to_awaiting_shipment():
     assert order.payment_status == "paid"
     assert order.hold_reasons == []
     kinds = list(order.events.values_list("kind", flat=True))
+    # The review steps run in order: `reserve_stock` (inventory), then `issue_invoice` (finance).
     # Review steps (inventory reserves, finance invoices), then the logistics stage plans the shipments.
     assert kinds == ["created", "payment_recorded", "stock_reserved", "invoice_issued", "review_passed",
                      "shipments_created"]
