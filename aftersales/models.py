@@ -24,6 +24,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from oms.core.money import MoneyField
@@ -279,7 +280,7 @@ class ReturnRequest(ConcurrentTransitionMixin, models.Model):
 
     # -- transitions: state only ----------------------------------------------------------------
     @transition(field=status, source=ReturnStatus.REQUESTED, target=ReturnStatus.APPROVED, permission=_can_approve,
-                custom={"label": _("approve")})
+                custom={"label": pgettext_lazy("return request", "approve")})
     def approve(self):
         pass
 
