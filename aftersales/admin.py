@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from aftersales.models import QcPhoto, ReturnLine, ReturnPolicy, ReturnReason, ReturnRequest
 from aftersales.selectors import return_request_list
@@ -72,7 +73,8 @@ class ReturnRequestAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("Workbench"))
     def workbench(self, obj):
-        return format_html('<a href="{}">{}</a>', reverse("aftersales:detail", args=[obj.number]), _("Open"))
+        url = reverse("aftersales:detail", args=[obj.number])
+        return format_html('<a href="{}">{}</a>', url, pgettext_lazy("link", "Open"))
 
 
 @admin.register(QcPhoto)

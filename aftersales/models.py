@@ -132,7 +132,7 @@ GOODS_KINDS = (ReturnKind.RETURN, ReturnKind.EXCHANGE)
 
 
 class ReturnStatus(models.TextChoices):
-    REQUESTED = "requested", _("Requested")
+    REQUESTED = "requested", pgettext_lazy("return request", "Requested")
     APPROVED = "approved", _("Approved")
     REJECTED = "rejected", _("Rejected")
     AWAITING_RETURN = "awaiting_return", _("Awaiting return")
