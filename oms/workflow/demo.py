@@ -130,8 +130,8 @@ def seed_shipments() -> int:
     """Move demo orders released for shipment along the warehouse and the carrier, through the services.
 
     Untouched parcels only (still `created`), chosen by the order's id so a second run changes
-    nothing: some stay to be picked, some are packed, the rest ship and then travel, are signed for
-    (completing the order) or run into a carrier exception.
+    nothing: some stay to be picked, some are packed, some ship in part, the rest ship and then
+    travel, are signed for (completing the order) or run into a carrier exception.
     """
     from logistics.models import Shipment, ShipmentStatus
     from logistics.services import shipment_pack, shipment_ship, shipment_track
@@ -147,7 +147,11 @@ def seed_shipments() -> int:
         try:
             with transaction.atomic():
                 shipment = shipment_pack(shipment=shipment, weight_kg="1.2", actor=DEMO, verify_scan=False)
-                if step >= 2:
+                lines = list(shipment.lines.order_by("pk"))
+                if step == 2 and len(lines) > 1:  # the warehouse sends what it has: partially shipped
+                    shipment = shipment_ship(shipment=shipment, actor=DEMO,
+                                             quantities={lines[0].order_line_id: lines[0].quantity}).shipment
+                elif step >= 2:
                     shipment = shipment_ship(shipment=shipment, actor=DEMO).shipment
                 when = timezone.now()
                 if step == 3:
