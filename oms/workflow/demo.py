@@ -137,8 +137,10 @@ def seed_shipments() -> int:
     from logistics.services import shipment_pack, shipment_ship, shipment_track
 
     moved = 0
+    touched = Shipment.objects.exclude(status__in=[ShipmentStatus.CREATED, ShipmentStatus.CANCELLED])
     parcels = (Shipment.objects.filter(status=ShipmentStatus.CREATED, order__external_id__startswith="DEMO-",
-                                       order__status__in=["awaiting_shipment", "partially_shipped"])
+                                       order__status="awaiting_shipment")
+               .exclude(order__in=touched.values("order"))  # an order moved on by an earlier run stays as it is
                .select_related("order").order_by("pk"))
     for shipment in parcels:
         step = zlib.crc32(shipment.order.external_id.encode()) % 6  # spread evenly, the same every run
