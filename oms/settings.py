@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "inventory",
     "finance",
     "logistics",
+    "aftersales",
     # Composing apps on top.
     "oms.workflow",
     "oms.imports",

@@ -11,6 +11,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("api/", include("oms.api.urls")),
     path("inventory/", include("inventory.urls")),
+    path("aftersales/", include("aftersales.urls")),
     path("imports/", include("oms.imports.urls")),
     path("admin/", admin.site.urls),
     path("workflow/", include("oms.workflow.urls")),

@@ -4,10 +4,17 @@
   `payment_authorize` + `payment_capture` (through the connector)
 - revenue: `revenue_recognise` (at shipment), `revenue_reverse` (returns), `revenue_allowance`
 - refunds: `refund_request`, `refund_execute`, `refund_record_external`, `refund_withdraw`
-- invoices: `invoice_issue`, `invoice_issue_if_due`, `invoice_void` (credit note), `invoices_mark_printed`
+- invoices: `invoice_issue`, `invoice_issue_if_due`, `invoice_void` (credit note), `invoice_reissue` (partial
+  credit: void and issue again for what stays invoiced), `invoices_mark_printed`
 """
 
-from finance.services.invoices import invoice_issue, invoice_issue_if_due, invoice_void, invoices_mark_printed
+from finance.services.invoices import (
+    invoice_issue,
+    invoice_issue_if_due,
+    invoice_reissue,
+    invoice_void,
+    invoices_mark_printed,
+)
 from finance.services.payments import (
     bank_transfer_register,
     cod_collect,
@@ -28,7 +35,7 @@ from finance.services.refunds import (
 from finance.services.revenue import revenue_allowance, revenue_recognise, revenue_reverse
 
 __all__ = [
-    "bank_transfer_register", "cod_collect", "invoice_issue", "invoice_issue_if_due", "invoice_void",
+    "bank_transfer_register", "cod_collect", "invoice_issue", "invoice_issue_if_due", "invoice_reissue", "invoice_void",
     "invoices_mark_printed", "payment_authorize", "payment_capture", "payment_record", "payment_record_failed",
     "refund_complete", "refund_execute", "refund_fail", "refund_record_external", "refund_request", "refund_withdraw",
     "retry_failed_refunds", "revenue_allowance", "revenue_recognise", "revenue_reverse",

@@ -33,7 +33,7 @@ from finance.tax import shipping_tax_rate, split_gross
 from oms.core.actors import actor_name, actor_user
 from oms.core.errors import InvalidTransition, ValidationFailed
 from oms.core.fsm import run_transition
-from oms.core.money import ZERO
+from oms.core.money import ZERO, to_money
 from oms.core.numbering import next_value
 from orders.events import record_event
 from orders.lock_objects import lock_order
@@ -153,3 +153,37 @@ def invoices_mark_printed(*, invoice_ids, actor) -> int:
     """Record that invoices were printed (who, when, how often). Content is untouched."""
     return Invoice.objects.filter(pk__in=list(invoice_ids)).update(
         printed_at=timezone.now(), printed_by=actor_user(actor), print_count=F("print_count") + 1)
+
+
+@transaction.atomic
+def invoice_reissue(*, invoice: Invoice, remaining: dict[int, tuple[int, object]], reason: str, actor
+                    ) -> tuple[Invoice, Invoice | None]:
+    """Credit part of an invoice (a return, an allowance): void it — its credit note negates it —
+    and issue a new invoice for what stays invoiced, so the credit notes of an order add up to
+    what was refunded. `remaining` maps a line's position to (quantity, amount incl. tax) still
+    invoiced; positions not named stay as they are. Returns (credit note, new invoice or None).
+    """
+    kept = []
+    for line in invoice.lines.all():
+        quantity, gross = remaining.get(line.position, (line.quantity, line.gross))
+        gross = to_money(gross)
+        if quantity <= 0 and gross <= 0:
+            continue
+        net, tax = split_gross(gross, line.tax_rate)
+        kept.append(InvoiceLine(position=line.position, sku=line.sku, name=line.name, quantity=quantity,
+                                unit_price=line.unit_price, discount=max(line.unit_price * quantity - gross, ZERO),
+                                gross=gross, net=net, tax_rate=line.tax_rate, tax=tax))
+    credit_note = invoice_void(invoice=invoice, reason=reason, actor=actor)
+    if not kept:
+        return credit_note, None
+    order = lock_order(invoice.order_id)
+    new = _create(order=order, kind=InvoiceKind.INVOICE, lines=kept, actor=actor, seller=invoice.seller,
+                  buyer={"buyer_name": invoice.buyer_name, "buyer_tax_id": invoice.buyer_tax_id,
+                         "buyer_is_company": invoice.buyer_is_company})
+    record_event(order=order, kind=FinanceEventKind.INVOICE_ISSUED, actor=actor,
+                 message=gettext_lazy("Invoice %(number)s issued for what stays invoiced after %(credit)s, "
+                                      "¥%(total)s.")
+                 % {"number": new.number, "credit": credit_note.number, "total": f"{new.total:,.2f}"},
+                 data={"invoice": new.number, "replaces": invoice.number, "credit_note": credit_note.number,
+                       "total": f"{new.total:.2f}", "tax": f"{new.tax_total:.2f}"})
+    return credit_note, new

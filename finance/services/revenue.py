@@ -104,7 +104,8 @@ def _quantities(order: Order, wanted: dict[int, int] | None, *, available) -> di
 
 
 @transaction.atomic
-def revenue_recognise(*, order: Order, reference: str, actor, lines: dict[int, int] | None = None) -> JournalEntry:
+def revenue_recognise(*, order: Order, reference: str, actor, lines: dict[int, int] | None = None
+                      ) -> JournalEntry | None:
     """Recognise revenue for goods that left the warehouse. Idempotent on `reference` (a shipment number).
 
     `lines` maps order-line ids to shipped quantities; None means everything not yet recognised.
@@ -124,6 +125,8 @@ def revenue_recognise(*, order: Order, reference: str, actor, lines: dict[int, i
     if order.shipping_fee > 0 and shipping_recognised(order_id=order.pk) == 0:
         slices.append(shipping_slice(order))
     gross = sum((s.gross for s in slices), ZERO)
+    if gross == 0 and all(s.net == 0 and s.tax == 0 for s in slices):
+        return None  # goods given at no charge (an exchange replacement, a gift): nothing to recognise
     advance = max(order_balances(order_id=order.pk)[Account.ADVANCE], ZERO)
     from_advance = min(gross, advance)
     entry = journal_post(

@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from oms.api.document_views import InvoicePdfView
 from oms.api.order_views import OrderCancelView, OrderDetailView, OrderEventsView, OrderListCreateView
 from oms.api.product_views import ProductListView
+from oms.api.return_views import OrderReturnDetailView, OrderReturnParcelView, OrderReturnsView
 from oms.api.shipping_documents import OrderPackingSlipView, OrderShippingLabelView
 from oms.api.stock_views import StockView
 from oms.integrations.shipping import CarrierWebhookView, WmsWebhookView
@@ -21,6 +22,10 @@ urlpatterns = [
     path("v1/orders/<str:number>", OrderDetailView.as_view(), name="order-detail"),
     path("v1/orders/<str:number>/events", OrderEventsView.as_view(), name="order-events"),
     path("v1/orders/<str:number>/cancel", OrderCancelView.as_view(), name="order-cancel"),
+    path("v1/orders/<str:number>/returns", OrderReturnsView.as_view(), name="order-returns"),
+    path("v1/orders/<str:number>/returns/<str:rma>", OrderReturnDetailView.as_view(), name="order-return-detail"),
+    path("v1/orders/<str:number>/returns/<str:rma>/parcel", OrderReturnParcelView.as_view(),
+         name="order-return-parcel"),
     path("v1/products", ProductListView.as_view(), name="product-list"),
     path("v1/stock", StockView.as_view(), name="stock"),
     path("v1/orders/<str:number>/documents/invoice.pdf", InvoicePdfView.as_view(), name="order-invoice-pdf"),

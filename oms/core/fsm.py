@@ -9,7 +9,7 @@ not subject to user permissions.
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
-from django_fsm import TransitionNotAllowed, can_proceed, has_transition_perm
+from django_fsm import TransitionNotAllowed, can_proceed
 
 from oms.core.errors import InvalidTransition, PermissionDenied
 
@@ -18,7 +18,7 @@ def run_transition(obj, name: str, *, actor=None, **kwargs):
     method = getattr(obj, name)
     state_before = _state_display(obj)
     if actor is not None and getattr(actor, "is_authenticated", False):
-        if can_proceed(method, check_conditions=False) and not has_transition_perm(method, actor):
+        if can_proceed(method, check_conditions=False) and not _has_permission(method, actor):
             raise PermissionDenied(
                 _("You are not allowed to %(action)s this record.") % {"action": _action_label(method, name)}
             )
@@ -30,6 +30,14 @@ def run_transition(obj, name: str, *, actor=None, **kwargs):
             % {"action": _action_label(method, name), "state": state_before},
             data={"transition": name, "state": getattr(obj, "status", None)},
         ) from exc
+
+
+def _has_permission(method, user) -> bool:
+    # django_fsm.has_transition_perm also checks the guards, so a failing guard would look like a
+    # missing permission; the guard's failure must surface as InvalidTransition below instead.
+    meta = method._django_fsm
+    obj = method.__self__
+    return meta.has_transition_perm(obj, meta.field.get_state(obj), user)
 
 
 def _action_label(method, name: str) -> str:

@@ -14,6 +14,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from aftersales.demo import seed_aftersales
 from finance.demo import seed_finance
 from inventory.demo import seed_inventory
 from oms.catalog.models import Product
@@ -180,4 +181,5 @@ def seed_all(*, orders: int) -> dict:
         "orders": seed_orders(orders),
         "finance": seed_finance(),  # after the orders: bank transfers, printed invoices, a credit note
         "shipments": seed_shipments(),  # after finance: orders paid by transfer ship too
+        "returns": seed_aftersales(),  # after shipments: returns of delivered orders
     }

@@ -12,3 +12,4 @@ class ProductOutSerializer(serializers.ModelSerializer):
     class Meta:
         model = Product
         fields = ["sku", "name", "price", "barcode", "active"]
+

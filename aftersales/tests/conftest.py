@@ -1,0 +1,19 @@
+import pytest
+
+from oms.core.enums import Role
+
+
+@pytest.fixture
+def aftersales_clerk(make_user):
+    return make_user("aftersales", Role.AFTERSALES)
+
+
+@pytest.fixture
+def cs_clerk(make_user):
+    return make_user("cs", Role.CUSTOMER_SERVICE)
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    """QC photos go to a temporary MEDIA_ROOT, never into the working tree."""
+    settings.MEDIA_ROOT = tmp_path / "media"
