@@ -131,15 +131,17 @@ def seed_shipments() -> int:
     """Move demo orders released for shipment along the warehouse and the carrier, through the services.
 
     Untouched parcels only (still `created`), chosen by the order's id so a second run changes
-    nothing: some stay to be picked, some are packed, the rest ship and then travel, are signed for
-    (completing the order) or run into a carrier exception.
+    nothing: some stay to be picked, some are packed, some ship in part, the rest ship and then
+    travel, are signed for (completing the order) or run into a carrier exception.
     """
     from logistics.models import Shipment, ShipmentStatus
     from logistics.services import shipment_pack, shipment_ship, shipment_track
 
     moved = 0
+    touched = Shipment.objects.exclude(status__in=[ShipmentStatus.CREATED, ShipmentStatus.CANCELLED])
     parcels = (Shipment.objects.filter(status=ShipmentStatus.CREATED, order__external_id__startswith="DEMO-",
-                                       order__status__in=["awaiting_shipment", "partially_shipped"])
+                                       order__status="awaiting_shipment")
+               .exclude(order__in=touched.values("order"))  # an order moved on by an earlier run stays as it is
                .select_related("order").order_by("pk"))
     for shipment in parcels:
         step = zlib.crc32(shipment.order.external_id.encode()) % 6  # spread evenly, the same every run
@@ -148,7 +150,11 @@ def seed_shipments() -> int:
         try:
             with transaction.atomic():
                 shipment = shipment_pack(shipment=shipment, weight_kg="1.2", actor=DEMO, verify_scan=False)
-                if step >= 2:
+                lines = list(shipment.lines.order_by("pk"))
+                if step == 2 and len(lines) > 1:  # the warehouse sends what it has: partially shipped
+                    shipment = shipment_ship(shipment=shipment, actor=DEMO,
+                                             quantities={lines[0].order_line_id: lines[0].quantity}).shipment
+                elif step >= 2:
                     shipment = shipment_ship(shipment=shipment, actor=DEMO).shipment
                 when = timezone.now()
                 if step == 3:
