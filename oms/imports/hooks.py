@@ -45,3 +45,11 @@ open_orders_imported: Hook[OpenOrdersImported] = Hook(
 
 def register_stage_handlers() -> None:
     """Called from `ImportsConfig.ready()`: the lead wires inventory and finance here once they merge."""
+    open_orders_imported.register(reserve_stock_for_imported_orders)
+
+
+def reserve_stock_for_imported_orders(payload: OpenOrdersImported) -> None:
+    """Inventory: open orders awaiting payment or shipment reserve their stock; short ones wait for it."""
+    from oms.workflow.services import imported_orders_reserve_stock
+
+    imported_orders_reserve_stock(orders=payload.orders, actor=payload.actor)

@@ -235,3 +235,29 @@ def retry_backorders(*, product_ids=None, actor=SYSTEM, limit: int | None = None
                 order_services.order_put_on_hold(order=order, reasons=reasons, actor=actor)
                 result.held.append(order.number)
     return result
+
+
+def imported_orders_reserve_stock(*, orders, actor) -> BackorderResult:
+    """Legacy orders imported as awaiting payment or shipment hold stock like reviewed orders do.
+
+    Each order is reserved on its own (all or nothing, nearest warehouses first); one that is short
+    goes on hold with `stock_shortage` and waits in the backorder queue like any other. Pending
+    review orders are left for the review.
+    """
+    from inventory.services import order_stock_reserve
+    from oms.core.errors import InsufficientStock
+    from oms.workflow.checks import HoldCode
+
+    result = BackorderResult()
+    for order in sorted(orders, key=lambda o: o.pk):
+        if order.status not in (OrderStatus.AWAITING_PAYMENT, OrderStatus.AWAITING_SHIPMENT):
+            continue
+        try:
+            order_stock_reserve(order=order, actor=actor)
+        except InsufficientStock as exc:
+            reason = HoldReason(HoldCode.STOCK_SHORTAGE, str(exc), {"shortages": exc.data.get("shortages", [])})
+            order_services.order_put_on_hold(order=order, reasons=[reason], actor=actor)
+            result.still_waiting.append(order.number)
+        else:
+            result.released.append(order.number)
+    return result

@@ -23,7 +23,9 @@ ACTOR = SystemActor("test-import")
 
 
 @pytest.fixture(autouse=True)
-def catalog():
+def catalog(stock_everything):
+    # Imported open orders reserve stock (inventory, through `open_orders_imported`); these tests are
+    # about the import itself, so the products come with stock.
     return products("SKU-001", "SKU-002", "SKU-003")
 
 
