@@ -323,22 +323,27 @@ def order_mark_paid(*, order: Order, actor) -> Order:
     return order
 
 
+def _close_unshipped(*, order: Order, transition: str, kind: str, message, reason: str, actor, data: dict) -> Order:
+    """Cancel or reject: the order ends before shipment and upper stages undo through the hook."""
+    order = lock_order(order)
+    source = order.status
+    run_transition(order, transition, actor=actor)
+    order.hold_reasons = []
+    order.save()
+    hooks.order_cancelled.fire(hooks.OrderCancelled(order=order, actor=actor, reason=reason))
+    record_event(order=order, kind=kind, message=message, actor=actor, data=status_data(source, order.status, **data))
+    _status_changed(order=order, actor=actor, source=source)
+    return order
+
+
 @transaction.atomic
 def order_cancel(*, order: Order, reason: str, actor) -> Order:
     """Cancel before shipment; upper stages release stock and refund through `hooks.order_cancelled`."""
     if not (reason or "").strip():
         raise ValidationFailed(errors={"reason": [_("A reason is required.")]})
-    order = lock_order(order)
-    source = order.status
-    run_transition(order, "cancel", actor=actor)
-    order.hold_reasons = []
-    order.save()
-    hooks.order_cancelled.fire(hooks.OrderCancelled(order=order, actor=actor, reason=reason))
-    record_event(order=order, kind=EventKind.CANCELLED,
-                 message=gettext_lazy("Cancelled: %(reason)s") % {"reason": reason}, actor=actor,
-                 data=status_data(source, order.status, reason=reason))
-    _status_changed(order=order, actor=actor, source=source)
-    return order
+    return _close_unshipped(order=order, transition="cancel", kind=EventKind.CANCELLED,
+                            message=gettext_lazy("Cancelled: %(reason)s") % {"reason": reason},
+                            reason=reason, actor=actor, data={"reason": reason})
 
 
 @transaction.atomic
@@ -346,17 +351,9 @@ def order_reject(*, order: Order, comment: str, actor) -> Order:
     """A reviewer rejects an on-hold order: it is cancelled with the reviewer's comment."""
     if not (comment or "").strip():
         raise ValidationFailed(errors={"comment": [_("A comment is required.")]})
-    order = lock_order(order)
-    source = order.status
-    run_transition(order, "reject", actor=actor)
-    order.hold_reasons = []
-    order.save()
-    hooks.order_cancelled.fire(hooks.OrderCancelled(order=order, actor=actor, reason=comment))
-    record_event(order=order, kind=EventKind.REJECTED,
-                 message=gettext_lazy("Rejected by reviewer: %(comment)s") % {"comment": comment}, actor=actor,
-                 data=status_data(source, order.status, comment=comment))
-    _status_changed(order=order, actor=actor, source=source)
-    return order
+    return _close_unshipped(order=order, transition="reject", kind=EventKind.REJECTED,
+                            message=gettext_lazy("Rejected by reviewer: %(comment)s") % {"comment": comment},
+                            reason=comment, actor=actor, data={"comment": comment})
 
 
 ADDRESS_FIELDS = ("recipient", "phone", "province", "city", "district", "address_detail", "postal_code")
