@@ -42,7 +42,8 @@ from aftersales.selectors import (
     return_request_timeline,
     sla_filter,
 )
-from oms.core.errors import DomainError, NotFound, ValidationFailed
+from oms.core.errors import DomainError, NotFound
+from oms.core.feedback import report_domain_error, report_form_errors
 
 PAGE_SIZE = 50
 
@@ -54,20 +55,6 @@ def _perm(name: str):
     return decorator
 
 
-def _report(request, exc: DomainError) -> None:
-    if isinstance(exc, ValidationFailed) and exc.errors:
-        for problems in exc.errors.values():
-            for problem in problems:
-                messages.error(request, problem)
-    else:
-        messages.error(request, str(exc))
-
-
-def _form_errors(request, form) -> None:
-    for name, errors in form.errors.items():
-        label = form.fields[name].label if name in form.fields else ""
-        for error in errors:
-            messages.error(request, f"{label}：{error}" if label else error)
 
 
 def _get(number: str):
@@ -145,12 +132,12 @@ def _comment_action(request, number, service, success):
     rma = _get(number)
     form = CommentForm(request.POST)
     if not form.is_valid():
-        _form_errors(request, form)
+        report_form_errors(request, form)
         return _detail(number)
     try:
         rma = service(request=rma, actor=request.user, comment=form.cleaned_data["comment"])
     except DomainError as exc:
-        _report(request, exc)
+        report_domain_error(request, exc)
     else:
         messages.success(request, success % {"number": rma.number, "status": rma.get_status_display()})
     return _detail(number)
@@ -188,13 +175,13 @@ def refund(request, number):
     rma = _get(number)
     form = RefundForm(request.POST)
     if not form.is_valid():
-        _form_errors(request, form)
+        report_form_errors(request, form)
         return _detail(number)
     try:
         rma = services.return_request_refund(request=rma, actor=request.user, comment=form.cleaned_data["comment"],
                                              amount=form.cleaned_data["amount"])
     except DomainError as exc:
-        _report(request, exc)
+        report_domain_error(request, exc)
     else:
         messages.success(request, _("%(number)s refunded %(amount)s.") % {
             "number": rma.number, "amount": f"¥{rma.refund_amount:,.2f}"})
@@ -207,13 +194,13 @@ def confirm_refund(request, number):
     rma = _get(number)
     form = ConfirmRefundForm(request.POST)
     if not form.is_valid():
-        _form_errors(request, form)
+        report_form_errors(request, form)
         return _detail(number)
     try:
         rma = services.return_request_confirm_refund(request=rma, actor=request.user,
                                                      reference=form.cleaned_data["reference"])
     except DomainError as exc:
-        _report(request, exc)
+        report_domain_error(request, exc)
     else:
         messages.success(request, _("Bank transfer of %(number)s confirmed; the request is closed.")
                          % {"number": rma.number})
@@ -226,13 +213,13 @@ def register_parcel(request, number):
     rma = _get(number)
     form = ParcelForm(request.POST)
     if not form.is_valid():
-        _form_errors(request, form)
+        report_form_errors(request, form)
         return _detail(number)
     try:
         services.return_request_register_parcel(request=rma, actor=request.user, carrier=form.cleaned_data["carrier"],
                                                 tracking_number=form.cleaned_data["tracking_number"])
     except DomainError as exc:
-        _report(request, exc)
+        report_domain_error(request, exc)
     else:
         messages.success(request, _("Return parcel noted."))
     return _detail(number)
@@ -266,14 +253,14 @@ def receive(request, number):
                                                 warehouse=form.cleaned_data["warehouse"],
                                                 note=form.cleaned_data["note"])
             except DomainError as exc:
-                _report(request, exc)
+                report_domain_error(request, exc)
             else:
                 messages.success(request, _("%(number)s received; now inspect the goods.") % {"number": rma.number})
                 if request.user.has_perm("aftersales.inspect_returnrequest"):
                     return redirect("aftersales:inspect", number=rma.number)
                 return redirect("aftersales:receiving")
         else:
-            _form_errors(request, form)
+            report_form_errors(request, form)
     return render(request, "aftersales/receive.html", {"rma": rma, "form": form})
 
 
@@ -292,12 +279,12 @@ def inspect(request, number):
                 services.return_request_inspect(request=rma, results=form.results(), actor=request.user,
                                                 comment=form.cleaned_data["comment"])
             except DomainError as exc:
-                _report(request, exc)
+                report_domain_error(request, exc)
             else:
                 messages.success(request, _("QC of %(number)s recorded.") % {"number": rma.number})
                 return _detail(rma.number)
         else:
-            _form_errors(request, form)
+            report_form_errors(request, form)
     return render(request, "aftersales/inspect.html", {"rma": rma, "form": form})
 
 
@@ -322,12 +309,12 @@ def create(request):
                     return_tracking_number=form.cleaned_data["return_tracking_number"],
                     source=ReturnSource.BACK_OFFICE, actor=request.user)
             except DomainError as exc:
-                _report(request, exc)
+                report_domain_error(request, exc)
             else:
                 messages.success(request, _("%(number)s created.") % {"number": rma.number})
                 return _detail(rma.number)
         else:
-            _form_errors(request, form)
+            report_form_errors(request, form)
     lines = list(order.lines.all())
     returnable = returnable_quantities(order, lines)
     return render(request, "aftersales/create.html", {

@@ -21,7 +21,8 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from oms.core.errors import DomainError, ValidationFailed
+from oms.core.errors import DomainError
+from oms.core.feedback import report_domain_error
 from oms.core.pii import user_can_view_pii
 from oms.workflow import services
 from oms.workflow.checks import HOLD_REASON_LABELS
@@ -154,7 +155,7 @@ class OrderWorkflowAdmin(OrderAdmin):
             try:
                 result = spec.run(order, request.user, form)
             except DomainError as exc:
-                self._report(request, exc)
+                report_domain_error(request, exc)
             else:
                 self.message_user(request, _("%(action)s: done. The order is now “%(status)s”.") % {
                     "action": spec.label, "status": result.get_status_display()}, messages.SUCCESS)
@@ -171,14 +172,6 @@ class OrderWorkflowAdmin(OrderAdmin):
             "hold_reasons": hold_reason_labels(order.hold_reasons),
         }
         return TemplateResponse(request, "admin/orders/order/action_form.html", context)
-
-    def _report(self, request, exc: DomainError) -> None:
-        if isinstance(exc, ValidationFailed) and exc.errors:
-            for problems in exc.errors.values():
-                for problem in problems:
-                    self.message_user(request, problem, messages.ERROR)
-        else:
-            self.message_user(request, str(exc), messages.ERROR)
 
 
 # -- review rules ---------------------------------------------------------------------------------

@@ -15,7 +15,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from oms.core.errors import DomainError, NotFound, ValidationFailed
+from oms.core.errors import DomainError, NotFound
+from oms.core.feedback import report_domain_error, report_form_errors
 from oms.core.models import Role
 from oms.core.pii import user_can_view_pii
 from oms.workflow import services
@@ -36,20 +37,6 @@ def reviewer_required(view):
     return login_required(permission_required(REVIEW_PERMISSION, raise_exception=True)(view))
 
 
-def _report(request, exc: DomainError) -> None:
-    if isinstance(exc, ValidationFailed) and exc.errors:
-        for messages_ in exc.errors.values():
-            for message in messages_:
-                messages.error(request, message)
-    else:
-        messages.error(request, str(exc))
-
-
-def _form_errors(request, form) -> None:
-    for field_name, errors in form.errors.items():
-        label = form.fields[field_name].label if field_name in form.fields else ""
-        for error in errors:
-            messages.error(request, f"{label}：{error}" if label else error)
 
 
 def _get_order(number: str) -> Order:
@@ -104,12 +91,12 @@ def review_approve(request, number):
     order = _get_order(number)
     form = CommentForm(request.POST)
     if not form.is_valid():
-        _form_errors(request, form)
+        report_form_errors(request, form)
         return _detail(number)
     try:
         order = services.approve_order(order=order, actor=request.user, comment=form.cleaned_data["comment"])
     except DomainError as exc:
-        _report(request, exc)
+        report_domain_error(request, exc)
     else:
         if order.status == OrderStatus.ON_HOLD:
             messages.warning(request, _("Approved, but the order is on hold again: %(reasons)s") % {
@@ -126,12 +113,12 @@ def review_reject(request, number):
     order = _get_order(number)
     form = CommentForm(request.POST)
     if not form.is_valid():
-        _form_errors(request, form)
+        report_form_errors(request, form)
         return _detail(number)
     try:
         order = services.reject_order(order=order, actor=request.user, comment=form.cleaned_data["comment"])
     except DomainError as exc:
-        _report(request, exc)
+        report_domain_error(request, exc)
     else:
         messages.success(request, _("Order %(number)s rejected and cancelled.") % {"number": order.number})
     return _detail(number)
@@ -143,13 +130,13 @@ def review_change_address(request, number):
     order = _get_order(number)
     form = AddressForm(request.POST, order=order, can_view_pii=user_can_view_pii(request.user))
     if not form.is_valid():
-        _form_errors(request, form)
+        report_form_errors(request, form)
         return _detail(number)
     try:
         order_services.order_change_address(order=order, actor=request.user, comment=form.cleaned_data["comment"],
                                             **form.changes)
     except DomainError as exc:
-        _report(request, exc)
+        report_domain_error(request, exc)
     else:
         messages.success(request, _("Address of order %(number)s changed.") % {"number": order.number})
     return _detail(number)
@@ -162,7 +149,7 @@ def review_assign_to_me(request, number):
     try:
         order_services.order_assign(order=order, assignee=request.user, actor=request.user)
     except DomainError as exc:
-        _report(request, exc)
+        report_domain_error(request, exc)
     else:
         messages.success(request, _("Order %(number)s is assigned to you.") % {"number": order.number})
     next_url = request.POST.get("next")
@@ -177,7 +164,7 @@ def review_bulk_approve(request):
     form = BulkApproveForm(request.POST)
     back = reverse("workflow:review-queue") + _query_suffix(request.POST.get("query", ""))
     if not form.is_valid():
-        _form_errors(request, form)
+        report_form_errors(request, form)
         return redirect(back)
     orders = list(Order.objects.filter(pk__in=form.cleaned_data["orders"]))
     result = services.bulk_approve(orders=orders, actor=request.user, comment=form.cleaned_data["comment"])
