@@ -1,6 +1,8 @@
 """Row-lock querysets for orders, in one place so every writer locks the same way."""
 
+from django.db import connection
 from django.db.models import QuerySet
+from django.db.transaction import TransactionManagementError
 
 from orders.models import Order
 
@@ -11,8 +13,20 @@ def order_qs_for_update() -> QuerySet[Order]:
 
 
 def lock_order(order_or_pk) -> Order:
+    """The order row, locked until the transaction ends (every writer of an order starts here).
+
+    Plain SQL rather than `order_qs_for_update().get()`: it runs first in every order service, and the
+    ORM compiled the same 40-column SELECT each time (a tenth of a stock reservation's CPU).
+    """
+    if connection.get_autocommit():  # what select_for_update() refuses too: a lock that ends at once
+        raise TransactionManagementError("lock_order() needs a transaction (transaction.atomic).")
     pk = getattr(order_or_pk, "pk", order_or_pk)
-    return order_qs_for_update().get(pk=pk)
+    table = connection.ops.quote_name(Order._meta.db_table)
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    found = list(Order.objects.raw(f"SELECT * FROM {table} WHERE {connection.ops.quote_name('id')} = %s{lock}", [pk]))
+    if not found:
+        raise Order.DoesNotExist(f"Order matching pk={pk!r} does not exist.")
+    return found[0]
 
 
 def lock_orders(pks) -> list[Order]:

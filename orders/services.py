@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 
 from oms.catalog.selectors import normalise_sku, products_by_sku
 from oms.core import hooks
+from oms.core.bulk import update_rows
 from oms.core.errors import DuplicateOrder, InvalidTransition, ValidationFailed
 from oms.core.fsm import run_transition
 from oms.core.money import ZERO, to_money
@@ -428,26 +429,28 @@ def order_complete(*, order: Order, actor, message, data: dict | None = None) ->
     return order
 
 
-@transaction.atomic
 def order_line_quantities_set(*, lines: dict[int, dict[str, int]]) -> None:
     """Set goods-flow summaries per line id: `{line_id: {"quantity_reserved": 2}}`.
 
-    Called by the stage that moved the goods, inside its own transaction and after it wrote its
-    ledger rows and the order's timeline event; it writes no event of its own.
+    Called by the stage that moved the goods, inside its own transaction, under the order's row
+    lock and after it wrote its ledger rows and the order's timeline event; it writes no event of
+    its own. The values are absolute, computed by the caller from what it read under its locks, so
+    this only writes them: one prepared UPDATE per line in id order (no read, no savepoint — the
+    reservation benchmark spent a third of each reservation here when it read, locked and
+    `bulk_update`d the lines).
     """
     allowed = {"quantity_reserved", "quantity_shipped", "quantity_returned"}
-    rows = {line.pk: line for line in OrderLine.objects.select_for_update().filter(pk__in=list(lines)).order_by("pk")}
-    changed = []
-    for line_id, values in lines.items():
+    for values in lines.values():
         unknown = set(values) - allowed
         if unknown:
             raise ValueError(f"not a line quantity: {sorted(unknown)}")
-        line = rows[line_id]
-        for name, value in values.items():
-            setattr(line, name, value)
-        changed.append(line)
-    # Only the columns given: each one is a CASE expression in the UPDATE (the reservation
-    # benchmark spent most of this call building the two that did not change).
-    fields = sorted({name for values in lines.values() for name in values})
-    if changed and fields:
-        OrderLine.objects.bulk_update(changed, fields)
+    # Lines that set the same columns share one statement (in practice: all of them).
+    by_columns: dict[tuple[str, ...], list[OrderLine]] = {}
+    for line_id, values in lines.items():
+        columns = tuple(sorted(values))
+        if columns:
+            by_columns.setdefault(columns, []).append(OrderLine(pk=line_id, **values))
+    with transaction.atomic(savepoint=False):
+        for columns, rows in by_columns.items():
+            if update_rows(OrderLine, list(columns), rows) != len(rows):
+                raise ValueError(f"unknown order line among {sorted(row.pk for row in rows)}")

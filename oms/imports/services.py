@@ -42,12 +42,12 @@ from django.utils.translation import gettext as _
 
 from oms.catalog.selectors import normalise_sku, products_by_sku
 from oms.core.actors import SYSTEM, actor_user
+from oms.core.bulk import complete_rows, insert_history, insert_objects, insert_rows
 from oms.core.errors import InvalidTransition, ValidationFailed
 from oms.core.money import ZERO, to_money
 from oms.core.numbering import next_order_numbers
 from oms.core.phones import normalise_phone
 from oms.imports import hooks
-from oms.imports.bulk import complete_rows, insert_history, insert_objects, insert_rows
 from oms.imports.columns import BY_KEY, INDEX, KEYS, ORDER_KEYS, HeaderMatch, match_header
 from oms.imports.models import ImportBatch, ImportedOrder, ImportIssue
 from oms.imports.readers import Sheet, check_size, open_sheet, unreadable

@@ -1,4 +1,5 @@
-"""Multi-row inserts for the legacy import, without the ORM's per-value compilation.
+"""Multi-row writes for hot paths (the legacy import, stock reservations), without the ORM's
+per-value compilation.
 
 `QuerySet.bulk_create` spends about 4 µs of Python per field value compiling its INSERT (pre_save,
 get_db_prep_save and placeholder SQL for each value of each object), and building a model instance
@@ -13,6 +14,9 @@ Values are adapted exactly as Django adapts them (`connection.ops.adapt_*`, and 
 defaults (`auto_now` included), evaluated once per call — so a batch shares one `created_at`. The
 rows read back through the ORM as if `bulk_create` wrote them (the import's tests read them back).
 Model signals are not sent; neither does `bulk_create` send them.
+
+`update_rows` is the matching UPDATE: the given columns of rows the caller already holds (and has
+locked where people race), by primary key.
 """
 
 from __future__ import annotations
@@ -169,3 +173,26 @@ def insert_history(model, rows: Iterable, *, when, user_id: int | None, reason: 
             out[index] = value if adapt is None else adapt(value)
         values.append(tuple(out))
     _execute(history_model, fields, values, connection)
+
+
+def update_rows(model, field_names: list[str], objs: Iterable, *, using: str = DEFAULT_DB_ALIAS) -> int:
+    """Write the given columns of these instances: one prepared `UPDATE … WHERE pk = %s`, run per row.
+
+    `bulk_update` builds a CASE expression per column through the ORM, which cost more than the
+    stock allocation it served (profiled: ~3 ms per call); an `executemany` of a plain UPDATE is one
+    statement the driver pipelines. Rows are written in primary-key order, the order every writer
+    locks in. Returns the number of rows the database updated.
+    """
+    objs = sorted(objs, key=lambda obj: obj.pk)
+    if not objs:
+        return 0
+    connection = connections[using]
+    fields = [model._meta.get_field(name) for name in field_names]
+    quote = connection.ops.quote_name
+    assignments = ", ".join(f"{quote(f.column)} = %s" for f in fields)
+    params = [[f.get_db_prep_save(getattr(obj, f.attname), connection) for f in fields] + [obj.pk] for obj in objs]
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"UPDATE {quote(model._meta.db_table)} SET {assignments} WHERE {quote(model._meta.pk.column)} = %s",
+            params)
+        return cursor.rowcount

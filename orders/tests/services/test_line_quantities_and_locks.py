@@ -1,0 +1,56 @@
+"""The two plain-SQL helpers every goods-flow writer goes through: the order lock and the line summaries."""
+
+import pytest
+from django.db import transaction
+from django.db.transaction import TransactionManagementError
+
+from oms.catalog.tests.factories import ProductFactory
+from orders.lock_objects import lock_order
+from orders.models import Order, OrderLine
+from orders.services import order_line_quantities_set
+from orders.tests.factories import create_order
+
+pytestmark = pytest.mark.django_db
+
+
+def test_lock_order_returns_the_whole_row():
+    order = create_order()
+    with transaction.atomic():
+        locked = lock_order(order.pk)
+    assert isinstance(locked, Order)
+    assert (locked.pk, locked.number, locked.status, locked.total, locked.channel_id) == (
+        order.pk, order.number, order.status, order.total, order.channel_id)
+    assert locked.channel.code == order.channel.code  # relations load as on any instance
+
+
+def test_lock_order_of_a_missing_order_raises_does_not_exist():
+    with transaction.atomic(), pytest.raises(Order.DoesNotExist):
+        lock_order(10**9)
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_lock_order_refuses_to_run_outside_a_transaction():
+    order = create_order()
+    with pytest.raises(TransactionManagementError):
+        lock_order(order)
+
+
+def test_line_quantities_are_written_per_line():
+    order = create_order(lines=[(ProductFactory(), 2), (ProductFactory(), 3)])
+    first, second = order.lines.order_by("pk")
+    order_line_quantities_set(lines={second.pk: {"quantity_reserved": 2, "quantity_shipped": 1},
+                                     first.pk: {"quantity_reserved": 1}})
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.quantity_reserved, first.quantity_shipped) == (1, 0)
+    assert (second.quantity_reserved, second.quantity_shipped) == (2, 1)
+
+
+def test_unknown_line_or_column_changes_nothing():
+    order = create_order()
+    line = order.lines.first()
+    with pytest.raises(ValueError, match="not a line quantity"):
+        order_line_quantities_set(lines={line.pk: {"quantity": 9}})
+    with pytest.raises(ValueError, match="unknown order line"), transaction.atomic():
+        order_line_quantities_set(lines={line.pk: {"quantity_reserved": 1}, 10**9: {"quantity_reserved": 1}})
+    assert OrderLine.objects.get(pk=line.pk).quantity_reserved == 0
