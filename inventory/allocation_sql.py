@@ -1,4 +1,4 @@
-"""The three reads of the reservation hot path, as plain SQL.
+"""The three reads of the reservation hot path, as plain SQL (and the priority table, for batches).
 
 Profiling `bench/allocation.py` showed the ORM spending more CPU compiling these three querysets
 (a join, a correlated subquery, an aggregate, `FOR UPDATE OF`) than the database spent running
@@ -14,7 +14,7 @@ from datetime import date
 
 from django.db import connection
 
-from inventory.models import Lot, Stock
+from inventory.models import Lot, Stock, WarehousePriority
 
 
 def _in(values) -> tuple[str, list]:
@@ -22,19 +22,30 @@ def _in(values) -> tuple[str, list]:
     return ", ".join(["%s"] * len(values)), values
 
 
-def order_lines_with_holdings(order_id: int) -> list[tuple]:
-    """`(line id, product id, sku, quantity, quantity_reserved, reserved + issued)` per line, by id."""
-    sql = """
-        SELECT l.id, l.product_id, l.sku, l.quantity, l.quantity_reserved,
+def order_lines_with_holdings(order_ids) -> dict[int, list[tuple]]:
+    """Per order id: `(line id, product id, sku, quantity, quantity_reserved, reserved + issued)` per line, by id."""
+    placeholders, params = _in(order_ids)
+    sql = f"""
+        SELECT l.order_id, l.id, l.product_id, l.sku, l.quantity, l.quantity_reserved,
                COALESCE(SUM(r.quantity), 0) + COALESCE(SUM(r.quantity_issued), 0)
         FROM orders_orderline l
         LEFT JOIN inventory_reservation r ON r.order_line_id = l.id
-        WHERE l.order_id = %s
-        GROUP BY l.id, l.product_id, l.sku, l.quantity, l.quantity_reserved
+        WHERE l.order_id IN ({placeholders})
+        GROUP BY l.order_id, l.id, l.product_id, l.sku, l.quantity, l.quantity_reserved
         ORDER BY l.id"""
+    by_order: dict[int, list[tuple]] = {order_id: [] for order_id in params}
     with connection.cursor() as cursor:
-        cursor.execute(sql, [order_id])
-        return cursor.fetchall()
+        cursor.execute(sql, params)
+        for row in cursor.fetchall():
+            by_order[row[0]].append(row[1:])
+    return by_order
+
+
+def warehouse_ranks(provinces) -> dict[tuple[str, int], int]:
+    """`(province, warehouse id) → rank` from the priority table, for these provinces."""
+    return {(province, warehouse_id): rank for province, warehouse_id, rank in
+            WarehousePriority.objects.filter(province__in=list(provinces)).values_list("province", "warehouse_id",
+                                                                                     "rank")}
 
 
 def lock_allocatable_stocks(product_ids, *, province: str | None) -> list[Stock]:

@@ -3,6 +3,7 @@ rows it touches in pk order (after the order row, when there is one) and writes 
 
 For other stages:
 - `order_stock_reserve` / `order_stock_release` — the review pipeline and cancellations;
+- `orders_stock_reserve` — many orders at once, first come first served (the legacy import);
 - `shipment_stock_issue` — logistics, when a shipment leaves a warehouse;
 - `return_stock_receive` / `quarantine_stock_release` — after-sales, when goods come back and after QC.
 For clerks: `stock_receive`, `stock_adjust`, `stock_transfer`, `stocktake_import`, `stock_settings_update`.
@@ -10,7 +11,13 @@ For clerks: `stock_receive`, `stock_adjust`, `stock_transfer`, `stocktake_import
 
 from inventory.services.adjustments import Adjustment, stock_adjust, stock_settings_update, stock_transfer
 from inventory.services.receiving import Receipt, ReceiptLine, stock_receive
-from inventory.services.reservations import ReservationResult, order_stock_release, order_stock_reserve
+from inventory.services.reservations import (
+    BatchReservation,
+    ReservationResult,
+    order_stock_release,
+    order_stock_reserve,
+    orders_stock_reserve,
+)
 from inventory.services.returns import (
     ReturnDisposition,
     ReturnResult,
@@ -22,8 +29,9 @@ from inventory.services.shipping import IssueResult, shipment_stock_issue
 from inventory.services.stocktake import StocktakeResult, StocktakeRow, stocktake_import
 
 __all__ = [
-    "Adjustment", "IssueResult", "Receipt", "ReceiptLine", "ReservationResult", "ReturnDisposition", "ReturnResult",
-    "StocktakeResult", "StocktakeRow", "order_stock_release", "order_stock_reserve", "quarantine_stock_release",
-    "return_stock_receive", "returnable_quantity", "shipment_stock_issue", "stock_adjust", "stock_receive",
-    "stock_settings_update", "stock_transfer", "stocktake_import",
+    "Adjustment", "BatchReservation", "IssueResult", "Receipt", "ReceiptLine", "ReservationResult",
+    "ReturnDisposition", "ReturnResult", "StocktakeResult", "StocktakeRow", "order_stock_release",
+    "order_stock_reserve", "orders_stock_reserve", "quarantine_stock_release", "return_stock_receive",
+    "returnable_quantity", "shipment_stock_issue", "stock_adjust", "stock_receive", "stock_settings_update",
+    "stock_transfer", "stocktake_import",
 ]

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from inventory.models import Lot, Stock, StockMovement
 from oms.core.actors import actor_name, actor_user
-from oms.core.bulk import update_rows
+from oms.core.bulk import insert_objects, update_rows
 from oms.core.errors import InsufficientStock, PermissionDenied
 
 
@@ -91,8 +91,9 @@ class LedgerBatch:
             update_rows(Lot, ["quantity", "reserved"], self._lots.values())
         if self._stocks:
             update_rows(Stock, ["on_hand", "reserved", "quarantined", "updated_at"], self._stocks.values())
-        if self.rows:
-            StockMovement.objects.bulk_create(self.rows)
+        # Ledger rows are written without reading their ids back (COPY on PostgreSQL): nothing
+        # refers to a movement by id, and they are most of what a reservation writes.
+        insert_objects(StockMovement, self.rows)
         written, self.rows = self.rows, []
         self._new_lots, self._lots, self._stocks = [], {}, {}
         return written

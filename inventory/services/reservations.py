@@ -10,15 +10,21 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from inventory.allocation import AllocationRequest, Candidate, LineDemand, LotOption, get_strategy
-from inventory.allocation_sql import free_unexpired_lots, lock_allocatable_stocks, order_lines_with_holdings
-from inventory.events import stock_released_event, stock_reserved_event
+from inventory.allocation_sql import (
+    free_unexpired_lots,
+    lock_allocatable_stocks,
+    order_lines_with_holdings,
+    warehouse_ranks,
+)
+from inventory.events import build_stock_reserved_event, stock_released_event
 from inventory.lock_objects import lock_stocks
 from inventory.models import Lot, MovementKind, Reservation
 from inventory.services.ledger import LedgerBatch
+from oms.core.bulk import insert_objects, update_rows
 from oms.core.errors import InsufficientStock, InvalidTransition
 from oms.core.regions import canonical_province, region_of
-from orders.lock_objects import lock_order
-from orders.models import Order, OrderStatus
+from orders.lock_objects import lock_order, lock_orders
+from orders.models import Order, OrderEvent, OrderStatus
 from orders.services import order_line_quantities_set
 
 RESERVABLE_STATUSES = (OrderStatus.PENDING_REVIEW, OrderStatus.ON_HOLD, OrderStatus.AWAITING_PAYMENT,
@@ -51,7 +57,111 @@ class _Line:
 
 
 def _order_lines(order: Order) -> list[_Line]:
-    return [_Line(*row) for row in order_lines_with_holdings(order.pk)]
+    return [_Line(*row) for row in order_lines_with_holdings([order.pk])[order.pk]]
+
+
+class _Allocator:
+    """Stock rows and lots locked by one transaction, reserved from for one order after another.
+
+    Levels change in memory as each order is reserved (through the ledger batch), so a later order
+    sees only what earlier ones left; `flush` then writes the levels, ledger rows, reservations,
+    line summaries and timeline events of all of them in a few statements. `order_stock_reserve`
+    uses it for one order, `orders_stock_reserve` for a batch (the legacy import).
+    """
+
+    def __init__(self, *, stocks: list, lots_by_stock: dict, actor, strategy=None):
+        self.actor = actor
+        self.strategy = strategy or get_strategy()
+        self.stocks_by_product: dict[int, list] = defaultdict(list)
+        for stock in stocks:
+            self.stocks_by_product[stock.product_id].append(stock)
+        self.lots_by_stock = lots_by_stock
+        self.batch = LedgerBatch(actor=actor, reason=_("Reserved for order"))
+        self.new_reservations: list[Reservation] = []
+        self.changed_reservations: list[Reservation] = []
+        self.line_quantities: dict[int, dict[str, int]] = {}
+        self.events = []
+
+    def reserve(self, *, order: Order, lines: list[_Line], rank_of) -> ReservationResult:
+        """Plan and take every open unit of the order, or raise `InsufficientStock` having taken nothing.
+
+        `rank_of(stock)` is the order's province's priority for the stock row's warehouse.
+        """
+        demands = tuple(LineDemand(line_id=line.pk, product_id=line.product_id, quantity=line.open)
+                        for line in lines if line.open > 0)
+        result = ReservationResult(order=order)
+        if not demands:
+            return result
+        province = canonical_province(order.province)
+        per_wh: dict[int, dict] = {}
+        stock_at: dict[tuple[int, int], object] = {}
+        for product_id in sorted({d.product_id for d in demands}):
+            for stock in self.stocks_by_product.get(product_id, ()):
+                free_in_lots = sum(lot.free for lot in self.lots_by_stock.get(stock.pk, ()))
+                stock_at[(stock.warehouse_id, stock.product_id)] = stock
+                entry = per_wh.setdefault(stock.warehouse_id, {"stock": stock, "available": {}})
+                entry["available"][stock.product_id] = min(stock.available, free_in_lots)
+        candidates = tuple(
+            Candidate(warehouse_id=wid, code=entry["stock"].warehouse_code,
+                      region=region_of(entry["stock"].warehouse_province), rank=rank_of(entry["stock"]),
+                      available=entry["available"])
+            for wid, entry in per_wh.items()
+        )
+        plan = self.strategy.plan(AllocationRequest(demands=demands, province=province, region=region_of(province),
+                                                    candidates=candidates))
+        line_by_id = {line.pk: line for line in lines}
+        if plan is None:
+            shortages = _shortages(demands, candidates, line_by_id)
+            raise InsufficientStock(shortage_message(shortages), data={"shortages": shortages})
+
+        reservations: dict[tuple[int, int], Reservation] = {}
+        if any(line.held for line in lines):
+            reservations = {(r.order_line_id, r.lot_id): r for r in Reservation.objects.filter(order=order)}
+        reserved_now: dict[int, int] = defaultdict(int)
+        for pick in plan.picks:
+            line = line_by_id[pick.line_id]
+            stock = stock_at[(pick.warehouse_id, line.product_id)]
+            lots = {lot.pk: lot for lot in self.lots_by_stock.get(stock.pk, ())}
+            options = [LotOption(lot_id=lot.pk, free=lot.free, received_at=lot.received_at,
+                                 expiry_date=lot.expiry_date) for lot in lots.values() if lot.free > 0]
+            wanted = pick.quantity
+            taken_lots = []
+            for option in self.strategy.lot_order(options):
+                if wanted == 0:
+                    break
+                lot = lots[option.lot_id]
+                take = min(wanted, lot.free)
+                if take <= 0:
+                    continue
+                self.batch.move(kind=MovementKind.RESERVATION, stock=stock, lot=lot, reserved=take,
+                                order_line_id=line.pk, order=order, reference=order.number)
+                existing = reservations.get((line.pk, lot.pk))
+                if existing is not None:
+                    existing.quantity += take
+                    self.changed_reservations.append(existing)
+                else:
+                    self.new_reservations.append(Reservation(
+                        order=order, order_line_id=line.pk, stock=stock, lot=lot, quantity=take,
+                        created_at=self.batch.at))
+                taken_lots.append({"batch": lot.batch_number, "quantity": take})
+                wanted -= take
+            if wanted:  # the strategy promised more than the lots hold: a broken strategy, not a shortage
+                raise RuntimeError(f"plan for line {line.pk} exceeds the free lots of warehouse {stock.warehouse_id}")
+            reserved_now[line.pk] += pick.quantity
+            result.rows.append({"line_id": line.pk, "sku": line.sku, "warehouse": stock.warehouse_code,
+                                "quantity": pick.quantity, "lots": taken_lots})
+        for line_id, qty in reserved_now.items():
+            self.line_quantities[line_id] = {"quantity_reserved": line_by_id[line_id].quantity_reserved + qty}
+        self.events.append(build_stock_reserved_event(order=order, actor=self.actor, rows=result.rows))
+        return result
+
+    def flush(self) -> None:
+        self.batch.flush()
+        insert_objects(Reservation, self.new_reservations)
+        update_rows(Reservation, ["quantity"], self.changed_reservations)
+        if self.line_quantities:
+            order_line_quantities_set(lines=self.line_quantities)
+        insert_objects(OrderEvent, self.events)
 
 
 @transaction.atomic
@@ -68,86 +178,59 @@ def order_stock_reserve(*, order: Order, actor, strategy=None) -> ReservationRes
     if order.status not in RESERVABLE_STATUSES:
         raise InvalidTransition(_("Stock can only be reserved for open orders that have not shipped."))
     lines = _order_lines(order)
-    demands = tuple(LineDemand(line_id=line.pk, product_id=line.product_id, quantity=line.open)
-                    for line in lines if line.open > 0)
-    result = ReservationResult(order=order)
-    if not demands:
-        return result
-    product_ids = sorted({d.product_id for d in demands})
-    province = canonical_province(order.province)
+    if not any(line.open > 0 for line in lines):
+        return ReservationResult(order=order)
     # Stock rows locked in pk order, each with its warehouse's code and the province's rank for it.
-    stocks = lock_allocatable_stocks(product_ids, province=province)
-    lots_by_stock = free_unexpired_lots([s.pk for s in stocks], today=timezone.localdate())
-    strategy = strategy or get_strategy()
+    stocks = lock_allocatable_stocks(sorted({line.product_id for line in lines if line.open > 0}),
+                                     province=canonical_province(order.province))
+    allocator = _Allocator(stocks=stocks, actor=actor, strategy=strategy,
+                           lots_by_stock=free_unexpired_lots([s.pk for s in stocks], today=timezone.localdate()))
+    result = allocator.reserve(order=order, lines=lines, rank_of=lambda stock: stock.rank)
+    allocator.flush()
+    return result
 
-    per_wh: dict[int, dict] = {}
-    stock_at: dict[tuple[int, int], object] = {}
-    for stock in stocks:
-        free_in_lots = sum(lot.free for lot in lots_by_stock.get(stock.pk, ()))
-        usable = min(stock.available, free_in_lots)
-        stock_at[(stock.warehouse_id, stock.product_id)] = stock
-        entry = per_wh.setdefault(stock.warehouse_id, {"stock": stock, "available": {}})
-        entry["available"][stock.product_id] = usable
-    candidates = tuple(
-        Candidate(warehouse_id=wid, code=entry["stock"].warehouse_code,
-                  region=region_of(entry["stock"].warehouse_province), rank=entry["stock"].rank,
-                  available=entry["available"])
-        for wid, entry in per_wh.items()
-    )
-    plan = strategy.plan(AllocationRequest(demands=demands, province=province, region=region_of(province),
-                                           candidates=candidates))
-    line_by_id = {line.pk: line for line in lines}
-    if plan is None:
-        shortages = _shortages(demands, candidates, line_by_id)
-        raise InsufficientStock(shortage_message(shortages), data={"shortages": shortages})
 
-    batch = LedgerBatch(actor=actor, reference=order.number, reason=_("Reserved for order"), order=order)
-    reservations: dict[tuple[int, int], Reservation] = {}
-    if any(line.held for line in lines):
-        reservations = {(r.order_line_id, r.lot_id): r for r in Reservation.objects.filter(order=order)}
-    new_reservations: list[Reservation] = []
-    changed_reservations: list[Reservation] = []
-    reserved_now: dict[int, int] = defaultdict(int)
-    for pick in plan.picks:
-        line = line_by_id[pick.line_id]
-        stock = stock_at[(pick.warehouse_id, line.product_id)]
-        lots = {lot.pk: lot for lot in lots_by_stock.get(stock.pk, ())}
-        options = [LotOption(lot_id=lot.pk, free=lot.free, received_at=lot.received_at, expiry_date=lot.expiry_date)
-                   for lot in lots.values() if lot.free > 0]
-        wanted = pick.quantity
-        taken_lots = []
-        for option in strategy.lot_order(options):
-            if wanted == 0:
-                break
-            lot = lots[option.lot_id]
-            take = min(wanted, lot.free)
-            if take <= 0:
-                continue
-            batch.move(kind=MovementKind.RESERVATION, stock=stock, lot=lot, reserved=take, order_line_id=line.pk)
-            existing = reservations.get((line.pk, lot.pk))
-            if existing is not None:
-                existing.quantity += take
-                changed_reservations.append(existing)
-            else:
-                new_reservations.append(Reservation(order=order, order_line_id=line.pk, stock=stock, lot=lot,
-                                                    quantity=take, created_at=batch.at))
-            taken_lots.append({"batch": lot.batch_number, "quantity": take})
-            wanted -= take
-        if wanted:  # the strategy promised more than the lots hold: a broken strategy, not a shortage
-            raise RuntimeError(f"plan for line {line.pk} exceeds the free lots of warehouse {stock.warehouse_id}")
-        reserved_now[line.pk] += pick.quantity
-        result.rows.append({"line_id": line.pk, "sku": line.sku, "warehouse": stock.warehouse_code,
-                            "quantity": pick.quantity, "lots": taken_lots})
-    batch.flush()
-    if new_reservations:
-        Reservation.objects.bulk_create(new_reservations)
-    if changed_reservations:
-        Reservation.objects.bulk_update(changed_reservations, ["quantity"])
-    order_line_quantities_set(lines={
-        line_id: {"quantity_reserved": line_by_id[line_id].quantity_reserved + qty}
-        for line_id, qty in reserved_now.items()
-    })
-    stock_reserved_event(order=order, actor=actor, rows=result.rows)
+@dataclass
+class BatchReservation:
+    reserved: dict[int, ReservationResult] = field(default_factory=dict)  # by order id
+    short: dict[int, InsufficientStock] = field(default_factory=dict)  # by order id: the shortage, as raised
+
+
+@transaction.atomic
+def orders_stock_reserve(*, orders: list[Order], actor, strategy=None) -> BatchReservation:
+    """`order_stock_reserve` for many orders in one transaction, first come first served.
+
+    Orders are served in the order given (each all or nothing, exactly as one by one); an order that
+    is short is left without reservations and reported in `short`, and a later, smaller order may
+    still be served. The orders are locked (pk order), then the stock rows of all their SKUs, once,
+    and everything is written together at the end: the legacy import reserves thousands of open
+    orders per batch, and one reservation transaction per order cost it most of its time.
+    """
+    wanted = [order.pk for order in orders]
+    locked = {order.pk: order for order in lock_orders(wanted)}
+    result = BatchReservation()
+    if any(locked[pk].status not in RESERVABLE_STATUSES for pk in wanted):
+        raise InvalidTransition(_("Stock can only be reserved for open orders that have not shipped."))
+    lines_by_order = {pk: [_Line(*row) for row in rows] for pk, rows in order_lines_with_holdings(wanted).items()}
+    product_ids = sorted({line.product_id for lines in lines_by_order.values() for line in lines if line.open > 0})
+    if not product_ids:
+        result.reserved = {pk: ReservationResult(order=locked[pk]) for pk in wanted}
+        return result
+    stocks = lock_allocatable_stocks(product_ids, province=None)
+    allocator = _Allocator(stocks=stocks, actor=actor, strategy=strategy,
+                           lots_by_stock=free_unexpired_lots([s.pk for s in stocks], today=timezone.localdate()))
+    provinces = {canonical_province(locked[pk].province) for pk in wanted} - {None}
+    ranks = warehouse_ranks(provinces)
+    for pk in wanted:
+        order = locked[pk]
+        province = canonical_province(order.province)
+        try:
+            result.reserved[pk] = allocator.reserve(
+                order=order, lines=lines_by_order.get(pk, []),
+                rank_of=lambda stock, province=province: ranks.get((province, stock.warehouse_id)))
+        except InsufficientStock as exc:
+            result.short[pk] = exc
+    allocator.flush()
     return result
 
 

@@ -7,7 +7,7 @@ costs more again; an imported order line carries about 40 values across orders, 
 audit history and import records, which capped the import near 4,000 lines per second. Here the
 column list and each column's adapter are worked out once per call, and the rows go to the
 database in one go: `executemany` on SQLite (a C loop in the sqlite3 module), `COPY … FROM STDIN`
-on PostgreSQL (one round trip instead of one per row).
+on PostgreSQL (one round trip instead of one per row; a multi-row INSERT for a handful of rows).
 
 Values are adapted exactly as Django adapts them (`connection.ops.adapt_*`, and the field's own
 `get_db_prep_save` for JSON and anything unusual); columns a row does not name take the model's
@@ -33,6 +33,7 @@ _PLAIN = {
     "PositiveSmallIntegerField", "SlugField", "SmallIntegerField", "TextField",
 }
 _AUTO = {"AutoField", "BigAutoField", "SmallAutoField"}
+COPY_FROM = 50  # rows; fewer go as one INSERT on PostgreSQL
 
 
 def _adapter(field, connection):
@@ -79,7 +80,13 @@ def _execute(model, fields: list, rows: list[tuple], connection) -> None:
     table = quote(model._meta.db_table)
     columns = ", ".join(quote(f.column) for f in fields)
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
+        if connection.vendor == "postgresql" and len(rows) < COPY_FROM:
+            # A few rows (one order's reservation): one multi-row INSERT is one round trip; COPY's
+            # hand-shake costs two.
+            row_sql = "(" + ", ".join(["%s"] * len(fields)) + ")"
+            cursor.execute(f"INSERT INTO {table} ({columns}) VALUES " + ", ".join([row_sql] * len(rows)),
+                           [value for row in rows for value in row])
+        elif connection.vendor == "postgresql":
             # COPY streams the rows in one round trip; psycopg adapts each value as it would for INSERT.
             # The raw cursor is outside Django's error translation, hence wrap_database_errors
             # (a unique violation must arrive as django.db.IntegrityError).
@@ -126,9 +133,17 @@ def insert_objects(model, objs: Iterable, *, using: str = DEFAULT_DB_ALIAS) -> N
     connection = connections[using]
     fields = _insert_fields(model)
     stamped = [f for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)]
+    relations = [f for f in fields if f.is_relation]
     for obj in objs:
         for field in stamped:
             field.pre_save(obj, True)
+        for field in relations:
+            # A related object saved after it was assigned (a new lot, inserted just before its
+            # ledger rows): take its id now, as `bulk_create` does.
+            if getattr(obj, field.attname) is None and field.is_cached(obj):
+                related = field.get_cached_value(obj)
+                if related is not None:
+                    setattr(obj, field.attname, related.pk)
     columns = [(f.attname, _adapter(f, connection)) for f in fields]
     values = [tuple(getattr(obj, name) if adapt is None else adapt(getattr(obj, name)) for name, adapt in columns)
               for obj in objs]
@@ -138,9 +153,10 @@ def insert_objects(model, objs: Iterable, *, using: str = DEFAULT_DB_ALIAS) -> N
         obj._state.db = using
 
 
-def insert_history(model, rows: Iterable, *, when, user_id: int | None, reason: str = "",
+def insert_history(model, rows: Iterable, *, when, user_id: int | None, reason: str = "", history_type: str = "+",
                    using: str = DEFAULT_DB_ALIAS) -> None:
-    """django-simple-history's "created" (`+`) records of just-inserted rows or instances.
+    """django-simple-history's "created" (`+`) records of just-inserted rows or instances, or with
+    `history_type="~"` the "changed" records of rows just updated in bulk.
 
     The rows `bulk_create_with_history` writes: every tracked field (primary key included) copied
     from the row (a dict by attname, or an instance), plus history date, type, user and reason.
@@ -150,7 +166,7 @@ def insert_history(model, rows: Iterable, *, when, user_id: int | None, reason: 
         return
     connection = connections[using]
     history_model = model.history.model
-    constants = {"history_date": when, "history_type": "+", "history_user_id": user_id,
+    constants = {"history_date": when, "history_type": history_type, "history_user_id": user_id,
                  "history_change_reason": reason or None}
     fields = _insert_fields(history_model)
     copied, fixed = [], {}

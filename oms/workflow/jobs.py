@@ -12,6 +12,7 @@ from oms.core.actors import SystemActor
 from oms.core.hooks import StockReplenished
 
 BACKORDER_ACTOR = SystemActor("backorder_queue")
+SHIPMENT_PLANNER = SystemActor("shipment_planner")
 
 
 def retry_backorders_job(product_ids: list[int] | None = None) -> dict:
@@ -31,5 +32,42 @@ def enqueue_backorder_retry(payload: StockReplenished) -> None:
 
         async_task("oms.workflow.jobs.retry_backorders_job", product_ids, task_name="retry_backorders",
                    group="backorders")
+
+    transaction.on_commit(enqueue)
+
+
+def plan_shipments_job(order_ids: list[int]) -> dict:
+    """Plan shipments for orders that reached `awaiting_shipment` without a status change (imported).
+
+    Each order in its own transaction; one that moved on meanwhile (held, cancelled, shipped) is
+    skipped, and planning twice creates nothing twice.
+    """
+    from logistics.services import order_shipments_create
+    from oms.core.errors import DomainError
+
+    planned, skipped = [], []
+    for order_id in order_ids:
+        try:
+            with transaction.atomic():
+                shipments = order_shipments_create(order=order_id, actor=SHIPMENT_PLANNER)
+        except DomainError:
+            skipped.append(order_id)
+        else:
+            (planned if shipments else skipped).append(order_id)
+    return {"planned": planned, "skipped": skipped}
+
+
+def enqueue_shipment_planning(order_ids: list[int], *, chunk: int = 500) -> None:
+    """After commit, queue `plan_shipments_job` in chunks (a worker's timeout bounds one job)."""
+    order_ids = list(order_ids)
+    if not order_ids:
+        return
+
+    def enqueue():
+        from django_q.tasks import async_task
+
+        for start in range(0, len(order_ids), chunk):
+            async_task("oms.workflow.jobs.plan_shipments_job", order_ids[start:start + chunk],
+                       task_name="plan_shipments", group="shipments")
 
     transaction.on_commit(enqueue)

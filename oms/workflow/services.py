@@ -240,24 +240,30 @@ def retry_backorders(*, product_ids=None, actor=SYSTEM, limit: int | None = None
 def imported_orders_reserve_stock(*, orders, actor) -> BackorderResult:
     """Legacy orders imported as awaiting payment or shipment hold stock like reviewed orders do.
 
-    Each order is reserved on its own (all or nothing, nearest warehouses first); one that is short
-    goes on hold with `stock_shortage` and waits in the backorder queue like any other. Pending
-    review orders are left for the review.
+    The batch is reserved at once, first ordered first served, each order all or nothing (nearest
+    warehouses first); one that is short goes on hold with `stock_shortage` and waits in the
+    backorder queue like any other. Pending review orders are left for the review. Orders that now
+    await shipment get their shipments planned by a background job after the import commits:
+    planning writes shipments, numbers and WMS instructions per order, which the import's own
+    transaction should not wait for (`order_shipments_create` is idempotent, so a retry is safe).
     """
-    from inventory.services import order_stock_reserve
-    from oms.core.errors import InsufficientStock
+    from inventory.services import orders_stock_reserve
     from oms.workflow.checks import HoldCode
+    from oms.workflow.jobs import enqueue_shipment_planning
 
     result = BackorderResult()
-    for order in sorted(orders, key=lambda o: o.pk):
-        if order.status not in (OrderStatus.AWAITING_PAYMENT, OrderStatus.AWAITING_SHIPMENT):
-            continue
-        try:
-            order_stock_reserve(order=order, actor=actor)
-        except InsufficientStock as exc:
-            reason = HoldReason(HoldCode.STOCK_SHORTAGE, str(exc), {"shortages": exc.data.get("shortages", [])})
-            order_services.order_put_on_hold(order=order, reasons=[reason], actor=actor)
-            result.still_waiting.append(order.number)
-        else:
-            result.released.append(order.number)
+    waiting = sorted((o for o in orders if o.status in (OrderStatus.AWAITING_PAYMENT, OrderStatus.AWAITING_SHIPMENT)),
+                     key=lambda o: (o.ordered_at, o.pk))
+    if not waiting:
+        return result
+    batch = orders_stock_reserve(orders=waiting, actor=actor)
+    holds = [(order, [HoldReason(HoldCode.STOCK_SHORTAGE, str(batch.short[order.pk]),
+                                 {"shortages": batch.short[order.pk].data.get("shortages", [])})])
+             for order in waiting if order.pk in batch.short]
+    if holds:
+        order_services.orders_put_on_hold(holds=holds, actor=actor)
+    result.still_waiting = [order.number for order, _reasons in holds]
+    released = [order for order in waiting if order.pk in batch.reserved]
+    result.released = [order.number for order in released]
+    enqueue_shipment_planning([o.pk for o in released if o.status == OrderStatus.AWAITING_SHIPMENT])
     return result

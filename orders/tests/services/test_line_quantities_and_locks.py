@@ -54,3 +54,27 @@ def test_unknown_line_or_column_changes_nothing():
     with pytest.raises(ValueError, match="unknown order line"), transaction.atomic():
         order_line_quantities_set(lines={line.pk: {"quantity_reserved": 1}, 10**9: {"quantity_reserved": 1}})
     assert OrderLine.objects.get(pk=line.pk).quantity_reserved == 0
+
+
+def test_holding_many_orders_at_once_is_holding_each():
+    from oms.core import hooks
+    from orders.services import HoldReason, order_put_on_hold, orders_put_on_hold
+
+    one, many_a, many_b = (create_order() for _ in range(3))
+    order_put_on_hold(order=one, reasons=[HoldReason("stock_shortage", "缺货")], actor=None)
+    seen = []
+    hooks.order_status_changed.register(seen.append)
+    try:
+        orders_put_on_hold(holds=[(many_b, [HoldReason("stock_shortage", "缺货")]),
+                                  (many_a, [HoldReason("stock_shortage", "缺货")])], actor=None)
+    finally:
+        hooks.order_status_changed.unregister(seen.append)
+    assert [p.order.pk for p in seen] == sorted([many_a.pk, many_b.pk])
+
+    def written(order):
+        order = Order.objects.get(pk=order.pk)
+        event = order.events.get(kind="held")
+        history = order.history.latest("history_id")
+        return (order.status, order.hold_reasons, event.message, event.data, history.history_type, history.status)
+
+    assert written(many_a) == written(many_b) == written(one)
