@@ -15,4 +15,7 @@ def lock_shipment(shipment_or_pk) -> Shipment:
 
 
 def lock_shipments(pks) -> list[Shipment]:
-    return list(shipment_qs_for_update().select_related("warehouse").filter(pk__in=list(pks)).order_by("pk"))
+    pks = list(pks)
+    if not pks:
+        return []
+    return list(shipment_qs_for_update().select_related("warehouse").filter(pk__in=pks).order_by("pk"))

@@ -41,6 +41,8 @@ def build_event(*, order: Order | None, kind: str, message, actor=None, data: di
     passing `order=None` and setting `order_id` when they hold order rows rather than instances."""
     if isinstance(message, str):
         text = message  # already text (a bulk writer rendered it in zh-hans once for the batch)
+    elif translation.get_language() == "zh-hans":
+        text = str(message)  # already the timeline's language (switching costs more than the event)
     else:
         with translation.override("zh-hans"):
             text = str(message)

@@ -32,3 +32,14 @@ def lock_order(order_or_pk) -> Order:
 def lock_orders(pks) -> list[Order]:
     """Several orders, locked in primary-key order so that two bulk actions cannot deadlock."""
     return list(order_qs_for_update().filter(pk__in=list(pks)).order_by("pk"))
+
+
+def lock_order_versions(pks) -> dict[int, tuple[str, object]]:
+    """Lock these orders (primary-key order) and read only `(status, updated_at)` per id.
+
+    For bulk writers that already hold the instances (the legacy import's reservations): a version
+    that differs from the instance's means the instance is stale and must be read again.
+    """
+    rows = (Order.objects.select_for_update().filter(pk__in=sorted(set(pks))).order_by("pk")
+            .values_list("pk", "status", "updated_at"))
+    return {pk: (status, updated_at) for pk, status, updated_at in rows}

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy
 from oms.catalog.selectors import normalise_sku, products_by_sku
 from oms.core import hooks
 from oms.core.actors import actor_user
-from oms.core.bulk import insert_history, insert_objects, update_rows
+from oms.core.bulk import insert_history, insert_objects, update_rows, update_values
 from oms.core.errors import DuplicateOrder, InvalidTransition, ValidationFailed
 from oms.core.fsm import run_transition
 from oms.core.money import ZERO, to_money
@@ -478,12 +478,12 @@ def order_line_quantities_set(*, lines: dict[int, dict[str, int]]) -> None:
         if unknown:
             raise ValueError(f"not a line quantity: {sorted(unknown)}")
     # Lines that set the same columns share one statement (in practice: all of them).
-    by_columns: dict[tuple[str, ...], list[OrderLine]] = {}
+    by_columns: dict[tuple[str, ...], dict[int, list[int]]] = {}
     for line_id, values in lines.items():
         columns = tuple(sorted(values))
         if columns:
-            by_columns.setdefault(columns, []).append(OrderLine(pk=line_id, **values))
+            by_columns.setdefault(columns, {})[line_id] = [int(values[name]) for name in columns]
     with transaction.atomic(savepoint=False):
         for columns, rows in by_columns.items():
-            if update_rows(OrderLine, list(columns), rows) != len(rows):
-                raise ValueError(f"unknown order line among {sorted(row.pk for row in rows)}")
+            if update_values(OrderLine, list(columns), rows) != len(rows):
+                raise ValueError(f"unknown order line among {sorted(rows)}")

@@ -23,7 +23,7 @@ from inventory.services.ledger import LedgerBatch
 from oms.core.bulk import insert_objects, update_rows
 from oms.core.errors import InsufficientStock, InvalidTransition
 from oms.core.regions import canonical_province, region_of
-from orders.lock_objects import lock_order, lock_orders
+from orders.lock_objects import lock_order, lock_order_versions
 from orders.models import Order, OrderEvent, OrderStatus
 from orders.services import order_line_quantities_set
 
@@ -141,7 +141,7 @@ class _Allocator:
                     self.changed_reservations.append(existing)
                 else:
                     self.new_reservations.append(Reservation(
-                        order=order, order_line_id=line.pk, stock=stock, lot=lot, quantity=take,
+                        order_id=order.pk, order_line_id=line.pk, stock_id=stock.pk, lot_id=lot.pk, quantity=take,
                         created_at=self.batch.at))
                 taken_lots.append({"batch": lot.batch_number, "quantity": take})
                 wanted -= take
@@ -207,7 +207,14 @@ def orders_stock_reserve(*, orders: list[Order], actor, strategy=None) -> BatchR
     orders per batch, and one reservation transaction per order cost it most of its time.
     """
     wanted = [order.pk for order in orders]
-    locked = {order.pk: order for order in lock_orders(wanted)}
+    versions = lock_order_versions(wanted)
+    if len(versions) != len(set(wanted)):
+        raise Order.DoesNotExist(f"orders not found among {sorted(set(wanted) - set(versions))}")
+    locked = {order.pk: order for order in orders}
+    stale = [pk for pk, (status, updated_at) in versions.items()
+             if (locked[pk].status, locked[pk].updated_at) != (status, updated_at)]
+    if stale:  # changed since the caller read them: read them again (they are locked now)
+        locked.update(Order.objects.in_bulk(stale))
     result = BatchReservation()
     if any(locked[pk].status not in RESERVABLE_STATUSES for pk in wanted):
         raise InvalidTransition(_("Stock can only be reserved for open orders that have not shipped."))

@@ -15,7 +15,7 @@ from inventory.models import Warehouse
 from inventory.selectors import order_reservations_by_warehouse
 from logistics.carriers import carrier_label
 from logistics.events import LogisticsEventKind, later, timeline_message
-from logistics.lock_objects import lock_shipment, lock_shipments
+from logistics.lock_objects import lock_shipment, lock_shipments, shipment_qs_for_update
 from logistics.models import (
     IN_WAREHOUSE_STATUSES,
     Carrier,
@@ -147,7 +147,10 @@ def order_shipments_hold(*, order: Order, hold: bool, actor) -> list[Shipment]:
     WMS is told to stop (`hold`) or go on (`release`) with the parcels it holds for the order.
     Called from the `order_status_changed` hook inside the order's transaction; no event of its own.
     """
-    shipments = lock_shipments(order.shipments.filter(status__in=IN_WAREHOUSE_STATUSES).values_list("pk", flat=True))
+    # Found and locked in one query (pk order): held imported orders come by the thousand and
+    # have none.
+    shipments = list(shipment_qs_for_update().select_related("warehouse")
+                     .filter(order=order, status__in=IN_WAREHOUSE_STATUSES).order_by("pk"))
     sequence = f"{timezone.now():%Y%m%d%H%M%S%f}"
     for shipment in shipments:
         send_instruction(shipment=shipment, action="hold" if hold else "release", sequence=sequence)

@@ -42,7 +42,7 @@ from django.utils.translation import gettext as _
 
 from oms.catalog.selectors import normalise_sku, products_by_sku
 from oms.core.actors import SYSTEM, actor_user
-from oms.core.bulk import complete_rows, insert_history, insert_objects, insert_rows
+from oms.core.bulk import complete_rows, fewer_gc_pauses, insert_history, insert_objects, insert_rows
 from oms.core.errors import InvalidTransition, ValidationFailed
 from oms.core.money import ZERO, to_money
 from oms.core.numbering import next_order_numbers
@@ -683,7 +683,8 @@ def legacy_orders_import(*, path, file_name: str | None = None, dry_run: bool, a
     empty, too large, missing required column): then nothing was written.
     """
     importer = _Importer(dry_run=dry_run, actor=actor, batch=batch, progress=progress, batch_orders=batch_orders)
-    return importer.run(path, file_name or Path(path).name)
+    with fewer_gc_pauses():
+        return importer.run(path, file_name or Path(path).name)
 
 
 # -- import batches (the import centre) -----------------------------------------------------------

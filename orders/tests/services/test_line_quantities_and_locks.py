@@ -78,3 +78,16 @@ def test_holding_many_orders_at_once_is_holding_each():
         return (order.status, order.hold_reasons, event.message, event.data, history.history_type, history.status)
 
     assert written(many_a) == written(many_b) == written(one)
+
+
+@pytest.mark.parametrize("lines", [2, 60])  # one statement per line, or (PostgreSQL, ≥ 50) one for all
+def test_many_line_summaries_at_once(lines):
+    from oms.core import bulk
+
+    order = create_order(lines=[(ProductFactory(), 3) for _ in range(lines)])
+    ids = list(order.lines.order_by("pk").values_list("pk", flat=True))
+    order_line_quantities_set(lines={pk: {"quantity_reserved": n % 4, "quantity_shipped": n % 2}
+                                     for n, pk in enumerate(ids)})
+    assert list(order.lines.order_by("pk").values_list("quantity_reserved", "quantity_shipped")) == [
+        (n % 4, n % 2) for n in range(lines)]
+    assert (lines >= bulk.UPDATE_FROM_VALUES) == (lines == 60)
