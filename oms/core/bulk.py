@@ -239,22 +239,18 @@ def update_values(model, field_names: list[str], values: dict, *, using: str = D
 
 
 @contextmanager
-def fewer_gc_pauses(*, threshold: int = 50_000) -> Iterator[None]:
-    """Run a long bulk job (the legacy import) with Python's cyclic GC out of its way.
+def fewer_gc_pauses() -> Iterator[None]:
+    """Run a long bulk job (the legacy import) without the cyclic GC re-scanning the whole process.
 
-    A bulk job allocates millions of short-lived objects, so the collector ran its young
-    generation every 700 allocations and, every hundredth time, a full pass over every object the
-    process holds (Django, the app, the job's own state): the import spent about a fifth of its
-    time there. `gc.freeze()` moves what existed before the job into the permanent generation (the
-    collector stops re-scanning it) and a larger young-generation threshold makes passes rarer. The
-    collector still runs, so cyclic garbage is still freed; both settings are restored afterwards.
-    Not for request handling: only for jobs that run for seconds or minutes in their own process.
+    Every hundredth young-generation pass the collector walks every object the process holds
+    (Django, the app, the job's own state); in the import that was about a fifth of its time.
+    `gc.freeze()` moves what existed before the job into the permanent generation, so those passes
+    only walk what the job itself allocated; `gc.unfreeze()` hands it back afterwards. Collection
+    thresholds stay as they are: raising them as well bought no more speed and let garbage cycles
+    pile up (peak memory of a 60,000-line import 143 → 215 MB).
     """
-    previous = gc.get_threshold()
     gc.freeze()
-    gc.set_threshold(threshold, *previous[1:])
     try:
         yield
     finally:
-        gc.set_threshold(*previous)
         gc.unfreeze()
