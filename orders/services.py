@@ -485,5 +485,4 @@ def order_line_quantities_set(*, lines: dict[int, dict[str, int]]) -> None:
             by_columns.setdefault(columns, {})[line_id] = [int(values[name]) for name in columns]
     with transaction.atomic(savepoint=False):
         for columns, rows in by_columns.items():
-            if update_values(OrderLine, list(columns), rows) != len(rows):
-                raise ValueError(f"unknown order line among {sorted(rows)}")
+            update_values(OrderLine, list(columns), rows, must_exist=True)  # unknown ids: OrderLine.DoesNotExist

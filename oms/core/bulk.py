@@ -37,6 +37,7 @@ _PLAIN = {
 _AUTO = {"AutoField", "BigAutoField", "SmallAutoField"}
 COPY_FROM = 50  # rows; fewer go as one INSERT on PostgreSQL
 UPDATE_FROM_VALUES = 50  # rows; from this many, one UPDATE … FROM (VALUES …) on PostgreSQL
+MAX_PARAMS = 60_000  # per statement (PostgreSQL's protocol allows 65,535)
 
 
 def _adapter(field, connection):
@@ -83,12 +84,15 @@ def _execute(model, fields: list, rows: list[tuple], connection) -> None:
     table = quote(model._meta.db_table)
     columns = ", ".join(quote(f.column) for f in fields)
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql" and len(rows) < COPY_FROM:
+        if connection.vendor == "postgresql" and (len(rows) < COPY_FROM or in_pipeline(connection)):
             # A few rows (one order's reservation): one multi-row INSERT is one round trip; COPY's
-            # hand-shake costs two.
+            # hand-shake costs two (and COPY cannot run in pipeline mode at all).
             row_sql = "(" + ", ".join(["%s"] * len(fields)) + ")"
-            cursor.execute(f"INSERT INTO {table} ({columns}) VALUES " + ", ".join([row_sql] * len(rows)),
-                           [value for row in rows for value in row])
+            step = max(MAX_PARAMS // len(fields), 1)
+            for start in range(0, len(rows), step):
+                part = rows[start:start + step]
+                cursor.execute(f"INSERT INTO {table} ({columns}) VALUES " + ", ".join([row_sql] * len(part)),
+                               [value for row in part for value in row])
         elif connection.vendor == "postgresql":
             # COPY streams the rows in one round trip; psycopg adapts each value as it would for INSERT.
             # The raw cursor is outside Django's error translation, hence wrap_database_errors
@@ -194,48 +198,110 @@ def insert_history(model, rows: Iterable, *, when, user_id: int | None, reason: 
     _execute(history_model, fields, values, connection)
 
 
-def update_rows(model, field_names: list[str], objs: Iterable, *, using: str = DEFAULT_DB_ALIAS) -> int:
+def update_rows(model, field_names: list[str], objs: Iterable, *, must_exist: bool = False,
+                using: str = DEFAULT_DB_ALIAS) -> None:
     """Write the given columns of these instances: one prepared `UPDATE … WHERE pk = %s`, run per row.
 
     `bulk_update` builds a CASE expression per column through the ORM, which cost more than the
     stock allocation it served (profiled: ~3 ms per call); an `executemany` of a plain UPDATE is one
     statement the driver pipelines. Rows are written in primary-key order, the order every writer
-    locks in. Returns the number of rows the database updated.
+    locks in. See `update_values` for `must_exist`.
     """
     connection = connections[using]
     fields = [model._meta.get_field(name) for name in field_names]
-    return update_values(model, field_names, {
+    update_values(model, field_names, {
         obj.pk: [f.get_db_prep_save(getattr(obj, f.attname), connection) for f in fields] for obj in objs
-    }, using=using)
+    }, must_exist=must_exist, using=using)
 
 
-def update_values(model, field_names: list[str], values: dict, *, using: str = DEFAULT_DB_ALIAS) -> int:
-    """`update_rows` for values the caller already has: `{pk: [value per field name]}`, as the database takes them."""
+def update_values(model, field_names: list[str], values: dict, *, must_exist: bool = False,
+                  using: str = DEFAULT_DB_ALIAS) -> None:
+    """`update_rows` for values the caller already has: `{pk: [value per field name]}`, as the database takes them.
+
+    With `must_exist`, a primary key that matches no row raises `model.DoesNotExist` (and the
+    caller's transaction is rolled back with it): at once, or inside a `write_pipeline` when the
+    pipeline's results arrive at the end of its block, so that the check costs no round trip.
+    """
     if not values:
-        return 0
+        return
     connection = connections[using]
-    quote = connection.ops.quote_name
     fields = [model._meta.get_field(name) for name in field_names]
-    table, pk_column = quote(model._meta.db_table), quote(model._meta.pk.column)
     rows = [[pk, *values[pk]] for pk in sorted(values)]
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql" and len(rows) >= UPDATE_FROM_VALUES:
-            # Many rows (a batch of reservations): one UPDATE … FROM (VALUES …) instead of one
-            # statement per row, which the server parsed and planned thousands of times.
-            types = [model._meta.pk.db_type(connection), *(f.db_type(connection) for f in fields)]
-            first = "(" + ", ".join(f"%s::{t}" for t in types) + ")"
-            rest = "(" + ", ".join(["%s"] * len(types)) + ")"
-            names = ", ".join(["id_", *(f"v{i}" for i in range(len(fields)))])
-            assignments = ", ".join(f"{quote(f.column)} = v.v{i}" for i, f in enumerate(fields))
-            cursor.execute(
-                f"UPDATE {table} SET {assignments} FROM (VALUES {', '.join([first] + [rest] * (len(rows) - 1))}) "
-                f"AS v({names}) WHERE {table}.{pk_column} = v.id_",
-                [value for row in rows for value in row])
-        else:
-            assignments = ", ".join(f"{quote(f.column)} = %s" for f in fields)
-            cursor.executemany(f"UPDATE {table} SET {assignments} WHERE {pk_column} = %s",
-                               [[*row[1:], row[0]] for row in rows])
-        return cursor.rowcount
+    cursor = connection.cursor()
+    try:
+        _update(cursor, connection, model, fields, rows)
+    except BaseException:
+        cursor.close()
+        raise
+
+    def check() -> None:
+        try:
+            if must_exist and cursor.rowcount != len(rows):
+                raise model.DoesNotExist(
+                    f"{model._meta.object_name} rows not found among {[row[0] for row in rows]}")
+        finally:
+            cursor.close()
+
+    if in_pipeline(connection):
+        connection._oms_pipeline_checks.append(check)  # run by write_pipeline once results are in
+    else:
+        check()
+
+
+def _update(cursor, connection, model, fields, rows) -> None:
+    quote = connection.ops.quote_name
+    table, pk_column = quote(model._meta.db_table), quote(model._meta.pk.column)
+    if connection.vendor == "postgresql" and len(rows) >= UPDATE_FROM_VALUES:
+        # Many rows (a batch of reservations): one UPDATE … FROM (VALUES …) instead of one
+        # statement per row, which the server parsed and planned thousands of times.
+        types = [model._meta.pk.db_type(connection), *(f.db_type(connection) for f in fields)]
+        first = "(" + ", ".join(f"%s::{t}" for t in types) + ")"
+        rest = "(" + ", ".join(["%s"] * len(types)) + ")"
+        names = ", ".join(["id_", *(f"v{i}" for i in range(len(fields)))])
+        assignments = ", ".join(f"{quote(f.column)} = v.v{i}" for i, f in enumerate(fields))
+        cursor.execute(
+            f"UPDATE {table} SET {assignments} FROM (VALUES {', '.join([first] + [rest] * (len(rows) - 1))}) "
+            f"AS v({names}) WHERE {table}.{pk_column} = v.id_",
+            [value for row in rows for value in row])
+    else:
+        assignments = ", ".join(f"{quote(f.column)} = %s" for f in fields)
+        cursor.executemany(f"UPDATE {table} SET {assignments} WHERE {pk_column} = %s",
+                           [[*row[1:], row[0]] for row in rows])
+
+
+def in_pipeline(connection) -> bool:
+    """Is this PostgreSQL connection in psycopg's pipeline mode (inside `write_pipeline`)?"""
+    if connection.vendor != "postgresql" or connection.connection is None:
+        return False
+    from psycopg import pq
+
+    return connection.connection.pgconn.pipeline_status != pq.PipelineStatus.OFF
+
+
+@contextmanager
+def write_pipeline(*, using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
+    """Send the writes of the block to PostgreSQL without waiting for each one's answer.
+
+    psycopg's pipeline mode: statements are queued and their results read at the end of the
+    block, so a reservation's six writes cost one round trip instead of six. Errors, and the row
+    checks of `update_values(must_exist=True)`, surface at the end of the block, as Django's
+    exceptions. Only for writes inside a transaction whose results the block
+    does not read; elsewhere (SQLite) the block runs as it is.
+    """
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        yield
+        return
+    connection.ensure_connection()
+    outer = not in_pipeline(connection)
+    if outer:
+        connection._oms_pipeline_checks = []
+    with connection.wrap_database_errors, connection.connection.pipeline():
+        yield
+    if outer:  # every result is in: row counts are known now
+        checks, connection._oms_pipeline_checks = connection._oms_pipeline_checks, []
+        for check in checks:
+            check()
 
 
 @contextmanager

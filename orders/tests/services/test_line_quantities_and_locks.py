@@ -51,7 +51,7 @@ def test_unknown_line_or_column_changes_nothing():
     line = order.lines.first()
     with pytest.raises(ValueError, match="not a line quantity"):
         order_line_quantities_set(lines={line.pk: {"quantity": 9}})
-    with pytest.raises(ValueError, match="unknown order line"), transaction.atomic():
+    with pytest.raises(OrderLine.DoesNotExist, match="not found"), transaction.atomic():
         order_line_quantities_set(lines={line.pk: {"quantity_reserved": 1}, 10**9: {"quantity_reserved": 1}})
     assert OrderLine.objects.get(pk=line.pk).quantity_reserved == 0
 
@@ -91,3 +91,19 @@ def test_many_line_summaries_at_once(lines):
     assert list(order.lines.order_by("pk").values_list("quantity_reserved", "quantity_shipped")) == [
         (n % 4, n % 2) for n in range(lines)]
     assert (lines >= bulk.UPDATE_FROM_VALUES) == (lines == 60)
+
+
+@pytest.mark.parametrize("lines", [2, 60])
+def test_in_a_write_pipeline_unknown_lines_are_caught_when_the_results_arrive(lines):
+    """PostgreSQL sends the writes of a `write_pipeline` block without waiting (SQLite: no-op)."""
+    from oms.core.bulk import in_pipeline, write_pipeline
+
+    order = create_order(lines=[(ProductFactory(), 3) for _ in range(lines)])
+    ids = list(order.lines.values_list("pk", flat=True))
+    with transaction.atomic(), write_pipeline():
+        assert in_pipeline(transaction.get_connection()) == (transaction.get_connection().vendor == "postgresql")
+        order_line_quantities_set(lines={pk: {"quantity_reserved": 1} for pk in ids})
+    assert set(order.lines.values_list("quantity_reserved", flat=True)) == {1}
+    with pytest.raises(OrderLine.DoesNotExist), transaction.atomic(), write_pipeline():
+        order_line_quantities_set(lines={pk: {"quantity_reserved": 2} for pk in [*ids, 10**9]})
+    assert set(order.lines.values_list("quantity_reserved", flat=True)) == {1}  # rolled back
