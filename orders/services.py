@@ -465,12 +465,12 @@ def order_complete(*, order: Order, actor, message, data: dict | None = None) ->
 def order_line_quantities_set(*, lines: dict[int, dict[str, int]]) -> None:
     """Set goods-flow summaries per line id: `{line_id: {"quantity_reserved": 2}}`.
 
-    Called by the stage that moved the goods, inside its own transaction, under the order's row
-    lock and after it wrote its ledger rows and the order's timeline event; it writes no event of
+    Called by the stage that moved the goods, inside the transaction (and under the order's row
+    lock) in which it writes its ledger rows and the order's timeline event; it writes no event of
     its own. The values are absolute, computed by the caller from what it read under its locks, so
-    this only writes them: one prepared UPDATE per line in id order (no read, no savepoint — the
+    this only writes them, in id order, without reading them first and without a savepoint (the
     reservation benchmark spent a third of each reservation here when it read, locked and
-    `bulk_update`d the lines).
+    `bulk_update`d the lines). An unknown line id raises `OrderLine.DoesNotExist`.
     """
     allowed = {"quantity_reserved", "quantity_shipped", "quantity_returned"}
     for values in lines.values():
