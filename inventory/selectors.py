@@ -5,7 +5,19 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import BooleanField, Count, ExpressionWrapper, F, IntegerField, Q, QuerySet, Sum, Value
+from django.db.models import (
+    BooleanField,
+    Count,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
@@ -14,10 +26,21 @@ from oms.catalog.selectors import normalise_sku
 
 
 def _with_available(qs: QuerySet[Stock]) -> QuerySet[Stock]:
-    available = Greatest(F("on_hand") - F("reserved") - F("safety_stock"), Value(0))
+    """`available_qty`: what allocation can give now, and `low`: at or below the alert threshold.
+
+    Allocation never takes units of expired lots, nor the safety stock, so both are held back; as
+    the free units of unexpired lots are (on hand − reserved − expired free units), available is
+    on hand − reserved − the larger of the two, never below zero.
+    """
+    expired_free = Coalesce(Subquery(
+        Lot.objects.filter(stock=OuterRef("pk"), quarantined=False, expiry_date__lt=timezone.localdate())
+        .values("stock").annotate(units=Sum(F("quantity") - F("reserved"))).values("units")[:1],
+        output_field=IntegerField()), Value(0))
+    held_back = Greatest(F("safety_stock"), expired_free)
     return qs.annotate(
-        available_qty=ExpressionWrapper(available, output_field=IntegerField()),
-        low=ExpressionWrapper(Q(on_hand__lte=F("reserved") + F("safety_stock") + F("low_stock_threshold")),
+        available_qty=ExpressionWrapper(Greatest(F("on_hand") - F("reserved") - held_back, Value(0)),
+                                        output_field=IntegerField()),
+        low=ExpressionWrapper(Q(on_hand__lte=F("reserved") + held_back + F("low_stock_threshold")),
                               output_field=BooleanField()),
     )
 

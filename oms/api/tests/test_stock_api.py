@@ -84,3 +84,28 @@ def test_schema_documents_the_endpoint(client):
     paths = client.get("/api/schema/", {"format": "json"}).json()["paths"]
     operation = paths["/api/v1/stock"]["get"]
     assert operation["x-required-scopes"] == ["stock:read"]
+
+
+def test_expired_lots_are_not_available(api, stocked):
+    """Allocation never takes expired units, so the API does not promise them either."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from inventory.models import Lot
+    from inventory.selectors import stock_list
+
+    sh, _bj = stocked
+    today = timezone.localdate()
+    c = stock_up(ProductFactory(sku="SKU-003"), 6, sh, batch_number="OLD", expiry_date=today - timedelta(days=1))
+    stock_up(c, 4, sh, batch_number="NEW", expiry_date=today)  # expires today: still sellable today
+    assert Lot.objects.filter(stock__product=c).count() == 2
+    (row,) = api.get("/api/v1/stock?sku=SKU-003").json()["results"]
+    assert (row["on_hand"], row["reserved"], row["available"]) == (10, 0, 4)
+    # The larger of safety stock and expired units is held back, not both.
+    stock_settings_update(stock=Stock.objects.get(product=c), safety_stock=8, low_stock_threshold=0, actor=TEST_ACTOR)
+    assert api.get("/api/v1/stock?sku=SKU-003").json()["results"][0]["available"] == 2
+    # The overview's low-stock alert counts the same way: 2 available is low at a threshold of 2.
+    assert not stock_list(search="SKU-003", low_only=True).exists()
+    stock_settings_update(stock=Stock.objects.get(product=c), safety_stock=8, low_stock_threshold=2, actor=TEST_ACTOR)
+    assert stock_list(search="SKU-003", low_only=True).get().available_qty == 2
