@@ -30,6 +30,7 @@ class LogisticsConfig(AppConfig):
         # is released and shipments withdrawn in the same transaction.
         hooks.order_status_changed.register(handlers.create_shipments_when_releasable)
         hooks.order_cancelled.register(handlers.cancel_shipments)
+        hooks.order_address_changed.register(handlers.update_shipments_address)
 
         # How the order timeline names this stage's entries.
         from logistics.events import LogisticsEventKind as Kind

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from oms.core.hooks import OrderCancelled, OrderStatusChanged
+from oms.core.hooks import OrderAddressChanged, OrderCancelled, OrderStatusChanged
 from orders.models import OrderStatus
 
 RELEASED = (OrderStatus.AWAITING_SHIPMENT, OrderStatus.PARTIALLY_SHIPPED)
@@ -29,3 +29,10 @@ def cancel_shipments(payload: OrderCancelled) -> None:
     from logistics.services import order_shipments_cancel
 
     order_shipments_cancel(order=payload.order, actor=payload.actor, reason=payload.reason)
+
+
+def update_shipments_address(payload: OrderAddressChanged) -> None:
+    """The recipient changed: a WMS that already holds the order's parcels gets the new address."""
+    from logistics.services import order_shipments_readdress
+
+    order_shipments_readdress(order=payload.order, actor=payload.actor)

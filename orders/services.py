@@ -423,6 +423,7 @@ def order_change_address(*, order: Order, actor, comment: str, **changes) -> Ord
     record_event(order=order, kind=EventKind.ADDRESS_CHANGED,
                  message=gettext_lazy("Address changed: %(comment)s") % {"comment": comment}, actor=actor,
                  data={"before": before, "after": cleaned, "comment": comment})
+    hooks.order_address_changed.fire(hooks.OrderAddressChanged(order=order, actor=actor, before=before, after=cleaned))
     return order
 
 

@@ -158,6 +158,21 @@ def order_shipments_hold(*, order: Order, hold: bool, actor) -> list[Shipment]:
 
 
 @transaction.atomic
+def order_shipments_readdress(*, order: Order, actor) -> list[Shipment]:
+    """The order's shipping address changed: a WMS holding its parcels is sent the new recipient.
+
+    Called from the `order_address_changed` hook inside the order's transaction. Own warehouses need
+    nothing: their labels and packing slips are printed from the order as it is now. Returns the
+    shipments an `update` instruction went out for; no event of its own (the order's timeline has
+    the address change).
+    """
+    shipments = list(shipment_qs_for_update().select_related("warehouse", "order")
+                     .filter(order=order, status__in=IN_WAREHOUSE_STATUSES).order_by("pk"))
+    sequence = f"{timezone.now():%Y%m%d%H%M%S%f}"
+    return [s for s in shipments if send_instruction(shipment=s, action="update", sequence=sequence)]
+
+
+@transaction.atomic
 def order_shipments_cancel(*, order: Order, actor, reason: str) -> list[Shipment]:
     """The order was cancelled: shipments still in the warehouse are withdrawn (WMS told to stop).
 

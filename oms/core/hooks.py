@@ -70,6 +70,21 @@ order_status_changed: Hook[OrderStatusChanged] = Hook(
 
 
 @dataclass(frozen=True)
+class OrderAddressChanged:
+    order: Any  # orders.models.Order, locked by the caller, already saved with the new address
+    actor: Any
+    before: dict  # field → old value, for the fields that changed hands
+    after: dict  # field → new value
+
+
+order_address_changed: Hook[OrderAddressChanged] = Hook(
+    "order_address_changed",
+    "After a clerk changed an order's shipping address, inside the transaction: tell a WMS that already "
+    "holds the parcel.",
+)
+
+
+@dataclass(frozen=True)
 class StockReplenished:
     """Sellable stock went up: a receipt, an adjustment up, a transfer in, a restocked return."""
 
@@ -87,7 +102,8 @@ stock_replenished: Hook[StockReplenished] = Hook(
 @dataclass(frozen=True)
 class ShippingInstruction:
     shipment: Any  # logistics.models.Shipment, locked by the caller
-    action: str  # "ship": pick, pack and ship these lines; "cancel": stop, the order was cancelled
+    action: str  # "ship": pick, pack and ship these lines; "cancel": stop, the order was cancelled;
+    # "hold" / "release": the order went on hold and came back; "update": the recipient changed
     payload: dict  # the JSON document the warehouse management system receives
 
 

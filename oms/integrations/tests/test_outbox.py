@@ -128,3 +128,29 @@ def test_a_hold_after_release_tells_the_wms_to_stop_and_then_to_go_on(gz, review
     assert topics == ["shipping_instruction.ship", "shipping_instruction.hold", "shipping_instruction.release"]
     assert len(set(OutboxMessage.objects.values_list("message_id", flat=True))) == 3
     assert [s.status for s in shipments_of(order)] == ["created"]  # nothing planned twice
+
+
+def test_an_address_change_sends_the_new_recipient_to_the_wms(gz, reviewer):
+    from orders.services import order_change_address
+
+    order = wms_order(gz)
+    order_change_address(order=order, actor=reviewer, comment="客户来电改地址", address_detail="珠江新城 8 号",
+                         phone="13900001111")
+    ship, update = OutboxMessage.objects.order_by("pk")
+    assert update.topic == "shipping_instruction.update" and update.key == ship.key
+    assert update.payload["recipient"]["address"] == "珠江新城 8 号"
+    assert update.payload["recipient"]["phone"] == "13900001111"
+    assert ship.payload["recipient"]["address"] != "珠江新城 8 号"  # the first instruction is left as it was
+    assert update.message_id != ship.message_id
+
+
+def test_an_address_change_in_an_own_warehouse_sends_nothing(reviewer):
+    from logistics.tests.factories import warehouse
+    from orders.services import order_change_address
+
+    sh = warehouse("SH01")
+    priority("上海市", sh)
+    order = released_order([(product(stock=5, at=sh), 1, "10.00")], province="上海市", city="上海市")
+    order_change_address(order=order, actor=reviewer, comment="改地址", address_detail="南京西路 1 号")
+    assert not OutboxMessage.objects.exists()
+    assert shipments_of(order)  # planned, in an own warehouse
