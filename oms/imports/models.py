@@ -13,19 +13,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from logistics.models import Carrier  # the carriers the template accepts (`物流公司`) are logistics' own
 from orders.models import Order
-
-
-class LegacyCarrier(models.TextChoices):
-    """Carriers the template accepts (`物流公司`); the logistics stage maps these codes to its carriers."""
-
-    SF = "sf", _("SF Express")
-    ZTO = "zto", _("ZTO Express")
-    YTO = "yto", _("YTO Express")
-    STO = "sto", _("STO Express")
-    YUNDA = "yunda", _("Yunda Express")
-    JD = "jd", _("JD Logistics")
-    EMS = "ems", _("EMS")
 
 
 class ImportBatch(models.Model):
@@ -139,7 +128,7 @@ class ImportedOrder(models.Model):
     batch = models.ForeignKey(ImportBatch, on_delete=models.SET_NULL, null=True, blank=True,
                               related_name="imported_orders", verbose_name=_("import"))
     source_row = models.PositiveIntegerField(_("first row in file"))
-    legacy_carrier = models.CharField(_("carrier"), max_length=10, choices=LegacyCarrier.choices, blank=True)
+    legacy_carrier = models.CharField(_("carrier"), max_length=10, choices=Carrier.choices, blank=True)
     legacy_tracking_number = models.CharField(_("tracking number"), max_length=64, blank=True, db_index=True)
 
     class Meta:

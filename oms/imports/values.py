@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from openpyxl.utils.datetime import from_excel
 
-from oms.imports.models import LegacyCarrier
+from logistics.models import Carrier
 from orders.models import OrderStatus, PaymentMethod
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -220,13 +220,13 @@ PAYMENT_METHODS = _aliases({
     PaymentMethod.COD: ["货到付款", "cash on delivery"],
 })
 CARRIERS = _aliases({
-    LegacyCarrier.SF: ["顺丰", "顺丰速运", "顺丰快递", "sf express"],
-    LegacyCarrier.ZTO: ["中通", "中通快递"],
-    LegacyCarrier.YTO: ["圆通", "圆通速递", "圆通快递"],
-    LegacyCarrier.STO: ["申通", "申通快递"],
-    LegacyCarrier.YUNDA: ["韵达", "韵达快递", "韵达速递"],
-    LegacyCarrier.JD: ["京东物流", "京东快递", "jd logistics"],
-    LegacyCarrier.EMS: ["ems", "邮政ems", "中国邮政ems"],
+    Carrier.SF: ["顺丰", "顺丰速运", "顺丰快递", "sf express"],
+    Carrier.ZTO: ["中通", "中通快递"],
+    Carrier.YTO: ["圆通", "圆通速递", "圆通快递"],
+    Carrier.STO: ["申通", "申通快递"],
+    Carrier.YUNDA: ["韵达", "韵达快递", "韵达速递"],
+    Carrier.JD: ["京东物流", "京东快递", "jd logistics"],
+    Carrier.EMS: ["ems", "邮政ems", "中国邮政ems"],
 })
 
 # The template's names of the importable statuses (what the timeline, stored in Chinese, says).
