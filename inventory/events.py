@@ -4,24 +4,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from orders.events import build_event, record_event
-
-
-class _FormatLater:
-    """`message % params`, formatted when `record_event` renders it in the timeline language.
-
-    (`gettext_lazy(...) % {...}` would translate at once, in the language of the current request;
-    `django.utils.functional.lazy` would do, but builds a proxy class per call, which showed up in
-    the import's profile at thousands of reservations per batch.)
-    """
-
-    __slots__ = ("message", "params")
-
-    def __init__(self, message, params: dict):
-        self.message, self.params = message, params
-
-    def __str__(self) -> str:
-        return str(self.message) % self.params
+from orders.events import build_event, record_event, timeline_message
 
 
 class StockEventKind:
@@ -38,7 +21,7 @@ def build_stock_reserved_event(*, order, actor, rows: list[dict]):
     warehouses = list(dict.fromkeys(row["warehouse"] for row in rows))
     return build_event(
         order=order, kind=StockEventKind.RESERVED,
-        message=_FormatLater(_("Stock reserved: %(lines)s"), {"lines": _describe(rows)}), actor=actor,
+        message=timeline_message(_("Stock reserved: %(lines)s"), {"lines": _describe(rows)}), actor=actor,
         data={"reservations": rows, "warehouses": warehouses, "split": len(warehouses) > 1},
     )
 
@@ -46,7 +29,7 @@ def build_stock_reserved_event(*, order, actor, rows: list[dict]):
 def stock_released_event(*, order, actor, rows: list[dict], reason: str):
     return record_event(
         order=order, kind=StockEventKind.RELEASED,
-        message=_FormatLater(_("Stock released (%(reason)s): %(lines)s"),
+        message=timeline_message(_("Stock released (%(reason)s): %(lines)s"),
                               {"reason": reason, "lines": _describe(rows)}),
         actor=actor, data={"releases": rows, "reason": reason},
     )

@@ -30,6 +30,29 @@ class EventKind:
     IMPORTED = "imported"
 
 
+class TimelineMessage:
+    """`template % params`, formatted when `record_event` stores it, in the timeline's language.
+
+    `gettext_lazy(...) % params` is translated at once, in the language of the request (an English
+    clerk would write English entries into a Chinese timeline); this waits until `build_event`
+    renders it under zh-hans. Lazy values among the params (a carrier's name) are translated then
+    too. A plain class rather than `django.utils.functional.lazy`, which builds a proxy class per
+    call: reservations write thousands of these per import batch.
+    """
+
+    __slots__ = ("template", "params")
+
+    def __init__(self, template, params: dict):
+        self.template, self.params = template, params
+
+    def __str__(self) -> str:
+        return str(self.template) % {key: str(value) for key, value in self.params.items()}
+
+
+def timeline_message(template, params: dict) -> TimelineMessage:
+    return TimelineMessage(template, params)
+
+
 def record_event(*, order: Order, kind: str, message, actor=None, data: dict | None = None) -> OrderEvent:
     event = build_event(order=order, kind=kind, message=message, actor=actor, data=data)
     event.save()

@@ -25,7 +25,7 @@ from oms.core.fsm import run_transition
 from oms.core.money import ZERO, to_money
 from oms.core.numbering import next_order_number
 from oms.core.phones import normalise_phone
-from orders.events import EventKind, build_event, record_event, status_data
+from orders.events import EventKind, build_event, record_event, status_data, timeline_message
 from orders.lock_objects import lock_order, lock_orders
 from orders.models import (
     Channel,
@@ -216,8 +216,9 @@ def order_create(*, data: OrderInput, actor, source: str = OrderSource.API,
     OrderLine.objects.bulk_create(line_rows)
     record_event(
         order=order, kind=EventKind.CREATED if source != OrderSource.IMPORT else EventKind.IMPORTED,
-        message=gettext_lazy("Order created from channel %(channel)s, total ¥%(total)s.")
-        % {"channel": channel.name, "total": f"{order.total:,.2f}"},
+        message=timeline_message(
+            gettext_lazy("Order created from channel %(channel)s, total ¥%(total)s."),
+            {"channel": channel.name, "total": f"{order.total:,.2f}"}),
         actor=actor, data={"channel": channel.code, "external_id": external_id, "total": f"{order.total:.2f}",
                            "source": source},
     )
@@ -333,7 +334,7 @@ def order_pass_review(*, order: Order, actor, comment: str = "", manual: bool = 
     order.hold_reasons = []
     order.save()
     if manual:
-        message = gettext_lazy("Approved by reviewer: %(comment)s") % {"comment": comment}
+        message = timeline_message(gettext_lazy("Approved by reviewer: %(comment)s"), {"comment": comment})
         kind = EventKind.APPROVED
     else:
         message = gettext_lazy("Automatic review passed.")
@@ -376,7 +377,7 @@ def order_cancel(*, order: Order, reason: str, actor) -> Order:
     if not (reason or "").strip():
         raise ValidationFailed(errors={"reason": [_("A reason is required.")]})
     return _close_unshipped(order=order, transition="cancel", kind=EventKind.CANCELLED,
-                            message=gettext_lazy("Cancelled: %(reason)s") % {"reason": reason},
+                            message=timeline_message(gettext_lazy("Cancelled: %(reason)s"), {"reason": reason}),
                             reason=reason, actor=actor, data={"reason": reason})
 
 
@@ -386,7 +387,9 @@ def order_reject(*, order: Order, comment: str, actor) -> Order:
     if not (comment or "").strip():
         raise ValidationFailed(errors={"comment": [_("A comment is required.")]})
     return _close_unshipped(order=order, transition="reject", kind=EventKind.REJECTED,
-                            message=gettext_lazy("Rejected by reviewer: %(comment)s") % {"comment": comment},
+                            message=timeline_message(
+                                gettext_lazy("Rejected by reviewer: %(comment)s"),
+                                {"comment": comment}),
                             reason=comment, actor=actor, data={"comment": comment})
 
 
@@ -421,7 +424,9 @@ def order_change_address(*, order: Order, actor, comment: str, **changes) -> Ord
         setattr(order, name, value)
     order.save()
     record_event(order=order, kind=EventKind.ADDRESS_CHANGED,
-                 message=gettext_lazy("Address changed: %(comment)s") % {"comment": comment}, actor=actor,
+                 message=timeline_message(
+                     gettext_lazy("Address changed: %(comment)s"),
+                     {"comment": comment}), actor=actor,
                  data={"before": before, "after": cleaned, "comment": comment})
     hooks.order_address_changed.fire(hooks.OrderAddressChanged(order=order, actor=actor, before=before, after=cleaned))
     return order
@@ -433,7 +438,9 @@ def order_assign(*, order: Order, assignee, actor) -> Order:
     order.assigned_to = assignee
     order.save(update_fields=["assigned_to", "updated_at"])
     record_event(order=order, kind=EventKind.ASSIGNED,
-                 message=gettext_lazy("Assigned to %(user)s.") % {"user": assignee.get_username() if assignee else "-"},
+                 message=timeline_message(
+                     gettext_lazy("Assigned to %(user)s."),
+                     {"user": assignee.get_username() if assignee else "-"}),
                  actor=actor, data={"assignee": assignee.get_username() if assignee else None})
     return order
 

@@ -35,7 +35,7 @@ from oms.core.errors import InvalidTransition, ValidationFailed
 from oms.core.fsm import run_transition
 from oms.core.money import ZERO, to_money
 from oms.core.numbering import next_value
-from orders.events import record_event
+from orders.events import record_event, timeline_message
 from orders.lock_objects import lock_order
 from orders.models import Order, OrderStatus
 
@@ -98,8 +98,9 @@ def invoice_issue(*, order: Order, actor) -> Invoice:
         raise ValidationFailed(errors={"order": [_("An order with nothing to pay gets no invoice.")]})
     invoice = _create(order=order, kind=InvoiceKind.INVOICE, lines=_lines_for(order), actor=actor)
     record_event(order=order, kind=FinanceEventKind.INVOICE_ISSUED, actor=actor,
-                 message=gettext_lazy("Invoice %(number)s issued to %(buyer)s, ¥%(total)s.")
-                 % {"number": invoice.number, "buyer": invoice.buyer_name, "total": f"{invoice.total:,.2f}"},
+                 message=timeline_message(
+                     gettext_lazy("Invoice %(number)s issued to %(buyer)s, ¥%(total)s."),
+                     {"number": invoice.number, "buyer": invoice.buyer_name, "total": f"{invoice.total:,.2f}"}),
                  data={"invoice": invoice.number, "total": f"{invoice.total:.2f}", "tax": f"{invoice.tax_total:.2f}"})
     return invoice
 
@@ -142,8 +143,9 @@ def invoice_void(*, invoice: Invoice, reason: str, actor) -> Invoice:
                           buyer={"buyer_name": invoice.buyer_name, "buyer_tax_id": invoice.buyer_tax_id,
                                  "buyer_is_company": invoice.buyer_is_company})
     record_event(order=order, kind=FinanceEventKind.INVOICE_VOIDED, actor=actor,
-                 message=gettext_lazy("Invoice %(number)s voided by credit note %(credit)s: %(reason)s")
-                 % {"number": invoice.number, "credit": credit_note.number, "reason": reason},
+                 message=timeline_message(
+                     gettext_lazy("Invoice %(number)s voided by credit note %(credit)s: %(reason)s"),
+                     {"number": invoice.number, "credit": credit_note.number, "reason": reason}),
                  data={"invoice": invoice.number, "credit_note": credit_note.number, "reason": reason})
     return credit_note
 
@@ -181,9 +183,10 @@ def invoice_reissue(*, invoice: Invoice, remaining: dict[int, tuple[int, object]
                   buyer={"buyer_name": invoice.buyer_name, "buyer_tax_id": invoice.buyer_tax_id,
                          "buyer_is_company": invoice.buyer_is_company})
     record_event(order=order, kind=FinanceEventKind.INVOICE_ISSUED, actor=actor,
-                 message=gettext_lazy("Invoice %(number)s issued for what stays invoiced after %(credit)s, "
-                                      "¥%(total)s.")
-                 % {"number": new.number, "credit": credit_note.number, "total": f"{new.total:,.2f}"},
+                 message=timeline_message(
+                     gettext_lazy("Invoice %(number)s issued for what stays invoiced after %(credit)s, "
+                                  "¥%(total)s."),
+                     {"number": new.number, "credit": credit_note.number, "total": f"{new.total:,.2f}"}),
                  data={"invoice": new.number, "replaces": invoice.number, "credit_note": credit_note.number,
                        "total": f"{new.total:.2f}", "tax": f"{new.tax_total:.2f}"})
     return credit_note, new

@@ -28,7 +28,7 @@ from oms.core.actors import actor_name, actor_user
 from oms.core.errors import ValidationFailed
 from oms.core.fsm import run_transition
 from oms.core.money import to_money
-from orders.events import record_event
+from orders.events import record_event, timeline_message
 from orders.lock_objects import lock_order
 from orders.models import Order, PaymentMethod
 from orders.services import order_set_funds
@@ -149,8 +149,9 @@ def _capture_recorded(*, payment: Payment, actor, transaction_id: str, error: st
         payment.failure_reason = error[:255]
         payment.save()
         record_event(order=order, kind=FinanceEventKind.PAYMENT_FAILED, actor=actor,
-                     message=gettext_lazy("Payment of ¥%(amount)s failed at %(provider)s.")
-                     % {"amount": f"{payment.amount:,.2f}", "provider": payment.provider or "-"},
+                     message=timeline_message(
+                         gettext_lazy("Payment of ¥%(amount)s failed at %(provider)s."),
+                         {"amount": f"{payment.amount:,.2f}", "provider": payment.provider or "-"}),
                      data={"payment": payment.pk, "reason": error})
         return payment
     run_transition(payment, "succeed")
@@ -179,8 +180,9 @@ def payment_record_failed(*, order: Order, amount, method: str, actor, provider:
         failure_reason=reason[:255], recorded_by=actor_user(actor), actor_name=actor_name(actor),
     )
     record_event(order=order, kind=FinanceEventKind.PAYMENT_FAILED, actor=actor,
-                 message=gettext_lazy("Payment of ¥%(amount)s failed at %(provider)s.")
-                 % {"amount": f"{amount:,.2f}", "provider": provider or "-"},
+                 message=timeline_message(
+                     gettext_lazy("Payment of ¥%(amount)s failed at %(provider)s."),
+                     {"amount": f"{amount:,.2f}", "provider": provider or "-"}),
                  data={"amount": f"{amount:.2f}", "provider": provider, "transaction_id": transaction_id,
                        "payment": payment.pk, "reason": reason})
     return payment

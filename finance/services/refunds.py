@@ -41,7 +41,7 @@ from oms.core.actors import SYSTEM, actor_name, actor_user
 from oms.core.errors import ValidationFailed
 from oms.core.fsm import run_transition
 from oms.core.money import to_money
-from orders.events import record_event
+from orders.events import record_event, timeline_message
 from orders.lock_objects import lock_order
 from orders.models import Order
 from orders.services import order_set_funds
@@ -91,8 +91,9 @@ def refund_request(*, order: Order, reason: str, actor, amount=None) -> list[Ref
         refunds.append(refund)
         transaction.on_commit(partial(refund_execute, refund_id=refund.pk), robust=True)
     record_event(order=order, kind=FinanceEventKind.REFUND_REQUESTED, actor=actor,
-                 message=gettext_lazy("Refund of ¥%(amount)s requested: %(reason)s")
-                 % {"amount": f"{amount:,.2f}", "reason": reason},
+                 message=timeline_message(
+                     gettext_lazy("Refund of ¥%(amount)s requested: %(reason)s"),
+                     {"amount": f"{amount:,.2f}", "reason": reason}),
                  data={"amount": f"{amount:.2f}", "reason": reason, "refunds": [r.pk for r in refunds]})
     return refunds
 
@@ -142,9 +143,10 @@ def refund_complete(*, refund: Refund, provider_refund_id: str, actor) -> Refund
     entry = _pay_out(order=order, refund=refund, actor=actor,
                      legs=[Dr(Account.REFUNDS_PAYABLE, refund.amount), Cr(Account.BANK, refund.amount)])
     record_event(order=order, kind=FinanceEventKind.REFUND_COMPLETED, actor=actor,
-                 message=gettext_lazy("Refund of ¥%(amount)s paid out (%(provider)s %(ref)s).")
-                 % {"amount": f"{refund.amount:,.2f}", "provider": refund.payment.provider or "-",
-                    "ref": provider_refund_id},
+                 message=timeline_message(
+                     gettext_lazy("Refund of ¥%(amount)s paid out (%(provider)s %(ref)s)."),
+                     {"amount": f"{refund.amount:,.2f}", "provider": refund.payment.provider or "-",
+                      "ref": provider_refund_id}),
                  data={"refund": refund.pk, "amount": f"{refund.amount:.2f}", "entry": entry.number,
                        "provider_refund_id": provider_refund_id})
     return refund
@@ -163,9 +165,10 @@ def refund_fail(*, refund: Refund, error: str, retryable: bool = True) -> Refund
     gave_up = refund.attempts >= MAX_REFUND_ATTEMPTS
     if refund.attempts == 1 or gave_up:
         record_event(order=order, kind=FinanceEventKind.REFUND_FAILED, actor=SYSTEM,
-                     message=(gettext_lazy("Refund of ¥%(amount)s failed and needs finance: %(error)s") if gave_up
-                              else gettext_lazy("Refund of ¥%(amount)s failed, will retry: %(error)s"))
-                     % {"amount": f"{refund.amount:,.2f}", "error": error},
+                     message=timeline_message(
+                         gettext_lazy("Refund of ¥%(amount)s failed and needs finance: %(error)s") if gave_up
+                         else gettext_lazy("Refund of ¥%(amount)s failed, will retry: %(error)s"),
+                         {"amount": f"{refund.amount:,.2f}", "error": error}),
                      data={"refund": refund.pk, "error": error, "attempts": refund.attempts, "gave_up": gave_up})
     return refund
 
@@ -188,8 +191,9 @@ def refund_withdraw(*, refund: Refund, reason: str, actor) -> Refund:
                  description=gettext_lazy("Refund %(amount)s withdrawn: %(reason)s")
                  % {"amount": refund.amount, "reason": reason})
     record_event(order=order, kind=FinanceEventKind.REFUND_WITHDRAWN, actor=actor,
-                 message=gettext_lazy("Refund of ¥%(amount)s withdrawn: %(reason)s")
-                 % {"amount": f"{refund.amount:,.2f}", "reason": reason},
+                 message=timeline_message(
+                     gettext_lazy("Refund of ¥%(amount)s withdrawn: %(reason)s"),
+                     {"amount": f"{refund.amount:,.2f}", "reason": reason}),
                  data={"refund": refund.pk, "reason": reason})
     return refund
 
@@ -240,8 +244,9 @@ def refund_record_external(*, order: Order, amount, provider: str, actor, transa
         order.refresh_from_db(fields=["paid_amount", "refunded_amount"])
         refunds.append(refund)
     record_event(order=order, kind=FinanceEventKind.REFUND_COMPLETED, actor=actor,
-                 message=gettext_lazy("Refund of ¥%(amount)s reported by %(provider)s.")
-                 % {"amount": f"{amount:,.2f}", "provider": provider},
+                 message=timeline_message(
+                     gettext_lazy("Refund of ¥%(amount)s reported by %(provider)s."),
+                     {"amount": f"{amount:,.2f}", "provider": provider}),
                  data={"amount": f"{amount:.2f}", "provider": provider, "transaction_id": transaction_id,
                        "provider_refund_id": provider_refund_id, "refunds": [r.pk for r in refunds]})
     return refunds

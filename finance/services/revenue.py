@@ -31,7 +31,7 @@ from finance.services.ledger import Cr, Dr, journal_post
 from finance.tax import shipping_tax_rate, split_gross
 from oms.core.errors import ValidationFailed
 from oms.core.money import ZERO, to_money
-from orders.events import record_event
+from orders.events import record_event, timeline_message
 from orders.lock_objects import lock_order
 from orders.models import Order, OrderLine
 
@@ -139,9 +139,10 @@ def revenue_recognise(*, order: Order, reference: str, actor, lines: dict[int, i
     )
     _store(entry, order, slices)
     record_event(order=order, kind=FinanceEventKind.REVENUE_RECOGNISED, actor=actor,
-                 message=gettext_lazy("Revenue of ¥%(gross)s recognised for shipment %(reference)s "
-                                      "(¥%(receivable)s receivable).")
-                 % {"gross": f"{gross:,.2f}", "reference": reference, "receivable": f"{gross - from_advance:,.2f}"},
+                 message=timeline_message(
+                     gettext_lazy("Revenue of ¥%(gross)s recognised for shipment %(reference)s "
+                                  "(¥%(receivable)s receivable)."),
+                     {"gross": f"{gross:,.2f}", "reference": reference, "receivable": f"{gross - from_advance:,.2f}"}),
                  data={"entry": entry.number, "reference": reference, "gross": f"{gross:.2f}",
                        "from_advance": f"{from_advance:.2f}", "receivable": f"{gross - from_advance:.2f}"})
     return entry
@@ -160,9 +161,10 @@ def _post_reversal(*, order: Order, slices: list[Slice], reference: str, actor, 
     )
     _store(entry, order, slices)
     record_event(order=order, kind=FinanceEventKind.REVENUE_REVERSED, actor=actor,
-                 message=gettext_lazy("Revenue of ¥%(gross)s reversed (%(reference)s); ¥%(owed)s now owed to the "
-                                      "customer.")
-                 % {"gross": f"{gross:,.2f}", "reference": reference, "owed": f"{gross - to_receivable:,.2f}"},
+                 message=timeline_message(
+                     gettext_lazy("Revenue of ¥%(gross)s reversed (%(reference)s); ¥%(owed)s now owed to the "
+                                  "customer."),
+                     {"gross": f"{gross:,.2f}", "reference": reference, "owed": f"{gross - to_receivable:,.2f}"}),
                  data={"entry": entry.number, "reference": reference, "gross": f"{gross:.2f}",
                        "receivable_cleared": f"{to_receivable:.2f}", "owed": f"{gross - to_receivable:.2f}"})
     return entry

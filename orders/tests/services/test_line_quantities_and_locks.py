@@ -107,3 +107,18 @@ def test_in_a_write_pipeline_unknown_lines_are_caught_when_the_results_arrive(li
     with pytest.raises(OrderLine.DoesNotExist), transaction.atomic(), write_pipeline():
         order_line_quantities_set(lines={pk: {"quantity_reserved": 2} for pk in [*ids, 10**9]})
     assert set(order.lines.values_list("quantity_reserved", flat=True)) == {1}  # rolled back
+
+
+def test_timeline_entries_are_written_in_chinese_whatever_the_clerks_language():
+    """An English-speaking clerk's actions land in the (Chinese) timeline in Chinese."""
+    from django.utils import translation
+
+    from orders.services import order_cancel, order_change_address
+
+    order = create_order()
+    with translation.override("en"):
+        order_change_address(order=order, actor=None, comment="客户来电", address_detail="文一路 9 号")
+        order_cancel(order=order, reason="客户取消", actor=None)
+    messages = dict(order.events.values_list("kind", "message"))
+    assert messages["address_changed"] == "已修改收货地址：客户来电"
+    assert messages["cancelled"] == "已取消：客户取消"
