@@ -6,23 +6,13 @@ from django.utils import timezone
 from inventory.models import Lot, MovementKind, Reservation, Stock, StockMovement
 from inventory.selectors import order_reservations_by_warehouse, stock_drift
 from inventory.services import order_stock_release, order_stock_reserve, stock_settings_update
-from inventory.tests.factories import TEST_ACTOR, WarehouseFactory, priority, stock_up
+from inventory.tests.factories import TEST_ACTOR, WarehouseFactory, stock_up
 from oms.catalog.tests.factories import ProductFactory
 from oms.core.errors import InsufficientStock, InvalidTransition
 from orders.models import OrderEvent
 from orders.tests.factories import create_order
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def warehouses():
-    sh = WarehouseFactory(code="SH01", province="上海市")
-    bj = WarehouseFactory(code="BJ01", province="北京市")
-    gz = WarehouseFactory(code="GZ01", province="广东省")
-    priority("浙江省", sh, bj, gz)
-    priority("北京市", bj, sh, gz)
-    return sh, bj, gz
 
 
 def reserved_at(order):

@@ -8,24 +8,13 @@ from django.db import transaction
 from inventory.models import Reservation, Stock, StockMovement
 from inventory.selectors import stock_drift
 from inventory.services import order_stock_reserve, orders_stock_reserve
-from inventory.tests.factories import TEST_ACTOR, WarehouseFactory, priority, stock_up
+from inventory.tests.factories import TEST_ACTOR, stock_up
 from oms.catalog.tests.factories import ProductFactory
 from oms.core.errors import InsufficientStock, InvalidTransition
 from orders.models import Order, OrderEvent, OrderStatus
 from orders.tests.factories import create_order
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def warehouses():
-    sh = WarehouseFactory(code="SH01", province="上海市")
-    bj = WarehouseFactory(code="BJ01", province="北京市")
-    gz = WarehouseFactory(code="GZ01", province="广东省")
-    priority("浙江省", sh, bj, gz)
-    priority("北京市", bj, sh, gz)
-    priority("广东省", gz, sh, bj)
-    return sh, bj, gz
 
 
 def snapshot():
