@@ -45,8 +45,6 @@ def create_replacement_order(*, request: ReturnRequest, units: list[tuple[Return
     try:
         order_stock_reserve(order=order, actor=actor)
     except InsufficientStock as exc:
-        shortages = exc.data.get("shortages", [])
-        detail = "、".join(str(_("%(sku)s needs %(requested)s, %(available)s available") % s) for s in shortages)
         return order_services.order_put_on_hold(order=order, actor=actor, reasons=[HoldReason(
-            STOCK_SHORTAGE, _("Stock shortage: %(detail)s") % {"detail": detail}, {"shortages": shortages})])
+            STOCK_SHORTAGE, exc.message, {"shortages": exc.data.get("shortages", [])})])
     return order_services.order_pass_review(order=order, actor=actor)

@@ -53,6 +53,18 @@ def timeline_message(template, params: dict) -> TimelineMessage:
     return TimelineMessage(template, params)
 
 
+class TimelineJoin:
+    """Pieces of a timeline message (each possibly lazy) joined when the message is stored."""
+
+    __slots__ = ("separator", "pieces")
+
+    def __init__(self, separator: str, pieces):
+        self.separator, self.pieces = separator, list(pieces)
+
+    def __str__(self) -> str:
+        return self.separator.join(str(piece) for piece in self.pieces)
+
+
 def record_event(*, order: Order, kind: str, message, actor=None, data: dict | None = None) -> OrderEvent:
     event = build_event(order=order, kind=kind, message=message, actor=actor, data=data)
     event.save()

@@ -276,10 +276,11 @@ def _held(*, order: Order, source: str, reasons: list[HoldReason], actor) -> Ord
     order.hold_reasons = list(dict.fromkeys([*(order.hold_reasons if source == OrderStatus.ON_HOLD else []),
                                              *(r.code for r in reasons)]))
     with translation.override("zh-hans"):  # the timeline's language, whoever put it on hold
-        message = _("Put on hold: %(reasons)s") % {"reasons": "；".join(str(r.message) for r in reasons)}
+        texts = [str(r.message) for r in reasons]  # reasons' messages may be lazy: rendered here
+        message = _("Put on hold: %(reasons)s") % {"reasons": "；".join(texts)}
+    details = [{"code": r.code, "message": text, **r.data} for r, text in zip(reasons, texts, strict=True)]
     return build_event(order=order, kind=EventKind.HELD, message=message, actor=actor,
-                       data=status_data(source, order.status, reasons=[{"code": r.code, "message": str(r.message),
-                                                                       **r.data} for r in reasons]))
+                       data=status_data(source, order.status, reasons=details))
 
 
 @transaction.atomic

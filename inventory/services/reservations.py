@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from inventory.allocation import AllocationRequest, Candidate, LineDemand, LotOption, get_strategy
 from inventory.allocation_sql import (
@@ -23,6 +24,7 @@ from inventory.services.ledger import LedgerBatch
 from oms.core.bulk import insert_objects, update_rows, write_pipeline
 from oms.core.errors import InsufficientStock, InvalidTransition
 from oms.core.regions import canonical_province, region_of
+from orders.events import TimelineJoin, timeline_message
 from orders.lock_objects import lock_order, lock_order_versions
 from orders.models import Order, OrderEvent, OrderStatus
 from orders.services import order_line_quantities_set
@@ -242,10 +244,15 @@ def orders_stock_reserve(*, orders: list[Order], actor, strategy=None) -> BatchR
     return result
 
 
-def shortage_message(shortages: list[dict]) -> str:
-    """`Stock shortage: SKU-001 needs 3, 1 available` for a clerk (and the hold reason)."""
-    detail = "、".join(_("%(sku)s needs %(requested)s, %(available)s available") % s for s in shortages)
-    return _("Stock shortage: %(detail)s") % {"detail": detail}
+def shortage_message(shortages: list[dict]):
+    """`Stock shortage: SKU-001 needs 3, 1 available` for a clerk (and the hold reason).
+
+    Lazy: rendered in the reader's language (an API answer), or in the timeline's when the order
+    is held for it.
+    """
+    detail = TimelineJoin("、", [timeline_message(gettext_lazy("%(sku)s needs %(requested)s, %(available)s available"),
+                                                 s) for s in shortages])
+    return timeline_message(gettext_lazy("Stock shortage: %(detail)s"), {"detail": detail})
 
 
 def _shortages(demands, candidates, line_by_id) -> list[dict]:

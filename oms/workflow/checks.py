@@ -1,4 +1,7 @@
-"""Built-in automatic review checks. Each reads the order and returns hold reasons; none writes."""
+"""Built-in automatic review checks. Each reads the order and returns hold reasons; none writes.
+
+Reason messages are lazy (`timeline_message`): the held event renders them in the timeline's language.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ from django.utils.translation import pgettext_lazy
 from oms.core.phones import normalise_phone
 from oms.core.regions import canonical_province
 from oms.workflow.registry import review_check
+from orders.events import TimelineJoin, timeline_message
 from orders.models import Order, OrderStatus, PaymentMethod
 from orders.services import HoldReason
 
@@ -50,8 +54,8 @@ def check_customer_complete(order: Order, params: dict) -> list[HoldReason]:
         missing.append(pgettext_lazy("missing field", "e-mail"))
     if missing:
         return [HoldReason(HoldCode.CUSTOMER_INCOMPLETE,
-                           _("Customer information incomplete: %(fields)s")
-                           % {"fields": "、".join(str(m) for m in missing)})]
+                           timeline_message(_("Customer information incomplete: %(fields)s"),
+                                            {"fields": TimelineJoin("、", missing)}))]
     return []
 
 
@@ -59,7 +63,8 @@ def check_customer_complete(order: Order, params: dict) -> list[HoldReason]:
 def check_phone_valid(order: Order, params: dict) -> list[HoldReason]:
     bad = [p for p in {order.phone, order.customer.phone} if normalise_phone(p) is None]
     if bad:
-        return [HoldReason(HoldCode.INVALID_PHONE, _("Invalid phone number: %(phones)s") % {"phones": ", ".join(bad)})]
+        return [HoldReason(HoldCode.INVALID_PHONE,
+                           timeline_message(_("Invalid phone number: %(phones)s"), {"phones": ", ".join(bad)}))]
     return []
 
 
@@ -68,7 +73,7 @@ def check_phone_valid(order: Order, params: dict) -> list[HoldReason]:
 def check_address_valid(order: Order, params: dict) -> list[HoldReason]:
     problems = []
     if canonical_province(order.province) is None:
-        problems.append(_("unknown province “%(province)s”") % {"province": order.province})
+        problems.append(timeline_message(_("unknown province “%(province)s”"), {"province": order.province}))
     if not order.city.strip():
         problems.append(_("city missing"))
     if len(order.address_detail.strip()) < int(params.get("min_detail_length", 4)):
@@ -76,10 +81,11 @@ def check_address_valid(order: Order, params: dict) -> list[HoldReason]:
     lowered = order.address_detail.lower()
     for word in params.get("blocked_keywords", []):
         if word and word.lower() in lowered:
-            problems.append(_("address contains “%(word)s”") % {"word": word})
+            problems.append(timeline_message(_("address contains “%(word)s”"), {"word": word}))
     if problems:
         return [HoldReason(HoldCode.INVALID_ADDRESS,
-                           _("Address anomaly: %(problems)s") % {"problems": "；".join(str(p) for p in problems)})]
+                           timeline_message(_("Address anomaly: %(problems)s"),
+                                            {"problems": TimelineJoin("；", problems)}))]
     return []
 
 
@@ -88,8 +94,8 @@ def check_large_amount(order: Order, params: dict) -> list[HoldReason]:
     threshold = Decimal(str(params.get("threshold", "50000.00")))
     if order.total > threshold:
         return [HoldReason(HoldCode.LARGE_AMOUNT,
-                           _("Order total ¥%(total)s is over ¥%(threshold)s.")
-                           % {"total": f"{order.total:,.2f}", "threshold": f"{threshold:,.2f}"},
+                           timeline_message(_("Order total ¥%(total)s is over ¥%(threshold)s."),
+                                            {"total": f"{order.total:,.2f}", "threshold": f"{threshold:,.2f}"}),
                            {"total": f"{order.total:.2f}", "threshold": f"{threshold:.2f}"})]
     return []
 
@@ -108,7 +114,8 @@ def check_duplicate_suspected(order: Order, params: dict) -> list[HoldReason]:
     twins = list(twins)
     if twins:
         return [HoldReason(HoldCode.DUPLICATE_SUSPECTED,
-                           _("Same phone, address and amount as %(numbers)s.") % {"numbers": ", ".join(twins)},
+                           timeline_message(_("Same phone, address and amount as %(numbers)s."),
+                                            {"numbers": ", ".join(twins)}),
                            {"similar_orders": twins})]
     return []
 
@@ -119,7 +126,7 @@ def check_payment_match(order: Order, params: dict) -> list[HoldReason]:
         return []
     if order.paid_amount != order.total:
         return [HoldReason(HoldCode.PAYMENT_MISMATCH,
-                           _("Paid ¥%(paid)s but the order total is ¥%(total)s.")
-                           % {"paid": f"{order.paid_amount:,.2f}", "total": f"{order.total:,.2f}"},
+                           timeline_message(_("Paid ¥%(paid)s but the order total is ¥%(total)s."),
+                                            {"paid": f"{order.paid_amount:,.2f}", "total": f"{order.total:,.2f}"}),
                            {"paid": f"{order.paid_amount:.2f}", "total": f"{order.total:.2f}"})]
     return []

@@ -27,6 +27,7 @@ from finance.services.refunds import PAID_AFTER_CANCELLATION
 from oms.workflow.checks import HoldCode
 from oms.workflow.registry import review_step
 from orders import services as order_services
+from orders.events import timeline_message
 from orders.lock_objects import lock_order
 from orders.models import Order, OrderStatus, PaymentMethod
 from orders.services import HoldReason
@@ -34,8 +35,8 @@ from orders.services import HoldReason
 
 def _mismatch(order: Order) -> HoldReason:
     return HoldReason(HoldCode.PAYMENT_MISMATCH,
-                      gettext_lazy("Paid ¥%(paid)s but the order total is ¥%(total)s.")
-                      % {"paid": f"{order.paid_amount:,.2f}", "total": f"{order.total:,.2f}"},
+                      timeline_message(gettext_lazy("Paid ¥%(paid)s but the order total is ¥%(total)s."),
+                                       {"paid": f"{order.paid_amount:,.2f}", "total": f"{order.total:,.2f}"}),
                       {"paid": f"{order.paid_amount:.2f}", "total": f"{order.total:.2f}"})
 
 

@@ -257,7 +257,7 @@ def imported_orders_reserve_stock(*, orders, actor) -> BackorderResult:
     if not waiting:
         return result
     batch = orders_stock_reserve(orders=waiting, actor=actor)
-    holds = [(order, [HoldReason(HoldCode.STOCK_SHORTAGE, str(batch.short[order.pk]),
+    holds = [(order, [HoldReason(HoldCode.STOCK_SHORTAGE, batch.short[order.pk].message,
                                  {"shortages": batch.short[order.pk].data.get("shortages", [])})])
              for order in waiting if order.pk in batch.short]
     if holds:

@@ -19,5 +19,5 @@ def reserve_stock(order: Order, actor) -> list[HoldReason]:
     try:
         order_stock_reserve(order=order, actor=actor)
     except InsufficientStock as exc:
-        return [HoldReason(HoldCode.STOCK_SHORTAGE, str(exc), {"shortages": exc.data.get("shortages", [])})]
+        return [HoldReason(HoldCode.STOCK_SHORTAGE, exc.message, {"shortages": exc.data.get("shortages", [])})]
     return []

@@ -92,3 +92,36 @@ def test_a_store_is_not_used_for_online_orders_but_an_external_wms_is():
     stock_up(product, 1, wms)
     order = submit_order(data=order_input(lines=[(product, 1, "10.00")]), payment=None, actor=SYSTEM)
     assert order.events.get(kind="stock_reserved").data["warehouses"] == ["GZ01"]
+
+
+def test_hold_reasons_reach_the_timeline_in_chinese_whatever_the_language(reviewer):
+    """The shortage (and every check's reason) is rendered when the held event is stored, in zh-hans;
+    the same error read by an English API client stays English."""
+    from django.utils import translation
+
+    from inventory.services import order_stock_reserve
+    from oms.core.errors import InsufficientStock
+
+    WarehouseFactory(code="SH01")
+    product = stock_up(ProductFactory(sku="SKU-SHORT"), 1)
+    with translation.override("en"):
+        order = submit_order(data=order_input(lines=[(product, 3, "10.00")], address_detail="1号"),
+                             payment=None, actor=SYSTEM)
+        with pytest.raises(InsufficientStock) as caught:
+            order_stock_reserve(order=order, actor=SYSTEM)
+        assert str(caught.value) == "Stock shortage: SKU-SHORT needs 3, 1 available"
+    assert order.hold_reasons == ["invalid_address"]  # a check held it: no stock was reserved
+    held = order.events.get(kind="held")
+    assert held.message.startswith("已挂起：") and "Address" not in held.message and "street" not in held.message
+    assert [r["code"] for r in held.data["reasons"]] == ["invalid_address"]
+    # Fixed address, approved by a reviewer working in English: now the shortage holds it, in Chinese.
+    from orders.services import order_change_address
+
+    with translation.override("en"):
+        order_change_address(order=order, actor=reviewer, comment="fixed", address_detail="文三路 100 号")
+        approve_order(order=order, actor=reviewer, comment="ok")
+    order.refresh_from_db()
+    assert order.hold_reasons == ["stock_shortage"]
+    latest = order.events.filter(kind="held").latest("pk")
+    assert latest.message == "已挂起：库存不足：SKU-SHORT 需要 3 件，可用 1 件"
+    assert latest.data["reasons"][0]["message"] == "库存不足：SKU-SHORT 需要 3 件，可用 1 件"
