@@ -313,6 +313,8 @@ def orders_put_on_hold(*, holds: list[tuple[Order, list[HoldReason]]], actor) ->
         events.append(_held(order=order, source=order.status, reasons=reasons_by_pk[order.pk], actor=actor))
         order.updated_at = now
     update_rows(Order, ["status", "hold_reasons", "updated_at"], orders)
+    for order in orders:
+        order._update_initial_state()  # saved as held: a later save() must not see a concurrent transition
     user = actor_user(actor)
     insert_history(Order, orders, when=now, user_id=user.pk if user else None, history_type="~")
     insert_objects(OrderEvent, events)

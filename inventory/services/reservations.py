@@ -62,6 +62,14 @@ def _order_lines(order: Order) -> list[_Line]:
     return [_Line(*row) for row in order_lines_with_holdings([order.pk])[order.pk]]
 
 
+class _Short(InsufficientStock):
+    """The plan found the order short, before anything was taken: the one shortage a batch may skip.
+
+    (`LedgerBatch.move`'s own safety net also raises `InsufficientStock`, after in-memory levels
+    changed; a batch must not carry on past that one.)
+    """
+
+
 class _Allocator:
     """Stock rows and lots locked by one transaction, reserved from for one order after another.
 
@@ -114,7 +122,7 @@ class _Allocator:
         line_by_id = {line.pk: line for line in lines}
         if plan is None:
             shortages = _shortages(demands, candidates, line_by_id)
-            raise InsufficientStock(shortage_message(shortages), data={"shortages": shortages})
+            raise _Short(shortage_message(shortages), data={"shortages": shortages})
 
         reservations: dict[tuple[int, int], Reservation] = {}
         if any(line.held for line in lines):
@@ -209,16 +217,18 @@ def orders_stock_reserve(*, orders: list[Order], actor, strategy=None) -> BatchR
     and everything is written together at the end: the legacy import reserves thousands of open
     orders per batch, and one reservation transaction per order cost it most of its time.
     """
-    wanted = [order.pk for order in orders]
+    wanted = list(dict.fromkeys(order.pk for order in orders))  # an order given twice is served once
+    result = BatchReservation()
+    if not wanted:
+        return result
     versions = lock_order_versions(wanted)
-    if len(versions) != len(set(wanted)):
+    if len(versions) != len(wanted):
         raise Order.DoesNotExist(f"orders not found among {sorted(set(wanted) - set(versions))}")
     locked = {order.pk: order for order in orders}
     stale = [pk for pk, (status, updated_at) in versions.items()
              if (locked[pk].status, locked[pk].updated_at) != (status, updated_at)]
     if stale:  # changed since the caller read them: read them again (they are locked now)
         locked.update(Order.objects.in_bulk(stale))
-    result = BatchReservation()
     if any(locked[pk].status not in RESERVABLE_STATUSES for pk in wanted):
         raise InvalidTransition(_("Stock can only be reserved for open orders that have not shipped."))
     lines_by_order = {pk: [_Line(*row) for row in rows] for pk, rows in order_lines_with_holdings(wanted).items()}
@@ -238,7 +248,7 @@ def orders_stock_reserve(*, orders: list[Order], actor, strategy=None) -> BatchR
             result.reserved[pk] = allocator.reserve(
                 order=order, lines=lines_by_order.get(pk, []),
                 rank_of=lambda stock, province=province: ranks.get((province, stock.warehouse_id)))
-        except InsufficientStock as exc:
+        except _Short as exc:
             result.short[pk] = exc
     allocator.flush()
     return result

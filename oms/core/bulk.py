@@ -296,12 +296,28 @@ def write_pipeline(*, using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
     outer = not in_pipeline(connection)
     if outer:
         connection._oms_pipeline_checks = []
-    with connection.wrap_database_errors, connection.connection.pipeline():
-        yield
+    try:
+        with connection.wrap_database_errors, connection.connection.pipeline():
+            yield
+    except BaseException:
+        if outer:
+            _run_pipeline_checks(connection, report=False)  # the block's error wins; close the cursors
+        raise
     if outer:  # every result is in: row counts are known now
-        checks, connection._oms_pipeline_checks = connection._oms_pipeline_checks, []
-        for check in checks:
+        _run_pipeline_checks(connection, report=True)
+
+
+def _run_pipeline_checks(connection, *, report: bool) -> None:
+    """Run every check `update_values` left (each closes its cursor); raise the first failure if `report`."""
+    checks, connection._oms_pipeline_checks = connection._oms_pipeline_checks, []
+    first = None
+    for check in checks:
+        try:
             check()
+        except Exception as exc:  # noqa: BLE001 - every check must run to close its cursor
+            first = first or exc
+    if report and first is not None:
+        raise first
 
 
 @contextmanager

@@ -102,3 +102,21 @@ def test_an_order_already_reserved_takes_nothing_more(warehouses):
     batch = orders_stock_reserve(orders=[order], actor=TEST_ACTOR)
     assert batch.reserved[order.pk].rows == [] and not batch.short
     assert Stock.objects.get(product=a).reserved == 2
+
+
+def test_an_order_given_twice_is_served_once(warehouses):
+    sh, _bj, _gz = warehouses
+    a = ProductFactory()
+    stock_up(a, 2, sh, batch_number="L1")
+    stock_up(a, 2, sh, batch_number="L2")  # enough free stock for a second helping, which must not happen
+    order = create_order(lines=[(a, 2)])
+    batch = orders_stock_reserve(orders=[order, order], actor=TEST_ACTOR)
+    assert list(batch.reserved) == [order.pk] and not batch.short
+    assert sum(Reservation.objects.filter(order=order).values_list("quantity", flat=True)) == 2
+    assert order.lines.get().quantity_reserved == 2
+    assert stock_drift() == []
+
+
+def test_no_orders_reserve_nothing():
+    batch = orders_stock_reserve(orders=[], actor=TEST_ACTOR)
+    assert batch.reserved == {} and batch.short == {}

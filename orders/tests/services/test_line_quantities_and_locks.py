@@ -106,7 +106,16 @@ def test_in_a_write_pipeline_unknown_lines_are_caught_when_the_results_arrive(li
     assert set(order.lines.values_list("quantity_reserved", flat=True)) == {1}
     with pytest.raises(OrderLine.DoesNotExist), transaction.atomic(), write_pipeline():
         order_line_quantities_set(lines={pk: {"quantity_reserved": 2} for pk in [*ids, 10**9]})
+        order_line_quantities_set(lines={10**9 + 1: {"quantity_reserved": 2}})  # a second failing check
     assert set(order.lines.values_list("quantity_reserved", flat=True)) == {1}  # rolled back
+    assert getattr(transaction.get_connection(), "_oms_pipeline_checks", []) == []  # all run, cursors closed
+    # In a pipeline the check waits for the results, so the block's own error comes first and wins;
+    # without one (SQLite) the check fails at once.
+    pipelined = transaction.get_connection().vendor == "postgresql"
+    with pytest.raises(RuntimeError if pipelined else OrderLine.DoesNotExist), transaction.atomic(), write_pipeline():
+        order_line_quantities_set(lines={10**9: {"quantity_reserved": 2}})
+        raise RuntimeError("the block fails")
+    assert getattr(transaction.get_connection(), "_oms_pipeline_checks", []) == []
 
 
 def test_timeline_entries_are_written_in_chinese_whatever_the_clerks_language():
@@ -122,3 +131,14 @@ def test_timeline_entries_are_written_in_chinese_whatever_the_clerks_language():
     messages = dict(order.events.values_list("kind", "message"))
     assert messages["address_changed"] == "已修改收货地址：客户来电"
     assert messages["cancelled"] == "已取消：客户取消"
+
+
+def test_orders_held_in_bulk_can_be_saved_again():
+    """django-fsm's concurrent-transition guard must know the held status written in bulk."""
+    from orders.services import HoldReason, orders_put_on_hold
+
+    order = create_order()
+    [held] = orders_put_on_hold(holds=[(order, [HoldReason("stock_shortage", "缺货")])], actor=None)
+    held.note = "已联系客户"
+    held.save()
+    assert Order.objects.get(pk=order.pk).note == "已联系客户"
