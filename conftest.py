@@ -4,10 +4,25 @@ import os
 
 import pytest
 from django.db import connection
+from django.db.backends.signals import connection_created
 
 # Playwright's sync API runs an event loop in the test thread; Django's async-safety check would
 # otherwise refuse ORM calls from the live-server tests.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+def _shared_cache_readers_take_no_table_locks(sender, connection, **kwargs):
+    """SQLite test databases live in memory in shared-cache mode, where a reader holds a table lock
+    that makes a concurrent writer fail at once with "database table is locked" (the busy timeout
+    does not apply). Browser tests have exactly that: the live server's thread polls an import's
+    progress while the job's thread writes it. `read_uncommitted` lets shared-cache readers skip
+    those locks; it has no effect on the file databases the product runs on."""
+    if connection.vendor == "sqlite" and connection.is_in_memory_db():
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA read_uncommitted = 1")
+
+
+connection_created.connect(_shared_cache_readers_take_no_table_locks, weak=False)
 
 
 def pytest_collection_modifyitems(config, items):
