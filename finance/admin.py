@@ -9,28 +9,7 @@ from django.utils.translation import ngettext
 
 from finance.models import Invoice, InvoiceLine, JournalEntry, JournalLine, Payment, PrintJob, Refund, RefundStatus
 from finance.services import refund_execute
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
+from oms.core.admin import ReadOnlyAdmin, ReadOnlyInline
 
 
 def funds_link(order) -> str:

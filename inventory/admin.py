@@ -21,18 +21,8 @@ from inventory.models import (
 )
 from inventory.selectors import movement_list, stock_list
 from inventory.services import stock_settings_update
+from oms.core.admin import ReadOnlyAdminMixin
 from oms.core.errors import DomainError
-
-
-class ReadOnlyMixin:
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class BinInline(admin.TabularInline):
@@ -110,7 +100,7 @@ class StockAdmin(admin.ModelAdmin):
 
 
 @admin.register(Lot)
-class LotAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class LotAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["batch_number", "stock", "bin", "received_at", "expiry_date", "quantity", "reserved",
                     "quarantined"]
     list_filter = ["quarantined", "stock__warehouse"]
@@ -120,7 +110,7 @@ class LotAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(Reservation)
-class ReservationAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class ReservationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["order", "order_line", "stock", "lot", "quantity", "quantity_issued", "created_at"]
     search_fields = ["order__number", "order_line__sku"]
     list_select_related = ["order", "order_line", "stock__warehouse", "stock__product", "lot"]
@@ -128,7 +118,7 @@ class ReservationAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(StockMovement)
-class StockMovementAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class StockMovementAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The append-only stock ledger."""
 
     list_display = ["at", "kind", "stock", "lot", "on_hand_delta", "reserved_delta", "quarantined_delta",
@@ -167,7 +157,7 @@ class StocktakeLineInline(admin.TabularInline):
 
 
 @admin.register(Stocktake)
-class StocktakeAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class StocktakeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["number", "warehouse", "applied_at", "actor_name", "note"]
     list_filter = ["warehouse"]
     search_fields = ["number"]

@@ -14,22 +14,12 @@ from django.utils.translation import gettext_lazy as _
 from logistics import documents, selectors, services
 from logistics.models import PickWave, Shipment, ShipmentLine, TrackingEvent
 from logistics.views import pdf_response
+from oms.core.admin import ReadOnlyAdminMixin
 from oms.core.errors import DomainError
 from oms.core.money import format_cny
 
 
-class ReadOnlyMixin:
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class ShipmentLineInline(ReadOnlyMixin, admin.TabularInline):
+class ShipmentLineInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = ShipmentLine
     fields = ["sku", "name", "quantity", "quantity_packed", "quantity_shipped"]
     readonly_fields = fields
@@ -47,7 +37,7 @@ class ShipmentLineInline(ReadOnlyMixin, admin.TabularInline):
         return super().get_queryset(request).select_related("order_line")
 
 
-class TrackingEventInline(ReadOnlyMixin, admin.TabularInline):
+class TrackingEventInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = TrackingEvent
     fields = ["occurred_at", "status", "location", "description", "source", "received_at"]
     readonly_fields = fields
@@ -55,7 +45,7 @@ class TrackingEventInline(ReadOnlyMixin, admin.TabularInline):
 
 
 @admin.register(Shipment)
-class ShipmentAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class ShipmentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["number", "order_link", "warehouse", "carrier", "tracking_number", "status", "units",
                     "cod", "created_at", "shipped_at"]
     list_filter = ["status", "carrier", "warehouse"]
@@ -122,7 +112,7 @@ def _has_order_admin() -> bool:
 
 
 @admin.register(PickWave)
-class PickWaveAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class PickWaveAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["number", "warehouse", "carrier", "cutoff", "shipment_count", "created_by", "created_at"]
     list_filter = ["warehouse", "carrier"]
     search_fields = ["=number"]
@@ -137,7 +127,7 @@ class PickWaveAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(TrackingEvent)
-class TrackingEventAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class TrackingEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["shipment", "status", "occurred_at", "location", "description", "source", "received_at"]
     list_filter = ["status"]
     search_fields = ["=shipment__number", "=shipment__tracking_number"]

@@ -16,6 +16,7 @@ from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from oms.core.admin import ReadOnlyAdminMixin, ReadOnlyInline
 from oms.core.money import format_cny
 from oms.core.phones import normalise_phone
 from oms.core.pii import mask_email, mask_phone, user_can_view_pii
@@ -140,7 +141,7 @@ class ChannelAdmin(admin.ModelAdmin):
 # -- timeline -------------------------------------------------------------------------------------
 
 @admin.register(OrderEvent)
-class OrderEventAdmin(admin.ModelAdmin):
+class OrderEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The timeline is append-only: written by services, read here."""
 
     list_display = ["at", "order", "kind_display", "message", "actor_display"]
@@ -169,31 +170,8 @@ class OrderEventAdmin(admin.ModelAdmin):
         term = search_term.strip().upper()
         return (queryset.filter(order__number=term), False) if term else (queryset, False)
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 # -- orders ---------------------------------------------------------------------------------------
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 class OrderLineInline(ReadOnlyInline):
     model = OrderLine

@@ -8,6 +8,7 @@ from django.utils.translation import ngettext
 from oms.api.models import ApiToken, OrderSubmission
 from oms.api.scopes import DEFAULT_SCOPES, Scope
 from oms.api.services import api_token_create, api_token_revoke, api_token_update
+from oms.core.admin import ReadOnlyAdminMixin
 
 
 class ApiTokenForm(forms.ModelForm):
@@ -71,18 +72,10 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
 
 @admin.register(OrderSubmission)
-class OrderSubmissionAdmin(admin.ModelAdmin):
+class OrderSubmissionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["order", "token", "idempotency_key", "created_at"]
     list_select_related = ["order", "token"]
     search_fields = ["order__number", "idempotency_key"]
     raw_id_fields = ["order"]
     readonly_fields = ["order", "token", "idempotency_key", "request_hash", "created_at"]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -3,6 +3,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from oms.core.admin import ReadOnlyAdminMixin
 from oms.integrations import inbox
 from oms.integrations.models import InboundAttempt, InboundEvent, WebhookSender
 
@@ -48,7 +49,7 @@ class InboundAttemptInline(admin.TabularInline):
 
 
 @admin.register(InboundEvent)
-class InboundEventAdmin(admin.ModelAdmin):
+class InboundEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["received_at", "kind", "sender", "event_id", "status", "attempts", "next_attempt_at"]
     list_filter = ["kind", "status", "sender"]
     search_fields = ["event_id", "body"]
@@ -57,15 +58,6 @@ class InboundEventAdmin(admin.ModelAdmin):
     actions = ["retry"]
     readonly_fields = ["kind", "sender", "event_id", "payload", "body", "signed_at", "received_at", "status",
                        "attempts", "last_error", "next_attempt_at", "processed_at"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.action(description=_("Process again now"), permissions=["retry"])
     def retry(self, request, queryset):
@@ -126,7 +118,7 @@ class OutboxAttemptInline(admin.TabularInline):
 
 
 @admin.register(OutboxMessage)
-class OutboxMessageAdmin(admin.ModelAdmin):
+class OutboxMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["created_at", "kind", "destination", "topic", "order_number", "message_id", "status",
                     "attempts", "next_attempt_at", "delivered_at"]
     list_filter = ["kind", "status", "destination", "topic"]
@@ -137,15 +129,6 @@ class OutboxMessageAdmin(admin.ModelAdmin):
     actions = ["send_again"]
     readonly_fields = ["kind", "destination", "topic", "message_id", "key", "order_number", "payload", "status",
                        "attempts", "next_attempt_at", "lease_until", "last_error", "created_at", "delivered_at"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.action(description=_("Send again now"), permissions=["retry"])
     def send_again(self, request, queryset):
