@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from oms.core.enums import Role
 
@@ -28,3 +29,19 @@ class FinanceConfig(AppConfig):
         # A cancelled order gets its money back through the payment connector, with reversing
         # entries in the journal, and its invoice voided by a credit note.
         hooks.order_cancelled.register(on_order_cancelled)
+
+        # How the order timeline names this stage's entries.
+        from finance.events import FinanceEventKind as Kind
+        from orders.events import KIND_LABELS
+
+        KIND_LABELS.update({
+            Kind.PAYMENT_FAILED: pgettext_lazy("timeline", "Payment failed"),
+            Kind.REFUND_REQUESTED: pgettext_lazy("timeline", "Refund requested"),
+            Kind.REFUND_COMPLETED: pgettext_lazy("timeline", "Refund paid out"),
+            Kind.REFUND_FAILED: pgettext_lazy("timeline", "Refund failed"),
+            Kind.REFUND_WITHDRAWN: pgettext_lazy("timeline", "Refund withdrawn"),
+            Kind.REVENUE_RECOGNISED: pgettext_lazy("timeline", "Revenue recognised"),
+            Kind.REVENUE_REVERSED: pgettext_lazy("timeline", "Revenue reversed"),
+            Kind.INVOICE_ISSUED: pgettext_lazy("timeline", "Invoice issued"),
+            Kind.INVOICE_VOIDED: pgettext_lazy("timeline", "Invoice voided"),
+        })

@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from oms.core.enums import Role
 
@@ -36,3 +37,12 @@ class InventoryConfig(AppConfig):
         from oms.core import hooks
 
         hooks.order_cancelled.register(release_stock_of_cancelled_order)
+
+        # How the order timeline names this stage's entries.
+        from inventory.events import StockEventKind as Kind
+        from orders.events import KIND_LABELS
+
+        KIND_LABELS.update({
+            Kind.RESERVED: pgettext_lazy("timeline", "Stock reserved"),
+            Kind.RELEASED: pgettext_lazy("timeline", "Stock released"),
+        })

@@ -5,6 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from oms.core.actors import SYSTEM
 from oms.core.enums import Role
 from oms.workflow.tests.factories import held_for_address, held_for_large_amount
 from orders.models import Customer, Order, OrderStatus
@@ -265,6 +266,31 @@ def test_timeline_admin_is_read_only(client, staff):
     assert client.get(reverse("admin:orders_orderevent_changelist"), {"q": order.number}).status_code == 200
     assert client.post(reverse("admin:orders_orderevent_change", args=[event.pk]), {"message": "x"}).status_code == 403
     assert client.get(reverse("admin:orders_orderevent_add")).status_code == 403
+
+
+def test_every_timeline_kind_has_a_name():
+    """Each stage names its kinds (`KIND_LABELS`), so the timeline never shows a raw code."""
+    from aftersales.events import AftersalesEventKind
+    from finance.events import FinanceEventKind
+    from inventory.events import StockEventKind
+    from orders.events import KIND_LABELS, EventKind
+
+    for kinds in (EventKind, StockEventKind, FinanceEventKind, AftersalesEventKind):
+        written = {value for name, value in vars(kinds).items() if name.isupper()}
+        assert written <= set(KIND_LABELS), (kinds.__name__, written - set(KIND_LABELS))
+
+
+def test_timeline_admin_filters_by_the_kinds_names(client, staff, stock_everything):
+    from oms.workflow.services import submit_order
+    from orders.tests.factories import order_input
+
+    staff(Role.MANAGER)
+    order = submit_order(data=order_input(), payment=None, actor=SYSTEM)  # reviewed: stock reserved
+    response = client.get(reverse("admin:orders_orderevent_changelist"), {"kind": "stock_reserved"})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "库存预留" in page and "开具发票" in page  # the filter lists kinds by name
+    assert list(response.context["cl"].result_list) == list(order.events.filter(kind="stock_reserved"))
 
 
 def test_every_clerk_model_has_an_admin():
