@@ -44,6 +44,17 @@ def next_values(key: str, count: int) -> range:
         return range(last - count + 1, last + 1)
 
 
+def give_back_values(key: str, first: int, last: int) -> bool:
+    """Return the unused tail `first..last` of a block taken in an earlier, committed transaction.
+
+    Only while nobody has taken a number since (the counter still stands at `last`); otherwise the
+    numbers stay unused. Returns whether they were given back.
+    """
+    if first > last:
+        return True
+    return bool(Sequence.objects.filter(key=key, value=last).update(value=first - 1))
+
+
 def local_today() -> date:
     return timezone.localdate()
 
@@ -60,3 +71,11 @@ def next_order_numbers(count: int, on: date | None = None) -> list[str]:
     day = on or local_today()
     prefix = f"SO{day:%Y%m%d}"
     return [f"{prefix}{value:06d}" for value in next_values(prefix, count)]
+
+
+def give_back_order_numbers(numbers: list[str]) -> bool:
+    """`give_back_values` for the unused tail of a block from `next_order_numbers` (consecutive, one day)."""
+    if not numbers:
+        return True
+    prefix = numbers[0][:-6]
+    return give_back_values(prefix, int(numbers[0][-6:]), int(numbers[-1][-6:]))

@@ -7,7 +7,7 @@ import pytest
 from django.db import connection, transaction
 
 from oms.core.models import Sequence
-from oms.core.numbering import next_order_numbers, next_value, next_values
+from oms.core.numbering import give_back_order_numbers, next_order_numbers, next_value, next_values
 
 
 @pytest.mark.django_db
@@ -26,6 +26,19 @@ def test_a_rolled_back_block_is_given_back():
         next_values("R", 5)
         raise RuntimeError("batch failed")
     assert list(next_values("R", 1)) == [3]
+
+
+@pytest.mark.django_db
+def test_an_unused_tail_is_given_back_while_nobody_took_a_number_since():
+    day = date(2026, 11, 24)
+    block = next_order_numbers(5, on=day)
+    assert give_back_order_numbers(block[3:]) is True
+    assert next_order_numbers(1, on=day) == ["SO20261124000004"]  # continues right after what was used
+    later = next_order_numbers(3, on=day)
+    next_order_numbers(1, on=day)  # someone else took a number meanwhile
+    assert give_back_order_numbers(later[1:]) is False  # then the tail stays unused: never a duplicate
+    assert next_order_numbers(1, on=day) == ["SO20261124000009"]
+    assert give_back_order_numbers([]) is True
 
 
 @pytest.mark.django_db
