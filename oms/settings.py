@@ -5,6 +5,7 @@ DATABASE_URL and REDIS_URL switch to PostgreSQL and Redis; DJANGO_DEBUG=0 turns 
 production hardening that `check --deploy` asks for.
 """
 
+import os
 from pathlib import Path
 
 import dj_database_url
@@ -144,6 +145,9 @@ Q_CLUSTER = {
     "catch_up": False,
     "label": _("Background jobs"),
     "sync": env_bool("OMS_Q_SYNC", False),
+    # Large legacy imports check and write in forked worker processes (oms/imports/parallel.py);
+    # daemonic processes may not start children.
+    "daemonize_workers": False,
 }
 if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
@@ -182,6 +186,8 @@ OMS_CURRENCY = "CNY"
 OMS_IMPORT_MAX_BYTES = env_int("OMS_IMPORT_MAX_BYTES", 50 * 1024 * 1024)
 OMS_IMPORT_MAX_ROWS = env_int("OMS_IMPORT_MAX_ROWS", 1_000_000)
 OMS_IMPORT_BATCH_ORDERS = env_int("OMS_IMPORT_BATCH_ORDERS", 2000)
+# Worker processes that check and write a large import's batches (1: all in the importing process).
+OMS_IMPORT_WORKERS = env_int("OMS_IMPORT_WORKERS", 2 if (os.cpu_count() or 1) >= 2 else 1)
 OMS_IMPORT_INLINE_MAX_BYTES = env_int("OMS_IMPORT_INLINE_MAX_BYTES", 256 * 1024)
 
 # Finance (see docs/architecture.md "Finance"). The seller printed on invoices.

@@ -10,12 +10,15 @@ not be adjacent — and hands complete orders on in batches:
 2. checks: every value's form (`oms.imports.values`), then the order rules every channel obeys
    (`orders.services.order_input_problems`, shared with `order_create`), then the template's own rules
    (paid ≤ total, tracking number for 已发货/已完成, order-level values that differ between rows);
-3. writing (not in a dry run): one transaction per batch — customers found or created, system
-   order numbers allocated as one gapless block, orders (with audit history), lines, one "imported"
-   timeline event per order and an `ImportedOrder` record — all with `bulk_create`. An order with any
+3. writing (not in a dry run): the batch's system order numbers taken as one block in a short
+   transaction of their own, then one transaction per batch — customers found or created, orders
+   (with audit history), lines, one "imported" timeline event per order and an `ImportedOrder`
+   record, written in bulk (`oms.core.bulk`), and the stock of open orders reserved. An order with any
    error is rejected whole and never reaches the writer, so every order is all-or-nothing. If the
    batch collides with an order created meanwhile (the API, a second import), it is retried order
    by order, and the colliding ones count as duplicates.
+
+Large imports run steps 1–3 in forked worker processes, a batch at a time (`oms.imports.parallel`).
 """
 
 from __future__ import annotations
@@ -45,7 +48,7 @@ from oms.core.actors import SYSTEM, actor_user
 from oms.core.bulk import complete_rows, fewer_gc_pauses, insert_history, insert_objects, insert_rows
 from oms.core.errors import InvalidTransition, ValidationFailed
 from oms.core.money import ZERO, to_money
-from oms.core.numbering import next_order_numbers
+from oms.core.numbering import give_back_order_numbers, next_order_numbers
 from oms.core.phones import normalise_phone
 from oms.imports import hooks
 from oms.imports.columns import BY_KEY, INDEX, KEYS, ORDER_KEYS, HeaderMatch, match_header
@@ -134,6 +137,18 @@ class ImportReport:
             "rejected_orders": self.rejected_orders, "error_rows": self.error_rows,
             "errors": [p.as_dict() for p in self.errors],
         }
+
+
+@dataclass
+class BatchOutcome:
+    """What checking (and writing) one batch of complete orders found; merged into the report."""
+
+    rows: int = 0
+    imported: int = 0
+    duplicates: int = 0
+    rejected_orders: int = 0
+    written: int = 0  # orders this batch inserted (not counted in a dry run)
+    errors: list[Problem] = field(default_factory=list)
 
 
 @dataclass
@@ -296,30 +311,50 @@ class _Importer:
     def _assemble(self, spool, last_seen: dict) -> None:
         spool.seek(0)
         open_orders: dict = {}
-        complete: list = []
         seq = 0
         self._report_progress(ImportBatch.Phase.CHECKING, 0, self.report.rows, force=True)
-        while True:
-            try:
-                chunk = pickle.load(spool)
-            except EOFError:
-                break
-            for number, key, values in chunk:
-                rows = open_orders.get(key)
-                if rows is None:
-                    rows = open_orders[key] = []
-                rows.append((number, values))
-                if last_seen[key] == seq:
-                    complete.append((key, open_orders.pop(key)))
-                    if len(complete) >= self.batch_orders:
-                        self._process(complete)
-                        complete = []
-                seq += 1
-        if complete:
-            self._process(complete)
+        with self._batch_sink() as sink:
+            add = sink.add
+            while True:
+                try:
+                    chunk = pickle.load(spool)
+                except EOFError:
+                    break
+                for number, key, values in chunk:
+                    rows = open_orders.get(key)
+                    if rows is None:
+                        rows = open_orders[key] = []
+                    rows.append((number, values))
+                    if last_seen[key] == seq:
+                        add(key, open_orders.pop(key))
+                    seq += 1
         if self.written_since_analyze:
             self._analyze()
+        # Outcomes of parallel workers arrive in any order; the report lists problems by row.
+        self.report.errors.sort(key=lambda p: p.row or 0)
         self._report_progress(ImportBatch.Phase.CHECKING, self.rows_done, self.report.rows, force=True)
+
+    def _batch_sink(self):
+        """Where complete orders go: batches checked and written here, or by forked workers (`parallel`)."""
+        from oms.imports import parallel
+
+        workers = parallel.workers_for(self)
+        if workers > 1:
+            return parallel.WorkerPool(self, workers)
+        return _InlineSink(self)
+
+    def merge(self, outcome: BatchOutcome) -> None:
+        """Count one batch's outcome into the report (in this process, whoever checked the batch)."""
+        report = self.report
+        report.imported += outcome.imported
+        report.duplicates += outcome.duplicates
+        report.rejected_orders += outcome.rejected_orders
+        report.errors.extend(outcome.errors)
+        self.rows_done += outcome.rows
+        self.written_since_analyze += outcome.written
+        if self.written_since_analyze >= ANALYZE_EVERY:
+            self._analyze()
+        self._report_progress(ImportBatch.Phase.CHECKING, self.rows_done, self.report.rows)
 
     def _report_progress(self, phase: str, done: int, total: int, force: bool = False) -> None:
         if self.progress is None:
@@ -330,7 +365,9 @@ class _Importer:
             self.progress(phase, done, total)
 
     # -- checking ---------------------------------------------------------------------------------
-    def _process(self, complete: list) -> None:
+    def process(self, complete: list) -> BatchOutcome:
+        """Check one batch of complete orders and (unless a dry run) write the valid ones."""
+        outcome = BatchOutcome(rows=sum(len(rows) for _key, rows in complete))
         channel_by_code = {c.code: c for c in self.channels}
         existing = self._existing_keys(
             [(channel_by_code[key[0]], key[1]) for key, _rows in complete if key[0] in channel_by_code])
@@ -339,20 +376,22 @@ class _Importer:
         for key, rows in complete:
             channel = channel_by_code.get(key[0])
             if channel is not None and (channel.pk, key[1]) in existing:
-                self.report.duplicates += 1
+                outcome.duplicates += 1
                 continue
-            checked = self._check(key, rows, channel)
+            checked = self._check(key, rows, channel, outcome.errors)
             if checked is None:
-                self.report.rejected_orders += 1
+                outcome.rejected_orders += 1
             else:
                 valid.append(checked)
         if valid:
             if self.dry_run:
-                self.report.imported += len(valid)
+                outcome.imported += len(valid)
             else:
-                self._write_batch(valid)
-        self.rows_done += sum(len(rows) for _key, rows in complete)
-        self._report_progress(ImportBatch.Phase.CHECKING, self.rows_done, self.report.rows)
+                written, duplicates = self._write_batch(valid)
+                outcome.imported += written
+                outcome.written += written
+                outcome.duplicates += duplicates
+        return outcome
 
     def _existing_keys(self, keys: list[tuple[Channel, str]]) -> set[tuple[int, str]]:
         wanted = {(channel.pk, external_id) for channel, external_id in keys}
@@ -379,7 +418,7 @@ class _Importer:
     def _column(self, key: str) -> str:
         return self.written.get(key) or BY_KEY[key].zh
 
-    def _check(self, key, rows: list, channel: Channel | None) -> _ValidOrder | None:
+    def _check(self, key, rows: list, channel: Channel | None, errors: list[Problem]) -> _ValidOrder | None:
         problems: list[Problem] = []
         flagged: set = set()
         first_row = rows[0][0]
@@ -521,7 +560,7 @@ class _Importer:
             for message in messages:
                 flag(number, column_key, raw if raw is not None else "", message)
         if problems:
-            self.report.errors.extend(sorted(problems, key=lambda p: (p.row or 0)))
+            errors.extend(sorted(problems, key=lambda p: (p.row or 0)))
             return None
 
         line_rows, subtotal, discount_total = priced_line_values(lines, self.products)
@@ -529,7 +568,7 @@ class _Importer:
         if paid > total:
             flag(row_of("paid_amount"), "paid_amount", value("paid_amount"),
                  _("Must not exceed the order total of ¥%(total)s.") % {"total": f"{total:,.2f}"})
-            self.report.errors.extend(problems)
+            errors.extend(problems)
             return None
         return _ValidOrder(
             first_row=first_row, rows=len(rows), channel=channel, external_id=external_id, name=name.strip(),
@@ -555,45 +594,54 @@ class _Importer:
             return False
 
     # -- writing ----------------------------------------------------------------------------------
-    def _write_batch(self, valid: list[_ValidOrder]) -> None:
+    def _write_batch(self, valid: list[_ValidOrder]) -> tuple[int, int]:
+        # The batch's order numbers are taken in a transaction of their own, committed at once: held
+        # by the batch's transaction, the day's counter would make every other writer of orders wait
+        # for the whole batch (parallel import workers, channel orders arriving through the API).
+        # Numbers the batch does not use (orders created meanwhile) are given back when nobody has
+        # taken one since; only a batch that fails outright leaves its block unused.
+        numbers = next_order_numbers(len(valid))
         try:
             with transaction.atomic():
-                written, duplicates = self._write(valid)
+                written, duplicates = self._write(valid, numbers)
         except IntegrityError:
             # Someone created one of these orders since we looked: retry one by one.
             written = duplicates = 0
             for order in valid:
                 try:
                     with transaction.atomic():
-                        one_written, one_duplicate = self._write([order])
+                        one_written, one_duplicate = self._write([order], numbers[written:written + 1])
                 except IntegrityError:
                     one_written, one_duplicate = 0, 1
                 written += one_written
                 duplicates += one_duplicate
-        self.report.imported += written
-        self.report.duplicates += duplicates
-        self.written_since_analyze += written
-        if self.written_since_analyze >= ANALYZE_EVERY:
-            self._analyze()
+        give_back_order_numbers(numbers[written:])
+        return written, duplicates
 
     def _analyze(self) -> None:
-        """Fresh planner statistics on PostgreSQL after bulk loading (its docs ask for it, and with
-        autovacuum off or behind, the duplicate look-up by external id would turn into seq scans)."""
+        """Fresh planner statistics on PostgreSQL after bulk loading, as its docs ask. With autovacuum
+        off or behind, the look-ups of later batches (duplicates by external id, customers by phone,
+        the new lines and their reservations when stock is reserved) turn into scans of whole tables.
+        Only the columns those look-ups filter on: a full ANALYZE of the order table cost 0.4 s."""
         self.written_since_analyze = 0
         if connection.vendor != "postgresql":
             return
-        tables = [m._meta.db_table for m in (Order, Customer)]  # the tables the import looks rows up in
-        with connection.cursor() as cursor:
-            for table in tables:
-                cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
+        from inventory.models import Reservation
 
-    def _write(self, valid: list[_ValidOrder]) -> tuple[int, int]:
+        quote = connection.ops.quote_name
+        with connection.cursor() as cursor:
+            for model, fields in ((Order, ("channel", "external_id")), (Customer, ("phone",)),
+                                  (OrderLine, ("order",)), (Reservation, ("order", "order_line"))):
+                columns = ", ".join(quote(model._meta.get_field(name).column) for name in fields)
+                cursor.execute(f"ANALYZE {quote(model._meta.db_table)} ({columns})")
+
+    def _write(self, valid: list[_ValidOrder], numbers: list[str]) -> tuple[int, int]:
         existing = self._existing_keys([(v.channel, v.external_id) for v in valid])
         todo = [v for v in valid if (v.channel.pk, v.external_id) not in existing]
         if not todo:
             return 0, len(valid)
+        numbers = numbers[:len(todo)]  # the block's head: an unused tail can be given back
         customers = self._customers_for(todo)
-        numbers = next_order_numbers(len(todo))
         rows = []
         for item, number in zip(todo, numbers, strict=True):
             row = {
@@ -676,6 +724,31 @@ class _Importer:
             for key, customer in new.items():
                 found[key] = customer.pk
         return found
+
+
+class _InlineSink:
+    """Complete orders checked and written in this process, `batch_orders` at a time."""
+
+    def __init__(self, importer: _Importer):
+        self.importer = importer
+        self.complete: list = []
+
+    def add(self, key, rows) -> None:
+        self.complete.append((key, rows))
+        if len(self.complete) >= self.importer.batch_orders:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self.complete:
+            complete, self.complete = self.complete, []
+            self.importer.merge(self.importer.process(complete))
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is None:
+            self._flush()
 
 
 def legacy_orders_import(*, path, file_name: str | None = None, dry_run: bool, actor,

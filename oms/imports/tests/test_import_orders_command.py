@@ -121,3 +121,34 @@ def test_exit_status_of_the_real_process(tmp_path):
                              env=env, capture_output=True, text=True)
     assert missing.returncode == 1
     assert json.loads(missing.stdout)["errors"][0]["row"] is None
+
+
+def test_workers_import_a_large_file_into_a_sqlite_file(tmp_path):
+    """The default database: two forked workers take turns writing (SQLite has one writer at a time)."""
+    db = tmp_path / "workers.sqlite3"
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{db}", "DJANGO_SETTINGS_MODULE": "oms.settings",
+           "OMS_IMPORT_WORKERS": "2", "OMS_IMPORT_BATCH_ORDERS": "5"}
+    python = sys.executable
+
+    def shell(code: str) -> str:
+        return subprocess.run([python, "manage.py", "shell", "-c", code], cwd=ROOT, env=env, check=True,
+                              capture_output=True, text=True).stdout
+
+    subprocess.run([python, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
+    shell("from oms.catalog.models import Product; from inventory.tests.factories import stock_up; "
+          "stock_up(Product.objects.create(sku='W-1', name='W', price=10), 25)")
+    rows = [row(order_number=f"W{i:03d}", sku="W-1", quantity="x" if i % 9 == 0 else "1", unit_price="10",
+                shipping_fee="0", status="待发货", paid_amount="10", phone=f"1390000{i % 6:04d}",
+                customer_name=f"客户{i % 6}") for i in range(60)]
+    path = write_csv(tmp_path / "w.csv", table(rows))
+    done = subprocess.run([python, "manage.py", "import_orders", str(path), "--json"], cwd=ROOT, env=env,
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert (result["imported"], result["rejected_orders"]) == (53, 7)
+    assert [e["row"] for e in result["errors"]] == sorted(e["row"] for e in result["errors"])
+    counts = shell("from orders.models import Order, Customer; from inventory.models import Stock; "
+                   "from inventory.selectors import stock_drift; s = Stock.objects.get(); "
+                   "print(Order.objects.count(), Customer.objects.count(), "
+                   "Order.objects.filter(status='awaiting_shipment').count(), s.reserved, len(stock_drift()))")
+    assert counts.splitlines()[-1].split() == ["53", "6", "25", "25", "0"]
