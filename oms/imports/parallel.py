@@ -88,6 +88,12 @@ class WorkerPool:
         # A forked child must not share the parent's database connections: it opens its own.
         connections.close_all()
         context = multiprocessing.get_context("fork")
+        if connection.vendor == "sqlite":
+            # SQLite has one writer at a time, and a writer that finds the database taken polls for it
+            # with growing sleeps (up to 100 ms), long after the other worker committed. A shared
+            # lock wakes the next worker at once; the importing process takes it for its progress
+            # updates too.
+            self.importer.serial_writes = context.Lock()
         for number in range(self.count):
             ours, theirs = context.Pipe()
             process = context.Process(target=_work, args=(self.importer, theirs, [*self.conns, ours]),

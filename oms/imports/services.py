@@ -30,7 +30,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from decimal import Decimal
 from operator import itemgetter
@@ -238,6 +238,9 @@ class _Importer:
         self.rows_done = 0
         self.last_progress = 0.0
         self.written_since_analyze = 0
+        # Held around each write to the database; parallel workers on SQLite share one lock here
+        # (see `parallel.WorkerPool`), so they hand the database over without polling for it.
+        self.serial_writes = nullcontext()
 
     # -- reading ----------------------------------------------------------------------------------
     def run(self, path, file_name: str) -> ImportReport:
@@ -362,7 +365,8 @@ class _Importer:
         now = time.monotonic()
         if force or now - self.last_progress >= 0.5:
             self.last_progress = now
-            self.progress(phase, done, total)
+            with self.serial_writes:
+                self.progress(phase, done, total)
 
     # -- checking ---------------------------------------------------------------------------------
     def process(self, complete: list) -> BatchOutcome:
@@ -600,22 +604,23 @@ class _Importer:
         # for the whole batch (parallel import workers, channel orders arriving through the API).
         # Numbers the batch does not use (orders created meanwhile) are given back when nobody has
         # taken one since; only a batch that fails outright leaves its block unused.
-        numbers = next_order_numbers(len(valid))
-        try:
-            with transaction.atomic():
-                written, duplicates = self._write(valid, numbers)
-        except IntegrityError:
-            # Someone created one of these orders since we looked: retry one by one.
-            written = duplicates = 0
-            for order in valid:
-                try:
-                    with transaction.atomic():
-                        one_written, one_duplicate = self._write([order], numbers[written:written + 1])
-                except IntegrityError:
-                    one_written, one_duplicate = 0, 1
-                written += one_written
-                duplicates += one_duplicate
-        give_back_order_numbers(numbers[written:])
+        with self.serial_writes:
+            numbers = next_order_numbers(len(valid))
+            try:
+                with transaction.atomic():
+                    written, duplicates = self._write(valid, numbers)
+            except IntegrityError:
+                # Someone created one of these orders since we looked: retry one by one.
+                written = duplicates = 0
+                for order in valid:
+                    try:
+                        with transaction.atomic():
+                            one_written, one_duplicate = self._write([order], numbers[written:written + 1])
+                    except IntegrityError:
+                        one_written, one_duplicate = 0, 1
+                    written += one_written
+                    duplicates += one_duplicate
+            give_back_order_numbers(numbers[written:])
         return written, duplicates
 
     def _analyze(self) -> None:
