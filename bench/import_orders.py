@@ -8,6 +8,8 @@ order not always adjacent, Excel-style shared strings and date cells in the .xls
 .csv, then runs a dry run and an import of each in a fresh process and prints lines per second
 (wall clock, and per CPU second: on a shared machine the wall clock also measures the neighbours)
 and the process's peak RSS (and its RSS before the import started: Python, Django and the app).
+Imports run with the product's default OMS_IMPORT_WORKERS (two worker processes on two or more
+cores): CPU seconds then include the workers', and "workers" is the largest worker's peak RSS.
 Without DATABASE_URL it uses a throw-away SQLite file in /tmp; with
 DATABASE_URL it uses that database (migrating it), so point it at a database of its own. Order
 numbers carry the run's timestamp, so repeated runs never collide.
@@ -226,6 +228,12 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _cpu_seconds() -> float:
+    """CPU time of this process and of its finished children (the import's worker processes)."""
+    times = os.times()
+    return times.user + times.system + times.children_user + times.children_system
+
+
 def measure(path: str, dry_run: bool) -> None:
     """Child process: one run, then one line of figures."""
     setup_django()
@@ -245,14 +253,15 @@ def measure(path: str, dry_run: bool) -> None:
 
     reserved_before, held_before = counts()
     baseline = peak_rss_mb()
-    started, cpu_started = time.perf_counter(), time.process_time()
+    started, cpu_started = time.perf_counter(), _cpu_seconds()
     report = legacy_orders_import(path=path, dry_run=dry_run, actor=SystemActor("bench"))
-    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+    elapsed, cpu = time.perf_counter() - started, _cpu_seconds() - cpu_started
     peak_mb = peak_rss_mb()
+    workers_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # the largest worker's peak
     reserved_after, held_after = counts()
     print(f"RESULT {connection.vendor} {Path(path).suffix[1:]} {'dry-run' if dry_run else 'import'} "
           f"{report.rows} {report.orders} {report.imported} {report.rejected_orders} {elapsed:.2f} {cpu:.2f} "
-          f"{peak_mb:.0f} {baseline:.0f} {reserved_after - reserved_before} {held_after - held_before}")
+          f"{peak_mb:.0f} {baseline:.0f} {reserved_after - reserved_before} {held_after - held_before} {workers_mb:.0f}")
 
 
 def main() -> None:
@@ -281,7 +290,7 @@ def main() -> None:
         files.append(path)
     print(f"database: {env['DATABASE_URL'].split('@')[-1]}")
     print(f"{'db':<11}{'file':<6}{'run':<9}{'rows':>8}{'orders':>8}{'written':>9}{'seconds':>9}{'lines/s':>9}"
-          f"{'cpu s':>7}{'lines/cpu-s':>12}{'peak RSS':>10}{'(at start)':>11}{'reserved':>10}{'held':>7}")
+          f"{'cpu s':>7}{'lines/cpu-s':>12}{'peak RSS':>10}{'(at start)':>11}{'workers':>9}{'reserved':>10}{'held':>7}")
     for path in files:
         for dry_run in (True, False):
             if not dry_run:
@@ -290,11 +299,12 @@ def main() -> None:
             output = subprocess.run(command, env=env, capture_output=True, text=True, check=True).stdout
             line = next(line for line in output.splitlines() if line.startswith("RESULT "))
             (_tag, vendor, kind, mode, rows, orders, imported, _rejected, seconds, cpu, peak, base, reserved,
-             held) = line.split()
+             held, workers) = line.split()
+            workers = f"{workers} MB" if int(workers) else "-"
             rate, cpu_rate = int(rows) / float(seconds), int(rows) / float(cpu)
             print(f"{vendor:<11}{kind:<6}{mode:<9}{int(rows):>8,}{int(orders):>8,}{int(imported):>9,}"
                   f"{float(seconds):>9.1f}{rate:>9,.0f}{float(cpu):>7.1f}{cpu_rate:>12,.0f}{peak + ' MB':>10}"
-                  f"{base + ' MB':>11}{int(reserved):>10,}{int(held):>7,}")
+                  f"{base + ' MB':>11}{workers:>9}{int(reserved):>10,}{int(held):>7,}")
     if not args.keep:
         for path in files:
             path.unlink()
