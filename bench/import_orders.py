@@ -261,7 +261,8 @@ def measure(path: str, dry_run: bool) -> None:
     reserved_after, held_after = counts()
     print(f"RESULT {connection.vendor} {Path(path).suffix[1:]} {'dry-run' if dry_run else 'import'} "
           f"{report.rows} {report.orders} {report.imported} {report.rejected_orders} {elapsed:.2f} {cpu:.2f} "
-          f"{peak_mb:.0f} {baseline:.0f} {reserved_after - reserved_before} {held_after - held_before} {workers_mb:.0f}")
+          f"{peak_mb:.0f} {baseline:.0f} {reserved_after - reserved_before} {held_after - held_before} "
+          f"{workers_mb:.0f}")
 
 
 def main() -> None:

@@ -85,6 +85,14 @@ def orders_file(tmp_path, count, *, status="待发货", bad_every=0):
     return path
 
 
+def stocked(par1_units: int):
+    """The two products of `orders_file`, PAR-1 with `par1_units` in stock and PAR-2 with plenty."""
+    par1, par2 = products("PAR-1", "PAR-2")
+    stock_up(par1, par1_units)
+    stock_up(par2, 1000)
+    return par1
+
+
 @pytest.fixture
 def workers(settings, monkeypatch):
     """Two workers, batches of five orders; records that the pool really ran."""
@@ -104,9 +112,7 @@ def workers(settings, monkeypatch):
 @shared_database
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_workers_import_everything_once_with_the_report_of_one_process(tmp_path, workers):
-    sku1, sku2 = products("PAR-1", "PAR-2")
-    stock_up(sku1, 1000)
-    stock_up(sku2, 1000)
+    stocked(1000)
     path = orders_file(tmp_path, 60, bad_every=7)
 
     report = legacy_orders_import(path=path, dry_run=False, actor=ACTOR)
@@ -133,9 +139,7 @@ def test_workers_import_everything_once_with_the_report_of_one_process(tmp_path,
 @shared_database
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_workers_competing_for_short_stock_never_oversell(tmp_path, workers):
-    sku1, sku2 = products("PAR-1", "PAR-2")
-    stock_up(sku1, 17)
-    stock_up(sku2, 1000)
+    sku1 = stocked(17)
     path = orders_file(tmp_path, 40)
 
     report = legacy_orders_import(path=path, dry_run=False, actor=ACTOR)
@@ -153,9 +157,7 @@ def test_workers_competing_for_short_stock_never_oversell(tmp_path, workers):
 @shared_database
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_failing_worker_stops_the_import_and_committed_batches_stay(tmp_path, workers, monkeypatch):
-    sku1, sku2 = products("PAR-1", "PAR-2")
-    stock_up(sku1, 1000)
-    stock_up(sku2, 1000)
+    stocked(1000)
     path = orders_file(tmp_path, 40)
     process = _Importer.process
     done = []
