@@ -26,12 +26,14 @@ def background_jobs(settings, monkeypatch):
     so the test can see the bar between 0 and 100 %."""
     settings.OMS_IMPORT_INLINE_MAX_BYTES = 0
     settings.OMS_IMPORT_BATCH_ORDERS = 10
+    # In this process: the test's threads (the live server, Playwright's loop) are no place to fork.
+    settings.OMS_IMPORT_WORKERS = 1
     release = threading.Event()
     threads = []
-    original = services._Importer._process
+    original = services._Importer.merge
 
-    def process(self, complete):
-        original(self, complete)
+    def merge(self, outcome):
+        original(self, outcome)
         if not self.dry_run and self.rows_done * 2 >= self.report.rows and not release.is_set():
             self._report_progress(ImportBatch.Phase.CHECKING, self.rows_done, self.report.rows, force=True)
             release.wait(timeout=60)
@@ -47,7 +49,7 @@ def background_jobs(settings, monkeypatch):
         threads.append(thread)
         thread.start()
 
-    monkeypatch.setattr(services._Importer, "_process", process)
+    monkeypatch.setattr(services._Importer, "merge", merge)
     monkeypatch.setattr(services, "enqueue_import_job", enqueue)
     yield release
     release.set()
