@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
-import os
 import traceback
 import zlib
 from collections import deque
@@ -49,13 +48,9 @@ class ImportWorkerFailed(RuntimeError):
     """A worker process raised or died; batches it committed before stay imported."""
 
 
-def default_workers() -> int:
-    return 2 if (os.cpu_count() or 1) >= 2 else 1
-
-
 def workers_for(importer) -> int:
     """How many worker processes this run uses (1: check and write in this process)."""
-    wanted = int(getattr(settings, "OMS_IMPORT_WORKERS", default_workers()))
+    wanted = settings.OMS_IMPORT_WORKERS
     if wanted <= 1 or importer.dry_run or importer.report.orders <= importer.batch_orders:
         return 1
     if connection.in_atomic_block or (connection.vendor == "sqlite" and connection.is_in_memory_db()):
