@@ -28,7 +28,8 @@ class LogisticsConfig(AppConfig):
 
         # Registered after the inventory stage's handlers (INSTALLED_APPS order): on cancel, stock
         # is released and shipments withdrawn in the same transaction.
-        hooks.order_status_changed.register(handlers.create_shipments_when_releasable)
+        hooks.order_status_changed.register(handlers.create_shipments_when_releasable,
+                                             many=handlers.create_shipments_when_releasable_many)
         hooks.order_cancelled.register(handlers.cancel_shipments)
         hooks.order_address_changed.register(handlers.update_shipments_address)
 

@@ -24,6 +24,19 @@ def create_shipments_when_releasable(payload: OrderStatusChanged) -> None:
         order_shipments_create(order=payload.order, actor=payload.actor)
 
 
+def create_shipments_when_releasable_many(payloads: list[OrderStatusChanged]) -> None:
+    """`create_shipments_when_releasable` for a bulk step: released orders put on hold together
+    (the legacy import's orders short of stock) have their shipments held in one query."""
+    from logistics.services import orders_shipments_hold
+
+    held = [p for p in payloads if p.target == OrderStatus.ON_HOLD and p.source in RELEASED]
+    if held:
+        orders_shipments_hold(orders=[p.order for p in held], hold=True, actor=held[0].actor)
+    for payload in payloads:
+        if not (payload.target == OrderStatus.ON_HOLD and payload.source in RELEASED):
+            create_shipments_when_releasable(payload)
+
+
 def cancel_shipments(payload: OrderCancelled) -> None:
     """The order was cancelled before it shipped: withdraw the shipments still in the warehouse."""
     from logistics.services import order_shipments_cancel

@@ -318,8 +318,9 @@ def orders_put_on_hold(*, holds: list[tuple[Order, list[HoldReason]]], actor) ->
     user = actor_user(actor)
     insert_history(Order, orders, when=now, user_id=user.pk if user else None, history_type="~")
     insert_objects(OrderEvent, events)
-    for order, source in zip(orders, sources, strict=True):
-        _status_changed(order=order, actor=actor, source=source)
+    hooks.order_status_changed.fire_many([
+        hooks.OrderStatusChanged(order=order, actor=actor, source=source, target=order.status)
+        for order, source in zip(orders, sources, strict=True) if order.status != source])
     return orders
 
 

@@ -1,6 +1,7 @@
 """Writers of the logistics stage.
 
-- `order_shipments_create` / `order_shipments_cancel` / `order_shipments_hold` / `order_shipments_readdress`
+- `order_shipments_create` / `order_shipments_cancel` / `order_shipments_hold` (`orders_shipments_hold`
+  for many) / `order_shipments_readdress`
   — from the order pipeline (hooks);
 - `wave_create`, `shipment_scan`, `shipment_pack`, `labels_mark_printed` — own warehouse screens;
 - `shipment_ship` — goods leave: stock issued, revenue recognised, order (partially) shipped;
@@ -13,6 +14,7 @@ from logistics.services.shipments import (
     order_shipments_create,
     order_shipments_hold,
     order_shipments_readdress,
+    orders_shipments_hold,
     shipment_carrier_change,
 )
 from logistics.services.shipping import ShipOutcome, shipment_ship
@@ -36,6 +38,7 @@ from logistics.services.wms import ReportedLine, WmsEvent, wms_report
 __all__ = [
     "ReportedLine", "ScanResult", "ShipOutcome", "TrackingOutcome", "WmsEvent", "labels_mark_printed",
     "order_shipments_cancel", "order_shipments_create", "order_shipments_hold", "order_shipments_readdress",
+    "orders_shipments_hold",
     "orders_auto_complete",
     "shipment_carrier_change", "shipment_pack", "shipment_return_to_sender", "shipment_scan", "shipment_scan_reset",
     "shipment_ship", "shipment_start_picking", "shipment_track", "wave_create", "wms_report",

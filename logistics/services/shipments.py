@@ -147,10 +147,16 @@ def order_shipments_hold(*, order: Order, hold: bool, actor) -> list[Shipment]:
     WMS is told to stop (`hold`) or go on (`release`) with the parcels it holds for the order.
     Called from the `order_status_changed` hook inside the order's transaction; no event of its own.
     """
-    # Found and locked in one query (pk order): held imported orders come by the thousand and
-    # have none.
+    return orders_shipments_hold(orders=[order], hold=hold, actor=actor)
+
+
+@transaction.atomic
+def orders_shipments_hold(*, orders: list[Order], hold: bool, actor) -> list[Shipment]:
+    """`order_shipments_hold` for many orders (held in bulk by the legacy import): their shipments
+    found and locked in one query (pk order) — imported orders come by the thousand and have none."""
     shipments = list(shipment_qs_for_update().select_related("warehouse")
-                     .filter(order=order, status__in=IN_WAREHOUSE_STATUSES).order_by("pk"))
+                     .filter(order__in=[order.pk for order in orders], status__in=IN_WAREHOUSE_STATUSES)
+                     .order_by("pk"))
     sequence = f"{timezone.now():%Y%m%d%H%M%S%f}"
     for shipment in shipments:
         send_instruction(shipment=shipment, action="hold" if hold else "release", sequence=sequence)

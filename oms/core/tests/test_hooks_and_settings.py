@@ -30,6 +30,28 @@ def test_hook_runs_handlers_in_order_once_each():
     assert seen[-1] == ("b", 2) and len(seen) == 3
 
 
+def test_fire_many_uses_a_handlers_batch_variant_and_falls_back_to_one_by_one():
+    hook: Hook[int] = Hook("test")
+    seen = []
+
+    def one(p):
+        seen.append(("one", p))
+
+    def batched(p):
+        seen.append(("batched-one", p))
+
+    hook.register(one)
+    hook.register(batched, many=lambda ps: seen.append(("batch", tuple(ps))))
+    hook.fire_many([1, 2])
+    assert seen == [("one", 1), ("one", 2), ("batch", (1, 2))]
+    hook.fire(3)  # a single payload still goes to the handler itself
+    assert seen[-1] == ("batched-one", 3)
+    hook.unregister(batched)
+    hook.fire_many([4])
+    hook.fire_many([])
+    assert seen[-1] == ("one", 4) and len(seen) == 6
+
+
 def _manage(*args, env_extra):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL", "OMS_"))}
     env.update(env_extra)

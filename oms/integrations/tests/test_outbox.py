@@ -130,6 +130,19 @@ def test_a_hold_after_release_tells_the_wms_to_stop_and_then_to_go_on(gz, review
     assert [s.status for s in shipments_of(order)] == ["created"]  # nothing planned twice
 
 
+def test_released_orders_held_in_bulk_tell_the_wms_to_stop_each(gz):
+    """The legacy import holds orders by the thousand (`Hook.fire_many`): their shipments are found
+    together, and every released order's WMS still hears `hold`."""
+    from orders.services import HoldReason, orders_put_on_hold
+
+    released = [wms_order(gz), wms_order(gz)]
+    reasons = [HoldReason("stock_shortage", "缺货")]
+    orders_put_on_hold(holds=[(order, reasons) for order in released], actor=ACTOR)
+    holds = OutboxMessage.objects.filter(topic="shipping_instruction.hold").order_by("pk")
+    assert [m.order_number for m in holds] == [o.number for o in released]
+    assert {s.status for o in released for s in shipments_of(o)} == {"created"}
+
+
 def test_an_address_change_sends_the_new_recipient_to_the_wms(gz, reviewer):
     from orders.services import order_change_address
 
