@@ -710,24 +710,30 @@ class _Importer:
 
     def _customers_for(self, todo: list[_ValidOrder]) -> dict[tuple[str, str], int]:
         """Customers by (phone, name), the rule of `order_create`: the oldest match, or a new one."""
-        found: dict[tuple[str, str], int] = {}
         phones = {item.phone for item in todo}
-        for pk, phone, name in (Customer.objects.filter(phone__in=phones).order_by("pk")
-                                .values_list("pk", "phone", "name")):
-            found.setdefault((phone, name), pk)
-        new: dict[tuple[str, str], Customer] = {}
+        found = self._oldest_customers(phones)
+        new = {}
         for item in todo:
             key = (item.phone, item.name)
             if key not in found and key not in new:
-                new[key] = Customer(name=item.name, phone=item.phone)
+                new[key] = {"name": item.name, "phone": item.phone}
         if new:
-            created = Customer.objects.bulk_create(list(new.values()), batch_size=500)
-            if any(customer.pk is None for customer in created):  # a database without INSERT … RETURNING
-                for customer in created:
-                    customer.save()
-            insert_history(Customer, created, when=timezone.now(), user_id=self.user_id, reason="import")
-            for key, customer in new.items():
-                found[key] = customer.pk
+            # Written like the orders (a first migration creates a customer for nearly every order),
+            # then read back by phone: the oldest match of a new key is the row just written.
+            rows = complete_rows(Customer, new.values())
+            insert_rows(Customer, rows)
+            found.update(self._oldest_customers({phone for phone, _name in new}))
+            for row in rows:
+                row["id"] = found[(row["phone"], row["name"])]
+            insert_history(Customer, rows, when=timezone.now(), user_id=self.user_id, reason="import")
+        return found
+
+    @staticmethod
+    def _oldest_customers(phones: set[str]) -> dict[tuple[str, str], int]:
+        found: dict[tuple[str, str], int] = {}
+        for pk, phone, name in (Customer.objects.filter(phone__in=phones).order_by("pk")
+                                .values_list("pk", "phone", "name")):
+            found.setdefault((phone, name), pk)
         return found
 
 

@@ -101,7 +101,10 @@ def test_customers_are_found_by_phone_and_name_or_created_once(tmp_path):
     assert Order.objects.get(external_id="C1").customer == existing
     li = Customer.objects.get(name="李四")
     assert set(Order.objects.filter(customer=li).values_list("external_id", flat=True)) == {"C2", "C3"}
-    assert li.history.count() == 1
+    [created] = li.history.all()
+    assert (created.name, created.phone, created.history_type, created.history_change_reason) == (
+        "李四", "13812341234", "+", "import")
+    assert li.created_at is not None and Customer.objects.count() == 2
 
 
 def test_rows_of_an_order_need_not_be_adjacent_and_english_headers_in_any_order(tmp_path):
