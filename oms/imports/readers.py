@@ -19,11 +19,13 @@ import codecs
 import csv
 import io
 import os
+import re
 import zipfile
 import zlib
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
+from typing import NamedTuple
 from xml.etree.ElementTree import ParseError
 from xml.parsers import expat
 
@@ -43,6 +45,14 @@ SAMPLE_BYTES = 64 * 1024
 # Element names as expat reports them with namespace_separator="}" (whatever prefix the writer chose).
 _NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _ROW, _CELL, _VALUE, _TEXT, _PHONETIC = f"{_NS}row", f"{_NS}c", f"{_NS}v", f"{_NS}t", f"{_NS}rPh"
+
+
+_CHUNK = 256 * 1024
+_HEAD_BYTES = 64 * 1024  # the worksheet's start tags before its first row (views, columns) fit in this
+_CARRY = 64  # bytes kept between chunks while looking for a start tag that a chunk boundary cut
+_ROOT_TAG = re.compile(rb"<((?:[A-Za-z_][\w.-]*:)?)worksheet[\s>]")
+_SHEET_DATA_TAG = re.compile(rb"<((?:[A-Za-z_][\w.-]*:)?)sheetData(?:\s[^>]*)?>")
+_ROW_NUMBER = re.compile(rb"\sr\s*=\s*[\"']\d")
 
 
 def max_bytes() -> int:
@@ -133,6 +143,7 @@ class XlsxSheet(Sheet):
         from openpyxl.utils.exceptions import InvalidFileException
 
         self.name = name
+        self.path = path
         try:
             self.workbook = openpyxl.load_workbook(path, read_only=True, data_only=True, keep_links=False)
         except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError, ParseError) as exc:
@@ -143,7 +154,77 @@ class XlsxSheet(Sheet):
             raise unreadable(_("“%(name)s” has no worksheet.") % {"name": name})
         self.sheet = self.workbook.worksheets[0]
 
-    def rows(self) -> Iterator[tuple[int, list]]:
+    def rows(self, start: int = 0, stop: int | None = None) -> Iterator[tuple[int, list]]:
+        """The worksheet's rows; with `start`/`stop` (offsets from `split_offset`) only the rows whose
+        start tags lie in that part of the worksheet XML."""
+        return self._parse(self._xml(start, stop))
+
+    def split_offset(self, *, min_bytes: int) -> int | None:
+        """Where the worksheet XML can be cut in two for two processes to read a half each: the offset
+        of the first row start tag past the middle of its (uncompressed) bytes. None for a worksheet
+        smaller than `min_bytes`, or one whose rows do not carry their numbers (`r`), without which the
+        second half could not tell its row numbers."""
+        archive, member = self.workbook._archive, self.sheet._worksheet_path
+        size = archive.getinfo(member).file_size
+        if size < min_bytes:
+            return None
+        middle = size // 2
+        with archive.open(member) as source:
+            head = source.read(_HEAD_BYTES)
+            tags = _sheet_tags(head)
+            if tags is None:
+                return None
+            row_start = re.compile(b"<" + tags.prefix + rb"row[\s>]")
+            offset, carry = len(head), head[-_CARRY:]
+            while chunk := source.read(_CHUNK):
+                window, window_at = carry + chunk, offset - len(carry)
+                offset += len(chunk)
+                if offset <= middle:
+                    carry = window[-_CARRY:]
+                    continue
+                found = row_start.search(window, max(middle - window_at, 0))
+                if found:
+                    tag_end = window.find(b">", found.start())
+                    while tag_end < 0 and (more := source.read(_CHUNK)):
+                        window += more
+                        tag_end = window.find(b">", found.start())
+                    if tag_end < 0 or not _ROW_NUMBER.search(window, found.start(), tag_end):
+                        return None
+                    return window_at + found.start()
+                carry = window[-_CARRY:]
+        return None
+
+    def _xml(self, start: int, stop: int | None) -> Iterator[bytes]:
+        """The worksheet XML in chunks; a part of it wrapped in the document's own opening and closing
+        tags (namespace declarations included), so that it parses as a worksheet of its own."""
+        member = self.sheet._worksheet_path
+        if start == 0 and stop is None:
+            with self.workbook._archive.open(member) as source:
+                while chunk := source.read(_CHUNK):
+                    yield chunk
+            return
+        # Another process reads the other part: a file handle of our own, not an offset shared with it.
+        with zipfile.ZipFile(self.path) as archive, archive.open(member) as source:
+            chunk = source.read(_HEAD_BYTES)
+            tags = _sheet_tags(chunk)
+            if tags is None:
+                raise ValueError("the worksheet cannot be split")  # split_offset said it could: a bug
+            if start:
+                yield chunk[:tags.data_start]
+            offset = 0
+            while chunk:
+                low = max(start - offset, 0)
+                high = len(chunk) if stop is None else min(stop - offset, len(chunk))
+                if low < high:
+                    yield chunk[low:high]
+                offset += len(chunk)
+                if stop is not None and offset >= stop:
+                    break
+                chunk = source.read(_CHUNK)
+            if stop is not None:
+                yield tags.closing
+
+    def _parse(self, chunks: Iterator[bytes]) -> Iterator[tuple[int, list]]:
         """The worksheet XML through expat, a handful of Python calls per cell (no element objects)."""
         from openpyxl.utils.datetime import from_excel
 
@@ -234,9 +315,8 @@ class XlsxSheet(Sheet):
         parser.StartElementHandler = start
         parser.EndElementHandler = end
         parser.CharacterDataHandler = text
-        source = self.workbook._archive.open(self.sheet._worksheet_path)
         try:
-            while chunk := source.read(256 * 1024):
+            for chunk in chunks:
                 parser.Parse(chunk, False)
                 yield from ready
                 ready.clear()
@@ -246,7 +326,7 @@ class XlsxSheet(Sheet):
             raise unreadable(_("“%(name)s” is damaged near row %(row)s (%(detail)s). Open it in Excel or WPS and "
                                "save it again.") % {"name": self.name, "row": row[0] + 1, "detail": exc})
         finally:
-            source.close()
+            chunks.close()
 
     def close(self) -> None:
         self.workbook.close()
@@ -260,6 +340,21 @@ def _number(raw: str):
             return float(raw)
         except ValueError:
             return raw  # not a number after all: leave it to the value checks
+
+
+class _SheetTags(NamedTuple):
+    prefix: bytes  # the namespace prefix of the worksheet's elements as written (usually none)
+    data_start: int  # offset just past the <sheetData> start tag
+    closing: bytes  # </sheetData></worksheet>, prefixes included
+
+
+def _sheet_tags(head: bytes) -> _SheetTags | None:
+    root = _ROOT_TAG.search(head)
+    data = _SHEET_DATA_TAG.search(head)
+    if root is None or data is None or data.group(0).endswith(b"/>"):
+        return None
+    prefix = data.group(1)
+    return _SheetTags(prefix, data.end(), b"</" + prefix + b"sheetData></" + root.group(1) + b"worksheet>")
 
 
 class XlsSheet(Sheet):

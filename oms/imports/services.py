@@ -30,7 +30,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable
-from contextlib import contextmanager, nullcontext
+from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from decimal import Decimal
 from operator import itemgetter
@@ -194,9 +194,11 @@ def _blank(values) -> bool:
     return True
 
 
-def read_header(sheet: Sheet, name: str):
-    """(row number, HeaderMatch, remaining rows iterator); a file without the required columns is refused."""
-    rows = sheet.rows()
+def read_header(sheet: Sheet, name: str, rows=None):
+    """(row number, HeaderMatch, remaining rows iterator); a file without the required columns is refused.
+
+    `rows`: where to look (the sheet's rows unless given, say the first part of a split sheet)."""
+    rows = sheet.rows() if rows is None else rows
     for number, cells in rows:  # noqa: B007  (the header's row number is returned)
         if not _blank(cells):
             break
@@ -244,22 +246,43 @@ class _Importer:
 
     # -- reading ----------------------------------------------------------------------------------
     def run(self, path, file_name: str) -> ImportReport:
+        from oms.imports import parallel
+
         with open_sheet(path, file_name) as sheet:
             self.report.file_kind, self.report.encoding, self.report.delimiter = (
                 sheet.kind, sheet.encoding, sheet.delimiter)
-            header_row, match, rows = read_header(sheet, file_name)
+            # A large worksheet is read in two halves at once: the second by a forked process.
+            split = parallel.reading_split(sheet)
+            header_row, match, rows = read_header(sheet, file_name,
+                                                  rows=None if split is None else sheet.rows(stop=split))
             self.written = match.written
             self.order_slots = [(key, INDEX[key]) for key in ORDER_KEYS if key in match.positions]
             if match.unknown:
                 self.report.warnings.append(Problem(
                     header_row, ", ".join(match.unknown), "",
                     _("Unknown columns are ignored: %(columns)s.") % {"columns": ", ".join(match.unknown)}))
-            with tempfile.TemporaryFile(prefix="oms-import-") as spool:
-                last_seen = self._spool(rows, match, spool)
-                self._assemble(spool, last_seen)
+            with ExitStack() as stack:
+                spools = [stack.enter_context(tempfile.TemporaryFile(prefix="oms-import-"))]
+                tail = None
+                if split is not None:
+                    spools.append(stack.enter_context(tempfile.TemporaryFile(prefix="oms-import-")))
+                    tail = stack.enter_context(parallel.TailReader(
+                        self, sheet.rows(start=split), match, spools[1]))
+                count, last_seen = self._spool(rows, match, spools[0])
+                if tail is not None:
+                    tail_count, tail_seen = tail.result()
+                    for key, seq in tail_seen.items():  # rows of the second half come after the first's
+                        last_seen[key] = count + seq
+                    count += tail_count
+                    self._check_row_count(count)
+                self.report.rows = count
+                self.report.orders = len(last_seen)
+                self._assemble(spools, last_seen)
         return self.report
 
-    def _spool(self, rows, match: HeaderMatch, spool) -> dict:
+    def _spool(self, rows, match: HeaderMatch, spool, *, progress: bool = True) -> tuple[int, dict]:
+        """Rows to the spool file with their order keys, in pickled chunks; (rows spooled, the last row
+        index of every order key). `progress=False` in a forked reader, which must not touch the database."""
         positions = [match.positions.get(key) for key in KEYS]
         # Fast path: a row wide enough for every known column is picked apart in C.
         present = [p for p in positions if p is not None]
@@ -267,7 +290,6 @@ class _Importer:
         absent = [i for i, p in enumerate(positions) if p is None]
         pick = itemgetter(*present) if len(present) > 1 else None
         i_channel, i_number = INDEX["channel"], INDEX["order_number"]
-        max_rows = int(_setting("OMS_IMPORT_MAX_ROWS", DEFAULT_MAX_ROWS))
         lookup = self.channel_lookup.get
         channel_keys: dict = {}
         last_seen: dict = {}
@@ -298,31 +320,30 @@ class _Importer:
             if len(chunk) >= SPOOL_CHUNK:
                 pickle.dump(chunk, spool, protocol=pickle.HIGHEST_PROTOCOL)
                 chunk = []
-                if seq > max_rows:
-                    raise unreadable(_("The file has more than %(limit)s rows; split it into several files.")
-                                     % {"limit": f"{max_rows:,}"})
-                self._report_progress(ImportBatch.Phase.READING, 0, seq)
+                self._check_row_count(seq)
+                if progress:
+                    self._report_progress(ImportBatch.Phase.READING, 0, seq)
         if chunk:
             pickle.dump(chunk, spool, protocol=pickle.HIGHEST_PROTOCOL)
-        if seq > max_rows:
+        self._check_row_count(seq)
+        spool.flush()
+        return seq, last_seen
+
+    @staticmethod
+    def _check_row_count(rows: int) -> None:
+        max_rows = int(_setting("OMS_IMPORT_MAX_ROWS", DEFAULT_MAX_ROWS))
+        if rows > max_rows:
             raise unreadable(_("The file has more than %(limit)s rows; split it into several files.")
                              % {"limit": f"{max_rows:,}"})
-        self.report.rows = seq
-        self.report.orders = len(last_seen)
-        return last_seen
 
-    def _assemble(self, spool, last_seen: dict) -> None:
-        spool.seek(0)
+    def _assemble(self, spools: list, last_seen: dict) -> None:
+        """Rows back from the spools in file order; an order goes to the sink at its last row."""
         open_orders: dict = {}
         seq = 0
         self._report_progress(ImportBatch.Phase.CHECKING, 0, self.report.rows, force=True)
         with self._batch_sink() as sink:
             add = sink.add
-            while True:
-                try:
-                    chunk = pickle.load(spool)
-                except EOFError:
-                    break
+            for chunk in _spooled_chunks(spools):
                 for number, key, values in chunk:
                     rows = open_orders.get(key)
                     if rows is None:
@@ -735,6 +756,16 @@ class _Importer:
                                 .values_list("pk", "phone", "name")):
             found.setdefault((phone, name), pk)
         return found
+
+
+def _spooled_chunks(spools: list):
+    for spool in spools:
+        spool.seek(0)
+        while True:
+            try:
+                yield pickle.load(spool)
+            except EOFError:
+                break
 
 
 class _InlineSink:
