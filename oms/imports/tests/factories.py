@@ -59,7 +59,8 @@ def write_csv(path: Path, rows: list[list], *, encoding="utf-8", delimiter=",", 
 
 
 def write_xlsx(path: Path, rows: list[list], *, date_format: str | None = "yyyy-mm-dd hh:mm") -> Path:
-    """openpyxl's normal mode writes shared strings, as Excel, WPS and LibreOffice do."""
+    """openpyxl's normal mode: typed numbers and date cells, text as inline strings (Excel, WPS and
+    LibreOffice share strings instead: `test_split_reading` reads such a table)."""
     workbook = openpyxl.Workbook()
     sheet = workbook.active
     for r in rows:

@@ -130,3 +130,38 @@ def test_the_row_limit_counts_both_halves(tmp_path, settings, split_everything):
     with pytest.raises(ValidationFailed) as refused:
         report_of(path)
     assert "more than 250 rows" in str(refused.value)
+
+
+def test_shared_strings_read_as_openpyxl_reads_them(tmp_path):
+    """Rich text runs, phonetic guides (left out), entities, spaces, empty strings, Excel's _x005F_ escape."""
+    from openpyxl.reader.excel import ExcelReader
+
+    items = ['<si><t xml:space="preserve"> 张三 </t></si>', "<si><t/></si>", "<si><t>A&amp;B &lt;1&gt;</t></si>",
+             '<si><r><rPr><b/></rPr><t>欧阳</t></r><r><t xml:space="preserve">娜娜</t></r></si>',
+             '<si><t>東京</t><rPh sb="0" eb="2"><t>トウキョウ</t></rPh><phoneticPr fontId="1"/></si>',
+             "<si><t>_x005F_x000D_ kept</t></si>"]
+    path = write_minimal_xlsx(tmp_path / "strings.xlsx", [["x"]])
+    with zipfile.ZipFile(path) as source:
+        parts = {info.filename: source.read(info.filename) for info in source.infolist()}
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    parts["xl/sharedStrings.xml"] = (f'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="{main}" count="6" '
+                                     f'uniqueCount="6">{"".join(items)}</sst>').encode()
+    parts["[Content_Types].xml"] = parts["[Content_Types].xml"].replace(b"</Types>", (
+        b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-officedocument.'
+        b'spreadsheetml.sharedStrings+xml"/></Types>'))
+    parts["xl/_rels/workbook.xml.rels"] = parts["xl/_rels/workbook.xml.rels"].replace(b"</Relationships>", (
+        b'<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+        b'sharedStrings" Target="sharedStrings.xml"/></Relationships>'))
+    cells = "".join(f'<c t="s"><v>{i}</v></c>' for i in range(len(items)))
+    parts[SHEET] = (f'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="{main}"><sheetData><row>{cells}</row>'
+                    "</sheetData></worksheet>").encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for name, data in parts.items():
+            target.writestr(name, data)
+    reference = ExcelReader(str(path), read_only=True)
+    reference.read()
+    expected = [" 张三 ", "", "A&B <1>", "欧阳娜娜", "東京", "_x000D_ kept"]
+    assert reference.shared_strings == expected
+    with open_sheet(path) as sheet:
+        assert sheet.sheet._shared_strings == expected
+        assert list(sheet.rows()) == [(1, expected)]
