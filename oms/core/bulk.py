@@ -26,7 +26,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from functools import partial
 
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.backends.base.operations import BaseDatabaseOperations
 
 _PLAIN = {
@@ -73,8 +73,33 @@ def _memoised(adapt):
     return adapted
 
 
-def _insert_fields(model) -> list:
-    return [f for f in model._meta.local_concrete_fields if not (f.primary_key and f.get_internal_type() in _AUTO)]
+def _insert_fields(model, *, with_pk: bool = False) -> list:
+    return [f for f in model._meta.local_concrete_fields
+            if with_pk or not (f.primary_key and f.get_internal_type() in _AUTO)]
+
+
+class Prepared:
+    """Rows adapted for one INSERT, ahead of the transaction that writes them (`insert_prepared`).
+
+    Each row is a list, so a value known only inside the transaction (a customer found or created
+    there) can be filled in with `set_column` without adapting the rest again.
+    """
+
+    def __init__(self, model, fields: list, values: list[list], using: str):
+        self.model, self.fields, self.values, self.using = model, fields, values, using
+
+    def set_column(self, attname: str, values: Iterable) -> None:
+        index = next(i for i, f in enumerate(self.fields) if f.attname == attname)
+        adapt = _adapter(self.fields[index], connections[self.using])
+        for row, value in zip(self.values, values, strict=True):
+            row[index] = value if adapt is None else adapt(value)
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+
+def insert_prepared(prepared: Prepared) -> None:
+    _execute(prepared.model, prepared.fields, prepared.values, connections[prepared.using])
 
 
 def _execute(model, fields: list, rows: list[tuple], connection) -> None:
@@ -123,13 +148,18 @@ def complete_rows(model, rows: Iterable[dict]) -> list[dict]:
 
 def insert_rows(model, rows: list[dict], *, using: str = DEFAULT_DB_ALIAS) -> None:
     """INSERT complete rows (see `complete_rows`); an auto primary key is left to the database."""
-    if not rows:
-        return
+    if rows:
+        insert_prepared(prepare_rows(model, rows, using=using))
+
+
+def prepare_rows(model, rows: list[dict], *, with_pk: bool = False, using: str = DEFAULT_DB_ALIAS) -> Prepared:
+    """Complete rows adapted for `insert_prepared`; `with_pk`: the rows carry their primary keys
+    (taken with `reserve_ids`), otherwise the database assigns them."""
     connection = connections[using]
-    fields = _insert_fields(model)
+    fields = _insert_fields(model, with_pk=with_pk)
     columns = [(f.attname, _adapter(f, connection)) for f in fields]
-    values = [tuple(row[name] if adapt is None else adapt(row[name]) for name, adapt in columns) for row in rows]
-    _execute(model, fields, values, connection)
+    values = [[row[name] if adapt is None else adapt(row[name]) for name, adapt in columns] for row in rows]
+    return Prepared(model, fields, values, using)
 
 
 def insert_objects(model, objs: Iterable, *, using: str = DEFAULT_DB_ALIAS) -> None:
@@ -137,6 +167,14 @@ def insert_objects(model, objs: Iterable, *, using: str = DEFAULT_DB_ALIAS) -> N
     objs = list(objs)
     if not objs:
         return
+    insert_prepared(prepare_objects(model, objs, using=using))
+    for obj in objs:
+        obj._state.adding = False
+        obj._state.db = using
+
+
+def prepare_objects(model, objs: list, *, using: str = DEFAULT_DB_ALIAS) -> Prepared:
+    """Unsaved instances adapted for `insert_prepared` (their auto primary keys left to the database)."""
     connection = connections[using]
     fields = _insert_fields(model)
     stamped = [f for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)]
@@ -152,12 +190,9 @@ def insert_objects(model, objs: Iterable, *, using: str = DEFAULT_DB_ALIAS) -> N
                 if related is not None:
                     setattr(obj, field.attname, related.pk)
     columns = [(f.attname, _adapter(f, connection)) for f in fields]
-    values = [tuple(getattr(obj, name) if adapt is None else adapt(getattr(obj, name)) for name, adapt in columns)
+    values = [[getattr(obj, name) if adapt is None else adapt(getattr(obj, name)) for name, adapt in columns]
               for obj in objs]
-    _execute(model, fields, values, connection)
-    for obj in objs:
-        obj._state.adding = False
-        obj._state.db = using
+    return Prepared(model, fields, values, using)
 
 
 def insert_history(model, rows: Iterable, *, when, user_id: int | None, reason: str = "", history_type: str = "+",
@@ -169,8 +204,14 @@ def insert_history(model, rows: Iterable, *, when, user_id: int | None, reason: 
     from the row (a dict by attname, or an instance), plus history date, type, user and reason.
     """
     rows = list(rows)
-    if not rows:
-        return
+    if rows:
+        insert_prepared(prepare_history(model, rows, when=when, user_id=user_id, reason=reason,
+                                        history_type=history_type, using=using))
+
+
+def prepare_history(model, rows: list, *, when, user_id: int | None, reason: str = "", history_type: str = "+",
+                    using: str = DEFAULT_DB_ALIAS) -> Prepared:
+    """`insert_history`'s records adapted for `insert_prepared`."""
     connection = connections[using]
     history_model = model.history.model
     constants = {"history_date": when, "history_type": history_type, "history_user_id": user_id,
@@ -194,8 +235,41 @@ def insert_history(model, rows: Iterable, *, when, user_id: int | None, reason: 
         for index, name, adapt in copied:
             value = get(name)
             out[index] = value if adapt is None else adapt(value)
-        values.append(tuple(out))
-    _execute(history_model, fields, values, connection)
+        values.append(out)
+    return Prepared(history_model, fields, values, using)
+
+
+def reserve_ids(model, count: int, *, using: str = DEFAULT_DB_ALIAS) -> list[int]:
+    """`count` primary keys of `model` that no other insert will take, for rows built before the
+    transaction that writes them (`prepare_rows(..., with_pk=True)`); committed at once.
+
+    PostgreSQL: values of the column's sequence (`nextval`), as its own inserts take them. SQLite:
+    Django creates auto primary keys with AUTOINCREMENT, where a new row's id is above the largest
+    ever used (kept in `sqlite_sequence`); raising that mark by `count` sets a block aside.
+    """
+    if count < 1:
+        return []
+    connection = connections[using]
+    table, column = model._meta.db_table, model._meta.pk.column
+    with transaction.atomic(using=using), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                           [connection.ops.quote_name(table), column, count])
+            return [row[0] for row in cursor.fetchall()]
+        if connection.vendor != "sqlite":
+            raise NotImplementedError(f"reserve_ids on {connection.vendor}")
+        cursor.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = %s", [table])
+        if "AUTOINCREMENT" not in cursor.fetchone()[0].upper():
+            raise NotImplementedError(f"{table} has no AUTOINCREMENT key: ids cannot be set aside")
+        cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
+        mark = cursor.fetchone()
+        cursor.execute(f"SELECT max({connection.ops.quote_name(column)}) FROM {connection.ops.quote_name(table)}")
+        last = max(mark[0] if mark else 0, cursor.fetchone()[0] or 0)
+        if mark:
+            cursor.execute("UPDATE sqlite_sequence SET seq = %s WHERE name = %s", [last + count, table])
+        else:
+            cursor.execute("INSERT INTO sqlite_sequence (name, seq) VALUES (%s, %s)", [table, last + count])
+        return list(range(last + 1, last + count + 1))
 
 
 def update_rows(model, field_names: list[str], objs: Iterable, *, must_exist: bool = False,

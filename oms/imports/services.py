@@ -45,7 +45,18 @@ from django.utils.translation import gettext as _
 
 from oms.catalog.selectors import normalise_sku, products_by_sku
 from oms.core.actors import SYSTEM, actor_user
-from oms.core.bulk import complete_rows, fewer_gc_pauses, insert_history, insert_objects, insert_rows
+from oms.core.bulk import (
+    Prepared,
+    complete_rows,
+    fewer_gc_pauses,
+    insert_history,
+    insert_prepared,
+    insert_rows,
+    prepare_history,
+    prepare_objects,
+    prepare_rows,
+    reserve_ids,
+)
 from oms.core.errors import InvalidTransition, ValidationFailed
 from oms.core.money import ZERO, to_money
 from oms.core.numbering import give_back_order_numbers, next_order_numbers
@@ -173,6 +184,20 @@ class _ValidOrder:
     @property
     def total(self) -> Decimal:
         return self.subtotal - self.discount_total + self.shipping_fee
+
+
+@dataclass
+class _PreparedBatch:
+    """A batch's rows, built and adapted before its transaction (`_Importer._prepare`)."""
+
+    valid: list[_ValidOrder]
+    customer_keys: list[tuple[str, str]]  # (phone, name) of each order, in the order of `orders`
+    orders: Prepared
+    history: Prepared
+    lines: Prepared
+    events: Prepared
+    records: Prepared
+    open_ids: list[int]
 
 
 class _Funds:
@@ -620,27 +645,34 @@ class _Importer:
 
     # -- writing ----------------------------------------------------------------------------------
     def _write_batch(self, valid: list[_ValidOrder]) -> tuple[int, int]:
-        # The batch's order numbers are taken in a transaction of their own, committed at once: held
-        # by the batch's transaction, the day's counter would make every other writer of orders wait
-        # for the whole batch (parallel import workers, channel orders arriving through the API).
-        # Numbers the batch does not use (orders created meanwhile) are given back when nobody has
-        # taken one since; only a batch that fails outright leaves its block unused.
+        # The batch's order numbers and ids are taken in a transaction of their own, committed at
+        # once: held by the batch's transaction, the day's counter would make every other writer of
+        # orders wait for the whole batch (parallel import workers, channel orders arriving through
+        # the API). With them, every row of the batch is built and adapted before its transaction
+        # (`_prepare`), so on SQLite, whose writers take turns, one worker builds while the other
+        # writes. Numbers the batch does not use (orders created meanwhile) are given back when
+        # nobody has taken one since; only a batch that fails outright leaves its block unused.
         with self.serial_writes:
             numbers = next_order_numbers(len(valid))
+            ids = reserve_ids(Order, len(valid))
+        prepared = self._prepare(valid, ids, numbers)
+        with self.serial_writes:
             try:
                 with transaction.atomic():
-                    written, duplicates = self._write(valid, numbers)
+                    self._write(prepared)
+                written, duplicates = len(valid), 0
             except IntegrityError:
-                # Someone created one of these orders since we looked: retry one by one.
+                # Someone created one of these orders since we looked: retry one by one, numbering
+                # the ones written in turn, so that the unused numbers are the block's tail.
                 written = duplicates = 0
-                for order in valid:
+                for order, order_id in zip(valid, ids, strict=True):
+                    one = self._prepare([order], [order_id], numbers[written:written + 1])
                     try:
                         with transaction.atomic():
-                            one_written, one_duplicate = self._write([order], numbers[written:written + 1])
+                            self._write(one)
+                        written += 1
                     except IntegrityError:
-                        one_written, one_duplicate = 0, 1
-                    written += one_written
-                    duplicates += one_duplicate
+                        duplicates += 1
             give_back_order_numbers(numbers[written:])
         return written, duplicates
 
@@ -661,18 +693,14 @@ class _Importer:
                 columns = ", ".join(quote(model._meta.get_field(name).column) for name in fields)
                 cursor.execute(f"ANALYZE {quote(model._meta.db_table)} ({columns})")
 
-    def _write(self, valid: list[_ValidOrder], numbers: list[str]) -> tuple[int, int]:
-        existing = self._existing_keys([(v.channel, v.external_id) for v in valid])
-        todo = [v for v in valid if (v.channel.pk, v.external_id) not in existing]
-        if not todo:
-            return 0, len(valid)
-        numbers = numbers[:len(todo)]  # the block's head: an unused tail can be given back
-        customers = self._customers_for(todo)
+    def _prepare(self, valid: list[_ValidOrder], ids: list[int], numbers: list[str]) -> _PreparedBatch:
+        """Every row the batch writes, adapted for the database, but the orders' customers (found or
+        created in the batch's transaction, `_write`)."""
         rows = []
-        for item, number in zip(todo, numbers, strict=True):
+        for item, order_id, number in zip(valid, ids, numbers, strict=True):
             row = {
-                "number": number, "channel_id": item.channel.pk, "external_id": item.external_id,
-                "customer_id": customers[(item.phone, item.name)], "source": OrderSource.IMPORT,
+                "id": order_id, "number": number, "channel_id": item.channel.pk, "external_id": item.external_id,
+                "customer_id": None, "source": OrderSource.IMPORT,
                 "recipient": item.name, "phone": item.phone, "province": item.data.province.strip(),
                 "city": item.data.city.strip(), "district": item.data.district.strip(),
                 "address_detail": item.data.address_detail.strip(), "status": item.status,
@@ -684,23 +712,17 @@ class _Importer:
             row["payment_status"] = payment_status_for(order=_Funds(row))
             rows.append(row)
         rows = complete_rows(Order, rows)
-        insert_rows(Order, rows)
-        pks = dict(Order.objects.filter(number__in=numbers).values_list("number", "pk"))
-        for row in rows:
-            row["id"] = pks[row["number"]]
         now = timezone.now()
-        insert_history(Order, rows, when=now, user_id=self.user_id, reason="import")
         lines, events, records = [], [], []
         with translation.override("zh-hans"):
             template = _("Imported from the legacy system: order %(external_id)s, status “%(status)s”, "
                          "total ¥%(total)s (import %(batch)s, row %(row)s).")
         batch_label = f"#{self.batch.pk}" if self.batch else "-"
         batch_id = self.batch.pk if self.batch else None
-        for item, row in zip(todo, rows, strict=True):
+        for item, row in zip(valid, rows, strict=True):
             order_id = row["id"]
             for line in item.lines:
-                line["order_id"] = order_id
-                lines.append(line)
+                lines.append({**line, "order_id": order_id})
             message = template % {"external_id": item.external_id, "status": STATUS_NAMES[item.status],
                                   "total": f"{row['total']:,.2f}", "batch": batch_label, "row": item.first_row}
             event = build_event(
@@ -715,19 +737,32 @@ class _Importer:
             events.append(event)
             records.append({"order_id": order_id, "batch_id": batch_id, "source_row": item.first_row,
                             "legacy_carrier": item.carrier, "legacy_tracking_number": item.tracking})
-        insert_rows(OrderLine, complete_rows(OrderLine, lines))
-        insert_objects(OrderEvent, events)
-        insert_rows(ImportedOrder, complete_rows(ImportedOrder, records))
-        open_ids = [row["id"] for row in rows if row["status"] in hooks.OPEN_IMPORT_STATUSES]
-        if open_ids and hooks.open_orders_imported.handlers:
+        return _PreparedBatch(
+            valid=valid, customer_keys=[(item.phone, item.name) for item in valid],
+            orders=prepare_rows(Order, rows, with_pk=True),
+            history=prepare_history(Order, rows, when=now, user_id=self.user_id, reason="import"),
+            lines=prepare_rows(OrderLine, complete_rows(OrderLine, lines)),
+            events=prepare_objects(OrderEvent, events),
+            records=prepare_rows(ImportedOrder, complete_rows(ImportedOrder, records)),
+            open_ids=[row["id"] for row in rows if row["status"] in hooks.OPEN_IMPORT_STATUSES],
+        )
+
+    def _write(self, prepared: _PreparedBatch) -> None:
+        """Write a prepared batch, inside its transaction; a duplicate raises IntegrityError."""
+        customers = self._customers_for(prepared.valid)
+        customer_ids = [customers[key] for key in prepared.customer_keys]
+        prepared.orders.set_column("customer_id", customer_ids)
+        prepared.history.set_column("customer_id", customer_ids)
+        for part in (prepared.orders, prepared.history, prepared.lines, prepared.events, prepared.records):
+            insert_prepared(part)
+        if prepared.open_ids and hooks.open_orders_imported.handlers:
             # What the stages' handlers read (the rest loads on access): thousands of full rows per
             # batch, read back only to be handed on, cost the import more than their reservations' planning.
-            open_orders = list(Order.objects.filter(pk__in=open_ids).order_by("pk").only(
+            open_orders = list(Order.objects.filter(pk__in=prepared.open_ids).order_by("pk").only(
                 "id", "number", "channel_id", "status", "province", "ordered_at", "updated_at", "hold_reasons",
                 "total", "paid_amount", "payment_method"))
             hooks.open_orders_imported.fire(hooks.OpenOrdersImported(orders=open_orders, actor=self.actor,
                                                                      batch=self.batch))
-        return len(todo), len(valid) - len(todo)
 
     def _customers_for(self, todo: list[_ValidOrder]) -> dict[tuple[str, str], int]:
         """Customers by (phone, name), the rule of `order_create`: the oldest match, or a new one."""
