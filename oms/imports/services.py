@@ -44,7 +44,7 @@ from django.utils.crypto import get_random_string
 from django.utils.translation import gettext as _
 
 from oms.catalog.selectors import normalise_sku, products_by_sku
-from oms.core.actors import SYSTEM, actor_user
+from oms.core.actors import SYSTEM, actor_name, actor_user
 from oms.core.bulk import (
     Prepared,
     complete_rows,
@@ -53,7 +53,6 @@ from oms.core.bulk import (
     insert_prepared,
     insert_rows,
     prepare_history,
-    prepare_objects,
     prepare_rows,
     reserve_ids,
 )
@@ -77,7 +76,7 @@ from oms.imports.values import (
     parse_status,
     payment_method_code,
 )
-from orders.events import EventKind, build_event
+from orders.events import EventKind, event_row
 from orders.models import Channel, Customer, Order, OrderEvent, OrderLine, OrderSource, OrderStatus
 from orders.services import LineInput, OrderInput, order_input_problems, payment_status_for, priced_line_values
 
@@ -719,22 +718,21 @@ class _Importer:
                          "total ¥%(total)s (import %(batch)s, row %(row)s).")
         batch_label = f"#{self.batch.pk}" if self.batch else "-"
         batch_id = self.batch.pk if self.batch else None
+        actor_label = actor_name(self.actor)
         for item, row in zip(valid, rows, strict=True):
             order_id = row["id"]
             for line in item.lines:
                 lines.append({**line, "order_id": order_id})
             message = template % {"external_id": item.external_id, "status": STATUS_NAMES[item.status],
                                   "total": f"{row['total']:,.2f}", "batch": batch_label, "row": item.first_row}
-            event = build_event(
-                order=None, kind=EventKind.IMPORTED, message=message, actor=self.actor,
+            events.append(event_row(
+                order_id=order_id, kind=EventKind.IMPORTED, message=message, actor_id=self.user_id,
+                actor_label=actor_label, at=now,
                 data={"source": OrderSource.IMPORT, "batch": batch_id, "row": item.first_row,
                       "channel": item.channel.code, "external_id": item.external_id, "status": item.status,
                       "total": f"{row['total']:.2f}", "paid": f"{row['paid_amount']:.2f}",
                       "carrier": item.carrier, "tracking_number": item.tracking},
-            )
-            event.order_id = order_id
-            event.at = now
-            events.append(event)
+            ))
             records.append({"order_id": order_id, "batch_id": batch_id, "source_row": item.first_row,
                             "legacy_carrier": item.carrier, "legacy_tracking_number": item.tracking})
         return _PreparedBatch(
@@ -742,7 +740,7 @@ class _Importer:
             orders=prepare_rows(Order, rows, with_pk=True),
             history=prepare_history(Order, rows, when=now, user_id=self.user_id, reason="import"),
             lines=prepare_rows(OrderLine, complete_rows(OrderLine, lines)),
-            events=prepare_objects(OrderEvent, events),
+            events=prepare_rows(OrderEvent, complete_rows(OrderEvent, events)),
             records=prepare_rows(ImportedOrder, complete_rows(ImportedOrder, records)),
             open_ids=[row["id"] for row in rows if row["status"] in hooks.OPEN_IMPORT_STATUSES],
         )

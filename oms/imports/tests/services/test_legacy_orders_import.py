@@ -94,6 +94,16 @@ def test_numbers_come_from_the_numbering_service_gaplessly(tmp_path):
     assert Sequence.objects.get(key=before.number[:10]).value == int(after.number[-6:])
 
 
+def test_a_clerks_import_names_the_clerk_on_the_timeline_and_in_the_history(tmp_path, django_user_model):
+    clerk = django_user_model.objects.create_user("migrator")
+    path = write_csv(tmp_path / "clerk.csv", table([row(order_number="U1")]))
+    legacy_orders_import(path=path, dry_run=False, actor=clerk)
+    event = OrderEvent.objects.get(order__external_id="U1")
+    assert (event.actor, event.actor_name) == (clerk, "migrator")
+    order = Order.objects.get(external_id="U1")
+    assert order.history.get().history_user == clerk and order.customer.history.get().history_user == clerk
+
+
 def test_customers_are_found_by_phone_and_name_or_created_once(tmp_path):
     existing = Customer.objects.create(name="张三", phone="13812341234")
     run(tmp_path, [row(order_number="C1"), row(order_number="C2", customer_name="李四"),
