@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from inventory.models import Lot, Stock, StockMovement
 from oms.core.actors import actor_name, actor_user
-from oms.core.bulk import insert_objects, update_rows
+from oms.core.bulk import complete_rows, insert_rows, update_rows
 from oms.core.errors import InsufficientStock, PermissionDenied
 
 
@@ -33,7 +33,8 @@ class LedgerBatch:
         self._actor_name = actor_name(actor)
         user = actor_user(actor)
         self._actor_id = user.pk if user else None
-        self.rows: list[StockMovement] = []
+        self.rows: list[dict] = []  # ledger rows by attname (`move`)
+        self._rows_of_new_lots: list[tuple[dict, Lot]] = []
         self._stocks: dict[int, Stock] = {}
         self._lots: dict[int, Lot] = {}
         self._new_lots: list[Lot] = []
@@ -47,7 +48,7 @@ class LedgerBatch:
 
     def move(self, *, kind: str, stock: Stock, lot: Lot, on_hand: int = 0, reserved: int = 0, quarantined: int = 0,
              order=None, order_line=None, order_line_id: int | None = None, reason: str | None = None,
-             reference: str | None = None) -> StockMovement:
+             reference: str | None = None) -> None:
         if lot.quarantined and (on_hand or reserved):
             raise ValueError("a quarantine lot only moves quarantined stock")
         if not lot.quarantined and quarantined:
@@ -70,40 +71,42 @@ class LedgerBatch:
         if lot.pk is not None:
             self._lots[lot.pk] = lot
         order = order or self.order
-        # Ids rather than instances where they exist: the related-object descriptors' checks cost
-        # more than the rest of a reservation's Python when thousands of orders are reserved at once.
-        row = StockMovement(
-            at=self.at, kind=kind, stock_id=stock.pk, on_hand_delta=on_hand, reserved_delta=reserved,
-            quarantined_delta=quarantined, reference=self.reference if reference is None else reference,
-            reason=(self.reason if reason is None else reason)[:255], order_id=order.pk if order else None,
-            actor_id=self._actor_id, actor_name=self._actor_name,
-        )
+        # A row, not a model instance: a batch reserving thousands of orders writes tens of thousands
+        # of ledger rows, and building an instance each cost more than the rest of its Python.
+        row = {
+            "at": self.at, "kind": kind, "stock_id": stock.pk, "lot_id": lot.pk, "on_hand_delta": on_hand,
+            "reserved_delta": reserved, "quarantined_delta": quarantined,
+            "reference": self.reference if reference is None else reference,
+            "reason": (self.reason if reason is None else reason)[:255], "order_id": order.pk if order else None,
+            "order_line_id": order_line.pk if order_line is not None else order_line_id,
+            "actor_id": self._actor_id, "actor_name": self._actor_name,
+        }
         if lot.pk is None:
-            row.lot = lot  # a new lot: its id is taken when it is written (`insert_objects`)
-        else:
-            row.lot_id = lot.pk
-        if order_line is not None:
-            row.order_line = order_line
-        elif order_line_id is not None:
-            row.order_line_id = order_line_id
+            self._rows_of_new_lots.append((row, lot))  # its id is known once the lot is written (`flush`)
         self.rows.append(row)
-        return row
 
     @property
     def stocks(self) -> list[Stock]:
         return list(self._stocks.values())
 
     def flush(self) -> list[StockMovement]:
+        """Write the batch; returns its ledger rows as instances (without ids: see `write`)."""
+        return [StockMovement(**row) for row in self.write()]
+
+    def write(self) -> list[dict]:
+        """Write new lots, changed lots and stock rows, and the ledger rows (returned as written)."""
         if self._new_lots:
             Lot.objects.bulk_create(self._new_lots)
+            for row, lot in self._rows_of_new_lots:
+                row["lot_id"] = lot.pk
         if self._lots:
             update_rows(Lot, ["quantity", "reserved"], self._lots.values())
         if self._stocks:
             update_rows(Stock, ["on_hand", "reserved", "quarantined", "updated_at"], self._stocks.values())
         # Ledger rows are written without reading their ids back (COPY on PostgreSQL): nothing
         # refers to a movement by id, and they are most of what a reservation writes.
-        insert_objects(StockMovement, self.rows)
-        written, self.rows = self.rows, []
-        self._new_lots, self._lots, self._stocks = [], {}, {}
+        written, self.rows = complete_rows(StockMovement, self.rows), []
+        insert_rows(StockMovement, written)
+        self._new_lots, self._rows_of_new_lots, self._lots, self._stocks = [], [], {}, {}
         return written
 

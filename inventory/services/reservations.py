@@ -21,7 +21,7 @@ from inventory.events import build_stock_reserved_event, stock_released_event
 from inventory.lock_objects import lock_stocks
 from inventory.models import Lot, MovementKind, Reservation
 from inventory.services.ledger import LedgerBatch
-from oms.core.bulk import insert_objects, update_rows, write_pipeline
+from oms.core.bulk import complete_rows, insert_objects, insert_rows, update_rows, write_pipeline
 from oms.core.errors import InsufficientStock, InvalidTransition
 from oms.core.regions import canonical_province, region_of
 from orders.events import TimelineJoin, timeline_message
@@ -87,7 +87,7 @@ class _Allocator:
             self.stocks_by_product[stock.product_id].append(stock)
         self.lots_by_stock = lots_by_stock
         self.batch = LedgerBatch(actor=actor, reason=_("Reserved for order"))
-        self.new_reservations: list[Reservation] = []
+        self.new_reservations: list[dict] = []  # rows: thousands per batch in the legacy import
         self.changed_reservations: list[Reservation] = []
         self.line_quantities: dict[int, dict[str, int]] = {}
         self.events = []
@@ -150,9 +150,9 @@ class _Allocator:
                     existing.quantity += take
                     self.changed_reservations.append(existing)
                 else:
-                    self.new_reservations.append(Reservation(
-                        order_id=order.pk, order_line_id=line.pk, stock_id=stock.pk, lot_id=lot.pk, quantity=take,
-                        created_at=self.batch.at))
+                    self.new_reservations.append({
+                        "order_id": order.pk, "order_line_id": line.pk, "stock_id": stock.pk, "lot_id": lot.pk,
+                        "quantity": take, "quantity_issued": 0, "created_at": self.batch.at})
                 taken_lots.append({"batch": lot.batch_number, "quantity": take})
                 wanted -= take
             if wanted:  # the strategy promised more than the lots hold: a broken strategy, not a shortage
@@ -168,8 +168,8 @@ class _Allocator:
     def flush(self) -> None:
         if self.line_quantities:
             order_line_quantities_set(lines=self.line_quantities)
-        self.batch.flush()
-        insert_objects(Reservation, self.new_reservations)
+        self.batch.write()
+        insert_rows(Reservation, complete_rows(Reservation, self.new_reservations))
         update_rows(Reservation, ["quantity"], self.changed_reservations)
         insert_objects(OrderEvent, self.events)
 
