@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from orders.events import build_event, record_event, timeline_message
+from orders.events import event_row, record_event, timeline_message, timeline_text
 
 
 class StockEventKind:
@@ -16,12 +16,13 @@ def _describe(rows: list[dict]) -> str:
     return "；".join(f"{row['sku']} × {row['quantity']}（{row['warehouse']}）" for row in rows)
 
 
-def build_stock_reserved_event(*, order, actor, rows: list[dict]):
-    """The unsaved `stock_reserved` event; reservations write theirs together with the ledger rows."""
+def stock_reserved_event_row(*, order_id: int, actor_id: int | None, actor_label: str, at, rows: list[dict]) -> dict:
+    """The `stock_reserved` event as a row (`orders.events.event_row`): reservations write theirs
+    together with the ledger rows, thousands at a time when an import reserves its open orders."""
     warehouses = list(dict.fromkeys(row["warehouse"] for row in rows))
-    return build_event(
-        order=order, kind=StockEventKind.RESERVED,
-        message=timeline_message(_("Stock reserved: %(lines)s"), {"lines": _describe(rows)}), actor=actor,
+    return event_row(
+        order_id=order_id, kind=StockEventKind.RESERVED, actor_id=actor_id, actor_label=actor_label, at=at,
+        message=timeline_text(timeline_message(_("Stock reserved: %(lines)s"), {"lines": _describe(rows)})),
         data={"reservations": rows, "warehouses": warehouses, "split": len(warehouses) > 1},
     )
 

@@ -74,17 +74,20 @@ def record_event(*, order: Order, kind: str, message, actor=None, data: dict | N
 def build_event(*, order: Order | None, kind: str, message, actor=None, data: dict | None = None) -> OrderEvent:
     """The unsaved event `record_event` writes; bulk writers (the legacy import) insert these in bulk,
     passing `order=None` and setting `order_id` when they hold order rows rather than instances."""
-    if isinstance(message, str):
-        text = message  # already text (a bulk writer rendered it in zh-hans once for the batch)
-    elif translation.get_language() == "zh-hans":
-        text = str(message)  # already the timeline's language (switching costs more than the event)
-    else:
-        with translation.override("zh-hans"):
-            text = str(message)
     return OrderEvent(
-        order=order, kind=kind, message=text, actor=actor_user(actor), actor_name=actor_name(actor),
+        order=order, kind=kind, message=timeline_text(message), actor=actor_user(actor), actor_name=actor_name(actor),
         data=data or {},
     )
+
+
+def timeline_text(message) -> str:
+    """A (lazy) message as the timeline stores it: rendered in zh-hans, the timeline's language."""
+    if isinstance(message, str):
+        return message  # already text (a bulk writer rendered it in zh-hans once for the batch)
+    if translation.get_language() == "zh-hans":
+        return str(message)  # already the timeline's language (switching costs more than the event)
+    with translation.override("zh-hans"):
+        return str(message)
 
 
 def event_row(*, order_id: int, kind: str, message: str, actor_id: int | None, actor_label: str, data: dict,

@@ -17,11 +17,12 @@ from inventory.allocation_sql import (
     order_lines_with_holdings,
     warehouse_ranks,
 )
-from inventory.events import build_stock_reserved_event, stock_released_event
+from inventory.events import stock_released_event, stock_reserved_event_row
 from inventory.lock_objects import lock_stocks
 from inventory.models import Lot, MovementKind, Reservation
 from inventory.services.ledger import LedgerBatch
-from oms.core.bulk import complete_rows, insert_objects, insert_rows, update_rows, write_pipeline
+from oms.core.actors import actor_name, actor_user
+from oms.core.bulk import complete_rows, insert_rows, update_rows, write_pipeline
 from oms.core.errors import InsufficientStock, InvalidTransition
 from oms.core.regions import canonical_province, region_of
 from orders.events import TimelineJoin, timeline_message
@@ -90,7 +91,9 @@ class _Allocator:
         self.new_reservations: list[dict] = []  # rows: thousands per batch in the legacy import
         self.changed_reservations: list[Reservation] = []
         self.line_quantities: dict[int, dict[str, int]] = {}
-        self.events = []
+        self.events: list[dict] = []  # `stock_reserved` event rows
+        user = actor_user(actor)
+        self.actor_id, self.actor_label = (user.pk if user else None), actor_name(actor)
 
     def reserve(self, *, order: Order, lines: list[_Line], rank_of) -> ReservationResult:
         """Plan and take every open unit of the order, or raise `InsufficientStock` having taken nothing.
@@ -162,7 +165,9 @@ class _Allocator:
                                 "quantity": pick.quantity, "lots": taken_lots})
         for line_id, qty in reserved_now.items():
             self.line_quantities[line_id] = {"quantity_reserved": line_by_id[line_id].quantity_reserved + qty}
-        self.events.append(build_stock_reserved_event(order=order, actor=self.actor, rows=result.rows))
+        self.events.append(stock_reserved_event_row(order_id=order.pk, actor_id=self.actor_id,
+                                                    actor_label=self.actor_label, at=self.batch.at,
+                                                    rows=result.rows))
         return result
 
     def flush(self) -> None:
@@ -171,7 +176,7 @@ class _Allocator:
         self.batch.write()
         insert_rows(Reservation, complete_rows(Reservation, self.new_reservations))
         update_rows(Reservation, ["quantity"], self.changed_reservations)
-        insert_objects(OrderEvent, self.events)
+        insert_rows(OrderEvent, complete_rows(OrderEvent, self.events))
 
 
 @transaction.atomic

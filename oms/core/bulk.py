@@ -25,6 +25,7 @@ import gc
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from functools import partial
+from operator import attrgetter, itemgetter
 
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.backends.base.operations import BaseDatabaseOperations
@@ -54,7 +55,41 @@ def _adapter(field, connection):
             return None  # the driver takes Decimal as it is (SQLite's adapter, psycopg)
         return partial(ops.adapt_decimalfield_value, max_digits=field.max_digits,
                        decimal_places=field.decimal_places)
+    if kind == "JSONField":
+        return _json(partial(field.get_db_prep_save, connection=connection))
     return partial(field.get_db_prep_save, connection=connection)
+
+
+def _json(adapt):
+    """JSON values; the empty list or object of most rows (hold reasons, history copies) adapted once."""
+    empty = {list: adapt([]), dict: adapt({})}
+
+    def adapted(value):
+        if not value and value.__class__ in empty:
+            return empty[value.__class__]
+        return adapt(value)
+
+    return adapted
+
+
+def _rows_to_values(rows: list, names: list[str], adapters: list[tuple[int, object]], *, objects: bool = False,
+                    tail: list | None = None) -> list[list]:
+    """Each row's values of `names` (dict keys, or attributes of instances with `objects`), adapted
+    where a column needs it, then `tail`: the values are picked in C, adapters run only where needed."""
+    if not names:
+        return [list(tail or ()) for _row in rows]
+    pick = attrgetter(*names) if objects else itemgetter(*names)
+    single = len(names) == 1
+    tail = tail or []
+    values = []
+    for row in rows:
+        out = [pick(row)] if single else list(pick(row))
+        for index, adapt in adapters:
+            out[index] = adapt(out[index])
+        if tail:
+            out += tail
+        values.append(out)
+    return values
 
 
 def _memoised(adapt):
@@ -157,9 +192,8 @@ def prepare_rows(model, rows: list[dict], *, with_pk: bool = False, using: str =
     (taken with `reserve_ids`), otherwise the database assigns them."""
     connection = connections[using]
     fields = _insert_fields(model, with_pk=with_pk)
-    columns = [(f.attname, _adapter(f, connection)) for f in fields]
-    values = [[row[name] if adapt is None else adapt(row[name]) for name, adapt in columns] for row in rows]
-    return Prepared(model, fields, values, using)
+    adapters = [(i, adapt) for i, f in enumerate(fields) if (adapt := _adapter(f, connection)) is not None]
+    return Prepared(model, fields, _rows_to_values(rows, [f.attname for f in fields], adapters), using)
 
 
 def insert_objects(model, objs: Iterable, *, using: str = DEFAULT_DB_ALIAS) -> None:
@@ -189,10 +223,8 @@ def prepare_objects(model, objs: list, *, using: str = DEFAULT_DB_ALIAS) -> Prep
                 related = field.get_cached_value(obj)
                 if related is not None:
                     setattr(obj, field.attname, related.pk)
-    columns = [(f.attname, _adapter(f, connection)) for f in fields]
-    values = [[getattr(obj, name) if adapt is None else adapt(getattr(obj, name)) for name, adapt in columns]
-              for obj in objs]
-    return Prepared(model, fields, values, using)
+    adapters = [(i, adapt) for i, f in enumerate(fields) if (adapt := _adapter(f, connection)) is not None]
+    return Prepared(model, fields, _rows_to_values(objs, [f.attname for f in fields], adapters, objects=True), using)
 
 
 def insert_history(model, rows: Iterable, *, when, user_id: int | None, reason: str = "", history_type: str = "+",
@@ -216,27 +248,20 @@ def prepare_history(model, rows: list, *, when, user_id: int | None, reason: str
     history_model = model.history.model
     constants = {"history_date": when, "history_type": history_type, "history_user_id": user_id,
                  "history_change_reason": reason or None}
-    fields = _insert_fields(history_model)
-    copied, fixed = [], {}
-    for index, field in enumerate(fields):
-        adapt = _adapter(field, connection)
+    # Columns copied from the rows first, then the constants: one list per row, picked in C.
+    copied, fixed, tail = [], [], []
+    for field in _insert_fields(history_model):
         if field.attname in constants:
             value = constants[field.attname]
-            fixed[index] = adapt(value) if adapt is not None and value is not None else value
+            adapt = _adapter(field, connection)
+            fixed.append(field)
+            tail.append(adapt(value) if adapt is not None and value is not None else value)
         else:
-            copied.append((index, field.attname, adapt))
-    width = len(fields)
-    values = []
-    for row in rows:
-        get = row.__getitem__ if isinstance(row, dict) else partial(getattr, row)
-        out = [None] * width
-        for index, value in fixed.items():
-            out[index] = value
-        for index, name, adapt in copied:
-            value = get(name)
-            out[index] = value if adapt is None else adapt(value)
-        values.append(out)
-    return Prepared(history_model, fields, values, using)
+            copied.append(field)
+    adapters = [(i, adapt) for i, f in enumerate(copied) if (adapt := _adapter(f, connection)) is not None]
+    objects = bool(rows) and not isinstance(rows[0], dict)
+    values = _rows_to_values(rows, [f.attname for f in copied], adapters, objects=objects, tail=tail)
+    return Prepared(history_model, copied + fixed, values, using)
 
 
 def reserve_ids(model, count: int, *, using: str = DEFAULT_DB_ALIAS) -> list[int]:

@@ -8,6 +8,7 @@ from inventory.selectors import order_reservations_by_warehouse, stock_drift
 from inventory.services import order_stock_release, order_stock_reserve, stock_settings_update
 from inventory.tests.factories import TEST_ACTOR, WarehouseFactory, stock_up
 from oms.catalog.tests.factories import ProductFactory
+from oms.core.actors import actor_name
 from oms.core.errors import InsufficientStock, InvalidTransition
 from orders.models import OrderEvent
 from orders.tests.factories import create_order
@@ -38,6 +39,7 @@ def test_nearest_warehouse_that_has_everything_takes_the_whole_order(warehouses)
     event = OrderEvent.objects.get(order=order, kind="stock_reserved")
     assert event.data["warehouses"] == ["BJ01"] and event.data["split"] is False
     assert "BJ01" in event.message
+    assert event.actor_name == actor_name(TEST_ACTOR) and event.actor is None
     assert stock_drift() == []
 
 
