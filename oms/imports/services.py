@@ -495,7 +495,7 @@ class _Importer:
                 raw = values[index]
                 if raw is None:
                     continue
-                text = cell_text(raw)
+                text = raw.strip() if raw.__class__ is str else cell_text(raw)  # inlined: ~16 per order
                 if not text:
                     continue
                 seen = given.get(column_key)
@@ -553,7 +553,8 @@ class _Importer:
         i_sku, i_qty, i_price, i_discount = INDEX["sku"], INDEX["quantity"], INDEX["unit_price"], INDEX["discount"]
         lines = []
         for number, values in rows:
-            sku = cell_text(values[i_sku])
+            raw = values[i_sku]
+            sku = raw.strip() if raw.__class__ is str else cell_text(raw)
             if not sku:
                 flag(number, "sku", "", required)
             elif len(sku) > BY_KEY["sku"].max_length:
@@ -561,7 +562,7 @@ class _Importer:
             quantity = unit_price = None
             discount = ZERO
             raw = values[i_qty]
-            if cell_text(raw) == "":
+            if raw is None or (raw.__class__ is str and not raw.strip()):  # cell_text(raw) == "", inlined
                 flag(number, "quantity", raw, required)
             else:
                 try:
@@ -569,7 +570,7 @@ class _Importer:
                 except BadValue as exc:
                     flag(number, "quantity", raw, exc.message)
             raw = values[i_price]
-            if cell_text(raw) == "":
+            if raw is None or (raw.__class__ is str and not raw.strip()):
                 flag(number, "unit_price", raw, required)
             else:
                 try:
@@ -577,7 +578,7 @@ class _Importer:
                 except BadValue as exc:
                     flag(number, "unit_price", raw, exc.message)
             raw = values[i_discount]
-            if cell_text(raw) != "":
+            if raw is not None and (raw.__class__ is not str or raw.strip()):
                 try:
                     discount = parse_amount(raw)
                 except BadValue as exc:
