@@ -37,7 +37,7 @@ _PLAIN = {
 }
 _AUTO = {"AutoField", "BigAutoField", "SmallAutoField"}
 COPY_FROM = 50  # rows; fewer go as one INSERT on PostgreSQL
-UPDATE_FROM_VALUES = 50  # rows; from this many, one UPDATE … FROM (VALUES …) on PostgreSQL
+UPDATE_FROM_VALUES = 50  # rows; from this many, one UPDATE … FROM unnest(arrays) on PostgreSQL
 MAX_PARAMS = 60_000  # per statement (PostgreSQL's protocol allows 65,535)
 
 
@@ -351,17 +351,18 @@ def _update(cursor, connection, model, fields, rows) -> None:
     quote = connection.ops.quote_name
     table, pk_column = quote(model._meta.db_table), quote(model._meta.pk.column)
     if connection.vendor == "postgresql" and len(rows) >= UPDATE_FROM_VALUES:
-        # Many rows (a batch of reservations): one UPDATE … FROM (VALUES …) instead of one
-        # statement per row, which the server parsed and planned thousands of times.
+        # Many rows (a batch of reservations): one UPDATE from arrays, one per column. One statement
+        # per row was parsed and planned thousands of times; a VALUES list of thousands of
+        # placeholders was parsed by psycopg and by the server on every call (0.7 s per 100,000
+        # imported lines).
         types = [model._meta.pk.db_type(connection), *(f.db_type(connection) for f in fields)]
-        first = "(" + ", ".join(f"%s::{t}" for t in types) + ")"
-        rest = "(" + ", ".join(["%s"] * len(types)) + ")"
+        arrays = ", ".join(f"%s::{t}[]" for t in types)
         names = ", ".join(["id_", *(f"v{i}" for i in range(len(fields)))])
         assignments = ", ".join(f"{quote(f.column)} = v.v{i}" for i, f in enumerate(fields))
         cursor.execute(
-            f"UPDATE {table} SET {assignments} FROM (VALUES {', '.join([first] + [rest] * (len(rows) - 1))}) "
-            f"AS v({names}) WHERE {table}.{pk_column} = v.id_",
-            [value for row in rows for value in row])
+            f"UPDATE {table} SET {assignments} FROM unnest({arrays}) AS v({names}) "
+            f"WHERE {table}.{pk_column} = v.id_",
+            [list(column) for column in zip(*rows, strict=True)])
     else:
         assignments = ", ".join(f"{quote(f.column)} = %s" for f in fields)
         cursor.executemany(f"UPDATE {table} SET {assignments} WHERE {pk_column} = %s",
