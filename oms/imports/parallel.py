@@ -228,6 +228,9 @@ class WorkerPool:
                         self.ready[worker].append(self.pending[worker])
                         self.pending[worker] = []
                 self._pump()
+                while any(self.ready):  # batches still queued behind a busy worker
+                    self._collect(block=True)
+                self.importer.all_batches_sent()  # work of the importing process while the last batches run
                 while any(self.busy):
                     self._collect(block=True)
         finally:

@@ -264,6 +264,7 @@ class _Importer:
         self.rows_done = 0
         self.last_progress = 0.0
         self.written_since_analyze = 0
+        self.analyzed_orders: int | None = None  # the order table's rows at the last ANALYZE (PostgreSQL)
         # Held around each write to the database; parallel workers on SQLite share one lock here
         # (see `parallel.WorkerPool`), so they hand the database over without polling for it.
         self.serial_writes = nullcontext()
@@ -376,7 +377,7 @@ class _Importer:
                     if last_seen[key] == seq:
                         add(key, open_orders.pop(key))
                     seq += 1
-        if self.written_since_analyze:
+        if self._analyze_due(final=True):
             self._analyze()
         # Outcomes of parallel workers arrive in any order; the report lists problems by row.
         self.report.errors.sort(key=lambda p: p.row or 0)
@@ -400,7 +401,7 @@ class _Importer:
         report.errors.extend(outcome.errors)
         self.rows_done += outcome.rows
         self.written_since_analyze += outcome.written
-        if self.written_since_analyze >= ANALYZE_EVERY:
+        if self._analyze_due(final=False):
             self._analyze()
         self._report_progress(ImportBatch.Phase.CHECKING, self.rows_done, self.report.rows)
 
@@ -692,6 +693,33 @@ class _Importer:
                                   (OrderLine, ("order",)), (Reservation, ("order", "order_line"))):
                 columns = ", ".join(quote(model._meta.get_field(name).column) for name in fields)
                 cursor.execute(f"ANALYZE {quote(model._meta.db_table)} ({columns})")
+        self.analyzed_orders = self._order_statistics_rows()
+
+    def _analyze_due(self, *, final: bool) -> bool:
+        """PostgreSQL's own rule for autovacuum's ANALYZE: 50 rows plus a tenth of the table written
+        since the last one (counted in orders; their lines and reservations grow with them). During
+        the import also at least `ANALYZE_EVERY` orders; at its end whatever the rule says, so that
+        a small import into a large table leaves the statistics alone and one into an empty table
+        leaves them fresh. The order table's size is the planner's own estimate (`reltuples`)."""
+        if not self.written_since_analyze or connection.vendor != "postgresql":
+            return False
+        if self.analyzed_orders is None:
+            self.analyzed_orders = self._order_statistics_rows()
+        due = 50 + 0.1 * self.analyzed_orders
+        return self.written_since_analyze >= (due if final else max(due, ANALYZE_EVERY))
+
+    @staticmethod
+    def _order_statistics_rows() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [Order._meta.db_table])
+            row = cursor.fetchone()
+        return max(int(row[0]), 0) if row else 0  # -1: never analysed
+
+    def all_batches_sent(self) -> None:
+        """Called by the worker pool once the last batch is handed out: the statistics are refreshed
+        while the workers finish (the batches in flight only count towards the next ANALYZE)."""
+        if self._analyze_due(final=True):
+            self._analyze()
 
     def _prepare(self, valid: list[_ValidOrder], ids: list[int], numbers: list[str]) -> _PreparedBatch:
         """Every row the batch writes, adapted for the database, but the orders' customers (found or

@@ -177,3 +177,49 @@ def test_a_failing_worker_stops_the_import_and_committed_batches_stay(tmp_path, 
     assert 0 < written < 40
     assert all(order.lines.count() == 2 for order in Order.objects.all())  # whole orders, never part of one
     assert stock_drift() == []
+
+
+@pytest.mark.django_db
+def test_statistics_are_refreshed_by_postgresqls_own_rule(monkeypatch):
+    """50 orders plus a tenth of the table since the last ANALYZE; during an import at least
+    ANALYZE_EVERY; never on SQLite, which plans without them."""
+    from oms.imports.services import ANALYZE_EVERY
+
+    importer = _Importer(dry_run=False, actor=ACTOR, batch=None, progress=None, batch_orders=None)
+    analysed = []
+    monkeypatch.setattr(_Importer, "_analyze", lambda self: analysed.append(self.written_since_analyze))
+    importer.written_since_analyze = 60
+    if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+        assert not importer._analyze_due(final=True)
+        return
+    importer.analyzed_orders = 0  # an empty table: 60 new orders already change every plan
+    assert importer._analyze_due(final=True) and not importer._analyze_due(final=False)
+    importer.analyzed_orders = 1_000_000  # a large table: a small import leaves its statistics alone
+    importer.written_since_analyze = 50_000
+    assert not importer._analyze_due(final=True)
+    importer.written_since_analyze = 100_050
+    assert importer._analyze_due(final=True) and importer._analyze_due(final=False)
+    importer.analyzed_orders, importer.written_since_analyze = 0, ANALYZE_EVERY
+    importer.all_batches_sent()
+    assert analysed == [ANALYZE_EVERY]
+
+
+@shared_database
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_pool_refreshes_statistics_while_the_last_batches_run(tmp_path, workers, monkeypatch):
+    stocked(1000)
+    path = orders_file(tmp_path, 120)
+    calls = []
+    analyze = _Importer._analyze
+
+    def spy(self):
+        calls.append(self.written_since_analyze)
+        analyze(self)
+
+    monkeypatch.setattr(_Importer, "_analyze", spy)
+    monkeypatch.setattr(_Importer, "_order_statistics_rows", staticmethod(lambda: 0))  # as if the table were new
+    report = legacy_orders_import(path=path, dry_run=False, actor=ACTOR)
+    assert report.imported == 120
+    # Once, when every batch was handed out: the (at most two) batches of 5 orders still in flight
+    # are below the 50 orders that make statistics stale.
+    assert len(calls) == 1 and 110 <= calls[0] < 120
