@@ -86,7 +86,7 @@ DEFAULT_BATCH_ORDERS = 2000
 DEFAULT_MAX_ROWS = 1_000_000
 DEFAULT_INLINE_MAX_BYTES = 256 * 1024
 SPOOL_CHUNK = 2000
-ANALYZE_EVERY = 20_000  # orders written between two ANALYZEs of the order tables (PostgreSQL)
+ANALYZE_EVERY = 4_000  # orders at least between two ANALYZEs during an import (PostgreSQL; see _analyze_due)
 HISTORICAL_STATUSES = (OrderStatus.SHIPPED, OrderStatus.COMPLETED, OrderStatus.CANCELLED)
 NEEDS_TRACKING = (OrderStatus.SHIPPED, OrderStatus.COMPLETED)
 
