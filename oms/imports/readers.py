@@ -313,11 +313,7 @@ class XlsxSheet(Sheet):
             if flags[0]:
                 parts.append(data)
 
-        parser = expat.ParserCreate(namespace_separator="}")
-        parser.buffer_text = True
-        parser.StartElementHandler = start
-        parser.EndElementHandler = end
-        parser.CharacterDataHandler = text
+        parser = _expat_parser(start, end, text)
         try:
             for chunk in chunks:
                 parser.Parse(chunk, False)
@@ -373,13 +369,19 @@ def _shared_strings(source) -> list[str]:
         if state[0]:
             parts.append(data)
 
+    _expat_parser(start, end, text).ParseFile(source)
+    return strings
+
+
+def _expat_parser(start, end, text):
+    """An expat parser reporting element names as `namespace}local` (whatever prefix the writer
+    chose), with each run of text in one call."""
     parser = expat.ParserCreate(namespace_separator="}")
     parser.buffer_text = True
     parser.StartElementHandler = start
     parser.EndElementHandler = end
     parser.CharacterDataHandler = text
-    parser.ParseFile(source)
-    return strings
+    return parser
 
 
 @functools.cache
