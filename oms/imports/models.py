@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from logistics.models import Carrier  # the carriers the template accepts (`物流公司`) are logistics' own
 from orders.models import Order
@@ -25,7 +26,7 @@ class ImportBatch(models.Model):
     class Status(models.TextChoices):
         UPLOADED = "uploaded", _("Uploaded")
         QUEUED = "queued", _("Waiting for a worker")
-        RUNNING = "running", _("Running")
+        RUNNING = "running", pgettext_lazy("import status", "Running")
         DONE = "done", _("Finished")
         FAILED = "failed", _("Failed")
 

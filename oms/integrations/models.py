@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class WebhookKind(models.TextChoices):
@@ -42,7 +43,7 @@ class WebhookSender(models.Model):
 
 
 class InboundStatus(models.TextChoices):
-    PENDING = "pending", _("Pending")
+    PENDING = "pending", pgettext_lazy("inbound event status", "Pending")
     PROCESSED = "processed", _("Processed")
     FAILED = "failed", _("Failed, will be retried")
     DEAD = "dead", _("Failed, needs attention")
