@@ -1,6 +1,7 @@
 import os
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -76,3 +77,15 @@ def test_bad_environment_is_refused_at_start(env, message):
     result = _manage("check", env_extra=env)
     assert result.returncode != 0
     assert message in result.stderr
+
+
+def test_numbers_in_chinese_are_grouped_by_thousands_with_commas():
+    """Django's zh_Hans formats would print 30000 and 1234567.50; OMS writes amounts as ¥1,234.50."""
+    from django.contrib.humanize.templatetags.humanize import intcomma
+    from django.utils import translation
+    from django.utils.formats import date_format, number_format
+
+    with translation.override("zh-hans"):
+        assert intcomma(30000) == "30,000"
+        assert number_format(1234567.5, 2) == "1,234,567.50"
+        assert date_format(date(2026, 11, 26)) == "2026年11月26日"  # dates stay Django's
