@@ -437,10 +437,16 @@ class _Importer:
             if self.dry_run:
                 outcome.imported += len(valid)
             else:
-                written, duplicates = self._write_batch(valid)
+                written, duplicates, failed = self._write_batch(valid)
                 outcome.imported += written
                 outcome.written += written
                 outcome.duplicates += duplicates
+                for order, reason in failed:
+                    outcome.rejected_orders += 1
+                    outcome.errors.append(Problem(
+                        order.first_row, self._column("order_number"), order.external_id,
+                        _("The database refused this order (%(reason)s); nothing of it was imported.")
+                        % {"reason": reason}, order.external_id))
         return outcome
 
     def _existing_keys(self, keys: list[tuple[Channel, str]]) -> set[tuple[int, str]]:
@@ -645,7 +651,8 @@ class _Importer:
             return False
 
     # -- writing ----------------------------------------------------------------------------------
-    def _write_batch(self, valid: list[_ValidOrder]) -> tuple[int, int]:
+    def _write_batch(self, valid: list[_ValidOrder]) -> tuple[int, int, list[tuple[_ValidOrder, str]]]:
+        """(orders written, duplicates, orders the database refused for another reason, with it)."""
         # The batch's order numbers and ids are taken in a transaction of their own, committed at
         # once: held by the batch's transaction, the day's counter would make every other writer of
         # orders wait for the whole batch (parallel import workers, channel orders arriving through
@@ -657,6 +664,7 @@ class _Importer:
             numbers = next_order_numbers(len(valid))
             ids = reserve_ids(Order, len(valid))
         prepared = self._prepare(valid, ids, numbers)
+        failed: list[tuple[_ValidOrder, str]] = []
         with self.serial_writes:
             try:
                 with transaction.atomic():
@@ -672,10 +680,13 @@ class _Importer:
                         with transaction.atomic():
                             self._write(one)
                         written += 1
-                    except IntegrityError:
-                        duplicates += 1
+                    except IntegrityError as exc:
+                        if Order.objects.filter(channel=order.channel, external_id=order.external_id).exists():
+                            duplicates += 1
+                        else:  # not a duplicate: say so, rather than count it as one
+                            failed.append((order, _first_line(exc)))
             give_back_order_numbers(numbers[written:])
-        return written, duplicates
+        return written, duplicates, failed
 
     def _analyze(self) -> None:
         """Fresh planner statistics on PostgreSQL after bulk loading, as its docs ask. With autovacuum
@@ -818,6 +829,12 @@ class _Importer:
                                 .values_list("pk", "phone", "name")):
             found.setdefault((phone, name), pk)
         return found
+
+
+def _first_line(exc: Exception) -> str:
+    """What the database said, for a clerk's error row: its first line (constraint and table)."""
+    text = str(exc).strip()
+    return text.splitlines()[0][:200] if text else exc.__class__.__name__
 
 
 def _spooled_chunks(spools: list):

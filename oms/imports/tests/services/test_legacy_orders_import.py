@@ -375,6 +375,27 @@ def test_a_failing_hook_handler_rolls_its_batch_back(tmp_path):
     assert Order.objects.count() == 0 and report.imported == 0
 
 
+def test_an_order_the_database_refuses_is_rejected_with_the_reason_not_counted_as_a_duplicate(tmp_path):
+    """The batch is redone order by order; the one that still fails, and is not in OMS, is reported."""
+    def handler(payload):
+        if any(order.external_id == "F2" for order in payload.orders):
+            raise IntegrityError('insert or update on table "inventory_reservation" violates foreign key\nDETAIL: x')
+
+    hooks.open_orders_imported.register(handler)
+    try:
+        report = run(tmp_path, [row(order_number="F1", status="待付款"), row(order_number="F2", status="待付款"),
+                                row(order_number="F3", status="待付款")])
+    finally:
+        hooks.open_orders_imported.unregister(handler)
+    assert (report.imported, report.duplicates, report.rejected_orders) == (2, 0, 1)
+    assert set(Order.objects.values_list("external_id", flat=True)) == {"F1", "F3"}
+    [problem] = report.errors
+    assert (problem.row, problem.column, problem.value) == (3, "订单号", "F2")
+    assert "violates foreign key" in problem.message and "DETAIL" not in problem.message
+    numbers = sorted(int(n[-6:]) for n in Order.objects.values_list("number", flat=True))
+    assert numbers == [numbers[0], numbers[0] + 1]  # the refused order's number went back
+
+
 def test_headers_in_chinese_are_the_contract_names():
     assert ZH == ["订单号", "渠道", "下单时间", "客户名称", "手机", "省", "市", "区", "详细地址", "SKU", "数量",
                   "单价", "折扣", "运费", "状态", "支付方式", "已付金额", "物流公司", "运单号", "备注"]
