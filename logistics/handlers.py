@@ -8,6 +8,10 @@ from orders.models import OrderStatus
 RELEASED = (OrderStatus.AWAITING_SHIPMENT, OrderStatus.PARTIALLY_SHIPPED)
 
 
+def _held_after_release(payload: OrderStatusChanged) -> bool:
+    return payload.target == OrderStatus.ON_HOLD and payload.source in RELEASED
+
+
 def create_shipments_when_releasable(payload: OrderStatusChanged) -> None:
     """An order reached `awaiting_shipment` (reviewed and paid, or COD): plan its shipments.
 
@@ -16,7 +20,7 @@ def create_shipments_when_releasable(payload: OrderStatusChanged) -> None:
     """
     from logistics.services import order_shipments_create, order_shipments_hold
 
-    if payload.target == OrderStatus.ON_HOLD and payload.source in RELEASED:
+    if _held_after_release(payload):
         order_shipments_hold(order=payload.order, hold=True, actor=payload.actor)
     elif payload.target == OrderStatus.AWAITING_SHIPMENT:
         if payload.source == OrderStatus.ON_HOLD:
@@ -29,11 +33,11 @@ def create_shipments_when_releasable_many(payloads: list[OrderStatusChanged]) ->
     (the legacy import's orders short of stock) have their shipments held in one query."""
     from logistics.services import orders_shipments_hold
 
-    held = [p for p in payloads if p.target == OrderStatus.ON_HOLD and p.source in RELEASED]
+    held = [p for p in payloads if _held_after_release(p)]
     if held:
         orders_shipments_hold(orders=[p.order for p in held], hold=True, actor=held[0].actor)
     for payload in payloads:
-        if not (payload.target == OrderStatus.ON_HOLD and payload.source in RELEASED):
+        if not _held_after_release(payload):
             create_shipments_when_releasable(payload)
 
 
