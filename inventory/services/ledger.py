@@ -30,9 +30,9 @@ class LedgerBatch:
         self.reason = reason
         self.order = order
         self.at = timezone.now()
-        self._actor_name = actor_name(actor)
+        self.actor_label = actor_name(actor)  # as ledger rows and timeline events name the actor
         user = actor_user(actor)
-        self._actor_id = user.pk if user else None
+        self.actor_id = user.pk if user else None
         self.rows: list[dict] = []  # ledger rows by attname (`move`)
         self._rows_of_new_lots: list[tuple[dict, Lot]] = []
         self._stocks: dict[int, Stock] = {}
@@ -79,7 +79,7 @@ class LedgerBatch:
             "reference": self.reference if reference is None else reference,
             "reason": (self.reason if reason is None else reason)[:255], "order_id": order.pk if order else None,
             "order_line_id": order_line.pk if order_line is not None else order_line_id,
-            "actor_id": self._actor_id, "actor_name": self._actor_name,
+            "actor_id": self.actor_id, "actor_name": self.actor_label,
         }
         if lot.pk is None:
             self._rows_of_new_lots.append((row, lot))  # its id is known once the lot is written (`flush`)

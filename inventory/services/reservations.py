@@ -21,7 +21,6 @@ from inventory.events import stock_released_event, stock_reserved_event_row
 from inventory.lock_objects import lock_stocks
 from inventory.models import Lot, MovementKind, Reservation
 from inventory.services.ledger import LedgerBatch
-from oms.core.actors import actor_name, actor_user
 from oms.core.bulk import complete_rows, insert_rows, update_rows, write_pipeline
 from oms.core.errors import InsufficientStock, InvalidTransition
 from oms.core.regions import canonical_province, region_of
@@ -92,8 +91,6 @@ class _Allocator:
         self.changed_reservations: list[Reservation] = []
         self.line_quantities: dict[int, dict[str, int]] = {}
         self.events: list[dict] = []  # `stock_reserved` event rows
-        user = actor_user(actor)
-        self.actor_id, self.actor_label = (user.pk if user else None), actor_name(actor)
 
     def reserve(self, *, order: Order, lines: list[_Line], rank_of) -> ReservationResult:
         """Plan and take every open unit of the order, or raise `InsufficientStock` having taken nothing.
@@ -165,8 +162,8 @@ class _Allocator:
                                 "quantity": pick.quantity, "lots": taken_lots})
         for line_id, qty in reserved_now.items():
             self.line_quantities[line_id] = {"quantity_reserved": line_by_id[line_id].quantity_reserved + qty}
-        self.events.append(stock_reserved_event_row(order_id=order.pk, actor_id=self.actor_id,
-                                                    actor_label=self.actor_label, at=self.batch.at,
+        self.events.append(stock_reserved_event_row(order_id=order.pk, actor_id=self.batch.actor_id,
+                                                    actor_label=self.batch.actor_label, at=self.batch.at,
                                                     rows=result.rows))
         return result
 
