@@ -68,12 +68,13 @@ def workers_for(importer) -> int:
     return wanted
 
 
-def _can_fork() -> bool:
+def _can_fork(*, warn: bool = True) -> bool:
     if "fork" not in multiprocessing.get_all_start_methods():
         return False
     if multiprocessing.current_process().daemon:
-        logger.warning("legacy import runs in one process: daemonic processes cannot start import workers "
-                       "(set Q_CLUSTER['daemonize_workers'] = False)")
+        if warn:
+            logger.warning("legacy import runs in one process: daemonic processes cannot start import workers "
+                           "(set Q_CLUSTER['daemonize_workers'] = False)")
         return False
     return True
 
@@ -85,7 +86,8 @@ def reading_split(sheet) -> int | None:
     obstacle either.
     """
     split_offset = getattr(sheet, "split_offset", None)  # .xlsx only: CSV reads five times faster
-    if split_offset is None or settings.OMS_IMPORT_WORKERS <= 1 or not _can_fork():
+    # No warning of its own: `workers_for` says once per import why a daemonic process cannot fork.
+    if split_offset is None or settings.OMS_IMPORT_WORKERS <= 1 or not _can_fork(warn=False):
         return None
     return split_offset(min_bytes=SPLIT_READING_FROM)
 
