@@ -137,7 +137,7 @@ def insert_prepared(prepared: Prepared) -> None:
     _execute(prepared.model, prepared.fields, prepared.values, connections[prepared.using])
 
 
-def _execute(model, fields: list, rows: list[tuple], connection) -> None:
+def _execute(model, fields: list, rows: list[list], connection) -> None:
     if not rows:
         return
     quote = connection.ops.quote_name
