@@ -116,8 +116,11 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
-USE_THOUSAND_SEPARATOR = True
-FORMAT_MODULE_PATH = ["oms.formats"]  # zh_Hans: 30,000 rather than Django's 30000 (oms/formats)
+# Thousands separators only where a template asks for them (`intcomma`, `floatformat:"2g"`): with
+# USE_THOUSAND_SEPARATOR every number a template prints is grouped, ids in form values and numeric
+# attributes too (`value="1,234"`), and bulk actions silently lose the orders past the 999th.
+USE_THOUSAND_SEPARATOR = False
+FORMAT_MODULE_PATH = ["oms.formats"]  # zh_Hans: intcomma gives 30,000 rather than Django's 30000 (oms/formats)
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"

@@ -87,5 +87,16 @@ def test_numbers_in_chinese_are_grouped_by_thousands_with_commas():
 
     with translation.override("zh-hans"):
         assert intcomma(30000) == "30,000"
-        assert number_format(1234567.5, 2) == "1,234,567.50"
+        assert number_format(1234567.5, 2, force_grouping=True) == "1,234,567.50"
         assert date_format(date(2026, 11, 26)) == "2026年11月26日"  # dates stay Django's
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_a_template_prints_ids_and_numbers_ungrouped_unless_asked(language):
+    """An id in a form value must come back as digits: `value="1,234"` lost the order from bulk actions."""
+    from django.template import Context, Template
+    from django.utils import translation
+
+    template = Template('{% load humanize %}<input value="{{ pk }}" max="{{ qty }}"> {{ qty|intcomma }}')
+    with translation.override(language):
+        assert template.render(Context({"pk": 12345, "qty": 1000})) == '<input value="12345" max="1000"> 1,000'
