@@ -46,7 +46,7 @@ def is_postgres():
 def make_user(db):
     from django.contrib.auth import get_user_model
 
-    from oms.core.roles import group_for, sync_roles
+    from core.roles import group_for, sync_roles
 
     synced = []
 
@@ -64,28 +64,28 @@ def make_user(db):
 
 @pytest.fixture
 def reviewer(make_user):
-    from oms.core.enums import Role
+    from core.enums import Role
 
     return make_user("reviewer", Role.REVIEWER)
 
 
 @pytest.fixture
 def warehouse_clerk(make_user):
-    from oms.core.enums import Role
+    from core.enums import Role
 
     return make_user("warehouse", Role.WAREHOUSE)
 
 
 @pytest.fixture
 def finance_director(make_user):
-    from oms.core.enums import Role
+    from core.enums import Role
 
     return make_user("director", Role.REVIEWER, Role.FINANCE_DIRECTOR)
 
 
 @pytest.fixture
 def manager(make_user):
-    from oms.core.enums import Role
+    from core.enums import Role
 
     return make_user("manager", Role.MANAGER)
 
@@ -99,8 +99,8 @@ def stock_everything(db, monkeypatch):
     `pytestmark = pytest.mark.usefixtures("stock_everything")`; tests about stock use
     `inventory.tests.factories.stock_up` instead.
     """
+    from catalog.tests.factories import ProductFactory
     from inventory.tests.factories import stock_up
-    from oms.catalog.tests.factories import ProductFactory
 
     original = ProductFactory._create.__func__
 

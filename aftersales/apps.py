@@ -2,7 +2,7 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from oms.core.enums import Role
+from core.enums import Role
 
 _VIEW = ["aftersales.view_returnrequest", "aftersales.view_returnline", "aftersales.view_qcphoto",
          "aftersales.view_returnreason", "aftersales.view_returnpolicy"]

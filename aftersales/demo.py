@@ -21,8 +21,8 @@ from aftersales.services import (
     return_request_refund,
     return_request_register_parcel,
 )
-from oms.core.actors import SystemActor
-from oms.core.errors import DomainError
+from core.actors import SystemActor
+from core.errors import DomainError
 from orders.models import Order, OrderStatus
 
 DEMO = SystemActor("demo_data")

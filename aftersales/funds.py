@@ -29,6 +29,9 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from aftersales.models import ReturnKind, ReturnRequest, ReturnStatus
+from core.actors import SystemActor, actor_name
+from core.errors import ValidationFailed
+from core.money import ZERO, to_money
 from finance.models import Account, RefundStatus
 from finance.selectors import (
     active_invoice,
@@ -47,9 +50,6 @@ from finance.services import (
     revenue_allowance,
     revenue_reverse,
 )
-from oms.core.actors import SystemActor, actor_name
-from oms.core.errors import ValidationFailed
-from oms.core.money import ZERO, to_money
 from orders.models import Order, PaymentMethod
 from orders.services import order_cancel
 

@@ -27,7 +27,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
-from oms.core.money import MoneyField
+from core.money import MoneyField
 
 
 class ReturnReason(models.Model):

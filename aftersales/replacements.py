@@ -11,9 +11,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from aftersales.models import ReturnLine, ReturnRequest
+from core.errors import InsufficientStock
+from core.money import ZERO
 from inventory.services import order_stock_reserve
-from oms.core.errors import InsufficientStock
-from oms.core.money import ZERO
 from orders import services as order_services
 from orders.models import Order, OrderSource
 from orders.services import HoldReason, LineInput, OrderInput

@@ -24,8 +24,8 @@ from aftersales.models import (
     ReturnStatus,
     ShippingFeeRefund,
 )
+from core.money import ZERO, to_money
 from logistics.models import Shipment
-from oms.core.money import ZERO, to_money
 from orders.models import Order, OrderLine
 
 # Before any warning turns red it turns amber at this share of the SLA.

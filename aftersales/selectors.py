@@ -19,7 +19,7 @@ from aftersales.models import (
     ReturnStatus,
 )
 from aftersales.rules import SLA_WARNING_SHARE, SlaLevel, policy_for, sla_for, sla_level
-from oms.core.errors import NotFound
+from core.errors import NotFound
 from orders.models import Order, OrderEvent
 
 RECEIVABLE_STATUSES = (ReturnStatus.APPROVED, ReturnStatus.AWAITING_RETURN)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from oms.core.actors import SystemActor
+from core.actors import SystemActor
 
 
 def close_settled_returns() -> int:

@@ -42,8 +42,8 @@ from aftersales.selectors import (
     return_request_timeline,
     sla_filter,
 )
-from oms.core.errors import DomainError, NotFound
-from oms.core.feedback import report_domain_error, report_form_errors
+from core.errors import DomainError, NotFound
+from core.feedback import report_domain_error, report_form_errors
 
 PAGE_SIZE = 50
 

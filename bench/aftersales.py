@@ -101,9 +101,9 @@ def cycle(args, CaptureQueriesContext, connection):  # noqa: N803
         return_request_refund,
     )
     from aftersales.tests.factories import delivered_order, stocked, warehouse
-    from oms.catalog.tests.factories import ProductFactory
-    from oms.core.enums import Role
-    from oms.core.roles import group_for, sync_roles
+    from catalog.tests.factories import ProductFactory
+    from core.enums import Role
+    from core.roles import group_for, sync_roles
 
     sync_roles()
     from django.contrib.auth import get_user_model
@@ -162,8 +162,8 @@ def queue(args, CaptureQueriesContext, connection):  # noqa: N803
     from django.utils import timezone
 
     from aftersales.models import ReturnLine, ReturnReason, ReturnRequest
-    from oms.core.enums import Role
-    from oms.core.roles import group_for
+    from core.enums import Role
+    from core.roles import group_for
     from orders.models import Order
 
     orders = list(Order.objects.filter(status="completed").prefetch_related("lines")[:200])

@@ -109,12 +109,12 @@ def setup_data(n_orders: int) -> list[int]:
     from django.db import transaction
     from django.utils import timezone
 
+    from catalog.models import Product
+    from core.actors import SystemActor
+    from core.regions import PROVINCES as ALL_PROVINCES
+    from core.regions import region_of
     from inventory.models import Warehouse, WarehousePriority
     from inventory.services import ReceiptLine, stock_receive
-    from oms.catalog.models import Product
-    from oms.core.actors import SystemActor
-    from oms.core.regions import PROVINCES as ALL_PROVINCES
-    from oms.core.regions import region_of
     from orders.models import Channel, Customer, Order, OrderLine
 
     actor = SystemActor("bench")
@@ -163,9 +163,9 @@ def setup_data(n_orders: int) -> list[int]:
 
 
 def allocate(order_ids):
+    from core.actors import SystemActor
+    from core.errors import InsufficientStock
     from inventory.services import order_stock_reserve
-    from oms.core.actors import SystemActor
-    from oms.core.errors import InsufficientStock
     from orders.models import Order
 
     actor = SystemActor("bench")
@@ -214,9 +214,9 @@ def review_phase(order_ids):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    from core.actors import SystemActor
+    from core.errors import InsufficientStock
     from inventory.services import order_stock_reserve
-    from oms.core.actors import SystemActor
-    from oms.core.errors import InsufficientStock
     from oms.workflow.services import review_order
     from orders.models import Order
 

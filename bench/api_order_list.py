@@ -42,9 +42,9 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from catalog.models import Product  # noqa: E402
 from oms.api.models import ApiToken  # noqa: E402
 from oms.api.services import api_token_create  # noqa: E402
-from oms.catalog.models import Product  # noqa: E402
 from orders.models import Channel, Customer, Order, OrderLine, OrderStatus, PaymentStatus  # noqa: E402
 
 BATCH = 5000

@@ -185,7 +185,7 @@ def prepare_database() -> None:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
-    from oms.catalog.models import Product
+    from catalog.models import Product
 
     existing = set(Product.objects.filter(sku__in=SKUS).values_list("sku", flat=True))
     Product.objects.bulk_create([Product(sku=sku, name=f"压测商品{sku[-3:]}", price=Decimal("99.00"))
@@ -199,9 +199,9 @@ def top_up_stock(lines: int) -> None:
     units a line, 2 on average, over 200 SKUs); the stock is sized so that most of them are reserved
     and about one in seven goes on hold for stock, so both paths are in the figures. Not timed.
     """
+    from core.actors import SystemActor
     from inventory.models import Stock, Warehouse
     from inventory.services import ReceiptLine, stock_receive
-    from oms.core.actors import SystemActor
 
     per_sku = int(lines / 3 * 2 / len(SKUS) * 0.9)
     warehouses = [Warehouse.objects.get_or_create(code=code, defaults={"name": name, "province": province})[0]
@@ -240,7 +240,7 @@ def measure(path: str, dry_run: bool) -> None:
     from django.conf import settings
     from django.db import connection
 
-    from oms.core.actors import SystemActor
+    from core.actors import SystemActor
 
     settings.DEBUG = False  # as in production: no query log kept in memory
     from inventory.models import Reservation

@@ -35,8 +35,8 @@ django.setup()
 
 from django.conf import settings  # noqa: E402
 
+from documents.fonts import FontLibrary  # noqa: E402
 from finance.models import Invoice, InvoiceLine  # noqa: E402
-from finance.pdf.fonts import FontLibrary  # noqa: E402
 from finance.pdf.render import InvoicePdfRenderer  # noqa: E402
 from finance.tax import split_gross  # noqa: E402
 from oms.workflow.demo import PRODUCTS  # noqa: E402

@@ -68,9 +68,9 @@ def fill(n_orders: int) -> None:
     from django.db import transaction
     from django.utils import timezone
 
-    from oms.catalog.models import Product
-    from oms.core.enums import Role
-    from oms.core.roles import group_for, sync_roles
+    from catalog.models import Product
+    from core.enums import Role
+    from core.roles import group_for, sync_roles
     from oms.workflow.checks import HoldCode
     from oms.workflow.services import ensure_review_rules
     from orders.events import EventKind

@@ -39,14 +39,14 @@ django.setup()
 from django.core.management import call_command  # noqa: E402
 from django.db import transaction  # noqa: E402
 
+from catalog.models import Product  # noqa: E402
+from core.actors import SystemActor  # noqa: E402
 from inventory.models import Bin, Warehouse  # noqa: E402
 from inventory.services import ReceiptLine, order_stock_reserve, stock_receive  # noqa: E402
 from logistics import documents  # noqa: E402
 from logistics.models import PickWave, Shipment, ShipmentStatus  # noqa: E402
 from logistics.selectors import shipments_with_lines  # noqa: E402
 from logistics.services import shipment_pack, wave_create  # noqa: E402
-from oms.catalog.models import Product  # noqa: E402
-from oms.core.actors import SystemActor  # noqa: E402
 from orders import services as order_services  # noqa: E402
 from orders.services import LineInput, OrderInput  # noqa: E402
 

@@ -7,9 +7,9 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from core.admin import ReadOnlyAdmin, ReadOnlyInline
 from finance.models import Invoice, InvoiceLine, JournalEntry, JournalLine, Payment, PrintJob, Refund, RefundStatus
 from finance.services import refund_execute
-from oms.core.admin import ReadOnlyAdmin, ReadOnlyInline
 
 
 def funds_link(order) -> str:

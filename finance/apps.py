@@ -2,7 +2,7 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from oms.core.enums import Role
+from core.enums import Role
 
 _VIEW = ["finance.view_payment", "finance.view_refund", "finance.view_journalentry", "finance.view_journalline",
          "finance.view_invoice", "finance.view_invoiceline", "finance.view_recognisedline"]
@@ -23,8 +23,8 @@ class FinanceConfig(AppConfig):
     }
 
     def ready(self):
+        from core import hooks
         from finance.services.cancellation import on_order_cancelled
-        from oms.core import hooks
 
         # A cancelled order gets its money back through the payment connector, with reversing
         # entries in the journal, and its invoice voided by a credit note.

@@ -7,10 +7,10 @@ invoice with its credit note and replacement.
 
 from __future__ import annotations
 
+from core.actors import SystemActor
+from core.money import to_money
 from finance.models import Invoice, InvoiceKind, InvoiceStatus, Payment
 from finance.services import bank_transfer_register, invoice_issue, invoice_void, invoices_mark_printed
-from oms.core.actors import SystemActor
-from oms.core.money import to_money
 from orders.models import Order, OrderStatus
 
 DEMO = SystemActor("demo_data")

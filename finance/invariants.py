@@ -20,6 +20,7 @@ from collections import defaultdict
 
 from django.db.models import Count, F, Q, Sum
 
+from core.money import ZERO
 from finance.models import (
     Account,
     Invoice,
@@ -33,7 +34,6 @@ from finance.models import (
     Refund,
     RefundStatus,
 )
-from oms.core.money import ZERO
 from orders.models import Order
 
 NUMBER_RE = re.compile(r"^(INV|CN)-(\d{4})-(\d{6})$")

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
-from oms.core.money import ZERO, MoneyField
+from core.money import ZERO, MoneyField
 from orders.models import PaymentMethod
 
 

@@ -9,7 +9,7 @@ written after 分. Negative amounts (credit notes) get the prefix 负.
 
 from __future__ import annotations
 
-from oms.core.money import to_money
+from core.money import to_money
 
 DIGITS = "零壹贰叁肆伍陆柒捌玖"
 SMALL_UNITS = ("仟", "佰", "拾", "")

@@ -11,6 +11,8 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from core.errors import DocumentNotAvailable
+from core.money import ZERO
 from finance.models import (
     DEBIT_NORMAL,
     Account,
@@ -26,8 +28,6 @@ from finance.models import (
     RefundStatus,
     RevenueComponent,
 )
-from oms.core.errors import DocumentNotAvailable
-from oms.core.money import ZERO
 
 
 def order_balances(*, order_id: int) -> dict[str, Decimal]:

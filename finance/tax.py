@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from django.conf import settings
 
-from oms.core.money import to_money
+from core.money import to_money
 
 
 def split_gross(gross, rate) -> tuple[Decimal, Decimal]:

@@ -16,12 +16,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
+from core.errors import DomainError
 from finance import services
 from finance.forms import AmountReferenceForm, InvoiceFilterForm, PrintActionForm, ReasonForm, RefundForm
 from finance.models import Account, Invoice, PrintJob, PrintJobStatus, Refund
 from finance.selectors import invoice_list, order_funds, print_centre_counts, receivables_aging
 from finance.services.printing import invoices_render_file, print_job_create
-from oms.core.errors import DomainError
 from orders.models import Order
 
 PAGE_SIZE = 50

@@ -7,6 +7,8 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
+from core.admin import ReadOnlyAdminMixin
+from core.errors import DomainError
 from inventory.models import (
     Bin,
     ChannelStockRule,
@@ -21,8 +23,6 @@ from inventory.models import (
 )
 from inventory.selectors import movement_list, stock_list
 from inventory.services import stock_settings_update
-from oms.core.admin import ReadOnlyAdminMixin
-from oms.core.errors import DomainError
 
 
 class BinInline(admin.TabularInline):

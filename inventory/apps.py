@@ -2,7 +2,7 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from oms.core.enums import Role
+from core.enums import Role
 
 _VIEW = ["inventory.view_stock", "inventory.view_warehouse", "inventory.view_lot", "inventory.view_bin",
          "inventory.view_stockmovement", "inventory.view_reservation"]
@@ -33,8 +33,8 @@ class InventoryConfig(AppConfig):
 
     def ready(self):
         # Cancelling (or rejecting) an order releases its reservations in the same transaction.
+        from core import hooks
         from inventory.handlers import release_stock_of_cancelled_order
-        from oms.core import hooks
 
         hooks.order_cancelled.register(release_stock_of_cancelled_order)
 

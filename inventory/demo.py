@@ -13,11 +13,11 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from catalog.models import Product
+from core.actors import SystemActor
+from core.regions import PROVINCES
 from inventory.models import Bin, ChannelStockRule, Stock, StockMovement, Warehouse, WarehousePriority
 from inventory.services import ReceiptLine, stock_receive, stock_settings_update
-from oms.catalog.models import Product
-from oms.core.actors import SystemActor
-from oms.core.regions import PROVINCES
 
 DEMO = SystemActor("demo_data")
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from oms.core.hooks import OrderCancelled
+from core.hooks import OrderCancelled
 
 
 def release_stock_of_cancelled_order(payload: OrderCancelled) -> None:

@@ -13,7 +13,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from oms.core.regions import PROVINCES, REGIONS, region_of
+from core.regions import PROVINCES, REGIONS, region_of
 
 PROVINCE_CHOICES = [(name, name) for name in PROVINCES]
 

@@ -8,9 +8,9 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
 
+from catalog.models import Product
+from catalog.selectors import normalise_sku
 from inventory.models import StocktakeLine
-from oms.catalog.models import Product
-from oms.catalog.selectors import normalise_sku
 
 #: Column names a clerk may use, mapped to the resource's columns (Chinese sheets are common).
 HEADER_ALIASES = {

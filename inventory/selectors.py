@@ -21,8 +21,8 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
+from catalog.selectors import normalise_sku
 from inventory.models import ChannelStockRule, Lot, Reservation, Stock, StockMovement, Warehouse
-from oms.catalog.selectors import normalise_sku
 
 
 def _with_available(qs: QuerySet[Stock]) -> QuerySet[Stock]:

@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from core.errors import DomainError
 from inventory.forms import (
     AdjustmentForm,
     ReceiptForm,
@@ -32,7 +33,6 @@ from inventory.forms import (
 from inventory.models import Warehouse
 from inventory.selectors import expired_lot_count, low_stock_count, stock_list
 from inventory.services import ReceiptLine, stock_adjust, stock_receive, stock_transfer, stocktake_import
-from oms.core.errors import DomainError
 
 PAGE_SIZE = 50
 SESSION_KEY = "inventory.stocktake_upload"

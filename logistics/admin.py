@@ -11,12 +11,12 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from core.admin import ReadOnlyAdminMixin
+from core.errors import DomainError
+from core.money import format_cny
 from logistics import documents, selectors, services
 from logistics.models import PickWave, Shipment, ShipmentLine, TrackingEvent
 from logistics.views import pdf_response
-from oms.core.admin import ReadOnlyAdminMixin
-from oms.core.errors import DomainError
-from oms.core.money import format_cny
 
 
 class ShipmentLineInline(ReadOnlyAdminMixin, admin.TabularInline):

@@ -2,7 +2,7 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from oms.core.enums import Role
+from core.enums import Role
 
 _VIEW = ["logistics.view_shipment", "logistics.view_shipmentline", "logistics.view_trackingevent",
          "logistics.view_pickwave"]
@@ -23,8 +23,8 @@ class LogisticsConfig(AppConfig):
     }
 
     def ready(self):
+        from core import hooks
         from logistics import handlers
-        from oms.core import hooks
 
         # Registered after the inventory stage's handlers (INSTALLED_APPS order): on cancel, stock
         # is released and shipments withdrawn in the same transaction.

@@ -16,8 +16,8 @@ from functools import cache
 from django.conf import settings
 from django.utils.module_loading import import_string
 
+from core.numbering import next_value
 from logistics.models import Carrier
-from oms.core.numbering import next_value
 
 WAYBILL_PREFIX = {
     Carrier.SF: "SF", Carrier.ZTO: "ZT", Carrier.YTO: "YT", Carrier.STO: "ST", Carrier.YUNDA: "YD",

@@ -2,10 +2,10 @@
 
 Fast for the same reasons as the invoices (see `finance.pdf.render` and bench/README.md):
 
-- the project's GB2312 subset of Noto Sans CJK (`finance.pdf.fonts`, one face, one weight), with
+- the project's GB2312 subset of Noto Sans CJK (`documents.fonts`, one face, one weight), with
   the on-demand supplement for rare characters in names and addresses, instead of the 19 MB system
   collection; the system fonts stay last in the stack;
-- one warm `FontConfiguration` and compiled font stylesheet per process;
+- one warm `FontConfiguration` and compiled font stylesheet per process (`documents.render`);
 - each document is one HTML template rendered once however many shipments it holds, laid out with
   fixed heights and fixed tables (WeasyPrint spends its time in flexbox and automatic tables);
 - barcodes are Code128 drawn as inline SVG: the encoding comes from python-barcode, the bars are
@@ -14,20 +14,17 @@ Fast for the same reasons as the invoices (see `finance.pdf.render` and bench/RE
 
 from __future__ import annotations
 
-import atexit
-import threading
-
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-from finance.pdf.fonts import font_library
+from core.errors import DocumentNotAvailable
+from core.pii import mask_phone
+from documents.render import WarmRenderer
 from logistics.models import Shipment
 from logistics.selectors import picking_list, shipments_with_lines
-from oms.core.errors import DocumentNotAvailable
-from oms.core.pii import mask_phone
 
 
 def code128_modules(text: str) -> str:
@@ -79,51 +76,14 @@ def code128_img(text: str, *, height_mm: float = 18, module_mm: float = 0.33, qu
     )
 
 
-class _Renderer:
-    """The process's warm WeasyPrint set-up for logistics documents (fonts loaded once)."""
-
-    def __init__(self):
-        self._lock = threading.RLock()
-        self._key: str | None = None
-        self._font_config = self._stylesheet = None
-
-    def _styles(self, fonts):
-        from weasyprint import CSS
-        from weasyprint.text.fonts import FontConfiguration
-
-        if fonts.version != self._key:
-            font_config = FontConfiguration()
-            css = f"{fonts.font_face_css()}\nhtml {{ font-family: {fonts.font_stack()}; }}"
-            self._stylesheet = CSS(string=css, font_config=font_config)
-            self._font_config, self._key = font_config, fonts.version
-        return self._font_config, self._stylesheet
-
-    def render(self, html: str) -> bytes:
-        from weasyprint import HTML
-
-        fonts = font_library()
-        with self._lock:
-            fonts.ensure_covered(html)
-            font_config, stylesheet = self._styles(fonts)
-            return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(
-                font_config=font_config, stylesheets=[stylesheet])
-
-
-    def close(self) -> None:
-        """Drop the font configuration (and its temporary folder) while the interpreter is still alive."""
-        with self._lock:
-            self._font_config = self._stylesheet = self._key = None
-
-
-_RENDERER = _Renderer()
-atexit.register(_RENDERER.close)
+_RENDERER = WarmRenderer()
 
 
 def render_pdf(template: str, context: dict) -> bytes:
     """Render a PDF template in Chinese (documents go to warehouse staff, couriers and customers)."""
     with translation.override(settings.LANGUAGE_CODE):
         html = render_to_string(template, {"printed_at": timezone.localtime(), **context})
-    return _RENDERER.render(html)
+    return _RENDERER.render(html, base_url=str(settings.BASE_DIR))
 
 
 def picking_list_pdf(*, wave) -> bytes:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from oms.core.hooks import OrderAddressChanged, OrderCancelled, OrderStatusChanged
+from core.hooks import OrderAddressChanged, OrderCancelled, OrderStatusChanged
 from orders.models import OrderStatus
 
 RELEASED = (OrderStatus.AWAITING_SHIPMENT, OrderStatus.PARTIALLY_SHIPPED)

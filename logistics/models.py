@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
-from oms.core.money import MoneyField
+from core.money import MoneyField
 
 
 class Carrier(models.TextChoices):

@@ -11,6 +11,7 @@ from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from catalog.selectors import normalise_sku
 from inventory.models import Reservation, Warehouse
 from logistics.models import (
     IN_WAREHOUSE_STATUSES,
@@ -19,7 +20,6 @@ from logistics.models import (
     ShipmentLine,
     ShipmentStatus,
 )
-from oms.catalog.selectors import normalise_sku
 from orders.models import Order, OrderStatus
 
 SHIPPABLE_ORDER_STATUSES = (OrderStatus.AWAITING_SHIPMENT, OrderStatus.PARTIALLY_SHIPPED)

@@ -15,10 +15,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.errors import DomainError
 from logistics import documents, selectors, services
 from logistics.forms import ShipmentFilterForm, WaveFilterForm
 from logistics.models import PickWave, Shipment
-from oms.core.errors import DomainError
 
 VIEW = "logistics.view_shipment"
 PACK = "logistics.pack_shipment"

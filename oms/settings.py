@@ -41,8 +41,9 @@ INSTALLED_APPS = [
     "simple_history",
     "import_export",
     # Stages, lowest first: an app imports only from apps above it in this list.
-    "oms.core",
-    "oms.catalog",
+    "core",
+    "catalog",
+    "documents",
     "orders",
     "inventory",
     "finance",
@@ -205,7 +206,7 @@ OMS_INVOICE_ON_PAYMENT = env_bool("OMS_INVOICE_ON_PAYMENT", True)  # issue the i
 OMS_SHIPPING_TAX_RATE = "0.130"  # freight sold with the goods is taxed at the goods rate
 OMS_PAYMENT_CONNECTORS = {"console": "finance.connectors.console.ConsoleConnector"}
 OMS_DEFAULT_PAYMENT_CONNECTOR = env_str("OMS_DEFAULT_PAYMENT_CONNECTOR", "console")
-# PDFs: a GB2312 subset of this face is built once into OMS_PDF_FONT_DIR (see finance/pdf/fonts.py).
+# PDFs: a GB2312 subset of this face is built once into OMS_PDF_FONT_DIR (see documents/fonts.py).
 OMS_PDF_SOURCE_FONT = {
     "path": env_str("OMS_PDF_SOURCE_FONT", "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"),
     "family": env_str("OMS_PDF_SOURCE_FAMILY", "Noto Sans Mono CJK SC"),

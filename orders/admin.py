@@ -16,10 +16,10 @@ from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from oms.core.admin import ReadOnlyAdminMixin, ReadOnlyInline
-from oms.core.money import format_cny
-from oms.core.phones import normalise_phone
-from oms.core.pii import mask_email, mask_phone, user_can_view_pii
+from core.admin import ReadOnlyAdminMixin, ReadOnlyInline
+from core.money import format_cny
+from core.phones import normalise_phone
+from core.pii import mask_email, mask_phone, user_can_view_pii
 from orders.events import KIND_LABELS, actor_label, kind_label
 from orders.history import history_entries
 from orders.models import Channel, Customer, Order, OrderEvent, OrderLine

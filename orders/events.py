@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.utils import translation
 from django.utils.translation import pgettext_lazy
 
-from oms.core.actors import actor_name, actor_user
+from core.actors import actor_name, actor_user
 from orders.models import Order, OrderEvent
 
 
@@ -92,7 +92,7 @@ def timeline_text(message) -> str:
 
 def event_row(*, order_id: int, kind: str, message: str, actor_id: int | None, actor_label: str, data: dict,
               at) -> dict:
-    """`build_event` as a row (attname → value) for `oms.core.bulk`, with the message already rendered
+    """`build_event` as a row (attname → value) for `core.bulk`, with the message already rendered
     in the timeline's language and the actor resolved once (`actor_user`, `actor_name`): the legacy
     import builds tens of thousands, and a model instance each cost more than writing it."""
     return {"order_id": order_id, "at": at, "kind": kind, "message": message, "actor_id": actor_id,

@@ -17,8 +17,8 @@ from django.db import models
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from oms.core.money import MoneyField, format_cny
-from oms.core.pii import mask_email, mask_phone, user_can_view_pii
+from core.money import MoneyField, format_cny
+from core.pii import mask_email, mask_phone, user_can_view_pii
 
 PII_FIELDS: dict[str, Callable[[str], str]] = {"phone": mask_phone, "email": mask_email}
 HISTORY_TYPES = {"+": _("created"), "~": _("changed"), "-": _("deleted")}

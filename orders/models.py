@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from simple_history.models import HistoricalRecords
 
-from oms.core.money import ZERO, MoneyField
+from core.money import ZERO, MoneyField
 
 
 class Channel(models.Model):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.db.models import Prefetch, Q, QuerySet
 
-from oms.core.phones import normalise_phone
+from core.phones import normalise_phone
 from orders.models import Customer, Order, OrderEvent, OrderLine
 
 # What a list row shows besides the order itself.

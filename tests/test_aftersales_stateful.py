@@ -38,15 +38,15 @@ from aftersales.services import (
     return_request_refund,
 )
 from aftersales.tests.factories import deliver, paid_order, ship_all, stocked, warehouse
+from catalog.tests.factories import ProductFactory
+from core.enums import Role
+from core.errors import DomainError
+from core.roles import group_for, sync_roles
 from finance.invariants import ledger_problems
 from finance.models import JournalLine, Payment, PaymentStatus, Refund, RefundStatus
 from finance.services import refund_execute
 from inventory.models import MovementKind, StockMovement
 from inventory.selectors import stock_drift
-from oms.catalog.tests.factories import ProductFactory
-from oms.core.enums import Role
-from oms.core.errors import DomainError
-from oms.core.roles import group_for, sync_roles
 from orders.models import Order, OrderLine, OrderStatus
 
 pytestmark = pytest.mark.django_db

@@ -14,6 +14,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from catalog.tests.factories import ProductFactory
 from finance.invariants import ledger_problems
 from finance.models import Account, EntryKind, JournalEntry
 from finance.selectors import order_balances
@@ -22,7 +23,6 @@ from inventory.selectors import stock_drift
 from inventory.tests.factories import priority, stock_up
 from logistics.tests.factories import wms_warehouse
 from oms.api.tests.factories import bearer, make_token
-from oms.catalog.tests.factories import ProductFactory
 from oms.integrations.models import InboundEvent, InboundStatus, OutboxMessage
 from oms.integrations.tests.helpers import post_signed
 from orders.models import Order

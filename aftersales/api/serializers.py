@@ -1,6 +1,6 @@
 """Serializers of the after-sales stage for REST API v1: return requests of an order.
 
-Input is strict like the orders API (`oms.core.api_fields`): quantities are JSON integers, unknown
+Input is strict like the orders API (`core.api_fields`): quantities are JSON integers, unknown
 keys are refused, every bad field is named by its dotted path. The after-sales rules (window,
 quantities, reasons, approval) stay in `aftersales.services`.
 """
@@ -11,7 +11,7 @@ from rest_framework import serializers
 
 from aftersales.models import QcResult, ReturnKind, ReturnRequest, ReturnStatus
 from aftersales.services import ReturnLineInput
-from oms.core.api_fields import (
+from core.api_fields import (
     MoneyField,
     OffsetDateTimeField,
     StrictCharField,

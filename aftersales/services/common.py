@@ -6,8 +6,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from aftersales.models import ReturnRequest
-from oms.core.errors import ValidationFailed
-from oms.core.numbering import local_today, next_value
+from core.errors import ValidationFailed
+from core.numbering import local_today, next_value
 
 
 def next_return_number() -> str:

@@ -20,8 +20,8 @@ from aftersales.events import AftersalesEventKind, record_return_event
 from aftersales.lock_objects import lock_return_request
 from aftersales.models import QcPhoto, QcResult, ReturnLine, ReturnRequest
 from aftersales.services.common import Errors, mark_status_changed
-from oms.core.actors import actor_name, actor_user
-from oms.core.fsm import run_transition
+from core.actors import actor_name, actor_user
+from core.fsm import run_transition
 from orders.services import order_line_quantities_set
 
 MAX_PHOTOS_PER_LINE = 10

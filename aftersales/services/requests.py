@@ -29,12 +29,12 @@ from aftersales.rules import (
 )
 from aftersales.services.common import Errors, mark_status_changed, next_return_number, require_comment
 from aftersales.services.settlement import return_request_refund
+from catalog.selectors import normalise_sku, products_by_sku
+from core.actors import SYSTEM, actor_name, actor_user
+from core.errors import IdempotencyConflict, InvalidTransition, ValidationFailed
+from core.fsm import run_transition
+from core.money import format_cny
 from logistics.carriers import carrier_label
-from oms.catalog.selectors import normalise_sku, products_by_sku
-from oms.core.actors import SYSTEM, actor_name, actor_user
-from oms.core.errors import IdempotencyConflict, InvalidTransition, ValidationFailed
-from oms.core.fsm import run_transition
-from oms.core.money import format_cny
 from orders.lock_objects import lock_order
 from orders.models import CANCELLABLE_STATUSES, Order, OrderStatus
 

@@ -20,10 +20,10 @@ from aftersales.lock_objects import lock_return_request
 from aftersales.models import ReturnLine, ReturnRequest, ReturnStatus
 from aftersales.rules import allocate, refund_quote, refund_units
 from aftersales.services.common import mark_status_changed, require_comment
-from oms.core.actors import SYSTEM
-from oms.core.errors import InvalidTransition, PermissionDenied, ValidationFailed
-from oms.core.fsm import run_transition
-from oms.core.money import format_cny, to_money
+from core.actors import SYSTEM
+from core.errors import InvalidTransition, PermissionDenied, ValidationFailed
+from core.fsm import run_transition
+from core.money import format_cny, to_money
 from orders.models import OrderStatus
 
 

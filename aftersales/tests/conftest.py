@@ -1,6 +1,6 @@
 import pytest
 
-from oms.core.enums import Role
+from core.enums import Role
 
 
 @pytest.fixture

@@ -9,6 +9,8 @@ from django.utils import timezone
 
 from aftersales.models import ReturnPolicy, ReturnReason
 from aftersales.services import ReturnLineInput, return_request_create
+from catalog.tests.factories import ProductFactory
+from core.actors import SystemActor
 from finance import services as finance
 from finance.models import PaymentSource
 from inventory.models import Bin, Stock, Warehouse
@@ -16,8 +18,6 @@ from inventory.services import order_stock_reserve
 from inventory.tests.factories import BinFactory, WarehouseFactory, stock_up
 from logistics.models import IN_WAREHOUSE_STATUSES, ShipmentStatus
 from logistics.services import shipment_ship, shipment_track
-from oms.catalog.tests.factories import ProductFactory
-from oms.core.actors import SystemActor
 from orders import services as order_services
 from orders.tests.factories import create_order
 

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from aftersales.models import ReturnPolicy, ReturnReason
 from aftersales.tests.factories import delivered_order, request_for
-from oms.core.enums import Role
+from core.enums import Role
 
 pytestmark = pytest.mark.django_db
 

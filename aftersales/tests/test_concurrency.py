@@ -8,9 +8,9 @@ from django.db import close_old_connections, connection
 from aftersales.models import ReturnRequest, ReturnStatus
 from aftersales.services import ReturnLineInput, return_request_create, return_request_refund
 from aftersales.tests.factories import ACTOR, approve, delivered_order, inspect_all, receive_all, request_for
+from catalog.tests.factories import ProductFactory
+from core.errors import DomainError
 from finance.models import Refund
-from oms.catalog.tests.factories import ProductFactory
-from oms.core.errors import DomainError
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -58,7 +58,7 @@ def test_two_requests_for_the_last_units_only_one_is_accepted():
 
 
 def test_a_double_clicked_refund_pays_once(make_user):
-    from oms.core.enums import Role
+    from core.enums import Role
 
     clerk, wh = make_user("as", Role.AFTERSALES), make_user("wh", Role.WAREHOUSE)
     order = delivered_order(lines=[(ProductFactory(sku="RACE-2"), 1, "100.00")])

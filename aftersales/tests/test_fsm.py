@@ -5,8 +5,8 @@ import pytest
 from django_fsm import can_proceed
 
 from aftersales.models import ReturnKind, ReturnRequest, ReturnStatus
-from oms.core.enums import Role
-from oms.core.fsm import _has_permission
+from core.enums import Role
+from core.fsm import _has_permission
 
 S = ReturnStatus
 K = ReturnKind

@@ -8,10 +8,10 @@ import pytest
 from aftersales.models import QcPhoto, ReturnRequest, ReturnStatus
 from aftersales.services import return_request_register_parcel
 from aftersales.tests.factories import approve, delivered_order, request_for
+from catalog.tests.factories import ProductFactory
 from conftest import ARTIFACTS
+from core.enums import Role
 from inventory.models import Stock
-from oms.catalog.tests.factories import ProductFactory
-from oms.core.enums import Role
 
 # The live server reads committed data; serialized_rollback restores the seeded rows (channels,
 # return reasons, the default policy) that flushing between transactional tests would remove.

@@ -68,7 +68,7 @@ def test_policy_of_the_channel_else_the_default():
 
 @pytest.mark.django_db
 def test_sla_filter_in_sql_agrees_with_the_levels_shown():
-    from oms.catalog.tests.factories import ProductFactory
+    from catalog.tests.factories import ProductFactory
 
     ReturnPolicy.objects.create(channel=Channel.objects.get(code="jd"), sla_review_hours=2)
     now = timezone.now()

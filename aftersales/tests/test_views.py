@@ -14,7 +14,7 @@ from aftersales.tests.factories import (
     receive_all,
     request_for,
 )
-from oms.catalog.tests.factories import ProductFactory
+from catalog.tests.factories import ProductFactory
 from orders.models import OrderEvent
 
 pytestmark = pytest.mark.django_db
@@ -79,7 +79,7 @@ def test_queue_costs_a_constant_number_of_queries(client, aftersales_clerk, djan
 
 
 def test_screens_need_the_right_permission(client, make_user, order):
-    from oms.core.enums import Role
+    from core.enums import Role
 
     rma = request_for(order)
     finance = make_user("fin", Role.FINANCE)
@@ -245,7 +245,7 @@ def test_create_refused_by_the_rules_stays_on_the_form(client, cs_clerk, order):
 
 def test_finance_confirms_a_bank_transfer_refund_from_the_queue(client, make_user, aftersales_clerk, warehouse_clerk):
     from aftersales.services import return_request_refund
-    from oms.core.enums import Role
+    from core.enums import Role
 
     order = delivered_order(lines=[(ProductFactory(sku="BT-1"), 1, "500.00")], shipping_fee="0",
                             method="bank_transfer")

@@ -3,12 +3,12 @@
 What makes it fast (figures in bench/README.md):
 
 1. Fonts: the project's GB2312 TrueType subset (one face, one weight) instead of the 19 MB Noto
-   CJK collection, plus a supplement for rare characters (see `finance.pdf.fonts`).
+   CJK collection, plus a supplement for rare characters (see `documents.fonts`).
 2. Few boxes: WeasyPrint spends its time per box and per line box, so the line table is one
    `<pre>` block laid out here as monospaced text (`TextTable`), and the page is a handful of
    blocks — about a quarter of the layout time of the same invoice as an HTML table.
-3. One warm renderer per process: the `FontConfiguration` and the compiled stylesheet (with its
-   @font-face rules, which copy the font files into fontconfig) are built once and reused.
+3. One warm renderer per process (`documents.render.WarmRenderer`): the `FontConfiguration` and
+   the compiled stylesheet (with its @font-face rules) are built once and reused.
 4. Batches are laid out as one HTML document per chunk of invoices (one parse, one cascade) and
    written as one PDF, or split into one PDF per invoice by the pages each invoice starts on —
    the layout is never repeated.
@@ -18,9 +18,7 @@ WeasyPrint/Pango are not thread-safe with a shared font map, so rendering holds 
 
 from __future__ import annotations
 
-import atexit
 import threading
-import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -30,9 +28,10 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy
 
+from documents.fonts import FontLibrary, font_library
+from documents.render import TextTable, WarmRenderer
 from finance.models import Invoice
 from finance.numerals import amount_in_capitals
-from finance.pdf.fonts import FontLibrary, font_library
 
 CSS_PATH = Path(__file__).with_name("invoice.css")
 TEMPLATE = "finance/pdf/invoices.html"
@@ -58,43 +57,6 @@ COLUMNS = (
     (gettext_lazy("Rate"), 8, True),
     (gettext_lazy("Tax"), 16, True),
 )
-
-
-class TextTable:
-    """Lays out rows as monospaced text: CJK characters take two cells, the rest one."""
-
-    def __init__(self, cells: dict[int, int]):
-        self.cells = cells
-
-    def width(self, text: str) -> int:
-        cells = self.cells
-        return sum(cells.get(ord(ch)) or (2 if unicodedata.east_asian_width(ch) in "WF" else 1) for ch in text)
-
-    def fit(self, text: str, width: int, right: bool) -> str:
-        gap = max(width - self.width(text), 0)
-        return " " * gap + text if right else text + " " * gap
-
-    def wrap(self, text: str, width: int) -> list[str]:
-        parts, current, used = [], "", 0
-        for ch in text:
-            w = self.width(ch)
-            if used + w > width and current:
-                parts.append(current)
-                current, used = "", 0
-            current += ch
-            used += w
-        parts.append(current)
-        return parts
-
-    def row(self, values) -> str:
-        """One table row; a long first column wraps onto continuation lines."""
-        first, *rest = values
-        name_width = COLUMNS[0][1]
-        head, *more = self.wrap(str(first), name_width - 1)
-        line = self.fit(head, name_width, False) + "".join(
-            " " + self.fit(str(value), width - 1, right)
-            for value, (_label, width, right) in zip(rest, COLUMNS[1:], strict=True))
-        return "\n".join([line.rstrip(), *more])
 
 
 @dataclass
@@ -127,47 +89,22 @@ def invoice_document(invoice: Invoice, table: TextTable) -> InvoiceDocument:
 class InvoicePdfRenderer:
     def __init__(self, fonts: FontLibrary | None = None):
         self.fonts = fonts or font_library()
-        self._lock = threading.RLock()
-        self._styles_key: str | None = None
-        self._font_config = None
-        self._stylesheet = None
-
-    # -- set-up, once per process (and again when the rare-character supplement grows) ---------------
-    def _styles(self):
-        from weasyprint import CSS
-        from weasyprint.text.fonts import FontConfiguration
-
-        key = self.fonts.version
-        if key != self._styles_key:
-            font_config = FontConfiguration()
-            css = CSS_PATH.read_text().replace("FONT_STACK", self.fonts.font_stack())
-            self._stylesheet = CSS(string=self.fonts.font_face_css() + "\n" + css, font_config=font_config)
-            self._font_config = font_config
-            self._styles_key = key
-        return self._font_config, self._stylesheet
+        self._renderer = WarmRenderer(extra_css=CSS_PATH.read_text(), fonts=self.fonts)
+        self._lock = self._renderer.lock
 
     def warm_up(self) -> None:
-        with self._lock:
-            self.fonts.ensure_built()
-            self._styles()
+        self._renderer.warm_up()
 
     # -- rendering ------------------------------------------------------------------------------------
     def html(self, invoices: list[Invoice]) -> str:
-        table = TextTable(self.fonts.cells)
+        table = TextTable(self.fonts.cells, COLUMNS)
         with translation.override("zh-hans"):
             documents = [invoice_document(invoice, table) for invoice in invoices]
             return render_to_string(TEMPLATE, {"documents": documents})
 
     def layout(self, invoices: list[Invoice]):
         """A laid-out WeasyPrint document of the invoices, one after the other."""
-        from weasyprint import HTML
-
-        markup = self.html(invoices)
-        with self._lock:
-            self.fonts.ensure_covered(markup)
-            font_config, stylesheet = self._styles()
-            return HTML(string=markup, base_url=str(CSS_PATH.parent)).render(
-                font_config=font_config, stylesheets=[stylesheet])
+        return self._renderer.layout(self.html(invoices), base_url=str(CSS_PATH.parent))
 
     def render(self, invoices: list[Invoice]) -> bytes:
         """One PDF with all the invoices (for one invoice: its PDF)."""
@@ -214,11 +151,8 @@ class InvoicePdfRenderer:
                     progress(done)
                 yield item
 
-
     def close(self) -> None:
-        """Drop the font configuration (and its temporary font folder) while the interpreter is alive."""
-        with self._lock:
-            self._font_config = self._stylesheet = self._styles_key = None
+        self._renderer.close()
 
 
 _RENDERER: InvoicePdfRenderer | None = None
@@ -231,5 +165,4 @@ def invoice_renderer() -> InvoicePdfRenderer:
     with _RENDERER_LOCK:
         if _RENDERER is None or _RENDERER.fonts is not font_library():
             _RENDERER = InvoicePdfRenderer()
-            atexit.register(_RENDERER.close)
         return _RENDERER

@@ -1,15 +1,15 @@
-"""What a cancelled order means for the money (registered on `oms.core.hooks.order_cancelled`)."""
+"""What a cancelled order means for the money (registered on `core.hooks.order_cancelled`)."""
 
 from __future__ import annotations
 
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from core import hooks
 from finance.models import Invoice, InvoiceKind, InvoiceStatus
 from finance.selectors import order_advance_balance
 from finance.services.invoices import invoice_void
 from finance.services.refunds import refund_request
-from oms.core import hooks
 
 
 def on_order_cancelled(payload: hooks.OrderCancelled) -> None:

@@ -3,7 +3,7 @@
 An invoice is a snapshot of the order at issue time: buyer (the customer's company name and tax ID
 for a company buyer, else the customer's name), seller (`settings.OMS_SELLER`) and one line per
 order line plus the shipping fee, each split into net amount and VAT at its rate. Numbers are
-gapless per calendar year, `INV-2026-000001`, from `oms.core.numbering.next_value` (a row lock on
+gapless per calendar year, `INV-2026-000001`, from `core.numbering.next_value` (a row lock on
 PostgreSQL, so concurrent issuers queue and a rolled-back issue gives its number back).
 
 Invoices are never deleted or edited. `invoice_void` marks one voided and issues a credit note
@@ -25,16 +25,16 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.actors import actor_name, actor_user
+from core.errors import InvalidTransition, ValidationFailed
+from core.fsm import run_transition
+from core.money import ZERO, to_money
+from core.numbering import next_value
 from finance.events import FinanceEventKind
 from finance.lock_objects import lock_invoice
 from finance.models import Invoice, InvoiceKind, InvoiceLine, InvoiceStatus
 from finance.selectors import active_invoice
 from finance.tax import shipping_tax_rate, split_gross
-from oms.core.actors import actor_name, actor_user
-from oms.core.errors import InvalidTransition, ValidationFailed
-from oms.core.fsm import run_transition
-from oms.core.money import ZERO, to_money
-from oms.core.numbering import next_value
 from orders.events import record_event, timeline_message
 from orders.lock_objects import lock_order
 from orders.models import Order, OrderStatus

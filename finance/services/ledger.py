@@ -13,10 +13,10 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone, translation
 
+from core.actors import actor_name, actor_user
+from core.money import ZERO, to_money
+from core.numbering import next_value
 from finance.models import JournalEntry, JournalLine
-from oms.core.actors import actor_name, actor_user
-from oms.core.money import ZERO, to_money
-from oms.core.numbering import next_value
 
 
 class UnbalancedEntry(ValueError):

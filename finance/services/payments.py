@@ -18,16 +18,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.actors import actor_name, actor_user
+from core.errors import ValidationFailed
+from core.fsm import run_transition
+from core.money import to_money
 from finance.connectors import ConnectorError, connector_for
 from finance.events import FinanceEventKind
 from finance.lock_objects import lock_payments
 from finance.models import Account, EntryKind, Payment, PaymentSource, PaymentStatus
 from finance.selectors import order_balances
 from finance.services.ledger import Cr, Dr, journal_post
-from oms.core.actors import actor_name, actor_user
-from oms.core.errors import ValidationFailed
-from oms.core.fsm import run_transition
-from oms.core.money import to_money
 from orders.events import record_event, timeline_message
 from orders.lock_objects import lock_order
 from orders.models import Order, PaymentMethod

@@ -22,10 +22,10 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.errors import ValidationFailed
 from finance.models import Invoice, PrintFormat, PrintJob, PrintJobStatus
 from finance.selectors import invoices_with_lines
 from finance.services.invoices import invoices_mark_printed
-from oms.core.errors import ValidationFailed
 
 logger = logging.getLogger("oms.finance")
 

@@ -30,6 +30,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.actors import SYSTEM, actor_name, actor_user
+from core.errors import ValidationFailed
+from core.fsm import run_transition
+from core.money import to_money
 from finance.connectors import ConnectorError, connector_for
 from finance.events import FinanceEventKind
 from finance.lock_objects import lock_payments, lock_refund
@@ -37,10 +41,6 @@ from finance.models import Account, EntryKind, JournalEntry, Payment, Refund, Re
 from finance.selectors import order_advance_balance, recognised_totals, refundable_payments
 from finance.services.ledger import Cr, Dr, journal_post
 from finance.services.revenue import revenue_allowance
-from oms.core.actors import SYSTEM, actor_name, actor_user
-from oms.core.errors import ValidationFailed
-from oms.core.fsm import run_transition
-from oms.core.money import to_money
 from orders.events import record_event, timeline_message
 from orders.lock_objects import lock_order
 from orders.models import Order

@@ -24,13 +24,13 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.errors import ValidationFailed
+from core.money import ZERO, to_money
 from finance.events import FinanceEventKind
 from finance.models import Account, EntryKind, JournalEntry, RecognisedLine, RevenueComponent
 from finance.selectors import order_balances, recognised_quantities, recognised_totals, shipping_recognised
 from finance.services.ledger import Cr, Dr, journal_post
 from finance.tax import shipping_tax_rate, split_gross
-from oms.core.errors import ValidationFailed
-from oms.core.money import ZERO, to_money
 from orders.events import record_event, timeline_message
 from orders.lock_objects import lock_order
 from orders.models import Order, OrderLine

@@ -5,11 +5,11 @@ from __future__ import annotations
 from decimal import Decimal
 from itertools import count
 
+from catalog.tests.factories import ProductFactory
+from core.actors import SYSTEM
 from finance.invariants import ledger_problems
 from finance.models import PaymentSource
 from finance.services import payment_record
-from oms.catalog.tests.factories import ProductFactory
-from oms.core.actors import SYSTEM
 from orders.models import Order, PaymentMethod
 from orders.services import order_mark_paid, order_pass_review
 from orders.tests.factories import create_order

@@ -5,10 +5,10 @@ import json
 import pytest
 from django.urls import reverse
 
+from core.actors import SYSTEM
 from finance.models import Invoice, JournalEntry, Payment, PrintJob, Refund
 from finance.services import invoice_issue, refund_request
 from finance.tests.factories import paid_order
-from oms.core.actors import SYSTEM
 from oms.integrations import inbox
 from oms.integrations.models import InboundEvent, WebhookSender
 

@@ -6,11 +6,11 @@ import pytest
 from django.db import connection, transaction
 from django.utils import timezone
 
+from core.actors import SYSTEM
 from finance.invariants import numbering_problems
 from finance.models import Invoice, Payment
 from finance.services import invoice_issue
 from finance.tests.factories import make_order, paid_order, pay
-from oms.core.actors import SYSTEM
 
 # serialized_rollback: the seeded channels (a data migration) survive the flush between tests.
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]

@@ -4,12 +4,12 @@ from decimal import Decimal
 
 import pytest
 
+from core.actors import SYSTEM
 from finance.invariants import ledger_problems
 from finance.models import Account, ImmutableRecord, JournalEntry, JournalLine
 from finance.selectors import trial_balance
 from finance.services.ledger import Cr, Dr, UnbalancedEntry, journal_post
 from finance.tests.factories import assert_ledger_ok, paid_order
-from oms.core.actors import SYSTEM
 from orders.models import Order
 
 pytestmark = pytest.mark.django_db

@@ -2,11 +2,11 @@ from decimal import Decimal
 
 import pytest
 
+from core.actors import SYSTEM
+from core.enums import Role
 from finance.models import Invoice, Refund
 from finance.services import invoice_issue
 from finance.tests.factories import assert_ledger_ok, make_order, paid_order, reload
-from oms.core.actors import SYSTEM
-from oms.core.enums import Role
 
 pytestmark = pytest.mark.django_db
 

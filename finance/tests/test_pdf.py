@@ -1,20 +1,17 @@
 """Invoice PDFs: Chinese text extracted back from the PDF, embedded project fonts only (no tofu)."""
 
 import io
-import shutil
 
 import pytest
 from pypdf import PdfReader
-from weasyprint import HTML
 
+from catalog.tests.factories import ProductFactory
+from core.actors import SYSTEM
 from finance.numerals import amount_in_capitals
-from finance.pdf.fonts import FontLibrary, font_library, gb2312_codepoints
-from finance.pdf.render import InvoicePdfRenderer, invoice_renderer
+from finance.pdf.render import invoice_renderer
 from finance.selectors import invoices_with_lines
 from finance.services import invoice_issue, invoice_void
 from finance.tests.factories import paid_order
-from oms.catalog.tests.factories import ProductFactory
-from oms.core.actors import SYSTEM
 
 pytestmark = pytest.mark.django_db
 
@@ -57,35 +54,6 @@ def test_rare_name_outside_gb2312_renders_from_the_supplement():
     pdf = render(invoice_issue(order=order, actor=SYSTEM))
     assert "王堃喆𠮷" in text_of(pdf)
     assert fonts_of(pdf) == {"OMS-Mono", "OMS-Mono-Extra"}
-
-
-def test_supplement_is_built_on_demand_and_grows(tmp_path):
-    base = font_library()
-    base.ensure_built()
-    for name in ("oms-mono.ttf", "manifest.json"):
-        shutil.copy(base.font_dir / name, tmp_path / name)
-    library = FontLibrary(font_dir=tmp_path)
-    assert library.missing("张三堃") == {ord("堃")}
-    assert library.ensure_covered("张三堃") is True
-    assert library.ensure_covered("堃") is False
-    assert library.ensure_covered("喆") is True
-    assert library.missing("堃喆") == set()
-    assert FontLibrary(font_dir=tmp_path).missing("堃喆") == set()  # another process finds it on disk
-    assert library.ensure_covered("🙂") is False  # not in the source font: left to system fallback
-
-
-def test_every_gb2312_character_is_in_the_subset():
-    assert gb2312_codepoints() <= font_library().base_cmap
-
-
-def test_every_gb2312_character_renders_with_the_project_font_alone():
-    chars = "".join(sorted(chr(cp) for cp in gb2312_codepoints() if chr(cp).strip()))
-    renderer = InvoicePdfRenderer()
-    font_config, stylesheet = renderer._styles()
-    rows = "\n".join(chars[i:i + 60] for i in range(0, len(chars), 60))
-    pdf = HTML(string=f"<pre>{rows}</pre>").write_pdf(font_config=font_config, stylesheets=[stylesheet])
-    assert fonts_of(pdf) == {"OMS-Mono"}
-    assert set(text_of(pdf).replace("\n", "")) >= set(chars)
 
 
 def test_credit_note_pdf_is_negative_and_names_the_invoice(manager):

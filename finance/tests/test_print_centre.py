@@ -9,12 +9,12 @@ from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
+from core.actors import SYSTEM
+from core.enums import Role
 from finance.models import Invoice, PrintJob, PrintJobStatus
 from finance.services import invoice_issue
 from finance.services.printing import print_job_run
 from finance.tests.factories import paid_order
-from oms.core.actors import SYSTEM
-from oms.core.enums import Role
 
 pytestmark = pytest.mark.django_db
 

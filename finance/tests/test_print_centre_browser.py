@@ -5,12 +5,12 @@ import os
 import pytest
 
 from conftest import ARTIFACTS
+from core.actors import SYSTEM
+from core.enums import Role
 from finance.models import PrintJob, PrintJobStatus
 from finance.services import invoice_issue
 from finance.services.printing import print_job_run
 from finance.tests.factories import paid_order
-from oms.core.actors import SYSTEM
-from oms.core.enums import Role
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 

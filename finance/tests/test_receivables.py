@@ -4,11 +4,11 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from core.actors import SYSTEM
+from core.enums import Role
 from finance.selectors import receivables_aging
 from finance.services import cod_collect, revenue_recognise
 from finance.tests.factories import assert_ledger_ok, make_order
-from oms.core.actors import SYSTEM
-from oms.core.enums import Role
 
 pytestmark = pytest.mark.django_db
 

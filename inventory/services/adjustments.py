@@ -8,6 +8,8 @@ from datetime import date
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from core import hooks
+from core.errors import InsufficientStock
 from inventory.models import Lot, MovementKind, Stock, StockMovement
 from inventory.services.common import (
     Errors,
@@ -20,8 +22,6 @@ from inventory.services.common import (
     sellable_lots,
 )
 from inventory.services.ledger import LedgerBatch, require_perm
-from oms.core import hooks
-from oms.core.errors import InsufficientStock
 
 
 @dataclass

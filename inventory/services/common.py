@@ -6,12 +6,12 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from catalog.models import Product
+from catalog.selectors import normalise_sku, products_by_sku
+from core.errors import ValidationFailed
+from core.numbering import local_today, next_value
 from inventory.lock_objects import lock_stocks_for_products
 from inventory.models import Lot, Stock, Warehouse
-from oms.catalog.models import Product
-from oms.catalog.selectors import normalise_sku, products_by_sku
-from oms.core.errors import ValidationFailed
-from oms.core.numbering import local_today, next_value
 
 
 class Errors:

@@ -11,10 +11,10 @@ from __future__ import annotations
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.actors import actor_name, actor_user
+from core.bulk import complete_rows, insert_rows, update_rows
+from core.errors import InsufficientStock, PermissionDenied
 from inventory.models import Lot, Stock, StockMovement
-from oms.core.actors import actor_name, actor_user
-from oms.core.bulk import complete_rows, insert_rows, update_rows
-from oms.core.errors import InsufficientStock, PermissionDenied
 
 
 def require_perm(actor, perm: str) -> None:

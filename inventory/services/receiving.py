@@ -8,11 +8,11 @@ from datetime import date, datetime
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from catalog.selectors import normalise_sku, products_by_sku
+from core import hooks
 from inventory.models import Bin, Lot, MovementKind, Warehouse
 from inventory.services.common import Errors, document_number, find_warehouse, is_positive_int, lock_stock_map
 from inventory.services.ledger import LedgerBatch, require_perm
-from oms.catalog.selectors import normalise_sku, products_by_sku
-from oms.core import hooks
 
 
 @dataclass(frozen=True)

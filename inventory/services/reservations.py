@@ -10,6 +10,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.bulk import complete_rows, insert_rows, update_rows, write_pipeline
+from core.errors import InsufficientStock, InvalidTransition
+from core.regions import canonical_province, region_of
 from inventory.allocation import AllocationRequest, Candidate, LineDemand, LotOption, get_strategy
 from inventory.allocation_sql import (
     free_unexpired_lots,
@@ -21,9 +24,6 @@ from inventory.events import stock_released_event, stock_reserved_event_row
 from inventory.lock_objects import lock_stocks
 from inventory.models import Lot, MovementKind, Reservation
 from inventory.services.ledger import LedgerBatch
-from oms.core.bulk import complete_rows, insert_rows, update_rows, write_pipeline
-from oms.core.errors import InsufficientStock, InvalidTransition
-from oms.core.regions import canonical_province, region_of
 from orders.events import TimelineJoin, timeline_message
 from orders.lock_objects import lock_order, lock_order_versions
 from orders.models import Order, OrderEvent, OrderStatus

@@ -8,6 +8,8 @@ from django.db import transaction
 from django.db.models import Q, Sum
 from django.utils.translation import gettext as _
 
+from core import hooks
+from core.errors import InsufficientStock, ValidationFailed
 from inventory.models import Bin, Lot, MovementKind, StockMovement, Warehouse
 from inventory.services.common import (
     Errors,
@@ -19,8 +21,6 @@ from inventory.services.common import (
     lock_stock_map,
 )
 from inventory.services.ledger import LedgerBatch, require_perm
-from oms.core import hooks
-from oms.core.errors import InsufficientStock, ValidationFailed
 from orders.lock_objects import lock_order
 from orders.models import OrderLine
 

@@ -7,12 +7,12 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from core.errors import InsufficientStock, InvalidTransition
 from inventory.allocation import LotOption, get_strategy
 from inventory.lock_objects import lock_stocks
 from inventory.models import Lot, MovementKind, Reservation
 from inventory.services.common import Errors, find_warehouse, is_positive_int
 from inventory.services.ledger import LedgerBatch
-from oms.core.errors import InsufficientStock, InvalidTransition
 from orders.lock_objects import lock_order
 from orders.models import Order, OrderStatus
 from orders.services import order_line_quantities_set

@@ -7,14 +7,14 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from core import hooks
+from core.actors import actor_name, actor_user
+from core.errors import ValidationFailed
 from inventory.models import MovementKind, Stock, Stocktake, StocktakeLine
 from inventory.resources import StocktakeLineResource, normalise_headers
 from inventory.services.adjustments import take_from_lots
 from inventory.services.common import Errors, document_number, find_warehouse, lock_stock_map, sellable_lots
 from inventory.services.ledger import LedgerBatch, require_perm
-from oms.core import hooks
-from oms.core.actors import actor_name, actor_user
-from oms.core.errors import ValidationFailed
 
 REQUIRED_COLUMNS = ("sku", "counted")
 

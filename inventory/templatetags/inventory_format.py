@@ -1,4 +1,4 @@
-"""Quantities as clerks read them: `1,200` in every language, like `oms.core.money.format_cny` does for money.
+"""Quantities as clerks read them: `1,200` in every language, like `core.money.format_cny` does for money.
 
 (Django's zh-hans locale has no thousands separator, so `intcomma` would print `1200`.)
 """

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import factory
 
+from catalog.tests.factories import ProductFactory
+from core.actors import SystemActor
 from inventory.models import Bin, Warehouse, WarehousePriority
 from inventory.services import ReceiptLine, stock_receive
-from oms.catalog.tests.factories import ProductFactory
-from oms.core.actors import SystemActor
 
 TEST_ACTOR = SystemActor("test")
 

@@ -4,11 +4,11 @@ import os
 
 import pytest
 
+from catalog.tests.factories import ProductFactory
+from core.enums import Role
 from inventory.models import Stock
 from inventory.services import order_stock_reserve, stock_settings_update
 from inventory.tests.factories import TEST_ACTOR, WarehouseFactory, stock_up
-from oms.catalog.tests.factories import ProductFactory
-from oms.core.enums import Role
 from orders.tests.factories import create_order
 
 # serialized_rollback: the live server needs committed data, and the data the migrations seed

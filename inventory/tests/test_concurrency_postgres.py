@@ -13,12 +13,12 @@ import pytest
 from django.db import connection, connections
 from django.db.models import Sum
 
+from catalog.tests.factories import ProductFactory
+from core.actors import SYSTEM
 from inventory.models import Reservation, Stock
 from inventory.selectors import stock_drift
 from inventory.services import ReceiptLine, order_stock_release, stock_receive, stock_transfer
 from inventory.tests.factories import TEST_ACTOR, WarehouseFactory, priority, stock_up
-from oms.catalog.tests.factories import ProductFactory
-from oms.core.actors import SYSTEM
 from oms.workflow.services import review_order
 from orders.models import Order, OrderStatus
 from orders.tests.factories import create_order

@@ -17,6 +17,8 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, invariant, precondition, rule
 
+from catalog.tests.factories import ProductFactory
+from core.errors import DomainError, InsufficientStock
 from inventory.models import Reservation, Stock, StockMovement
 from inventory.selectors import order_reservations_by_warehouse, stock_drift
 from inventory.services import (
@@ -30,8 +32,6 @@ from inventory.services import (
     stock_transfer,
 )
 from inventory.tests.factories import TEST_ACTOR, WarehouseFactory, priority
-from oms.catalog.tests.factories import ProductFactory
-from oms.core.errors import DomainError, InsufficientStock
 from orders.models import Order, OrderLine, OrderStatus
 from orders.services import order_cancel, order_line_quantities_set, order_pass_review, order_ship
 from orders.tests.factories import create_order

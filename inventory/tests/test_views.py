@@ -2,11 +2,11 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from catalog.tests.factories import ProductFactory
+from core.enums import Role
 from inventory.models import Stock, StockMovement, Stocktake
 from inventory.services import order_stock_reserve, stock_settings_update
 from inventory.tests.factories import TEST_ACTOR, WarehouseFactory, stock_up
-from oms.catalog.tests.factories import ProductFactory
-from oms.core.enums import Role
 from orders.tests.factories import create_order
 
 pytestmark = pytest.mark.django_db

@@ -8,8 +8,8 @@ instruction: their clerks work from the wave picking and packing screens.
 
 from __future__ import annotations
 
-from oms.core import hooks
-from oms.core.money import money_str
+from core import hooks
+from core.money import money_str
 
 
 def is_wms_run(warehouse) -> bool:

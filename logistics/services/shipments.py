@@ -11,6 +11,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.errors import InvalidTransition, ValidationFailed
+from core.fsm import run_transition
+from core.money import ZERO, to_money
+from core.numbering import local_today, next_value
 from inventory.models import Warehouse
 from inventory.selectors import order_reservations_by_warehouse
 from logistics.carriers import carrier_label
@@ -24,10 +28,6 @@ from logistics.models import (
     ShipmentStatus,
 )
 from logistics.services.instructions import send_instruction
-from oms.core.errors import InvalidTransition, ValidationFailed
-from oms.core.fsm import run_transition
-from oms.core.money import ZERO, to_money
-from oms.core.numbering import local_today, next_value
 from orders.events import record_event
 from orders.lock_objects import lock_order
 from orders.models import Order, OrderStatus, PaymentMethod

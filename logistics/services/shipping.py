@@ -15,6 +15,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, override
 
+from core.errors import InvalidTransition, ValidationFailed
+from core.fsm import run_transition
+from core.money import ZERO
 from inventory.services import shipment_stock_issue
 from logistics.carriers import carrier_label
 from logistics.events import LogisticsEventKind, timeline_message
@@ -24,9 +27,6 @@ from logistics.notifications import Notification, notify
 from logistics.services.funds import shipment_revenue_recognise
 from logistics.services.shipments import SHIPPABLE_ORDER_STATUSES, line_value, next_shipment_number, split_amount
 from logistics.services.warehouse_work import _check_tracking_free, parse_weight
-from oms.core.errors import InvalidTransition, ValidationFailed
-from oms.core.fsm import run_transition
-from oms.core.money import ZERO
 from orders import services as order_services
 from orders.lock_objects import lock_order
 from orders.models import OrderLine

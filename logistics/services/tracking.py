@@ -12,6 +12,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.actors import SystemActor
+from core.errors import InvalidTransition, ValidationFailed
+from core.fsm import run_transition
 from logistics.carriers import carrier_label
 from logistics.events import LogisticsEventKind, timeline_message
 from logistics.lock_objects import lock_shipment
@@ -23,9 +26,6 @@ from logistics.models import (
     TrackingStatus,
 )
 from logistics.services.funds import shipment_cod_collect
-from oms.core.actors import SystemActor
-from oms.core.errors import InvalidTransition, ValidationFailed
-from oms.core.fsm import run_transition
 from orders import services as order_services
 from orders.events import record_event
 from orders.lock_objects import lock_order

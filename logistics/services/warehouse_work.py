@@ -11,6 +11,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from catalog.selectors import normalise_sku
+from core.actors import actor_user
+from core.errors import InvalidTransition, ValidationFailed
+from core.fsm import run_transition
+from core.numbering import local_today, next_value
 from inventory.models import Warehouse
 from logistics.carriers import carrier_label, connector_for
 from logistics.events import LogisticsEventKind, timeline_message
@@ -18,11 +23,6 @@ from logistics.lock_objects import lock_shipment, lock_shipments
 from logistics.models import Carrier, PickWave, Shipment, ShipmentLine, ShipmentStatus
 from logistics.services.instructions import is_wms_run
 from logistics.services.shipments import SHIPPABLE_ORDER_STATUSES
-from oms.catalog.selectors import normalise_sku
-from oms.core.actors import actor_user
-from oms.core.errors import InvalidTransition, ValidationFailed
-from oms.core.fsm import run_transition
-from oms.core.numbering import local_today, next_value
 from orders.events import record_event
 from orders.lock_objects import lock_order, lock_orders
 

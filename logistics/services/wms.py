@@ -14,15 +14,15 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from catalog.selectors import normalise_sku
+from core.errors import InvalidTransition, ValidationFailed
+from core.fsm import run_transition
 from inventory.models import Warehouse
 from logistics.lock_objects import lock_shipments
 from logistics.models import IN_WAREHOUSE_STATUSES, Shipment, ShipmentLine, ShipmentStatus
 from logistics.services.shipments import shipment_carrier_change
 from logistics.services.shipping import ShipOutcome, shipment_ship
 from logistics.services.warehouse_work import shipment_pack, shipment_start_picking
-from oms.catalog.selectors import normalise_sku
-from oms.core.errors import InvalidTransition, ValidationFailed
-from oms.core.fsm import run_transition
 from orders.lock_objects import lock_order
 from orders.models import Order
 

@@ -7,14 +7,14 @@ review), so shipments are created by the real `order_status_changed` hook.
 
 from __future__ import annotations
 
+from catalog.tests.factories import ProductFactory
+from core.actors import SystemActor
 from finance.models import PaymentSource
 from finance.services import payment_record
 from inventory.models import Warehouse
 from inventory.services import order_stock_reserve
 from inventory.tests.factories import WarehouseFactory, stock_up
 from logistics.models import Shipment
-from oms.catalog.tests.factories import ProductFactory
-from oms.core.actors import SystemActor
 from orders import services as order_services
 from orders.models import Order
 from orders.tests.factories import create_order

@@ -1,9 +1,9 @@
 import pytest
 from django.urls import reverse
 
+from core.enums import Role
 from logistics.services import shipment_pack
 from logistics.tests.factories import ACTOR, product, released_order, shipments_of
-from oms.core.enums import Role
 
 pytestmark = pytest.mark.django_db
 

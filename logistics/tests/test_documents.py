@@ -8,6 +8,8 @@ import pytest
 from pypdf import PdfReader
 
 from conftest import ARTIFACTS
+from core.enums import Role
+from core.errors import DocumentNotAvailable
 from inventory.tests.factories import BinFactory, stock_up
 from logistics.documents import (
     code128_modules,
@@ -21,8 +23,6 @@ from logistics.models import ShipmentStatus
 from logistics.selectors import picking_list, shipments_with_lines
 from logistics.services import shipment_pack, wave_create
 from logistics.tests.factories import ACTOR, product, released_order, shipments_of, warehouse
-from oms.core.enums import Role
-from oms.core.errors import DocumentNotAvailable
 from orders.tests.factories import create_order
 
 pytestmark = pytest.mark.django_db

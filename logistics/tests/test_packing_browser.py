@@ -6,9 +6,9 @@ import subprocess
 import pytest
 
 from conftest import ARTIFACTS
+from core.enums import Role
 from logistics.models import Shipment, ShipmentStatus
 from logistics.tests.factories import product, released_order, shipments_of
-from oms.core.enums import Role
 
 # serialized_rollback: the flush after the test must not re-run post_migrate (it would recreate the role
 # groups under new ids, and the next serialized test could not restore the seeded channels and groups).

@@ -5,11 +5,11 @@ import threading
 import pytest
 from django.db import connection
 
+from core.errors import DomainError
 from inventory.models import MovementKind, Stock, StockMovement
 from logistics.models import Shipment, ShipmentStatus
 from logistics.services import shipment_scan, shipment_ship
 from logistics.tests.factories import ACTOR, product, released_order, shipments_of
-from oms.core.errors import DomainError
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 

@@ -1,10 +1,10 @@
 import pytest
 from django.urls import reverse
 
+from core.enums import Role
 from logistics.models import ShipmentStatus
 from logistics.services import shipment_pack, shipment_ship
 from logistics.tests.factories import ACTOR, product, released_order, shipments_of, warehouse
-from oms.core.enums import Role
 
 pytestmark = pytest.mark.django_db
 JSON = {"HTTP_ACCEPT": "application/json"}

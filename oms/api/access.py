@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
+from core.errors import NotFound, PermissionDenied
 from oms.api.models import ApiToken
 from oms.api.scopes import Scope
-from oms.core.errors import NotFound, PermissionDenied
 from orders.api.selectors import order_for_api
 from orders.models import Order
 

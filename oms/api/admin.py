@@ -5,10 +5,10 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from core.admin import ReadOnlyAdminMixin
 from oms.api.models import ApiToken, OrderSubmission
 from oms.api.scopes import DEFAULT_SCOPES, Scope
 from oms.api.services import api_token_create, api_token_revoke, api_token_update
-from oms.core.admin import ReadOnlyAdminMixin
 
 
 class ApiTokenForm(forms.ModelForm):

@@ -1,7 +1,7 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
-from oms.core.enums import Role
+from core.enums import Role
 
 
 class ApiConfig(AppConfig):

@@ -11,9 +11,9 @@ from django.utils.translation import gettext as _
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.exceptions import AuthenticationFailed
 
+from core.actors import api_actor
 from oms.api.selectors import api_token_for_raw
 from oms.api.services import api_token_touch
-from oms.core.actors import api_actor
 
 
 class BearerTokenAuthentication(BaseAuthentication):

@@ -15,9 +15,9 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.errors import NotFound, PermissionDenied
 from finance.selectors import invoice_for_document
 from finance.services.printing import invoices_render_file
-from oms.core.errors import NotFound, PermissionDenied
 from orders.models import Order
 
 

@@ -13,7 +13,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
-from oms.core.errors import DomainError
+from core.errors import DomainError
 
 
 def flatten_errors(detail, prefix: str = "") -> dict[str, list[str]]:

@@ -12,6 +12,7 @@ from rest_framework import status
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
+from core.errors import ValidationFailed
 from oms.api.access import ensure_token_channel, order_for_token, token_sees_pii
 from oms.api.pagination import OrderPagination
 from oms.api.parsing import parse_order_payload
@@ -25,7 +26,6 @@ from oms.api.schema import (
 )
 from oms.api.scopes import Scope
 from oms.api.services import api_order_submit, request_hash
-from oms.core.errors import ValidationFailed
 from oms.workflow.services import cancel_order
 from orders.api.filters import OrderApiFilter
 from orders.api.selectors import order_events_for_api, order_for_api, order_list_for_api

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from core.errors import ValidationFailed
 from oms.api.errors import flatten_errors
-from oms.core.errors import ValidationFailed
 from oms.workflow.services import PaymentInput
 from orders.api.serializers import OrderCreateSerializer
 from orders.services import OrderInput, validate_order_input

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from rest_framework.generics import GenericAPIView
 
+from catalog.api.serializers import ProductOutSerializer
+from catalog.selectors import product_list
 from oms.api.pagination import ProductPagination
 from oms.api.schema import FORBIDDEN_SCOPE, UNAUTHORIZED, error, scoped
 from oms.api.scopes import Scope
-from oms.catalog.api.serializers import ProductOutSerializer
-from oms.catalog.selectors import product_list
 
 
 class ProductListView(GenericAPIView):

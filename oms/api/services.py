@@ -21,11 +21,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.actors import actor_user
+from core.errors import DuplicateOrder, IdempotencyConflict, ValidationFailed
 from oms.api.access import ensure_token_channel
 from oms.api.models import TOKEN_PREFIX_LENGTH, ApiToken, OrderSubmission, hash_token
 from oms.api.scopes import DEFAULT_SCOPES, Scope
-from oms.core.actors import actor_user
-from oms.core.errors import DuplicateOrder, IdempotencyConflict, ValidationFailed
 from oms.workflow.services import PaymentInput, submit_order
 from orders.models import Channel, Order, OrderSource
 from orders.services import OrderInput

@@ -11,12 +11,12 @@ from drf_spectacular.utils import OpenApiExample, OpenApiParameter, inline_seria
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
+from catalog.selectors import normalise_sku, products_by_sku
+from core.errors import ValidationFailed
 from inventory.api.serializers import StockLevelSerializer, StockQuerySerializer
 from inventory.selectors import stock_levels
 from oms.api.schema import BAD_REQUEST, FORBIDDEN_SCOPE, UNAUTHORIZED, scoped
 from oms.api.scopes import Scope
-from oms.catalog.selectors import normalise_sku, products_by_sku
-from oms.core.errors import ValidationFailed
 
 SKU = OpenApiParameter("sku", str, many=True, required=True, explode=True,
                        description="A SKU; repeat for several (`?sku=SKU-001&sku=SKU-002`, at most 100). "

@@ -13,7 +13,7 @@ from __future__ import annotations
 from django.contrib import admin
 from import_export.admin import ExportMixin, ImportExportMixin
 
-from oms.catalog.models import Product
+from catalog.models import Product
 from oms.imports.models import ImportBatch, ImportedOrder
 from oms.imports.resources import (
     EXPORT_FORMATS,

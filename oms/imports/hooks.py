@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from oms.core.hooks import Hook
+from core.hooks import Hook
 from orders.models import OrderStatus
 
 # Statuses an imported order may have in which it still moves through the lifecycle.

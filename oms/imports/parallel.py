@@ -39,8 +39,8 @@ from multiprocessing.connection import wait
 from django.conf import settings
 from django.db import connection, connections
 
-from oms.core.errors import ValidationFailed
-from oms.core.phones import normalise_phone
+from core.errors import ValidationFailed
+from core.phones import normalise_phone
 from oms.imports.columns import INDEX
 from oms.imports.readers import unreadable
 from oms.imports.values import cell_text

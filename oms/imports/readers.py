@@ -34,7 +34,7 @@ from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
-from oms.core.errors import ValidationFailed
+from core.errors import ValidationFailed
 from oms.imports.columns import recognised_count
 
 ZIP_MAGIC = b"PK\x03\x04"

@@ -14,10 +14,10 @@ from django.utils.translation import gettext_lazy
 from import_export import fields, resources
 from import_export.formats import base_formats
 
-from oms.catalog.models import Product
-from oms.catalog.selectors import normalise_sku
-from oms.core.phones import normalise_phone
-from oms.core.pii import mask_email, mask_phone, user_can_view_pii
+from catalog.models import Product
+from catalog.selectors import normalise_sku
+from core.phones import normalise_phone
+from core.pii import mask_email, mask_phone, user_can_view_pii
 from oms.imports.exports import escape_formula
 from oms.imports.values import SHANGHAI
 from orders.models import Customer, Order

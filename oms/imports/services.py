@@ -13,7 +13,7 @@ not be adjacent — and hands complete orders on in batches:
 3. writing (not in a dry run): the batch's system order numbers taken as one block in a short
    transaction of their own, then one transaction per batch — customers found or created, orders
    (with audit history), lines, one "imported" timeline event per order and an `ImportedOrder`
-   record, written in bulk (`oms.core.bulk`), and the stock of open orders reserved. An order with any
+   record, written in bulk (`core.bulk`), and the stock of open orders reserved. An order with any
    error is rejected whole and never reaches the writer, so every order is all-or-nothing. If the
    batch collides with an order created meanwhile (the API, a second import), it is retried order
    by order, and the colliding ones count as duplicates.
@@ -43,9 +43,9 @@ from django.utils import timezone, translation
 from django.utils.crypto import get_random_string
 from django.utils.translation import gettext as _
 
-from oms.catalog.selectors import normalise_sku, products_by_sku
-from oms.core.actors import SYSTEM, actor_name, actor_user
-from oms.core.bulk import (
+from catalog.selectors import normalise_sku, products_by_sku
+from core.actors import SYSTEM, actor_name, actor_user
+from core.bulk import (
     Prepared,
     complete_rows,
     fewer_gc_pauses,
@@ -56,10 +56,10 @@ from oms.core.bulk import (
     prepare_rows,
     reserve_ids,
 )
-from oms.core.errors import InvalidTransition, ValidationFailed
-from oms.core.money import ZERO, to_money
-from oms.core.numbering import give_back_order_numbers, next_order_numbers
-from oms.core.phones import normalise_phone
+from core.errors import InvalidTransition, ValidationFailed
+from core.money import ZERO, to_money
+from core.numbering import give_back_order_numbers, next_order_numbers
+from core.phones import normalise_phone
 from oms.imports import hooks
 from oms.imports.columns import BY_KEY, INDEX, KEYS, ORDER_KEYS, HeaderMatch, match_header
 from oms.imports.models import ImportBatch, ImportedOrder, ImportIssue

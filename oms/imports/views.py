@@ -17,7 +17,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from oms.core.errors import DomainError
+from core.errors import DomainError
 from oms.imports.exports import (
     CSV_CONTENT_TYPE,
     XLSX_CONTENT_TYPE,

@@ -3,7 +3,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from oms.core.admin import ReadOnlyAdminMixin
+from core.admin import ReadOnlyAdminMixin
 from oms.integrations import inbox
 from oms.integrations.models import InboundAttempt, InboundEvent, WebhookSender
 

@@ -1,7 +1,7 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
-from oms.core.enums import Role
+from core.enums import Role
 
 _VIEW = ["integrations.view_inboundevent", "integrations.view_inboundattempt"]
 
@@ -21,7 +21,7 @@ class IntegrationsConfig(AppConfig):
 
     def ready(self):
         # Each webhook kind registers its handler with the inbox: payments, warehouses and carriers.
-        from oms.core import hooks
+        from core import hooks
         from oms.integrations import payments, shipping  # noqa: F401
 
         # Shipping instructions for WMS-run warehouses go to the outbox in the planning transaction.

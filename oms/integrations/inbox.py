@@ -3,7 +3,7 @@
 A webhook kind (payments, wms, carriers) registers a `WebhookHandler`:
 
 - `serializer`: a DRF serializer validating the body (400 naming each bad field);
-- `resolve(data)`: raises `oms.core.errors.NotFound` when the order or tracking number is unknown
+- `resolve(data)`: raises `core.errors.NotFound` when the order or tracking number is unknown
   (404 — such an event is not accepted, so it is not stored);
 - `handle(event, data)`: does the work through workflow/stage services. It must be idempotent:
   it may run again after a crash between its commit and the event's status update.
@@ -28,8 +28,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
-from oms.core.actors import webhook_actor
-from oms.core.errors import DomainError, NotFound, ValidationFailed
+from core.actors import webhook_actor
+from core.errors import DomainError, NotFound, ValidationFailed
 from oms.integrations import signing
 from oms.integrations.models import InboundAttempt, InboundEvent, InboundStatus, WebhookSender
 

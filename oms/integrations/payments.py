@@ -13,7 +13,7 @@ from decimal import Decimal
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from oms.core.errors import NotFound
+from core.errors import NotFound
 from oms.integrations.inbox import WebhookHandler, register_handler
 from oms.integrations.models import WebhookKind
 from oms.workflow.payments import record_provider_payment

@@ -26,12 +26,12 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
 
+from core import hooks
+from core.errors import NotFound, ValidationFailed
 from inventory.models import Warehouse
 from logistics.models import IN_WAREHOUSE_STATUSES, Carrier, Shipment, TrackingStatus
 from logistics.selectors import shipment_by_tracking
 from logistics.services import ReportedLine, WmsEvent, shipment_track, wms_report
-from oms.core import hooks
-from oms.core.errors import NotFound, ValidationFailed
 from oms.integrations import inbox, signing
 from oms.integrations.models import WebhookKind
 from oms.integrations.outbox import outbox_write

@@ -21,9 +21,9 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from oms.core.errors import DomainError
-from oms.core.feedback import report_domain_error
-from oms.core.pii import user_can_view_pii
+from core.errors import DomainError
+from core.feedback import report_domain_error
+from core.pii import user_can_view_pii
 from oms.workflow import services
 from oms.workflow.checks import HOLD_REASON_LABELS
 from oms.workflow.filters import with_hold_reason

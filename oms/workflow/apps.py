@@ -1,7 +1,7 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
-from oms.core.enums import Role
+from core.enums import Role
 
 
 class WorkflowConfig(AppConfig):
@@ -17,7 +17,7 @@ class WorkflowConfig(AppConfig):
         # Importing these modules registers the built-in review checks and the stages' review steps:
         # `reserve_stock` (inventory, position 10), `issue_invoice` (finance, position 90).
         import oms.workflow.payments  # noqa: F401  (registers the `issue_invoice` review step)
-        from oms.core import hooks
+        from core import hooks
         from oms.workflow import checks, steps  # noqa: F401
         from oms.workflow.jobs import enqueue_backorder_retry
 

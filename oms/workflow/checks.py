@@ -11,8 +11,8 @@ from decimal import Decimal
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from oms.core.phones import normalise_phone
-from oms.core.regions import canonical_province
+from core.phones import normalise_phone
+from core.regions import canonical_province
 from oms.workflow.registry import review_check
 from orders.events import TimelineJoin, timeline_message
 from orders.models import Order, OrderStatus, PaymentMethod

@@ -15,13 +15,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from aftersales.demo import seed_aftersales
+from catalog.models import Product
+from core.actors import SystemActor
+from core.enums import Role
+from core.errors import DomainError
+from core.roles import group_for, sync_roles
 from finance.demo import seed_finance
 from inventory.demo import seed_inventory
-from oms.catalog.models import Product
-from oms.core.actors import SystemActor
-from oms.core.enums import Role
-from oms.core.errors import DomainError
-from oms.core.roles import group_for, sync_roles
 from oms.workflow.services import PaymentInput, cancel_order, ensure_review_rules, submit_order
 from orders.models import Order
 from orders.services import LineInput, OrderInput

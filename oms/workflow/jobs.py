@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from oms.core.actors import SystemActor
-from oms.core.hooks import StockReplenished
+from core.actors import SystemActor
+from core.hooks import StockReplenished
 
 BACKORDER_ACTOR = SystemActor("backorder_queue")
 SHIPMENT_PLANNER = SystemActor("shipment_planner")
@@ -42,8 +42,8 @@ def plan_shipments_job(order_ids: list[int]) -> dict:
     Each order in its own transaction; one that moved on meanwhile (held, cancelled, shipped) is
     skipped, and planning twice creates nothing twice.
     """
+    from core.errors import DomainError
     from logistics.services import order_shipments_create
-    from oms.core.errors import DomainError
 
     planned, skipped = [], []
     for order_id in order_ids:

@@ -1,7 +1,7 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from oms.core.models import Role
+from core.models import Role
 
 
 class ReviewRule(models.Model):
@@ -36,7 +36,7 @@ class ReviewRule(models.Model):
     def clean(self):
         from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
-        from oms.core.errors import ValidationFailed
+        from core.errors import ValidationFailed
         from oms.workflow.rules import clean_rule_params
 
         try:

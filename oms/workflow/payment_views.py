@@ -6,10 +6,10 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_POST
 
+from core.errors import DomainError
 from finance.forms import AmountReferenceForm
 from finance.models import PaymentSource
 from finance.services.payments import SOURCE_MESSAGES
-from oms.core.errors import DomainError
 from oms.workflow.payments import register_bank_transfer
 from orders.models import Order
 

@@ -12,8 +12,8 @@ from decimal import Decimal, InvalidOperation
 
 from django.utils.translation import gettext as _
 
-from oms.core.errors import ValidationFailed
-from oms.core.money import to_money
+from core.errors import ValidationFailed
+from core.money import to_money
 from oms.workflow.registry import registered_checks
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from django.db.models import OuterRef, QuerySet, Subquery
 
-from oms.core.errors import NotFound
+from core.errors import NotFound
 from oms.workflow.checks import HOLD_REASON_LABELS
 from oms.workflow.filters import ReviewQueueFilter
 from orders.events import EventKind

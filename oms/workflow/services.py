@@ -13,13 +13,13 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from core.actors import SYSTEM
+from core.errors import DomainError, InvalidTransition, PermissionDenied, ValidationFailed
+from core.models import Role
+from core.money import to_money
+from core.roles import user_has_role
 from finance.models import PaymentSource
 from finance.services import payment_record
-from oms.core.actors import SYSTEM
-from oms.core.errors import DomainError, InvalidTransition, PermissionDenied, ValidationFailed
-from oms.core.models import Role
-from oms.core.money import to_money
-from oms.core.roles import user_has_role
 from oms.workflow.checks import HOLD_REASON_LABELS
 from oms.workflow.models import ReviewRule
 from oms.workflow.registry import registered_checks, registered_steps

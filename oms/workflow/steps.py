@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from core.errors import InsufficientStock
 from inventory.services import order_stock_reserve
-from oms.core.errors import InsufficientStock
 from oms.workflow.checks import HoldCode
 from oms.workflow.registry import review_step
 from orders.models import Order

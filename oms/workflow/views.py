@@ -15,10 +15,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from oms.core.errors import DomainError, NotFound
-from oms.core.feedback import report_domain_error, report_form_errors
-from oms.core.models import Role
-from oms.core.pii import user_can_view_pii
+from core.errors import DomainError, NotFound
+from core.feedback import report_domain_error, report_form_errors
+from core.models import Role
+from core.pii import user_can_view_pii
 from oms.workflow import services
 from oms.workflow.checks import HOLD_REASON_LABELS
 from oms.workflow.filters import ReviewQueueFilter

@@ -1,6 +1,6 @@
 """Serializers of the orders stage for REST API v1 (contract: `contracts/api-v1.md`, "Orders").
 
-Input is strict about types (`oms.core.api_fields`): a quantity is a JSON integer (not `"2"`, `2.5`
+Input is strict about types (`core.api_fields`): a quantity is a JSON integer (not `"2"`, `2.5`
 or `true`), money a string with at most two decimals, times carry a UTC offset, unknown keys are
 refused, every bad field is reported under its dotted path (`lines.1.quantity`). The business rules
 (unknown SKU or channel, phones, non-negative amounts) stay in `orders.services.validate_order_input`;
@@ -21,7 +21,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from oms.core.api_fields import (
+from core.api_fields import (
     MoneyField,
     OffsetDateTimeField,
     StrictCharField,
@@ -31,8 +31,8 @@ from oms.core.api_fields import (
     StrictListSerializer,
     StrictSerializer,
 )
-from oms.core.money import ZERO
-from oms.core.pii import mask_email, mask_phone
+from core.money import ZERO
+from core.pii import mask_email, mask_phone
 from orders.api.shipments import order_shipments
 from orders.models import Order, OrderEvent, OrderLine, OrderStatus, PaymentMethod, PaymentStatus
 from orders.services import LineInput, OrderInput

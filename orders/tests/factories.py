@@ -6,8 +6,8 @@ from zoneinfo import ZoneInfo
 
 import factory
 
-from oms.catalog.tests.factories import ProductFactory
-from oms.core.actors import SYSTEM
+from catalog.tests.factories import ProductFactory
+from core.actors import SYSTEM
 from orders.models import Channel, Customer
 from orders.services import LineInput, OrderInput, order_create
 

@@ -2,8 +2,8 @@ from decimal import Decimal
 
 import pytest
 
-from oms.catalog.tests.factories import ProductFactory
-from oms.core.errors import DuplicateOrder, ValidationFailed
+from catalog.tests.factories import ProductFactory
+from core.errors import DuplicateOrder, ValidationFailed
 from orders.models import Order, OrderEvent, OrderStatus
 from orders.services import LineInput, order_create
 from orders.tests.factories import create_order, order_input

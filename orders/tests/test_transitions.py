@@ -5,9 +5,9 @@ from decimal import Decimal
 import pytest
 from django_fsm import TransitionNotAllowed, can_proceed
 
-from oms.core.enums import Role
-from oms.core.errors import InvalidTransition, PermissionDenied
-from oms.core.fsm import run_transition
+from core.enums import Role
+from core.errors import InvalidTransition, PermissionDenied
+from core.fsm import run_transition
 from orders.models import Order, OrderStatus, PaymentMethod
 
 S = OrderStatus

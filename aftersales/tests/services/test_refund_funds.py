@@ -23,12 +23,12 @@ from aftersales.tests.factories import (
     ship_all,
     stocked,
 )
+from catalog.tests.factories import ProductFactory
+from core.enums import Role
+from core.errors import InvalidTransition, PermissionDenied, ValidationFailed
 from finance.invariants import ledger_problems
 from finance.models import Account, EntryKind, Invoice, InvoiceKind, InvoiceStatus, JournalEntry, Refund, RefundStatus
 from finance.selectors import order_balances, trial_balance
-from oms.catalog.tests.factories import ProductFactory
-from oms.core.enums import Role
-from oms.core.errors import InvalidTransition, PermissionDenied, ValidationFailed
 
 pytestmark = pytest.mark.django_db
 

@@ -3,8 +3,8 @@ import pytest
 from aftersales.models import ReturnKind, ReturnStatus
 from aftersales.services import return_request_approve, return_request_reject
 from aftersales.tests.factories import delivered_order, request_for
-from oms.catalog.tests.factories import ProductFactory
-from oms.core.errors import InvalidTransition, PermissionDenied, ValidationFailed
+from catalog.tests.factories import ProductFactory
+from core.errors import InvalidTransition, PermissionDenied, ValidationFailed
 from orders.models import OrderEvent
 
 pytestmark = pytest.mark.django_db

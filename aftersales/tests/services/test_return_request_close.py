@@ -4,8 +4,8 @@ from aftersales.models import ReturnStatus
 from aftersales.rules import returnable_quantities
 from aftersales.services import return_request_close, return_request_refund
 from aftersales.tests.factories import approve, delivered_order, inspect_all, receive_all, request_for
-from oms.catalog.tests.factories import ProductFactory
-from oms.core.errors import InvalidTransition, PermissionDenied, ValidationFailed
+from catalog.tests.factories import ProductFactory
+from core.errors import InvalidTransition, PermissionDenied, ValidationFailed
 from orders.models import OrderEvent
 
 pytestmark = pytest.mark.django_db

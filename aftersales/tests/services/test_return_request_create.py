@@ -11,9 +11,9 @@ from aftersales.tests.factories import (
     request_for,
     ship_all,
 )
-from oms.catalog.tests.factories import ProductFactory
-from oms.core.actors import SYSTEM
-from oms.core.errors import IdempotencyConflict, ValidationFailed
+from catalog.tests.factories import ProductFactory
+from core.actors import SYSTEM
+from core.errors import IdempotencyConflict, ValidationFailed
 from orders.models import OrderEvent
 from orders.tests.factories import create_order
 
@@ -61,7 +61,7 @@ def test_quantity_counts_units_already_asked_for_by_other_live_requests():
 
 def test_a_rejected_request_gives_its_units_back(make_user):
     from aftersales.services import return_request_reject
-    from oms.core.enums import Role
+    from core.enums import Role
 
     user = make_user("as", Role.AFTERSALES)
     order = delivered_order(lines=[(ProductFactory(sku="A-1"), 1, "100.00")])

@@ -5,8 +5,8 @@ import pytest
 from aftersales.models import ReturnKind, ReturnStatus
 from aftersales.services import LineInspection, return_request_exchange
 from aftersales.tests.factories import approve, delivered_order, inspect_all, receive_all, request_for, stocked
-from oms.catalog.tests.factories import ProductFactory
-from oms.core.errors import InvalidTransition, PermissionDenied, ValidationFailed
+from catalog.tests.factories import ProductFactory
+from core.errors import InvalidTransition, PermissionDenied, ValidationFailed
 from orders.models import Order, OrderEvent, OrderStatus
 
 pytestmark = pytest.mark.django_db

@@ -3,8 +3,8 @@ import pytest
 from aftersales.models import QcPhoto, QcResult, ReturnStatus
 from aftersales.services import LineInspection, return_request_inspect
 from aftersales.tests.factories import approve, delivered_order, png_upload, receive_all, request_for
-from oms.catalog.tests.factories import ProductFactory
-from oms.core.errors import InvalidTransition, PermissionDenied, ValidationFailed
+from catalog.tests.factories import ProductFactory
+from core.errors import InvalidTransition, PermissionDenied, ValidationFailed
 from orders.models import OrderEvent, OrderLine
 
 pytestmark = pytest.mark.django_db

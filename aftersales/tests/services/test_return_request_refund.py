@@ -12,8 +12,8 @@ from aftersales.tests.factories import (
     receive_all,
     request_for,
 )
-from oms.catalog.tests.factories import ProductFactory
-from oms.core.errors import InvalidTransition, PermissionDenied, ValidationFailed
+from catalog.tests.factories import ProductFactory
+from core.errors import InvalidTransition, PermissionDenied, ValidationFailed
 from orders.models import OrderEvent, OrderStatus
 
 pytestmark = pytest.mark.django_db

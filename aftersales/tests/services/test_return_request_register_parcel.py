@@ -3,7 +3,7 @@ import pytest
 from aftersales.models import ReturnKind, ReturnStatus
 from aftersales.services import return_request_approve, return_request_register_parcel
 from aftersales.tests.factories import delivered_order, request_for
-from oms.core.errors import InvalidTransition, ValidationFailed
+from core.errors import InvalidTransition, ValidationFailed
 from orders.models import OrderEvent
 
 pytestmark = pytest.mark.django_db

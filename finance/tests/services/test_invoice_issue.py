@@ -4,12 +4,12 @@ import pytest
 from django.test import override_settings
 from django.utils import timezone
 
+from catalog.tests.factories import ProductFactory
+from core.actors import SYSTEM
+from core.errors import InvalidTransition, ValidationFailed
 from finance.models import ImmutableRecord, Invoice, InvoiceKind, InvoiceStatus
 from finance.services import invoice_issue, invoice_issue_if_due, invoice_void, invoices_mark_printed
 from finance.tests.factories import assert_ledger_ok, make_order, paid_order, pay, reload
-from oms.catalog.tests.factories import ProductFactory
-from oms.core.actors import SYSTEM
-from oms.core.errors import InvalidTransition, ValidationFailed
 
 pytestmark = pytest.mark.django_db
 

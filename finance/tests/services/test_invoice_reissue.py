@@ -4,10 +4,10 @@ from decimal import Decimal
 
 import pytest
 
+from core.actors import SYSTEM
 from finance.models import Invoice, InvoiceKind, InvoiceStatus
 from finance.services import invoice_issue, invoice_reissue
 from finance.tests.factories import assert_ledger_ok, paid_order
-from oms.core.actors import SYSTEM
 
 pytestmark = pytest.mark.django_db
 

@@ -2,12 +2,12 @@ from decimal import Decimal
 
 import pytest
 
+from core.actors import SYSTEM
+from core.errors import ValidationFailed
 from finance.models import Account, EntryKind, JournalEntry, Payment, PaymentSource, PaymentStatus
 from finance.selectors import order_balances
 from finance.services import bank_transfer_register, payment_record, payment_record_failed
 from finance.tests.factories import assert_ledger_ok, make_order, pay, reload
-from oms.core.actors import SYSTEM
-from oms.core.errors import ValidationFailed
 
 pytestmark = pytest.mark.django_db
 

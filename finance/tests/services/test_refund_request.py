@@ -3,6 +3,8 @@ from decimal import Decimal
 import pytest
 from django.test import override_settings
 
+from core.actors import SYSTEM
+from core.errors import ValidationFailed
 from finance.connectors import ConnectorError
 from finance.connectors.testing import ScriptedConnector
 from finance.models import Account, EntryKind, Invoice, JournalEntry, Refund, RefundStatus
@@ -17,8 +19,6 @@ from finance.services import (
 )
 from finance.services.refunds import MAX_REFUND_ATTEMPTS
 from finance.tests.factories import assert_ledger_ok, make_order, paid_order, pay, reload
-from oms.core.actors import SYSTEM
-from oms.core.errors import ValidationFailed
 from orders.services import order_cancel
 
 pytestmark = pytest.mark.django_db

@@ -2,13 +2,13 @@ from decimal import Decimal
 
 import pytest
 
+from catalog.tests.factories import ProductFactory
+from core.actors import SYSTEM
+from core.errors import ValidationFailed
 from finance.models import Account, EntryKind, JournalEntry, RecognisedLine
 from finance.selectors import order_balances, recognised_totals
 from finance.services import cod_collect, revenue_allowance, revenue_recognise, revenue_reverse
 from finance.tests.factories import assert_ledger_ok, make_order, paid_order, reload
-from oms.catalog.tests.factories import ProductFactory
-from oms.core.actors import SYSTEM
-from oms.core.errors import ValidationFailed
 
 pytestmark = pytest.mark.django_db
 

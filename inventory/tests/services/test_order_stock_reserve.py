@@ -3,13 +3,13 @@ from datetime import date, timedelta
 import pytest
 from django.utils import timezone
 
+from catalog.tests.factories import ProductFactory
+from core.actors import actor_name
+from core.errors import InsufficientStock, InvalidTransition
 from inventory.models import Lot, MovementKind, Reservation, Stock, StockMovement
 from inventory.selectors import order_reservations_by_warehouse, stock_drift
 from inventory.services import order_stock_release, order_stock_reserve, stock_settings_update
 from inventory.tests.factories import TEST_ACTOR, WarehouseFactory, stock_up
-from oms.catalog.tests.factories import ProductFactory
-from oms.core.actors import actor_name
-from oms.core.errors import InsufficientStock, InvalidTransition
 from orders.models import OrderEvent
 from orders.tests.factories import create_order
 

@@ -5,12 +5,12 @@ import random
 import pytest
 from django.db import transaction
 
+from catalog.tests.factories import ProductFactory
+from core.errors import InsufficientStock, InvalidTransition
 from inventory.models import Reservation, Stock, StockMovement
 from inventory.selectors import stock_drift
 from inventory.services import order_stock_reserve, orders_stock_reserve
 from inventory.tests.factories import TEST_ACTOR, stock_up
-from oms.catalog.tests.factories import ProductFactory
-from oms.core.errors import InsufficientStock, InvalidTransition
 from orders.models import Order, OrderEvent, OrderStatus
 from orders.tests.factories import create_order
 

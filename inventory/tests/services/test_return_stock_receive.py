@@ -1,5 +1,7 @@
 import pytest
 
+from catalog.tests.factories import ProductFactory
+from core.errors import InsufficientStock, ValidationFailed
 from inventory.models import Bin, Lot, MovementKind, Stock, StockMovement
 from inventory.selectors import stock_drift
 from inventory.services import (
@@ -10,8 +12,6 @@ from inventory.services import (
     shipment_stock_issue,
 )
 from inventory.tests.factories import TEST_ACTOR, BinFactory, WarehouseFactory, stock_up
-from oms.catalog.tests.factories import ProductFactory
-from oms.core.errors import InsufficientStock, ValidationFailed
 from orders.services import order_pass_review
 from orders.tests.factories import create_order
 

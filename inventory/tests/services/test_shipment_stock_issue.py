@@ -1,11 +1,11 @@
 import pytest
 
+from catalog.tests.factories import ProductFactory
+from core.errors import InsufficientStock, InvalidTransition, ValidationFailed
 from inventory.models import MovementKind, Reservation, Stock, StockMovement
 from inventory.selectors import order_reservations_by_warehouse, stock_drift
 from inventory.services import order_stock_reserve, shipment_stock_issue
 from inventory.tests.factories import TEST_ACTOR, WarehouseFactory, priority, stock_up
-from oms.catalog.tests.factories import ProductFactory
-from oms.core.errors import InsufficientStock, InvalidTransition, ValidationFailed
 from orders.models import OrderStatus
 from orders.services import order_pass_review
 from orders.tests.factories import create_order

@@ -3,12 +3,12 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from catalog.tests.factories import ProductFactory
+from core.errors import InsufficientStock, PermissionDenied, ValidationFailed
 from inventory.models import Lot, MovementKind, Stock, StockMovement
 from inventory.selectors import stock_drift
 from inventory.services import order_stock_reserve, stock_adjust, stock_transfer
 from inventory.tests.factories import TEST_ACTOR, WarehouseFactory, stock_up
-from oms.catalog.tests.factories import ProductFactory
-from oms.core.errors import InsufficientStock, PermissionDenied, ValidationFailed
 from orders.tests.factories import create_order
 
 pytestmark = pytest.mark.django_db

@@ -2,12 +2,12 @@ from datetime import date
 
 import pytest
 
+from catalog.tests.factories import ProductFactory
+from core.errors import PermissionDenied, ValidationFailed
 from inventory.models import Lot, MovementKind, Stock, StockMovement
 from inventory.selectors import stock_drift
 from inventory.services import ReceiptLine, stock_receive
 from inventory.tests.factories import TEST_ACTOR, BinFactory, WarehouseFactory
-from oms.catalog.tests.factories import ProductFactory
-from oms.core.errors import PermissionDenied, ValidationFailed
 
 pytestmark = pytest.mark.django_db
 
@@ -66,7 +66,7 @@ def test_empty_receipt_is_refused():
 
 
 def test_clerk_needs_the_receive_permission(make_user, warehouse_clerk):
-    from oms.core.enums import Role
+    from core.enums import Role
 
     WarehouseFactory(code="SH01")
     ProductFactory(sku="SKU-X")

@@ -4,12 +4,12 @@ import pytest
 import tablib
 from openpyxl import Workbook
 
+from catalog.tests.factories import ProductFactory
+from core.errors import PermissionDenied, ValidationFailed
 from inventory.models import MovementKind, Stock, StockMovement, Stocktake
 from inventory.selectors import stock_drift
 from inventory.services import order_stock_reserve, stocktake_import
 from inventory.tests.factories import TEST_ACTOR, WarehouseFactory, stock_up
-from oms.catalog.tests.factories import ProductFactory
-from oms.core.errors import PermissionDenied, ValidationFailed
 from orders.tests.factories import create_order
 
 pytestmark = pytest.mark.django_db

@@ -2,12 +2,12 @@ from decimal import Decimal
 
 import pytest
 
+from core import hooks
+from core.errors import InvalidTransition
 from inventory.tests.factories import priority
 from logistics.models import ShipmentStatus
 from logistics.services import order_shipments_create
 from logistics.tests.factories import ACTOR, product, released_order, shipments_of, warehouse, wms_warehouse
-from oms.core import hooks
-from oms.core.errors import InvalidTransition
 from orders import services as order_services
 from orders.models import OrderStatus
 from orders.tests.factories import create_order

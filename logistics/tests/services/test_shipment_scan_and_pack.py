@@ -2,11 +2,11 @@ from decimal import Decimal
 
 import pytest
 
+from core.enums import Role
+from core.errors import InvalidTransition, ValidationFailed
 from logistics.models import ShipmentStatus
 from logistics.services import shipment_pack, shipment_scan, shipment_scan_reset
 from logistics.tests.factories import ACTOR, product, released_order, shipments_of
-from oms.core.enums import Role
-from oms.core.errors import InvalidTransition, ValidationFailed
 from orders.services import order_cancel
 
 pytestmark = pytest.mark.django_db

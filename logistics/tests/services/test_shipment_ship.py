@@ -3,6 +3,8 @@ from decimal import Decimal
 import pytest
 from django_q.conf import Conf
 
+from core.enums import Role
+from core.errors import InvalidTransition, PermissionDenied, ValidationFailed
 from finance.invariants import ledger_problems
 from finance.models import Account, EntryKind, JournalEntry
 from finance.selectors import order_balances
@@ -13,8 +15,6 @@ from logistics.models import Shipment, ShipmentStatus
 from logistics.notifications import MemoryBackend
 from logistics.services import shipment_pack, shipment_ship
 from logistics.tests.factories import ACTOR, product, released_order, shipments_of, warehouse
-from oms.core.enums import Role
-from oms.core.errors import InvalidTransition, PermissionDenied, ValidationFailed
 from orders.models import OrderStatus
 
 pytestmark = pytest.mark.django_db

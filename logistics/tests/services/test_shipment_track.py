@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import timezone
 
+from core.errors import InvalidTransition, ValidationFailed
 from finance.invariants import ledger_problems
 from finance.models import Account, Payment
 from finance.selectors import order_balances
@@ -12,7 +13,6 @@ from inventory.tests.factories import priority
 from logistics.models import ShipmentStatus, TrackingEvent
 from logistics.services import shipment_return_to_sender, shipment_ship, shipment_track
 from logistics.tests.factories import ACTOR, product, released_order, shipments_of, warehouse
-from oms.core.errors import InvalidTransition, ValidationFailed
 from orders.models import OrderStatus
 
 pytestmark = pytest.mark.django_db

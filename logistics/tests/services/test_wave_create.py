@@ -1,10 +1,10 @@
 import pytest
 
+from core.enums import Role
+from core.errors import PermissionDenied, ValidationFailed
 from logistics.models import ShipmentStatus
 from logistics.services import wave_create
 from logistics.tests.factories import product, released_order, shipments_of, warehouse, wms_warehouse
-from oms.core.enums import Role
-from oms.core.errors import PermissionDenied, ValidationFailed
 
 pytestmark = pytest.mark.django_db
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import copy
 import itertools
 
+from catalog.tests.factories import ProductFactory
 from oms.api.models import ApiToken
 from oms.api.services import api_token_create
-from oms.catalog.tests.factories import ProductFactory
 
 _names = itertools.count(1)
 _external_ids = itertools.count(1)

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def admin_client(client, make_user):
-    from oms.core.enums import Role
+    from core.enums import Role
 
     user = make_user("tokenadmin", Role.ADMIN, is_staff=True)
     client.force_login(user)

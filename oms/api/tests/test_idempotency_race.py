@@ -12,10 +12,10 @@ import pytest
 from django.db import connection
 from rest_framework.test import APIClient
 
+from catalog.tests.factories import ProductFactory
 from oms.api import services
 from oms.api.models import OrderSubmission
 from oms.api.tests.factories import bearer, make_token, order_payload
-from oms.catalog.tests.factories import ProductFactory
 from orders.models import Order
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]

@@ -13,10 +13,10 @@ from pypdf import PdfReader
 from rest_framework.permissions import BasePermission
 from rest_framework.test import APIRequestFactory, force_authenticate
 
+from core.actors import SYSTEM
 from finance.services import invoice_issue
 from finance.tests.factories import make_order, paid_order
 from oms.api.document_views import InvoicePdfView
-from oms.core.actors import SYSTEM
 from orders.models import Channel
 
 pytestmark = pytest.mark.django_db

@@ -4,8 +4,8 @@ from decimal import Decimal
 
 import pytest
 
-from oms.catalog.tests.factories import ProductFactory
-from oms.core.actors import SYSTEM
+from catalog.tests.factories import ProductFactory
+from core.actors import SYSTEM
 from oms.workflow.services import PaymentInput, submit_order
 from orders.models import OrderStatus
 from orders.services import order_ship

@@ -4,9 +4,9 @@ import json
 
 import pytest
 
+from catalog.tests.factories import ProductFactory
 from oms.api.models import OrderSubmission
 from oms.api.tests.factories import order_payload
-from oms.catalog.tests.factories import ProductFactory
 from orders.models import Customer, Order, OrderEvent, OrderLine
 
 # Review reserves stock (inventory's `reserve_stock` step); these tests are about something else, so

@@ -6,9 +6,9 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from django.utils import timezone
 
+from catalog.tests.factories import ProductFactory
+from core.actors import SYSTEM
 from oms.api.tests.factories import walk
-from oms.catalog.tests.factories import ProductFactory
-from oms.core.actors import SYSTEM
 from oms.workflow.services import submit_order
 from orders.models import Channel, Order, OrderStatus
 from orders.services import order_change_address

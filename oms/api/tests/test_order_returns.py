@@ -4,8 +4,8 @@ import pytest
 
 from aftersales.models import ReturnRequest
 from aftersales.tests.factories import approve, delivered_order, inspect_all, paid_order, receive_all
+from catalog.tests.factories import ProductFactory
 from oms.api.scopes import Scope
-from oms.catalog.tests.factories import ProductFactory
 from orders.models import OrderEvent
 from orders.tests.factories import channel
 
@@ -98,7 +98,7 @@ def test_refund_before_shipment_with_no_lines(api):
 
 
 def test_get_lists_and_reads_the_status_as_it_moves(api, order, make_user):
-    from oms.core.enums import Role
+    from core.enums import Role
 
     rma_number = api.post(url(order), BODY, format="json").json()["number"]
     assert [r["number"] for r in api.get(url(order)).json()] == [rma_number]

@@ -2,8 +2,8 @@
 
 import pytest
 
+from catalog.tests.factories import ProductFactory
 from oms.api.tests.factories import walk
-from oms.catalog.tests.factories import ProductFactory
 
 pytestmark = pytest.mark.django_db
 

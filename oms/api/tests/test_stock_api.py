@@ -3,11 +3,11 @@
 import pytest
 from django.db.models import Sum
 
+from catalog.tests.factories import ProductFactory
 from inventory.models import ChannelStockRule, Stock
 from inventory.services import order_stock_reserve, stock_settings_update
 from inventory.tests.factories import TEST_ACTOR, WarehouseFactory, stock_up
 from oms.api.stock_views import StockView
-from oms.catalog.tests.factories import ProductFactory
 from orders.models import Channel
 from orders.tests.factories import create_order
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import openpyxl
 import xlwt
 
-from oms.catalog.tests.factories import ProductFactory
+from catalog.tests.factories import ProductFactory
 from oms.imports.columns import COLUMNS
 
 ZH = [c.zh for c in COLUMNS]

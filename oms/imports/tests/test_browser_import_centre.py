@@ -9,7 +9,7 @@ import pytest
 from django.db import connection
 
 from conftest import ARTIFACTS
-from oms.core.enums import Role
+from core.enums import Role
 from oms.imports import services
 from oms.imports.models import ImportBatch
 from oms.imports.tests.factories import products, row, table, write_csv, write_xlsx

@@ -9,9 +9,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from oms.catalog.models import Product
-from oms.catalog.tests.factories import ProductFactory
-from oms.core.enums import Role
+from catalog.models import Product
+from catalog.tests.factories import ProductFactory
+from core.enums import Role
 from oms.imports.exports import escape_formula, write_csv, write_xlsx
 from oms.imports.resources import OrderExportResource
 from orders.models import Customer

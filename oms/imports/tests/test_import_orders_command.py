@@ -135,7 +135,7 @@ def test_workers_import_a_large_file_into_a_sqlite_file(tmp_path):
                               capture_output=True, text=True).stdout
 
     subprocess.run([python, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
-    shell("from oms.catalog.models import Product; from inventory.tests.factories import stock_up; "
+    shell("from catalog.models import Product; from inventory.tests.factories import stock_up; "
           "stock_up(Product.objects.create(sku='W-1', name='W', price=10), 25)")
     rows = [row(order_number=f"W{i:03d}", sku="W-1", quantity="x" if i % 9 == 0 else "1", unit_price="10",
                 shipping_fee="0", status="待发货", paid_amount="10", phone=f"1390000{i % 6:04d}",

@@ -5,7 +5,7 @@ from datetime import datetime
 import openpyxl
 import pytest
 
-from oms.core.errors import ValidationFailed
+from core.errors import ValidationFailed
 from oms.imports.readers import open_sheet
 from oms.imports.services import legacy_orders_import
 from oms.imports.tests.factories import (

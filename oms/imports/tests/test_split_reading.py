@@ -5,7 +5,7 @@ import zipfile
 
 import pytest
 
-from oms.core.errors import ValidationFailed
+from core.errors import ValidationFailed
 from oms.imports import parallel
 from oms.imports.readers import open_sheet
 from oms.imports.services import legacy_orders_import

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from oms.core.phones import normalise_phone
+from core.phones import normalise_phone
 from oms.imports.columns import match_header, normalise_header
 from oms.imports.values import (
     BadValue,

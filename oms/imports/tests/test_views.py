@@ -7,7 +7,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from oms.core.enums import Role
+from core.enums import Role
 from oms.imports import services
 from oms.imports.models import ImportBatch, ImportIssue
 from oms.imports.tests.factories import EN, ZH, encrypted_workbook_bytes, products, row, table, write_csv

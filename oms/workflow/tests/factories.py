@@ -2,8 +2,8 @@
 
 from decimal import Decimal
 
-from oms.catalog.tests.factories import ProductFactory
-from oms.core.actors import SYSTEM
+from catalog.tests.factories import ProductFactory
+from core.actors import SYSTEM
 from oms.workflow.services import PaymentInput, submit_order
 from orders.tests.factories import order_input
 

@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from oms.core.enums import Role
+from core.enums import Role
 from oms.workflow.tests.factories import held_for_address, held_for_large_amount, held_for_payment_mismatch
 from orders.models import Order, OrderStatus
 

@@ -5,8 +5,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from oms.core.actors import SYSTEM
-from oms.core.enums import Role
+from core.actors import SYSTEM
+from core.enums import Role
 from oms.workflow.tests.factories import held_for_address, held_for_large_amount
 from orders.models import Customer, Order, OrderStatus
 from orders.tests.factories import create_order
@@ -296,7 +296,7 @@ def test_timeline_admin_filters_by_the_kinds_names(client, staff, stock_everythi
 def test_every_clerk_model_has_an_admin():
     from django.contrib import admin
 
-    from oms.catalog.models import Product
+    from catalog.models import Product
     from oms.workflow.models import ReviewRule
     from orders.models import Channel, OrderEvent
 

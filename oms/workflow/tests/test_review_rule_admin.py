@@ -3,8 +3,8 @@
 import pytest
 from django.urls import reverse
 
-from oms.core.enums import Role
-from oms.core.errors import ValidationFailed
+from core.enums import Role
+from core.errors import ValidationFailed
 from oms.workflow.models import ReviewRule
 from oms.workflow.rules import clean_rule_params
 

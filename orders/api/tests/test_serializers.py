@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from oms.catalog.tests.factories import ProductFactory
+from catalog.tests.factories import ProductFactory
 from orders.api.selectors import order_for_api, order_list_for_api
 from orders.api.serializers import (
     STATUS_DISPLAY,

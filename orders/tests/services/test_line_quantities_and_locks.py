@@ -4,7 +4,7 @@ import pytest
 from django.db import transaction
 from django.db.transaction import TransactionManagementError
 
-from oms.catalog.tests.factories import ProductFactory
+from catalog.tests.factories import ProductFactory
 from orders.lock_objects import lock_order
 from orders.models import Order, OrderLine
 from orders.services import order_line_quantities_set
@@ -57,7 +57,7 @@ def test_unknown_line_or_column_changes_nothing():
 
 
 def test_holding_many_orders_at_once_is_holding_each():
-    from oms.core import hooks
+    from core import hooks
     from orders.services import HoldReason, order_put_on_hold, orders_put_on_hold
 
     one, many_a, many_b = (create_order() for _ in range(3))
@@ -82,7 +82,7 @@ def test_holding_many_orders_at_once_is_holding_each():
 
 @pytest.mark.parametrize("lines", [2, 60])  # one statement per line, or (PostgreSQL, ≥ 50) one for all
 def test_many_line_summaries_at_once(lines):
-    from oms.core import bulk
+    from core import bulk
 
     order = create_order(lines=[(ProductFactory(), 3) for _ in range(lines)])
     ids = list(order.lines.order_by("pk").values_list("pk", flat=True))
@@ -96,7 +96,7 @@ def test_many_line_summaries_at_once(lines):
 @pytest.mark.parametrize("lines", [2, 60])
 def test_in_a_write_pipeline_unknown_lines_are_caught_when_the_results_arrive(lines):
     """PostgreSQL sends the writes of a `write_pipeline` block without waiting (SQLite: no-op)."""
-    from oms.core.bulk import in_pipeline, write_pipeline
+    from core.bulk import in_pipeline, write_pipeline
 
     order = create_order(lines=[(ProductFactory(), 3) for _ in range(lines)])
     ids = list(order.lines.values_list("pk", flat=True))

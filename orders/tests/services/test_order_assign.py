@@ -1,6 +1,6 @@
 import pytest
 
-from oms.core.enums import Role
+from core.enums import Role
 from orders.services import order_assign
 from orders.tests.factories import create_order
 

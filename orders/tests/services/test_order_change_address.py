@@ -1,7 +1,7 @@
 import pytest
 
-from oms.core.actors import SYSTEM
-from oms.core.errors import InvalidTransition, ValidationFailed
+from core.actors import SYSTEM
+from core.errors import InvalidTransition, ValidationFailed
 from orders.models import Order
 from orders.services import order_change_address, order_ship
 from orders.tests.factories import create_order

@@ -1,10 +1,10 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from core.actors import SystemActor
+from core.errors import ValidationFailed
 from oms.api.scopes import DEFAULT_SCOPES, Scope
 from oms.api.services import api_token_create
-from oms.core.actors import SystemActor
-from oms.core.errors import ValidationFailed
 
 
 class Command(BaseCommand):

@@ -2,10 +2,10 @@ import hashlib
 
 import pytest
 
+from core.errors import ValidationFailed
 from oms.api.models import ApiToken
 from oms.api.selectors import api_token_for_raw
 from oms.api.services import api_token_create, api_token_revoke, api_token_update
-from oms.core.errors import ValidationFailed
 from orders.models import Channel
 
 pytestmark = pytest.mark.django_db

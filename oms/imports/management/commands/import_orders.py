@@ -15,8 +15,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from oms.core.actors import SystemActor
-from oms.core.errors import ValidationFailed
+from core.actors import SystemActor
+from core.errors import ValidationFailed
 from oms.imports.models import ImportBatch
 from oms.imports.services import ImportReport, import_batch_store_report, legacy_orders_import
 

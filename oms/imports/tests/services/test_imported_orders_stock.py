@@ -4,10 +4,10 @@ import pytest
 from django_q.conf import Conf
 from django_q.models import Task
 
+from core.actors import SystemActor
 from inventory.models import Stock
 from inventory.selectors import stock_drift
 from inventory.tests.factories import stock_up
-from oms.core.actors import SystemActor
 from oms.imports.services import legacy_orders_import
 from oms.imports.tests.factories import products, row, table, write_csv
 from oms.workflow.services import backorder_queue, retry_backorders
@@ -73,7 +73,7 @@ def test_imported_orders_awaiting_shipment_get_shipments_from_a_job_after_commit
 
 
 def test_short_imported_orders_are_held_with_history_event_and_hook(tmp_path):
-    from oms.core import hooks as core_hooks
+    from core import hooks as core_hooks
 
     (sku1,) = products("SKU-001")
     stock_up(sku1, 2)

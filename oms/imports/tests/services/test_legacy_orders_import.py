@@ -8,8 +8,8 @@ import pytest
 from django.db import IntegrityError
 from django.utils import translation
 
-from oms.core.actors import SystemActor
-from oms.core.models import Sequence
+from core.actors import SystemActor
+from core.models import Sequence
 from oms.imports import hooks
 from oms.imports.models import ImportedOrder
 from oms.imports.services import _Importer, legacy_orders_import

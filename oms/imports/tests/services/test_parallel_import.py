@@ -12,10 +12,10 @@ import pytest
 from django.conf import settings
 from django.db import transaction
 
+from core.actors import SystemActor
 from inventory.models import Reservation, Stock
 from inventory.selectors import stock_drift
 from inventory.tests.factories import stock_up
-from oms.core.actors import SystemActor
 from oms.imports import parallel
 from oms.imports.services import _Importer, legacy_orders_import
 from oms.imports.tests.factories import products, row, table, write_csv

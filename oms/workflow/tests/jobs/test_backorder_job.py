@@ -4,11 +4,11 @@ import pytest
 from django_q.conf import Conf
 from django_q.models import OrmQ, Task
 
+from catalog.tests.factories import ProductFactory
+from core import hooks
+from core.actors import SYSTEM
 from inventory.services import ReceiptLine, stock_adjust, stock_receive
 from inventory.tests.factories import TEST_ACTOR, WarehouseFactory
-from oms.catalog.tests.factories import ProductFactory
-from oms.core import hooks
-from oms.core.actors import SYSTEM
 from oms.workflow.jobs import enqueue_backorder_retry, retry_backorders_job
 from oms.workflow.services import submit_order
 from orders.models import Order, OrderStatus

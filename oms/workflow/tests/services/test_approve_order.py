@@ -1,7 +1,7 @@
 import pytest
 
-from oms.core.enums import Role
-from oms.core.errors import InvalidTransition, PermissionDenied, ValidationFailed
+from core.enums import Role
+from core.errors import InvalidTransition, PermissionDenied, ValidationFailed
 from oms.workflow.services import approve_order
 from oms.workflow.tests.factories import held_for_address, held_for_large_amount
 from orders.models import Order, OrderStatus

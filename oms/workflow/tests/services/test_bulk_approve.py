@@ -1,6 +1,6 @@
 import pytest
 
-from oms.core.enums import Role
+from core.enums import Role
 from oms.workflow.services import bulk_approve
 from oms.workflow.tests.factories import held_for_address, held_for_large_amount
 from orders.models import OrderStatus

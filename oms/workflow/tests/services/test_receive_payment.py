@@ -2,11 +2,11 @@ from decimal import Decimal
 
 import pytest
 
+from catalog.tests.factories import ProductFactory
+from core.actors import SYSTEM
+from core.errors import ValidationFailed
 from finance.models import Invoice, Payment
 from finance.tests.factories import assert_ledger_ok, make_order, reload
-from oms.catalog.tests.factories import ProductFactory
-from oms.core.actors import SYSTEM
-from oms.core.errors import ValidationFailed
 from oms.workflow.payments import receive_payment, register_bank_transfer
 from oms.workflow.services import PaymentInput, approve_order, submit_order
 from orders.models import OrderStatus

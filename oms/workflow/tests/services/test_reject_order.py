@@ -1,7 +1,7 @@
 import pytest
 
-from oms.core import hooks
-from oms.core.errors import InvalidTransition, PermissionDenied, ValidationFailed
+from core import hooks
+from core.errors import InvalidTransition, PermissionDenied, ValidationFailed
 from oms.workflow.services import reject_order
 from oms.workflow.tests.factories import held_for_address
 from orders.models import OrderStatus

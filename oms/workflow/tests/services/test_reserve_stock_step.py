@@ -4,11 +4,11 @@ from decimal import Decimal
 
 import pytest
 
+from catalog.tests.factories import ProductFactory
+from core.actors import SYSTEM
 from inventory.models import Reservation, Stock
 from inventory.selectors import stock_drift
 from inventory.tests.factories import WarehouseFactory, stock_up
-from oms.catalog.tests.factories import ProductFactory
-from oms.core.actors import SYSTEM
 from oms.workflow.registry import registered_steps
 from oms.workflow.services import PaymentInput, approve_order, cancel_order, submit_order
 from orders.models import OrderStatus
@@ -99,8 +99,8 @@ def test_hold_reasons_reach_the_timeline_in_chinese_whatever_the_language(review
     the same error read by an English API client stays English."""
     from django.utils import translation
 
+    from core.errors import InsufficientStock
     from inventory.services import order_stock_reserve
-    from oms.core.errors import InsufficientStock
 
     WarehouseFactory(code="SH01")
     product = stock_up(ProductFactory(sku="SKU-SHORT"), 1)

@@ -3,12 +3,12 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from catalog.tests.factories import ProductFactory
+from core.actors import SYSTEM
 from inventory.models import Stock
 from inventory.selectors import stock_drift
 from inventory.services import ReceiptLine, stock_receive
 from inventory.tests.factories import TEST_ACTOR, WarehouseFactory, stock_up
-from oms.catalog.tests.factories import ProductFactory
-from oms.core.actors import SYSTEM
 from oms.workflow.services import backorder_queue, retry_backorders, submit_order
 from orders.models import OrderStatus
 from orders.tests.factories import order_input

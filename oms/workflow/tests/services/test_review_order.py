@@ -2,8 +2,8 @@ from decimal import Decimal
 
 import pytest
 
-from oms.catalog.tests.factories import ProductFactory
-from oms.core.actors import SYSTEM
+from catalog.tests.factories import ProductFactory
+from core.actors import SYSTEM
 from oms.workflow.models import ReviewRule
 from oms.workflow.services import PaymentInput, review_order, submit_order
 from orders.models import OrderStatus
@@ -112,7 +112,7 @@ def test_invalid_stored_phone_holds():
 
 
 def test_only_pending_orders_are_reviewed_automatically():
-    from oms.core.errors import InvalidTransition
+    from core.errors import InvalidTransition
 
     order = submit_order(data=order_input(), payment=None, actor=SYSTEM)
     with pytest.raises(InvalidTransition):

@@ -1,0 +1,44 @@
+from decimal import Decimal
+
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models.functions import Upper
+from django.utils.translation import gettext_lazy as _
+
+from core.money import MoneyField
+
+
+class Product(models.Model):
+    """A sellable SKU. SKUs compare case-insensitively, so `sku-001` and `SKU-001` cannot both exist."""
+
+    sku = models.CharField(_("SKU"), max_length=64, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    price = MoneyField(_("price"), validators=[MinValueValidator(Decimal("0"))])
+    tax_rate = models.DecimalField(
+        _("tax rate"), max_digits=4, decimal_places=3, default=Decimal("0.130"),
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text=_("VAT rate included in the price, e.g. 0.13 for 13%."),
+    )
+    weight_kg = models.DecimalField(_("weight (kg)"), max_digits=8, decimal_places=3, default=Decimal("0"))
+    barcode = models.CharField(_("barcode"), max_length=64, blank=True, db_index=True)
+    needs_qc = models.BooleanField(_("needs QC"), default=False,
+                                   help_text=_("Custom-made or fragile goods that go to QC before shipping."))
+    active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("product")
+        verbose_name_plural = _("products")
+        ordering = ["sku"]
+        constraints = [
+            models.UniqueConstraint(Upper("sku"), name="catalog_product_sku_ci_unique"),
+            models.CheckConstraint(condition=models.Q(price__gte=0), name="catalog_product_price_gte_0"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sku} {self.name}"
+
+    def save(self, *args, **kwargs):
+        self.sku = self.sku.strip().upper()
+        super().save(*args, **kwargs)

@@ -1,0 +1,81 @@
+"""Concurrency-safe, gapless numbering.
+
+`next_value` increments a `Sequence` row inside the caller's transaction. On PostgreSQL the row is
+locked with SELECT … FOR UPDATE, so two transactions numbering at once are serialised and the
+loser of a rollback gives its number back (no gaps). SQLite serialises writers anyway; our SQLite
+connections open transactions IMMEDIATE, so the read-modify-write cannot interleave.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from core.models import Sequence
+
+
+def next_value(key: str) -> int:
+    return next_values(key, 1)[0]
+
+
+def next_values(key: str, count: int) -> range:
+    """A block of `count` consecutive values, allocated with one locked UPDATE (bulk imports).
+
+    Same guarantees as `next_value`: the row stays locked until the caller's transaction ends, and
+    a rollback gives the whole block back, so numbers stay gapless as long as the caller uses every
+    value it asked for.
+    """
+    if count < 1:
+        return range(0)
+    with transaction.atomic():
+        updated = Sequence.objects.filter(key=key).update(value=F("value") + count)
+        if not updated:
+            try:
+                with transaction.atomic():
+                    Sequence.objects.create(key=key, value=count)
+                    return range(1, count + 1)
+            except IntegrityError:
+                # Another transaction created the row first; the UPDATE below waits for its lock.
+                Sequence.objects.filter(key=key).update(value=F("value") + count)
+        last = Sequence.objects.filter(key=key).values_list("value", flat=True).get()
+        return range(last - count + 1, last + 1)
+
+
+def give_back_values(key: str, first: int, last: int) -> bool:
+    """Return the unused tail `first..last` of a block taken in an earlier, committed transaction.
+
+    Only while nobody has taken a number since (the counter still stands at `last`); otherwise the
+    numbers stay unused. Returns whether they were given back.
+    """
+    if first > last:
+        return True
+    return bool(Sequence.objects.filter(key=key, value=last).update(value=first - 1))
+
+
+def local_today() -> date:
+    return timezone.localdate()
+
+
+def next_order_number(on: date | None = None) -> str:
+    """`SO` + YYYYMMDD + six-digit daily sequence, unique across channels: SO20261124000001."""
+    day = on or local_today()
+    prefix = f"SO{day:%Y%m%d}"
+    return f"{prefix}{next_value(prefix):06d}"
+
+
+def next_order_numbers(count: int, on: date | None = None) -> list[str]:
+    """`count` consecutive order numbers of one day, allocated as one block (legacy import)."""
+    day = on or local_today()
+    prefix = f"SO{day:%Y%m%d}"
+    return [f"{prefix}{value:06d}" for value in next_values(prefix, count)]
+
+
+def give_back_order_numbers(numbers: list[str]) -> bool:
+    """`give_back_values` for the unused tail of a block from `next_order_numbers` (consecutive, one day)."""
+    if not numbers:
+        return True
+    prefix = numbers[0][:-6]
+    return give_back_values(prefix, int(numbers[0][-6:]), int(numbers[-1][-6:]))

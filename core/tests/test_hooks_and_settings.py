@@ -1,0 +1,102 @@
+import os
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from core.hooks import Hook
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_hook_runs_handlers_in_order_once_each():
+    hook: Hook[int] = Hook("test")
+    seen = []
+
+    def a(p):
+        seen.append(("a", p))
+
+    def b(p):
+        seen.append(("b", p))
+
+    hook.register(a)
+    hook.register(b)
+    hook.register(a)  # registering twice must not double the effect
+    hook.fire(1)
+    assert seen == [("a", 1), ("b", 1)]
+    hook.unregister(a)
+    hook.fire(2)
+    assert seen[-1] == ("b", 2) and len(seen) == 3
+
+
+def test_fire_many_uses_a_handlers_batch_variant_and_falls_back_to_one_by_one():
+    hook: Hook[int] = Hook("test")
+    seen = []
+
+    def one(p):
+        seen.append(("one", p))
+
+    def batched(p):
+        seen.append(("batched-one", p))
+
+    hook.register(one)
+    hook.register(batched, many=lambda ps: seen.append(("batch", tuple(ps))))
+    hook.fire_many([1, 2])
+    assert seen == [("one", 1), ("one", 2), ("batch", (1, 2))]
+    hook.fire(3)  # a single payload still goes to the handler itself
+    assert seen[-1] == ("batched-one", 3)
+    hook.unregister(batched)
+    hook.fire_many([4])
+    hook.fire_many([])
+    assert seen[-1] == ("one", 4) and len(seen) == 6
+
+
+def _manage(*args, env_extra):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL", "OMS_"))}
+    env.update(env_extra)
+    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=120)
+
+
+def test_production_settings_pass_check_deploy():
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", env_extra={
+        "DJANGO_DEBUG": "0", "DJANGO_SECRET_KEY": "x" * 20 + "a-real-long-random-production-secret-key-1234567890",
+        "DJANGO_ALLOWED_HOSTS": "oms.example.com", "OMS_WEBHOOK_SECRET": "s3cret",
+    })
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("env, message", [
+    ({"DJANGO_DEBUG": "maybe"}, "DJANGO_DEBUG must be a boolean"),
+    ({"DJANGO_DEBUG": "0"}, "DJANGO_SECRET_KEY must be set"),
+    ({"DATABASE_URL": "nosuchdb://x"}, "DATABASE_URL is not a valid database URL"),
+])
+def test_bad_environment_is_refused_at_start(env, message):
+    result = _manage("check", env_extra=env)
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+def test_numbers_in_chinese_are_grouped_by_thousands_with_commas():
+    """Django's zh_Hans formats would print 30000 and 1234567.50; OMS writes amounts as ¥1,234.50."""
+    from django.contrib.humanize.templatetags.humanize import intcomma
+    from django.utils import translation
+    from django.utils.formats import date_format, number_format
+
+    with translation.override("zh-hans"):
+        assert intcomma(30000) == "30,000"
+        assert number_format(1234567.5, 2, force_grouping=True) == "1,234,567.50"
+        assert date_format(date(2026, 11, 26)) == "2026年11月26日"  # dates stay Django's
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_a_template_prints_ids_and_numbers_ungrouped_unless_asked(language):
+    """An id in a form value must come back as digits: `value="1,234"` lost the order from bulk actions."""
+    from django.template import Context, Template
+    from django.utils import translation
+
+    template = Template('{% load humanize %}<input value="{{ pk }}" max="{{ qty }}"> {{ qty|intcomma }}')
+    with translation.override(language):
+        assert template.render(Context({"pk": 12345, "qty": 1000})) == '<input value="12345" max="1000"> 1,000'
