@@ -84,3 +84,11 @@ class PaymentError(DomainError):
 class DocumentNotAvailable(NotFound):
     code = "document_not_available"
     default_message = _("This document does not exist yet.")
+
+
+class PdfUnavailable(DomainError):
+    """This server cannot make PDFs (the CJK font or Pango is not installed); the rest works."""
+
+    code = "pdf_unavailable"
+    http_status = 503
+    default_message = _("PDFs cannot be made on this server right now; ask an administrator.")

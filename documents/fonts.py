@@ -39,6 +39,9 @@ from functools import cached_property
 from pathlib import Path
 
 from django.conf import settings
+from django.utils.translation import gettext as _
+
+from core.errors import PdfUnavailable
 
 BUILD_VERSION = 6
 BASE_FAMILY = "OMS Mono"
@@ -189,12 +192,22 @@ class FontLibrary:
     def manifest_path(self) -> Path:
         return self.font_dir / "manifest.json"
 
+    def check_source(self) -> None:
+        """PdfUnavailable, saying what to install, when the font the subset is cut from is missing."""
+        if not os.path.isfile(self.source["path"]):
+            raise PdfUnavailable(_(
+                "PDFs cannot be made on this server: the Chinese font %(path)s is not installed. An administrator "
+                "installs it with “apt-get install fonts-noto-cjk” (or sets OMS_PDF_SOURCE_FONT).")
+                % {"path": self.source["path"]})
+
     def _expected_manifest(self) -> dict:
         stat = os.stat(self.source["path"])
         return {"version": BUILD_VERSION, "source": [self.source["path"], self.source["family"], stat.st_size,
                                                       int(stat.st_mtime)]}
 
     def _is_built(self) -> bool:
+        if not os.path.isfile(self.source["path"]):
+            return False
         try:
             manifest = json.loads(self.manifest_path.read_text())
         except (OSError, ValueError):
@@ -215,6 +228,7 @@ class FontLibrary:
         """Build the GB2312 subset unless an up-to-date build exists. Returns the font file."""
         if not force and self._is_built():
             return self.base_path
+        self.check_source()
         with self._file_lock():
             if force or not self._is_built():
                 build_subset(source=self.source["path"], family_in_source=self.source["family"],

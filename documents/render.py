@@ -14,7 +14,22 @@ import atexit
 import threading
 import unicodedata
 
+from django.utils.translation import gettext as _
+
+from core.errors import PdfUnavailable
 from documents.fonts import FontLibrary, font_library
+
+
+def _weasyprint():
+    """The weasyprint module, or PdfUnavailable saying what to install when Pango is missing."""
+    try:
+        import weasyprint
+        from weasyprint.text.fonts import FontConfiguration
+    except (ImportError, OSError) as exc:  # OSError: "cannot load library 'libpango-1.0-0'"
+        raise PdfUnavailable(_(
+            "PDFs cannot be made on this server: the Pango text library is not installed. An administrator "
+            "installs it with “apt-get install libpango-1.0-0 libpangoft2-1.0-0”.")) from exc
+    return weasyprint, FontConfiguration
 
 
 class WarmRenderer:
@@ -36,15 +51,13 @@ class WarmRenderer:
 
     def styles(self):
         """(FontConfiguration, compiled stylesheet), rebuilt when the fonts changed."""
-        from weasyprint import CSS
-        from weasyprint.text.fonts import FontConfiguration
-
+        weasyprint, FontConfiguration = _weasyprint()
         fonts = self.fonts
         key = (id(fonts), fonts.version)
         if key != self._key:
             font_config = FontConfiguration()
             css = fonts.font_face_css() + "\n" + self.extra_css.replace("FONT_STACK", fonts.font_stack())
-            self._stylesheet = CSS(string=css, font_config=font_config)
+            self._stylesheet = weasyprint.CSS(string=css, font_config=font_config)
             self._font_config, self._key = font_config, key
         return self._font_config, self._stylesheet
 
@@ -55,12 +68,12 @@ class WarmRenderer:
 
     def layout(self, html: str, *, base_url: str):
         """A laid-out WeasyPrint document (for callers that split or merge pages)."""
-        from weasyprint import HTML
-
+        weasyprint, _config = _weasyprint()
         with self.lock:
-            self.fonts.ensure_covered(html)
+            self.fonts.ensure_covered(html)  # may grow the supplement, which `styles()` then picks up
             font_config, stylesheet = self.styles()
-            return HTML(string=html, base_url=base_url).render(font_config=font_config, stylesheets=[stylesheet])
+            document = weasyprint.HTML(string=html, base_url=base_url)
+            return document.render(font_config=font_config, stylesheets=[stylesheet])
 
     def render(self, html: str, *, base_url: str) -> bytes:
         with self.lock:

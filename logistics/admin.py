@@ -12,7 +12,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from core.admin import ReadOnlyAdminMixin
-from core.errors import DomainError
+from core.errors import DocumentNotAvailable, DomainError
 from core.money import format_cny
 from logistics import documents, selectors, services
 from logistics.models import PickWave, Shipment, ShipmentLine, TrackingEvent
@@ -84,8 +84,11 @@ class ShipmentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         ids = list(queryset.values_list("pk", flat=True))
         try:
             pdf = documents.labels_pdf(shipments=selectors.shipments_with_lines(ids))
-        except DomainError:
+        except DocumentNotAvailable:
             self.message_user(request, _("None of the selected shipments has a waybill number yet."), messages.ERROR)
+            return None
+        except DomainError as exc:  # e.g. PDFs unavailable on this server: say why
+            self.message_user(request, str(exc), messages.ERROR)
             return None
         services.labels_mark_printed(shipment_ids=ids, actor=request.user)
         return pdf_response(pdf, "labels.pdf")

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from core.errors import DomainError
+from core.errors import DocumentNotAvailable, DomainError
 from logistics import documents, selectors, services
 from logistics.forms import ShipmentFilterForm, WaveFilterForm
 from logistics.models import PickWave, Shipment
@@ -69,7 +69,7 @@ def labels_batch(request):
     shipments = selectors.shipments_with_lines(ids)
     try:
         pdf = documents.labels_pdf(shipments=shipments)
-    except DomainError:
+    except DocumentNotAvailable:
         messages.error(request, _("None of the chosen shipments has a waybill number yet; pack them first."))
         return redirect(request.POST.get("next") or reverse("logistics:shipments"))
     services.labels_mark_printed(shipment_ids=ids, actor=request.user)

@@ -67,6 +67,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "oms.middleware.DomainErrorPageMiddleware",
 ]
 
 ROOT_URLCONF = "oms.urls"

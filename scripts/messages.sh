@@ -21,7 +21,7 @@ for app in $apps; do
   (cd "$root/$app" && "$py" "$root/manage.py" makemessages -l zh_Hans --no-obsolete -i "tests/*" -i "migrations/*" >/dev/null)
 done
 # Project-wide templates (base layout, PDF layouts) → top-level locale/.
-(cd "$root" && "$py" manage.py makemessages -l zh_Hans --no-obsolete -i ".venv/*" -i "oms/*" -i "orders/*" \
+(cd "$root" && "$py" manage.py makemessages -l zh_Hans --no-obsolete -i ".venv/*" -i "oms/*" -i "core/*" -i "catalog/*" -i "documents/*" -i "orders/*" \
   -i "inventory/*" -i "finance/*" -i "logistics/*" -i "aftersales/*" -i "bench/*" -i "tests/*" -i "scripts/*" \
   -i "staticfiles/*" >/dev/null)
 (cd "$root" && "$py" manage.py compilemessages -l zh_Hans -i ".venv" >/dev/null)

@@ -1,8 +1,9 @@
 import time
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
-from documents.fonts import BASE_FAMILY, font_library
+from core.errors import PdfUnavailable
+from documents import fonts
 
 
 class Command(BaseCommand):
@@ -13,5 +14,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, force=False, **options):
         started = time.perf_counter()
-        path = font_library().ensure_built(force=force)
-        self.stdout.write(self.style.SUCCESS(f"{BASE_FAMILY}: {path} ({time.perf_counter() - started:.1f} s)"))
+        try:
+            path = fonts.font_library().ensure_built(force=force)
+        except PdfUnavailable as exc:
+            # One clear line, no traceback: the product still runs, only PDFs are unavailable.
+            raise CommandError(str(exc)) from exc
+        self.stdout.write(self.style.SUCCESS(f"{fonts.BASE_FAMILY}: {path} ({time.perf_counter() - started:.1f} s)"))
