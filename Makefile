@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test venv setup lint messages clean
+.PHONY: run serve test venv setup lint messages clean
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -16,14 +16,23 @@ $(VENV)/.installed: requirements.txt
 
 venv: $(VENV)/.installed
 
+# Debian's Pango and CJK font are installed when root; otherwise one line says what to install and
+# OMS still starts (PDF screens then say why they are unavailable).
 setup: venv
+	bash scripts/system-deps.sh runtime
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py build_pdf_fonts
+	-@$(PY) manage.py build_pdf_fonts
 	$(PY) manage.py demo_data
 
 # Sets everything up, then serves the product with one django-q2 worker (stopped with the server).
 run: setup
 	@bash scripts/run.sh $(PY) $(HOST) $(PORT)
+
+# Production serving on this machine: gunicorn + a django-q2 cluster on Redis, against PostgreSQL
+# (DATABASE_URL, REDIS_URL and the production settings in docs/deployment.md must be set).
+serve: venv
+	bash scripts/system-deps.sh runtime
+	@bash scripts/serve.sh $(PY)
 
 # The whole test suite; CI runs it on SQLite and again with DATABASE_URL pointing at PostgreSQL.
 test: venv
