@@ -18,13 +18,13 @@ from django.utils.translation import gettext_lazy, override
 from core.errors import InvalidTransition, ValidationFailed
 from core.fsm import run_transition
 from core.money import ZERO
+from finance import services as finance
 from inventory.services import shipment_stock_issue
 from logistics.carriers import carrier_label
 from logistics.events import LogisticsEventKind, timeline_message
 from logistics.lock_objects import lock_shipment
 from logistics.models import IN_WAREHOUSE_STATUSES, Carrier, Shipment, ShipmentLine
 from logistics.notifications import Notification, notify
-from logistics.services.funds import shipment_revenue_recognise
 from logistics.services.shipments import SHIPPABLE_ORDER_STATUSES, line_value, next_shipment_number, split_amount
 from logistics.services.warehouse_work import _check_tracking_free, parse_weight
 from orders import services as order_services
@@ -100,7 +100,8 @@ def shipment_ship(*, shipment: Shipment, actor, tracking_number: str = "", carri
             line_id: {"quantity_shipped": order_lines[line_id].quantity_shipped + qty}
             for line_id, qty in quantities.items()
         })
-        shipment_revenue_recognise(shipment=shipment, order=order, quantities=quantities, actor=actor)
+        # revenue (and, for cash on delivery or anything unpaid, the receivable) for what left; idempotent
+        finance.revenue_recognise(order=order, reference=shipment.number, lines=quantities, actor=actor)
 
         now = timezone.now()
         run_transition(shipment, "ship", actor=actor)

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 from core.actors import SystemActor
 from core.errors import InvalidTransition, ValidationFailed
 from core.fsm import run_transition
+from finance import services as finance
 from logistics.carriers import carrier_label
 from logistics.events import LogisticsEventKind, timeline_message
 from logistics.lock_objects import lock_shipment
@@ -25,7 +26,6 @@ from logistics.models import (
     TrackingEvent,
     TrackingStatus,
 )
-from logistics.services.funds import shipment_cod_collect
 from orders import services as order_services
 from orders.events import record_event
 from orders.lock_objects import lock_order
@@ -88,7 +88,9 @@ def shipment_track(*, shipment: Shipment, status: str, occurred_at: datetime, ac
                 shipment.exception_reason = ""
         shipment.save()
         if moved and status == TrackingStatus.DELIVERED and shipment.cod_amount > 0:
-            shipment_cod_collect(shipment=shipment, order=order, actor=actor)
+            # the cash the courier collected settles the receivable booked at shipment; idempotent
+            finance.cod_collect(order=order, amount=shipment.cod_amount, reference=shipment.number, actor=actor,
+                                collected_at=shipment.delivered_at)
 
         details = "".join(f" {part}" for part in (location, description) if part)
         news = timeline_message(gettext_lazy("%(carrier)s %(tracking)s: %(status)s%(details)s"), {
