@@ -7,9 +7,9 @@ from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_POST
 
 from core.errors import DomainError
+from finance.events import SOURCE_MESSAGES
 from finance.forms import AmountReferenceForm
 from finance.models import PaymentSource
-from finance.services.payments import SOURCE_MESSAGES
 from oms.workflow.payments import receive_payment
 from orders.models import Order, PaymentMethod
 
