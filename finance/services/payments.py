@@ -24,7 +24,7 @@ from core.money import to_money
 from finance import events
 from finance.connectors import ConnectorError, connector_for
 from finance.lock_objects import lock_payments
-from finance.models import Account, EntryKind, Payment, PaymentSource, PaymentStatus
+from finance.models import Account, EntryKind, Payment, PaymentSource, PaymentState
 from finance.selectors import order_balances
 from finance.services.ledger import Cr, Dr, journal_post
 from orders.lock_objects import lock_order
@@ -63,12 +63,12 @@ def payment_record(*, order: Order, amount, method: str, source: str, actor, pro
     transaction_id = (transaction_id or "").strip()
     if transaction_id:
         existing = Payment.objects.filter(order=order, transaction_id=transaction_id,
-                                          status=PaymentStatus.SUCCEEDED).first()
+                                          status=PaymentState.SUCCEEDED).first()
         if existing is not None:
             return existing
     payment = Payment.objects.create(
         order=order, method=method, source=source, provider=provider, transaction_id=transaction_id,
-        reference=reference.strip(), amount=amount, status=PaymentStatus.SUCCEEDED,
+        reference=reference.strip(), amount=amount, status=PaymentState.SUCCEEDED,
         paid_at=paid_at or timezone.now(), recorded_by=actor_user(actor), actor_name=actor_name(actor),
     )
     _book(order=order, payment=payment, actor=actor)
@@ -106,7 +106,7 @@ def payment_authorize(*, order: Order, amount, method: str, provider: str, actor
     order = lock_order(order)
     return Payment.objects.create(
         order=order, method=method, source=PaymentSource.WEBHOOK, provider=provider,
-        transaction_id=(transaction_id or "").strip(), amount=to_money(amount), status=PaymentStatus.PENDING,
+        transaction_id=(transaction_id or "").strip(), amount=to_money(amount), status=PaymentState.PENDING,
         recorded_by=actor_user(actor), actor_name=actor_name(actor),
     )
 
@@ -115,7 +115,7 @@ def payment_capture(*, payment: Payment, actor) -> Payment:
     """Capture an authorised payment through its connector. Call outside a transaction: the
     provider is asked first, then the result is recorded (booked, or marked failed)."""
     payment = Payment.objects.select_related("order").get(pk=payment.pk)
-    if payment.status != PaymentStatus.PENDING:
+    if payment.status != PaymentState.PENDING:
         return payment
     try:
         result = connector_for(payment.provider).capture(
@@ -130,7 +130,7 @@ def payment_capture(*, payment: Payment, actor) -> Payment:
 def _capture_recorded(*, payment: Payment, actor, transaction_id: str, error: str) -> Payment:
     order = lock_order(payment.order_id)
     payment = lock_payments([payment.pk])[payment.pk]
-    if payment.status != PaymentStatus.PENDING:
+    if payment.status != PaymentState.PENDING:
         return payment
     if error:
         run_transition(payment, "fail")
@@ -156,12 +156,12 @@ def payment_record_failed(*, order: Order, amount, method: str, actor, provider:
     order = lock_order(order)
     if transaction_id:
         existing = Payment.objects.filter(order=order, transaction_id=transaction_id,
-                                          status=PaymentStatus.FAILED).first()
+                                          status=PaymentState.FAILED).first()
         if existing is not None:
             return existing
     payment = Payment.objects.create(
         order=order, method=method, source=PaymentSource.WEBHOOK, provider=provider,
-        transaction_id=(transaction_id or "").strip(), amount=amount, status=PaymentStatus.FAILED,
+        transaction_id=(transaction_id or "").strip(), amount=amount, status=PaymentState.FAILED,
         failure_reason=reason[:255], recorded_by=actor_user(actor), actor_name=actor_name(actor),
     )
     events.payment_failed_event(order=order, actor=actor, amount=amount, provider=provider,
@@ -171,7 +171,7 @@ def payment_record_failed(*, order: Order, amount, method: str, actor, provider:
 
 
 def _refuse_reused_reference(*, order: Order, transaction_id: str) -> None:
-    if Payment.objects.filter(order=order, transaction_id=transaction_id, status=PaymentStatus.SUCCEEDED).exists():
+    if Payment.objects.filter(order=order, transaction_id=transaction_id, status=PaymentState.SUCCEEDED).exists():
         raise ValidationFailed(errors={"reference": [_("This reference is already registered for this order.")]})
 
 

@@ -4,7 +4,7 @@ import pytest
 
 from core.actors import SYSTEM
 from core.errors import ValidationFailed
-from finance.models import Account, EntryKind, JournalEntry, Payment, PaymentSource, PaymentStatus
+from finance.models import Account, EntryKind, JournalEntry, Payment, PaymentSource, PaymentState
 from finance.selectors import order_balances
 from finance.services import bank_transfer_register, payment_record, payment_record_failed
 from finance.tests.factories import assert_ledger_ok, make_order, pay, reload
@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 def test_payment_books_bank_against_advance_receipts_and_updates_the_order():
     order = make_order()
     payment = pay(order, "408.00", transaction_id="2026112422001")
-    assert payment.status == PaymentStatus.SUCCEEDED
+    assert payment.status == PaymentState.SUCCEEDED
     entry = JournalEntry.objects.get(payment=payment)
     assert entry.kind == EntryKind.PAYMENT and entry.number.startswith("JE-")
     legs = sorted((line.account, line.debit, line.credit) for line in entry.lines.all())
@@ -76,7 +76,7 @@ def test_failed_payment_is_recorded_without_money():
     order = make_order()
     payment = payment_record_failed(order=order, amount="408.00", method="alipay", provider="alipay",
                                     transaction_id="F1", reason="insufficient funds", actor=SYSTEM)
-    assert payment.status == PaymentStatus.FAILED
+    assert payment.status == PaymentState.FAILED
     assert not JournalEntry.objects.filter(order=order).exists()
     assert reload(order).paid_amount == 0
     assert order.events.filter(kind="payment_failed").count() == 1
@@ -93,14 +93,14 @@ def test_authorised_payment_is_captured_through_the_connector(settings):
     order = make_order()
     payment = payment_authorize(order=order, amount="408.00", method="unionpay", provider="unionpay",
                                 transaction_id="AUTH-1", actor=SYSTEM)
-    assert payment.status == PaymentStatus.PENDING and reload(order).paid_amount == 0
+    assert payment.status == PaymentState.PENDING and reload(order).paid_amount == 0
     assert_ledger_ok()
     payment = payment_capture(payment=payment, actor=SYSTEM)
-    assert payment.status == PaymentStatus.SUCCEEDED
+    assert payment.status == PaymentState.SUCCEEDED
     assert ScriptedConnector.calls == [("capture", order.number, Decimal("408.00"), f"payment-{payment.pk}")]
     assert reload(order).paid_amount == Decimal("408.00")
     assert JournalEntry.objects.filter(payment=payment).count() == 1
-    assert payment_capture(payment=payment, actor=SYSTEM).status == PaymentStatus.SUCCEEDED  # once only
+    assert payment_capture(payment=payment, actor=SYSTEM).status == PaymentState.SUCCEEDED  # once only
     assert len(ScriptedConnector.calls) == 1
     assert_ledger_ok()
 
@@ -108,6 +108,6 @@ def test_authorised_payment_is_captured_through_the_connector(settings):
                                 actor=SYSTEM)
     ScriptedConnector.failures = [ConnectorError("authorisation expired", retryable=False)]
     refused = payment_capture(payment=refused, actor=SYSTEM)
-    assert (refused.status, refused.failure_reason) == (PaymentStatus.FAILED, "authorisation expired")
+    assert (refused.status, refused.failure_reason) == (PaymentState.FAILED, "authorisation expired")
     assert not JournalEntry.objects.filter(payment=refused).exists()
     assert_ledger_ok()
