@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_POST
 
 from core.errors import DomainError
+from core.feedback import report_domain_error
 from finance.events import SOURCE_MESSAGES
 from finance.forms import AmountReferenceForm
 from finance.models import PaymentSource
@@ -28,8 +29,7 @@ def bank_transfer(request, number: str):
                                     method=PaymentMethod.BANK_TRANSFER, source=PaymentSource.MANUAL,
                                     reference=form.cleaned_data["reference"], allow_partial=True, actor=request.user)
         except DomainError as exc:
-            messages.error(request, str(exc) + " " + "；".join(f"{k}: {'、'.join(map(str, v))}"
-                                                             for k, v in exc.errors.items()))
+            report_domain_error(request, exc, form=form)
         else:
             text = SOURCE_MESSAGES[PaymentSource.MANUAL] % {"amount": f"{form.cleaned_data['amount']:,.2f}",
                                                            "reference": form.cleaned_data["reference"]}
