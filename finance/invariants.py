@@ -29,7 +29,7 @@ from finance.models import (
     JournalEntry,
     JournalLine,
     Payment,
-    PaymentStatus,
+    PaymentState,
     RecognisedLine,
     Refund,
     RefundStatus,
@@ -62,7 +62,7 @@ def ledger_problems(*, order_ids=None) -> list[str]:
     for row in (JournalLine.objects.filter(entry__order_id__in=ids).values("entry__order_id", "account")
                 .annotate(dr=Sum("debit"), cr=Sum("credit"))):
         balances[row["entry__order_id"]][row["account"]] = row["dr"] - row["cr"]
-    paid = _sums(Payment.objects.filter(order_id__in=ids, status=PaymentStatus.SUCCEEDED), "order_id", "amount")
+    paid = _sums(Payment.objects.filter(order_id__in=ids, status=PaymentState.SUCCEEDED), "order_id", "amount")
     payment_refunded = _sums(Payment.objects.filter(order_id__in=ids), "order_id", "refunded_amount")
     refunded = _sums(Refund.objects.filter(order_id__in=ids, status=RefundStatus.SUCCEEDED), "order_id", "amount")
     earmarked = _sums(Refund.objects.filter(order_id__in=ids, external=False)

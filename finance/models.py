@@ -162,7 +162,10 @@ class RecognisedLine(ImmutableModel):
         return f"{self.order_id} {self.order_line_id or self.component} {self.gross}"
 
 
-class PaymentStatus(models.TextChoices):
+class PaymentState(models.TextChoices):
+    """Where one payment attempt stands (`Payment.status`); not the order's payment status, which is
+    `orders.models.PaymentStatus` (unpaid, partially paid, paid, …)."""
+
     PENDING = "pending", _("Pending")
     SUCCEEDED = "succeeded", _("Succeeded")
     FAILED = "failed", _("Failed")
@@ -187,7 +190,7 @@ class Payment(ConcurrentTransitionMixin, models.Model):
                                  help_text=_("Bank transfer reference or COD remittance number."))
     amount = MoneyField(_("amount"))
     refunded_amount = MoneyField(_("refunded"))
-    status = FSMField(_("status"), max_length=10, choices=PaymentStatus.choices, default=PaymentStatus.PENDING,
+    status = FSMField(_("status"), max_length=10, choices=PaymentState.choices, default=PaymentState.PENDING,
                       protected=True)
     failure_reason = models.CharField(_("failure reason"), max_length=255, blank=True)
     paid_at = models.DateTimeField(_("paid at"), default=timezone.now)
@@ -216,13 +219,13 @@ class Payment(ConcurrentTransitionMixin, models.Model):
 
     @property
     def refundable_amount(self):
-        return self.amount - self.refunded_amount if self.status == PaymentStatus.SUCCEEDED else ZERO
+        return self.amount - self.refunded_amount if self.status == PaymentState.SUCCEEDED else ZERO
 
-    @transition(field=status, source=PaymentStatus.PENDING, target=PaymentStatus.SUCCEEDED)
+    @transition(field=status, source=PaymentState.PENDING, target=PaymentState.SUCCEEDED)
     def succeed(self):
         pass
 
-    @transition(field=status, source=PaymentStatus.PENDING, target=PaymentStatus.FAILED)
+    @transition(field=status, source=PaymentState.PENDING, target=PaymentState.FAILED)
     def fail(self):
         pass
 

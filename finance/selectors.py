@@ -22,7 +22,7 @@ from finance.models import (
     JournalEntry,
     JournalLine,
     Payment,
-    PaymentStatus,
+    PaymentState,
     RecognisedLine,
     Refund,
     RefundStatus,
@@ -72,7 +72,7 @@ def shipping_recognised(*, order_id: int) -> Decimal:
 
 def refundable_payments(*, order_id: int) -> list[Payment]:
     """Succeeded payments with money left to refund after pending refunds, newest first."""
-    payments = (Payment.objects.filter(order_id=order_id, status=PaymentStatus.SUCCEEDED)
+    payments = (Payment.objects.filter(order_id=order_id, status=PaymentState.SUCCEEDED)
                 .annotate(pending=Sum("refunds__amount", filter=Q(refunds__status__in=[RefundStatus.PENDING,
                                                                                        RefundStatus.FAILED])))
                 .order_by("-paid_at", "-id"))

@@ -17,6 +17,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from core.errors import DomainError
+from core.feedback import report_domain_error
 from finance import services
 from finance.forms import AmountReferenceForm, InvoiceFilterForm, PrintActionForm, ReasonForm, RefundForm
 from finance.models import Account, Invoice, PrintJob, PrintJobStatus, Refund
@@ -25,11 +26,6 @@ from finance.services.printing import invoices_render_file, print_job_create
 from orders.models import Order
 
 PAGE_SIZE = 50
-
-
-def _error_text(exc: DomainError) -> str:
-    details = "；".join(f"{field}: {'、'.join(str(m) for m in msgs)}" for field, msgs in exc.errors.items())
-    return f"{exc} {details}".strip()
 
 
 def _attachment(content: bytes, filename: str, content_type: str) -> HttpResponse:
@@ -87,7 +83,7 @@ def print_centre_action(request):
         if data["mark_printed"]:
             services.invoices_mark_printed(invoice_ids=ids, actor=request.user)
     except DomainError as exc:
-        messages.error(request, _error_text(exc))
+        report_domain_error(request, exc)
         return redirect(back)
     return _attachment(rendered.content, rendered.filename, rendered.content_type)
 
@@ -158,7 +154,7 @@ def _order_action(request, number: str, call):
     try:
         message = call(order)
     except DomainError as exc:
-        messages.error(request, _error_text(exc))
+        report_domain_error(request, exc)
     else:
         messages.success(request, message)
     return redirect("finance:order-funds", number=order.number)
@@ -192,7 +188,7 @@ def invoice_void(request, pk: int):
         try:
             credit = services.invoice_void(invoice=invoice, reason=data["reason"], actor=request.user)
         except DomainError as exc:
-            messages.error(request, _error_text(exc))
+            report_domain_error(request, exc)
         else:
             messages.success(request, _("Invoice %(number)s voided; credit note %(credit)s issued.")
                              % {"number": invoice.number, "credit": credit.number})
@@ -225,7 +221,7 @@ def refund_withdraw(request, pk: int):
         try:
             services.refund_withdraw(refund=refund, reason=data["reason"], actor=request.user)
         except DomainError as exc:
-            messages.error(request, _error_text(exc))
+            report_domain_error(request, exc)
         else:
             messages.success(request, _("Refund withdrawn; the amount is held for the customer again."))
     return redirect("finance:order-funds", number=refund.order.number)

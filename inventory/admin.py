@@ -4,11 +4,12 @@ alert thresholds go through `stock_settings_update`."""
 
 from __future__ import annotations
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from core.admin import ReadOnlyAdminMixin
 from core.errors import DomainError
+from core.feedback import report_domain_error
 from inventory.models import (
     Bin,
     ChannelStockRule,
@@ -96,7 +97,7 @@ class StockAdmin(admin.ModelAdmin):
             stock_settings_update(stock=obj, safety_stock=obj.safety_stock,
                                   low_stock_threshold=obj.low_stock_threshold, actor=request.user)
         except DomainError as exc:
-            self.message_user(request, str(exc), messages.ERROR)
+            report_domain_error(request, exc)
 
 
 @admin.register(Lot)

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from core.errors import DomainError
+from core.feedback import report_domain_error
 from inventory.forms import (
     AdjustmentForm,
     ReceiptForm,
@@ -182,7 +183,7 @@ def _stocktake_confirm(request):
                                   dry_run=False, note=stored["note"])
     except DomainError as exc:
         # The stock changed since the preview (or the sheet is bad): show the fresh preview.
-        messages.error(request, str(exc))
+        report_domain_error(request, exc)
         preview = stocktake_import(warehouse=stored["warehouse"], dataset=_read_sheet(
             stored["name"], base64.b64decode(stored["content"])), actor=request.user, dry_run=True)
         return render(request, "inventory/stocktake_preview.html", {"preview": preview, "token": stored["token"]})

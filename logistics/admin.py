@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.admin import ReadOnlyAdminMixin
 from core.errors import DocumentNotAvailable, DomainError
+from core.feedback import report_domain_error
 from core.money import format_cny
 from logistics import documents, selectors, services
 from logistics.models import PickWave, Shipment, ShipmentLine, TrackingEvent
@@ -88,7 +89,7 @@ class ShipmentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             self.message_user(request, _("None of the selected shipments has a waybill number yet."), messages.ERROR)
             return None
         except DomainError as exc:  # e.g. PDFs unavailable on this server: say why
-            self.message_user(request, str(exc), messages.ERROR)
+            report_domain_error(request, exc)
             return None
         services.labels_mark_printed(shipment_ids=ids, actor=request.user)
         return pdf_response(pdf, "labels.pdf")
@@ -99,7 +100,7 @@ class ShipmentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             try:
                 services.shipment_ship(shipment=shipment, actor=request.user)
             except DomainError as exc:
-                self.message_user(request, f"{shipment.number}：{exc}", messages.ERROR)
+                report_domain_error(request, exc, subject=shipment.number)
             else:
                 self.message_user(request, _("%(number)s handed over.") % {"number": shipment.number},
                                   messages.SUCCESS)

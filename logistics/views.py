@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.errors import DocumentNotAvailable, DomainError
+from core.feedback import domain_error_text, report_domain_error
 from logistics import documents, selectors, services
 from logistics.forms import ShipmentFilterForm, WaveFilterForm
 from logistics.models import PickWave, Shipment
@@ -87,7 +88,7 @@ def handover(request):
             services.shipment_ship(shipment=shipment, actor=request.user)
             shipped.append(shipment.number)
         except DomainError as exc:
-            refused.append(f"{shipment.number}：{exc}")
+            refused.append(f"{shipment.number}：{domain_error_text(exc)}")
     if shipped:
         messages.success(request, _("Handed over to the carrier: %(numbers)s") % {"numbers": "，".join(shipped)})
     for problem in refused:
@@ -132,10 +133,7 @@ def wave_picking(request):
                 wave = services.wave_create(warehouse=warehouse, shipment_ids=_selected_ids(request), carrier=carrier,
                                             cutoff=cutoff, actor=request.user)
             except DomainError as exc:
-                messages.error(request, str(exc))
-                for field_errors in exc.errors.values():
-                    for message in field_errors:
-                        messages.error(request, message)
+                report_domain_error(request, exc, form=form)
             else:
                 messages.success(request, _("Wave %(number)s started with %(count)s shipments.")
                                  % {"number": wave.number, "count": wave.shipments.count()})
@@ -212,9 +210,9 @@ def packing_scan(request, number):
         result = services.shipment_scan(shipment=shipment, code=code, actor=request.user)
     except DomainError as exc:
         if _wants_json(request):
-            return JsonResponse({"ok": False, "reason": exc.data.get("reason", exc.code), "message": str(exc)},
-                                status=exc.http_status)
-        messages.error(request, str(exc))
+            return JsonResponse({"ok": False, "reason": exc.data.get("reason", exc.code),
+                                 "message": domain_error_text(exc)}, status=exc.http_status)
+        report_domain_error(request, exc)
         return redirect("logistics:packing-shipment", number=number)
     state = selectors.packing_view(shipment=result.shipment)
     if _wants_json(request):
@@ -232,7 +230,7 @@ def packing_reset(request, number):
     try:
         services.shipment_scan_reset(shipment=shipment, actor=request.user)
     except DomainError as exc:
-        messages.error(request, str(exc))
+        report_domain_error(request, exc)
     return redirect("logistics:packing-shipment", number=number)
 
 
@@ -245,12 +243,10 @@ def packing_pack(request, number):
         shipment = services.shipment_pack(shipment=shipment, weight_kg=request.POST.get("weight_kg"),
                                           packages=request.POST.get("packages") or 1, actor=request.user)
     except DomainError as exc:
-        problems = [str(exc), *(m for field_errors in exc.errors.values() for m in field_errors)]
         if _wants_json(request):
-            return JsonResponse({"ok": False, "reason": exc.code, "message": "；".join(dict.fromkeys(problems))},
+            return JsonResponse({"ok": False, "reason": exc.code, "message": domain_error_text(exc)},
                                 status=exc.http_status)
-        for problem in dict.fromkeys(problems):
-            messages.error(request, problem)
+        report_domain_error(request, exc)
         return redirect("logistics:packing-shipment", number=number)
     label_url = reverse("logistics:shipment-label", args=[shipment.number])
     if _wants_json(request):
@@ -281,7 +277,7 @@ def return_to_sender(request, number):
         services.shipment_return_to_sender(shipment=shipment, reason=request.POST.get("reason", ""),
                                            actor=request.user)
     except DomainError as exc:
-        messages.error(request, "；".join([str(exc), *(m for errs in exc.errors.values() for m in errs)]))
+        report_domain_error(request, exc)
     else:
         messages.success(request, _("Shipment %(number)s marked as returned to sender.") % {"number": number})
     return redirect("logistics:exceptions")

@@ -37,13 +37,13 @@ from aftersales.services import (
     return_request_receive,
     return_request_refund,
 )
-from aftersales.tests.factories import deliver, paid_order, ship_all, stocked, warehouse
+from aftersales.tests.factories import deliver, invoiced_order, ship_all, stocked, warehouse
 from catalog.tests.factories import ProductFactory
 from core.enums import Role
 from core.errors import DomainError
 from core.roles import group_for, sync_roles
 from finance.invariants import ledger_problems
-from finance.models import JournalLine, Payment, PaymentStatus, Refund, RefundStatus
+from finance.models import JournalLine, Payment, PaymentState, Refund, RefundStatus
 from finance.services import refund_execute
 from inventory.models import MovementKind, StockMovement
 from inventory.selectors import stock_drift
@@ -104,7 +104,7 @@ class AftersalesMachine(RuleBasedStateMachine):
           then=st.sampled_from(["stay", "ship", "deliver", "deliver", "deliver", "deliver_late"]))
     def order(self, picks, price, fee, method, then):
         STEPS_SEEN["order"] += 1
-        order = paid_order(lines=[(self.products[p], qty, price) for p, qty in picks], shipping_fee=fee,
+        order = invoiced_order(lines=[(self.products[p], qty, price) for p, qty in picks], shipping_fee=fee,
                            method=method)
         if then != "stay":
             order = ship_all(order)
@@ -236,7 +236,7 @@ class AftersalesMachine(RuleBasedStateMachine):
     # -- invariants --------------------------------------------------------------------------------
     @invariant()
     def refunded_never_exceeds_paid(self):
-        paid = dict(Payment.objects.filter(status=PaymentStatus.SUCCEEDED).values("order_id")
+        paid = dict(Payment.objects.filter(status=PaymentState.SUCCEEDED).values("order_id")
                     .annotate(s=Sum("amount")).values_list("order_id", "s"))
         asked = dict(Refund.objects.filter(~Q(status=RefundStatus.WITHDRAWN)).values("order_id")
                      .annotate(s=Sum("amount")).values_list("order_id", "s"))

@@ -13,13 +13,11 @@ from catalog.tests.factories import ProductFactory
 from core.actors import SystemActor
 from finance import services as finance
 from finance.models import PaymentSource
+from finance.tests.factories import paid_order
 from inventory.models import Bin, Stock, Warehouse
-from inventory.services import order_stock_reserve
 from inventory.tests.factories import BinFactory, WarehouseFactory, stock_up
 from logistics.models import IN_WAREHOUSE_STATUSES, ShipmentStatus
 from logistics.services import shipment_ship, shipment_track
-from orders import services as order_services
-from orders.tests.factories import create_order
 
 ACTOR = SystemActor("test")
 _waybills = iter(range(1, 10**9))
@@ -54,20 +52,14 @@ def pay(order, *, amount=None, method="alipay"):
     return order
 
 
-def paid_order(*, lines=None, shipping_fee="10.00", method="alipay", at: Warehouse | None = None,
-               invoice: bool = True, **kwargs):
-    """An order paid in full (finance), invoiced, its stock reserved, released for shipment (shipments planned)."""
+def invoiced_order(*, lines=None, at: Warehouse | None = None, invoice: bool = True, **kwargs):
+    """An order paid in full, its stock reserved (at `at`), released for shipment (its shipments are
+    planned) and invoiced: `finance.tests.factories.paid_order` with reservation and invoice, as the
+    review pipeline leaves an order that arrived paid."""
     lines = lines or [(ProductFactory(), 2, "199.00")]
     for item in lines:
         stocked(item[0], at=at)
-    order = create_order(actor=ACTOR, lines=lines, shipping_fee=shipping_fee, payment_method=method, **kwargs)
-    if method != "cod":  # cash on delivery is collected by the carrier later (`finance.cod_collect`)
-        order = pay(order, method=method)
-    order_stock_reserve(order=order, actor=ACTOR)
-    order = order_services.order_pass_review(order=order, actor=ACTOR)
-    if invoice:
-        finance.invoice_issue_if_due(order=order, actor=ACTOR)
-    return order
+    return paid_order(lines=lines, reserve=True, invoice=invoice, actor=ACTOR, **kwargs)
 
 
 def ship_all(order):
@@ -97,7 +89,7 @@ def deliver(order, *, days_ago: int = 1):
 
 
 def delivered_order(*, days_ago: int = 1, **kwargs):
-    return deliver(ship_all(paid_order(**kwargs)), days_ago=days_ago)
+    return deliver(ship_all(invoiced_order(**kwargs)), days_ago=days_ago)
 
 
 def reason(code="no_reason") -> ReturnReason:

@@ -30,12 +30,11 @@ from core.errors import InvalidTransition, ValidationFailed
 from core.fsm import run_transition
 from core.money import ZERO, to_money
 from core.numbering import next_value
-from finance.events import FinanceEventKind
+from finance import events
 from finance.lock_objects import lock_invoice
 from finance.models import Invoice, InvoiceKind, InvoiceLine, InvoiceStatus
 from finance.selectors import active_invoice
 from finance.tax import shipping_tax_rate, split_gross
-from orders.events import record_event, timeline_message
 from orders.lock_objects import lock_order
 from orders.models import Order, OrderStatus
 
@@ -97,11 +96,7 @@ def invoice_issue(*, order: Order, actor) -> Invoice:
     if order.total <= 0:
         raise ValidationFailed(errors={"order": [_("An order with nothing to pay gets no invoice.")]})
     invoice = _create(order=order, kind=InvoiceKind.INVOICE, lines=_lines_for(order), actor=actor)
-    record_event(order=order, kind=FinanceEventKind.INVOICE_ISSUED, actor=actor,
-                 message=timeline_message(
-                     gettext_lazy("Invoice %(number)s issued to %(buyer)s, ¥%(total)s."),
-                     {"number": invoice.number, "buyer": invoice.buyer_name, "total": f"{invoice.total:,.2f}"}),
-                 data={"invoice": invoice.number, "total": f"{invoice.total:.2f}", "tax": f"{invoice.tax_total:.2f}"})
+    events.invoice_issued_event(order=order, actor=actor, invoice=invoice)
     return invoice
 
 
@@ -142,11 +137,7 @@ def invoice_void(*, invoice: Invoice, reason: str, actor) -> Invoice:
                           seller=invoice.seller,
                           buyer={"buyer_name": invoice.buyer_name, "buyer_tax_id": invoice.buyer_tax_id,
                                  "buyer_is_company": invoice.buyer_is_company})
-    record_event(order=order, kind=FinanceEventKind.INVOICE_VOIDED, actor=actor,
-                 message=timeline_message(
-                     gettext_lazy("Invoice %(number)s voided by credit note %(credit)s: %(reason)s"),
-                     {"number": invoice.number, "credit": credit_note.number, "reason": reason}),
-                 data={"invoice": invoice.number, "credit_note": credit_note.number, "reason": reason})
+    events.invoice_voided_event(order=order, actor=actor, invoice=invoice, credit_note=credit_note, reason=reason)
     return credit_note
 
 
@@ -182,11 +173,5 @@ def invoice_reissue(*, invoice: Invoice, remaining: dict[int, tuple[int, object]
     new = _create(order=order, kind=InvoiceKind.INVOICE, lines=kept, actor=actor, seller=invoice.seller,
                   buyer={"buyer_name": invoice.buyer_name, "buyer_tax_id": invoice.buyer_tax_id,
                          "buyer_is_company": invoice.buyer_is_company})
-    record_event(order=order, kind=FinanceEventKind.INVOICE_ISSUED, actor=actor,
-                 message=timeline_message(
-                     gettext_lazy("Invoice %(number)s issued for what stays invoiced after %(credit)s, "
-                                  "¥%(total)s."),
-                     {"number": new.number, "credit": credit_note.number, "total": f"{new.total:,.2f}"}),
-                 data={"invoice": new.number, "replaces": invoice.number, "credit_note": credit_note.number,
-                       "total": f"{new.total:.2f}", "tax": f"{new.tax_total:.2f}"})
+    events.invoice_issued_event(order=order, actor=actor, invoice=new, replaces=invoice, credit_note=credit_note)
     return credit_note, new

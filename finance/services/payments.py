@@ -16,29 +16,20 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from core.actors import actor_name, actor_user
 from core.errors import ValidationFailed
 from core.fsm import run_transition
 from core.money import to_money
+from finance import events
 from finance.connectors import ConnectorError, connector_for
-from finance.events import FinanceEventKind
 from finance.lock_objects import lock_payments
-from finance.models import Account, EntryKind, Payment, PaymentSource, PaymentStatus
+from finance.models import Account, EntryKind, Payment, PaymentSource, PaymentState
 from finance.selectors import order_balances
 from finance.services.ledger import Cr, Dr, journal_post
-from orders.events import record_event, timeline_message
 from orders.lock_objects import lock_order
 from orders.models import Order, PaymentMethod
 from orders.services import order_set_funds
-
-SOURCE_MESSAGES = {
-    PaymentSource.CHANNEL: gettext_lazy("Payment of ¥%(amount)s reported by the channel (%(method)s)."),
-    PaymentSource.WEBHOOK: gettext_lazy("Payment of ¥%(amount)s confirmed by %(provider)s (%(method)s)."),
-    PaymentSource.MANUAL: gettext_lazy("Bank transfer of ¥%(amount)s registered, reference %(reference)s."),
-    PaymentSource.COD: gettext_lazy("Cash on delivery of ¥%(amount)s collected, reference %(reference)s."),
-}
 
 
 def _validate(*, amount, method: str, source: str) -> None:
@@ -72,12 +63,12 @@ def payment_record(*, order: Order, amount, method: str, source: str, actor, pro
     transaction_id = (transaction_id or "").strip()
     if transaction_id:
         existing = Payment.objects.filter(order=order, transaction_id=transaction_id,
-                                          status=PaymentStatus.SUCCEEDED).first()
+                                          status=PaymentState.SUCCEEDED).first()
         if existing is not None:
             return existing
     payment = Payment.objects.create(
         order=order, method=method, source=source, provider=provider, transaction_id=transaction_id,
-        reference=reference.strip(), amount=amount, status=PaymentStatus.SUCCEEDED,
+        reference=reference.strip(), amount=amount, status=PaymentState.SUCCEEDED,
         paid_at=paid_at or timezone.now(), recorded_by=actor_user(actor), actor_name=actor_name(actor),
     )
     _book(order=order, payment=payment, actor=actor)
@@ -94,13 +85,10 @@ def _book(*, order: Order, payment: Payment, actor) -> None:
         posted_at=payment.paid_at,
         legs=[Dr(Account.BANK, amount), Cr(Account.RECEIVABLE, to_receivable),
               Cr(Account.ADVANCE, amount - to_receivable)],
-        description=gettext_lazy("Payment %(amount)s for order %(order)s (%(method)s)")
-        % {"amount": amount, "order": order.number, "method": PaymentMethod(payment.method).label},
+        description=events.payment_description(order=order, amount=amount, method=payment.method),
     )
-    message = SOURCE_MESSAGES[payment.source] % {
-        "amount": f"{amount:,.2f}", "method": PaymentMethod(payment.method).label,
-        "provider": payment.provider or "-", "reference": payment.reference or "-",
-    }
+    message = events.payment_recorded_message(amount=amount, source=payment.source, method=payment.method,
+                                              provider=payment.provider, reference=payment.reference)
     order_set_funds(
         order=order, paid_amount=order.paid_amount + amount, refunded_amount=order.refunded_amount,
         payment_method=payment.method if not order.payment_method else None, actor=actor, message=message,
@@ -118,7 +106,7 @@ def payment_authorize(*, order: Order, amount, method: str, provider: str, actor
     order = lock_order(order)
     return Payment.objects.create(
         order=order, method=method, source=PaymentSource.WEBHOOK, provider=provider,
-        transaction_id=(transaction_id or "").strip(), amount=to_money(amount), status=PaymentStatus.PENDING,
+        transaction_id=(transaction_id or "").strip(), amount=to_money(amount), status=PaymentState.PENDING,
         recorded_by=actor_user(actor), actor_name=actor_name(actor),
     )
 
@@ -127,7 +115,7 @@ def payment_capture(*, payment: Payment, actor) -> Payment:
     """Capture an authorised payment through its connector. Call outside a transaction: the
     provider is asked first, then the result is recorded (booked, or marked failed)."""
     payment = Payment.objects.select_related("order").get(pk=payment.pk)
-    if payment.status != PaymentStatus.PENDING:
+    if payment.status != PaymentState.PENDING:
         return payment
     try:
         result = connector_for(payment.provider).capture(
@@ -142,17 +130,14 @@ def payment_capture(*, payment: Payment, actor) -> Payment:
 def _capture_recorded(*, payment: Payment, actor, transaction_id: str, error: str) -> Payment:
     order = lock_order(payment.order_id)
     payment = lock_payments([payment.pk])[payment.pk]
-    if payment.status != PaymentStatus.PENDING:
+    if payment.status != PaymentState.PENDING:
         return payment
     if error:
         run_transition(payment, "fail")
         payment.failure_reason = error[:255]
         payment.save()
-        record_event(order=order, kind=FinanceEventKind.PAYMENT_FAILED, actor=actor,
-                     message=timeline_message(
-                         gettext_lazy("Payment of ¥%(amount)s failed at %(provider)s."),
-                         {"amount": f"{payment.amount:,.2f}", "provider": payment.provider or "-"}),
-                     data={"payment": payment.pk, "reason": error})
+        events.payment_failed_event(order=order, actor=actor, amount=payment.amount, provider=payment.provider,
+                                    data={"payment": payment.pk, "reason": error})
         return payment
     run_transition(payment, "succeed")
     payment.transaction_id = transaction_id or payment.transaction_id
@@ -171,25 +156,22 @@ def payment_record_failed(*, order: Order, amount, method: str, actor, provider:
     order = lock_order(order)
     if transaction_id:
         existing = Payment.objects.filter(order=order, transaction_id=transaction_id,
-                                          status=PaymentStatus.FAILED).first()
+                                          status=PaymentState.FAILED).first()
         if existing is not None:
             return existing
     payment = Payment.objects.create(
         order=order, method=method, source=PaymentSource.WEBHOOK, provider=provider,
-        transaction_id=(transaction_id or "").strip(), amount=amount, status=PaymentStatus.FAILED,
+        transaction_id=(transaction_id or "").strip(), amount=amount, status=PaymentState.FAILED,
         failure_reason=reason[:255], recorded_by=actor_user(actor), actor_name=actor_name(actor),
     )
-    record_event(order=order, kind=FinanceEventKind.PAYMENT_FAILED, actor=actor,
-                 message=timeline_message(
-                     gettext_lazy("Payment of ¥%(amount)s failed at %(provider)s."),
-                     {"amount": f"{amount:,.2f}", "provider": provider or "-"}),
-                 data={"amount": f"{amount:.2f}", "provider": provider, "transaction_id": transaction_id,
-                       "payment": payment.pk, "reason": reason})
+    events.payment_failed_event(order=order, actor=actor, amount=amount, provider=provider,
+                                data={"amount": f"{amount:.2f}", "provider": provider, "transaction_id": transaction_id,
+                                      "payment": payment.pk, "reason": reason})
     return payment
 
 
 def _refuse_reused_reference(*, order: Order, transaction_id: str) -> None:
-    if Payment.objects.filter(order=order, transaction_id=transaction_id, status=PaymentStatus.SUCCEEDED).exists():
+    if Payment.objects.filter(order=order, transaction_id=transaction_id, status=PaymentState.SUCCEEDED).exists():
         raise ValidationFailed(errors={"reference": [_("This reference is already registered for this order.")]})
 
 

@@ -34,14 +34,13 @@ from core.actors import SYSTEM, actor_name, actor_user
 from core.errors import ValidationFailed
 from core.fsm import run_transition
 from core.money import to_money
+from finance import events
 from finance.connectors import ConnectorError, connector_for
-from finance.events import FinanceEventKind
 from finance.lock_objects import lock_payments, lock_refund
 from finance.models import Account, EntryKind, JournalEntry, Payment, Refund, RefundStatus
 from finance.selectors import order_advance_balance, recognised_totals, refundable_payments
 from finance.services.ledger import Cr, Dr, journal_post
 from finance.services.revenue import revenue_allowance
-from orders.events import record_event, timeline_message
 from orders.lock_objects import lock_order
 from orders.models import Order
 from orders.services import order_set_funds
@@ -86,15 +85,11 @@ def refund_request(*, order: Order, reason: str, actor, amount=None) -> list[Ref
         journal_post(kind=EntryKind.REFUND_REQUESTED, order=order, refund=refund, payment=payment,
                      reference=f"refund:{refund.pk}", actor=actor,
                      legs=[Dr(Account.ADVANCE, part), Cr(Account.REFUNDS_PAYABLE, part)],
-                     description=gettext_lazy("Refund %(amount)s requested for order %(order)s: %(reason)s")
-                     % {"amount": part, "order": order.number, "reason": reason})
+                     description=events.refund_requested_description(order=order, amount=part, reason=reason))
         refunds.append(refund)
         transaction.on_commit(partial(refund_execute, refund_id=refund.pk), robust=True)
-    record_event(order=order, kind=FinanceEventKind.REFUND_REQUESTED, actor=actor,
-                 message=timeline_message(
-                     gettext_lazy("Refund of ¥%(amount)s requested: %(reason)s"),
-                     {"amount": f"{amount:,.2f}", "reason": reason}),
-                 data={"amount": f"{amount:.2f}", "reason": reason, "refunds": [r.pk for r in refunds]})
+    events.refund_requested_event(order=order, actor=actor, amount=amount, reason=reason,
+                                  refund_ids=[r.pk for r in refunds])
     return refunds
 
 
@@ -120,8 +115,7 @@ def refund_execute(*, refund_id: int) -> Refund:
 def _pay_out(*, order: Order, refund: Refund, actor, legs) -> JournalEntry:
     entry = journal_post(kind=EntryKind.REFUND_PAID, order=order, refund=refund, payment=refund.payment,
                          reference=f"refund:{refund.pk}", actor=actor, legs=legs,
-                         description=gettext_lazy("Refund %(amount)s paid out for order %(order)s")
-                         % {"amount": refund.amount, "order": order.number})
+                         description=events.refund_paid_description(order=order, amount=refund.amount))
     Payment.objects.filter(pk=refund.payment_id).update(refunded_amount=F("refunded_amount") + refund.amount)
     order_set_funds(order=order, paid_amount=order.paid_amount, refunded_amount=order.refunded_amount + refund.amount,
                     actor=actor)
@@ -142,13 +136,10 @@ def refund_complete(*, refund: Refund, provider_refund_id: str, actor) -> Refund
     refund.save()
     entry = _pay_out(order=order, refund=refund, actor=actor,
                      legs=[Dr(Account.REFUNDS_PAYABLE, refund.amount), Cr(Account.BANK, refund.amount)])
-    record_event(order=order, kind=FinanceEventKind.REFUND_COMPLETED, actor=actor,
-                 message=timeline_message(
-                     gettext_lazy("Refund of ¥%(amount)s paid out (%(provider)s %(ref)s)."),
-                     {"amount": f"{refund.amount:,.2f}", "provider": refund.payment.provider or "-",
-                      "ref": provider_refund_id}),
-                 data={"refund": refund.pk, "amount": f"{refund.amount:.2f}", "entry": entry.number,
-                       "provider_refund_id": provider_refund_id})
+    events.refund_completed_event(order=order, actor=actor, amount=refund.amount, provider=refund.payment.provider,
+                                  provider_refund_id=provider_refund_id,
+                                  data={"refund": refund.pk, "amount": f"{refund.amount:.2f}", "entry": entry.number,
+                                        "provider_refund_id": provider_refund_id})
     return refund
 
 
@@ -164,12 +155,9 @@ def refund_fail(*, refund: Refund, error: str, retryable: bool = True) -> Refund
     refund.save()
     gave_up = refund.attempts >= MAX_REFUND_ATTEMPTS
     if refund.attempts == 1 or gave_up:
-        record_event(order=order, kind=FinanceEventKind.REFUND_FAILED, actor=SYSTEM,
-                     message=timeline_message(
-                         gettext_lazy("Refund of ¥%(amount)s failed and needs finance: %(error)s") if gave_up
-                         else gettext_lazy("Refund of ¥%(amount)s failed, will retry: %(error)s"),
-                         {"amount": f"{refund.amount:,.2f}", "error": error}),
-                     data={"refund": refund.pk, "error": error, "attempts": refund.attempts, "gave_up": gave_up})
+        events.refund_failed_event(order=order, actor=SYSTEM, amount=refund.amount, error=error, gave_up=gave_up,
+                                   data={"refund": refund.pk, "error": error, "attempts": refund.attempts,
+                                         "gave_up": gave_up})
     return refund
 
 
@@ -188,13 +176,8 @@ def refund_withdraw(*, refund: Refund, reason: str, actor) -> Refund:
     journal_post(kind=EntryKind.REFUND_WITHDRAWN, order=order, refund=refund, payment=refund.payment,
                  reference=f"refund:{refund.pk}", reverses=requested, actor=actor,
                  legs=[Dr(Account.REFUNDS_PAYABLE, refund.amount), Cr(Account.ADVANCE, refund.amount)],
-                 description=gettext_lazy("Refund %(amount)s withdrawn: %(reason)s")
-                 % {"amount": refund.amount, "reason": reason})
-    record_event(order=order, kind=FinanceEventKind.REFUND_WITHDRAWN, actor=actor,
-                 message=timeline_message(
-                     gettext_lazy("Refund of ¥%(amount)s withdrawn: %(reason)s"),
-                     {"amount": f"{refund.amount:,.2f}", "reason": reason}),
-                 data={"refund": refund.pk, "reason": reason})
+                 description=events.refund_withdrawn_description(amount=refund.amount, reason=reason))
+    events.refund_withdrawn_event(order=order, actor=actor, amount=refund.amount, reason=reason, refund_id=refund.pk)
     return refund
 
 
@@ -243,12 +226,10 @@ def refund_record_external(*, order: Order, amount, provider: str, actor, transa
         _pay_out(order=order, refund=refund, actor=actor, legs=[Dr(Account.ADVANCE, part), Cr(Account.BANK, part)])
         order.refresh_from_db(fields=["paid_amount", "refunded_amount"])
         refunds.append(refund)
-    record_event(order=order, kind=FinanceEventKind.REFUND_COMPLETED, actor=actor,
-                 message=timeline_message(
-                     gettext_lazy("Refund of ¥%(amount)s reported by %(provider)s."),
-                     {"amount": f"{amount:,.2f}", "provider": provider}),
-                 data={"amount": f"{amount:.2f}", "provider": provider, "transaction_id": transaction_id,
-                       "provider_refund_id": provider_refund_id, "refunds": [r.pk for r in refunds]})
+    events.refund_completed_event(order=order, actor=actor, amount=amount, provider=provider,
+                                  data={"amount": f"{amount:.2f}", "provider": provider,
+                                        "transaction_id": transaction_id, "provider_refund_id": provider_refund_id,
+                                        "refunds": [r.pk for r in refunds]})
     return refunds
 
 

@@ -22,16 +22,14 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from core.errors import ValidationFailed
 from core.money import ZERO, to_money
-from finance.events import FinanceEventKind
+from finance import events
 from finance.models import Account, EntryKind, JournalEntry, RecognisedLine, RevenueComponent
 from finance.selectors import order_balances, recognised_quantities, recognised_totals, shipping_recognised
 from finance.services.ledger import Cr, Dr, journal_post
 from finance.tax import shipping_tax_rate, split_gross
-from orders.events import record_event, timeline_message
 from orders.lock_objects import lock_order
 from orders.models import Order, OrderLine
 
@@ -134,17 +132,11 @@ def revenue_recognise(*, order: Order, reference: str, actor, lines: dict[int, i
         legs=[Dr(Account.ADVANCE, from_advance), Dr(Account.RECEIVABLE, gross - from_advance),
               Cr(Account.REVENUE, sum((s.net for s in slices), ZERO)),
               Cr(Account.OUTPUT_VAT, sum((s.tax for s in slices), ZERO))],
-        description=gettext_lazy("Revenue for order %(order)s, shipment %(reference)s")
-        % {"order": order.number, "reference": reference},
+        description=events.revenue_description(order=order, reference=reference),
     )
     _store(entry, order, slices)
-    record_event(order=order, kind=FinanceEventKind.REVENUE_RECOGNISED, actor=actor,
-                 message=timeline_message(
-                     gettext_lazy("Revenue of ¥%(gross)s recognised for shipment %(reference)s "
-                                  "(¥%(receivable)s receivable)."),
-                     {"gross": f"{gross:,.2f}", "reference": reference, "receivable": f"{gross - from_advance:,.2f}"}),
-                 data={"entry": entry.number, "reference": reference, "gross": f"{gross:.2f}",
-                       "from_advance": f"{from_advance:.2f}", "receivable": f"{gross - from_advance:.2f}"})
+    events.revenue_recognised_event(order=order, actor=actor, entry_number=entry.number, reference=reference,
+                                    gross=gross, from_advance=from_advance)
     return entry
 
 
@@ -160,13 +152,8 @@ def _post_reversal(*, order: Order, slices: list[Slice], reference: str, actor, 
         description=description,
     )
     _store(entry, order, slices)
-    record_event(order=order, kind=FinanceEventKind.REVENUE_REVERSED, actor=actor,
-                 message=timeline_message(
-                     gettext_lazy("Revenue of ¥%(gross)s reversed (%(reference)s); ¥%(owed)s now owed to the "
-                                  "customer."),
-                     {"gross": f"{gross:,.2f}", "reference": reference, "owed": f"{gross - to_receivable:,.2f}"}),
-                 data={"entry": entry.number, "reference": reference, "gross": f"{gross:.2f}",
-                       "receivable_cleared": f"{to_receivable:.2f}", "owed": f"{gross - to_receivable:.2f}"})
+    events.revenue_reversed_event(order=order, actor=actor, entry_number=entry.number, reference=reference,
+                                  gross=gross, receivable_cleared=to_receivable)
     return entry
 
 
@@ -188,8 +175,7 @@ def revenue_reverse(*, order: Order, reference: str, actor, lines: dict[int, int
     if not slices:
         raise ValidationFailed(errors={"lines": [_("Nothing to reverse.")]})
     return _post_reversal(order=order, slices=slices, reference=reference, actor=actor,
-                          description=gettext_lazy("Return on order %(order)s (%(reference)s)")
-                          % {"order": order.number, "reference": reference})
+                          description=events.return_description(order=order, reference=reference))
 
 
 @transaction.atomic
@@ -211,5 +197,4 @@ def revenue_allowance(*, order: Order, amount, reference: str, actor) -> Journal
     slices = [Slice(order_line=None, component=RevenueComponent.ALLOWANCE, quantity=0, gross=-amount,
                     net=-(amount - tax), tax=-tax, tax_rate=rate)]
     return _post_reversal(order=order, slices=slices, reference=reference, actor=actor,
-                          description=gettext_lazy("Allowance on order %(order)s (%(reference)s)")
-                          % {"order": order.number, "reference": reference})
+                          description=events.allowance_description(order=order, reference=reference))

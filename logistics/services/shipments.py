@@ -9,7 +9,6 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from core.errors import InvalidTransition, ValidationFailed
 from core.fsm import run_transition
@@ -17,8 +16,7 @@ from core.money import ZERO, to_money
 from core.numbering import local_today, next_value
 from inventory.models import Warehouse
 from inventory.selectors import order_reservations_by_warehouse
-from logistics.carriers import carrier_label
-from logistics.events import LogisticsEventKind, later, timeline_message
+from logistics import events
 from logistics.lock_objects import lock_shipment, lock_shipments, shipment_qs_for_update
 from logistics.models import (
     IN_WAREHOUSE_STATUSES,
@@ -28,7 +26,6 @@ from logistics.models import (
     ShipmentStatus,
 )
 from logistics.services.instructions import send_instruction
-from orders.events import record_event
 from orders.lock_objects import lock_order
 from orders.models import Order, OrderStatus, PaymentMethod
 
@@ -124,16 +121,8 @@ def order_shipments_create(*, order: Order, actor) -> list[Shipment]:
             for line_id, qty in sorted(quantities.items())
         ])
         shipments.append(shipment)
-    record_event(
-        order=order, kind=LogisticsEventKind.SHIPMENTS_CREATED,
-        message=timeline_message(gettext_lazy("Shipments created: %(shipments)s."), {"shipments": later(
-            lambda: "，".join(f"{s.number}（{s.warehouse.name}，{carrier_label(s.carrier)}）" for s in shipments))}),
-        actor=actor,
-        data={"shipments": [{"number": s.number, "warehouse": s.warehouse.code, "carrier": s.carrier,
-                             "cod_amount": f"{s.cod_amount:.2f}",
-                             "lines": {str(k): v for k, v in q.items()}}
-                            for s, (_w, q) in zip(shipments, wanted, strict=True)]},
-    )
+    events.shipments_created_event(order=order, actor=actor, shipments=shipments,
+                                   quantities=[q for _w, q in wanted])
     for shipment in shipments:
         send_instruction(shipment=shipment, action="ship")
     return shipments
@@ -207,9 +196,5 @@ def shipment_carrier_change(*, shipment: Shipment, carrier: str, actor) -> Shipm
     before = shipment.carrier
     shipment.carrier = carrier
     shipment.save(update_fields=["carrier", "updated_at"])
-    record_event(order=order, kind=LogisticsEventKind.CARRIER_CHANGED,
-                 message=timeline_message(
-                     gettext_lazy("Shipment %(number)s: carrier changed from %(before)s to %(after)s."),
-                     {"number": shipment.number, "before": carrier_label(before), "after": carrier_label(carrier)}),
-                 actor=actor, data={"shipment": shipment.number, "before": before, "after": carrier})
+    events.carrier_changed_event(order=order, actor=actor, shipment=shipment, before=before, after=carrier)
     return shipment

@@ -13,18 +13,18 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, override
+from django.utils.translation import override
 
 from core.errors import InvalidTransition, ValidationFailed
 from core.fsm import run_transition
 from core.money import ZERO
+from finance import services as finance
 from inventory.services import shipment_stock_issue
+from logistics import events
 from logistics.carriers import carrier_label
-from logistics.events import LogisticsEventKind, timeline_message
 from logistics.lock_objects import lock_shipment
 from logistics.models import IN_WAREHOUSE_STATUSES, Carrier, Shipment, ShipmentLine
 from logistics.notifications import Notification, notify
-from logistics.services.funds import shipment_revenue_recognise
 from logistics.services.shipments import SHIPPABLE_ORDER_STATUSES, line_value, next_shipment_number, split_amount
 from logistics.services.warehouse_work import _check_tracking_free, parse_weight
 from orders import services as order_services
@@ -100,7 +100,8 @@ def shipment_ship(*, shipment: Shipment, actor, tracking_number: str = "", carri
             line_id: {"quantity_shipped": order_lines[line_id].quantity_shipped + qty}
             for line_id, qty in quantities.items()
         })
-        shipment_revenue_recognise(shipment=shipment, order=order, quantities=quantities, actor=actor)
+        # revenue (and, for cash on delivery or anything unpaid, the receivable) for what left; idempotent
+        finance.revenue_recognise(order=order, reference=shipment.number, lines=quantities, actor=actor)
 
         now = timezone.now()
         run_transition(shipment, "ship", actor=actor)
@@ -113,12 +114,9 @@ def shipment_ship(*, shipment: Shipment, actor, tracking_number: str = "", carri
             shipped_after[line_id] += qty
         fully = all(shipped_after[line_id] >= line.quantity for line_id, line in order_lines.items())
         shipped_desc = "，".join(f"{lines[line_id].order_line.sku}×{qty}" for line_id, qty in quantities.items())
-        message = timeline_message(gettext_lazy(
-            "Shipment %(number)s shipped from %(warehouse)s with %(carrier)s, waybill %(tracking)s: %(lines)s."), {
-            "number": shipment.number, "warehouse": shipment.warehouse.name,
-            "carrier": carrier_label(shipment.carrier), "tracking": shipment.tracking_number, "lines": shipped_desc})
+        message = events.shipment_shipped_message(shipment=shipment, lines=shipped_desc)
         order_services.order_ship(order=order, fully=fully, actor=actor, message=message, data={
-            "kind": LogisticsEventKind.SHIPMENT_SHIPPED, "shipment": shipment.number,
+            "kind": events.LogisticsEventKind.SHIPMENT_SHIPPED, "shipment": shipment.number,
             "warehouse": shipment.warehouse.code, "carrier": shipment.carrier,
             "tracking_number": shipment.tracking_number,
             "lines": {str(line_id): qty for line_id, qty in quantities.items()},

@@ -10,13 +10,12 @@ from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from core.actors import SystemActor
 from core.errors import InvalidTransition, ValidationFailed
 from core.fsm import run_transition
-from logistics.carriers import carrier_label
-from logistics.events import LogisticsEventKind, timeline_message
+from finance import services as finance
+from logistics import events
 from logistics.lock_objects import lock_shipment
 from logistics.models import (
     IN_WAREHOUSE_STATUSES,
@@ -25,9 +24,7 @@ from logistics.models import (
     TrackingEvent,
     TrackingStatus,
 )
-from logistics.services.funds import shipment_cod_collect
 from orders import services as order_services
-from orders.events import record_event
 from orders.lock_objects import lock_order
 from orders.models import Order, OrderStatus
 
@@ -88,13 +85,13 @@ def shipment_track(*, shipment: Shipment, status: str, occurred_at: datetime, ac
                 shipment.exception_reason = ""
         shipment.save()
         if moved and status == TrackingStatus.DELIVERED and shipment.cod_amount > 0:
-            shipment_cod_collect(shipment=shipment, order=order, actor=actor)
+            # the cash the courier collected settles the receivable booked at shipment; idempotent
+            finance.cod_collect(order=order, amount=shipment.cod_amount, reference=shipment.number, actor=actor,
+                                collected_at=shipment.delivered_at)
 
         details = "".join(f" {part}" for part in (location, description) if part)
-        news = timeline_message(gettext_lazy("%(carrier)s %(tracking)s: %(status)s%(details)s"), {
-            "carrier": carrier_label(shipment.carrier), "tracking": shipment.tracking_number,
-            "status": TrackingStatus(status).label, "details": details})
-        data = {"kind": LogisticsEventKind.TRACKING, "shipment": shipment.number, "carrier": shipment.carrier,
+        news = events.tracking_message(shipment=shipment, status_label=TrackingStatus(status).label, details=details)
+        data = {"kind": events.LogisticsEventKind.TRACKING, "shipment": shipment.number, "carrier": shipment.carrier,
                 "tracking_number": shipment.tracking_number, "status": status,
                 "occurred_at": occurred_at.isoformat(), "location": location, "description": description,
                 "report_id": source, "moved": moved}
@@ -102,11 +99,10 @@ def shipment_track(*, shipment: Shipment, status: str, occurred_at: datetime, ac
         if moved and status == TrackingStatus.DELIVERED and _all_delivered(order):
             order_services.order_complete(
                 order=order, actor=actor, data=data,
-                message=timeline_message(
-                    gettext_lazy("%(news)s. Every shipment has been delivered; order completed."), {"news": news}))
+                message=events.delivered_and_completed_message(news=news))
             completed = True
         else:
-            record_event(order=order, kind=LogisticsEventKind.TRACKING, message=news, actor=actor, data=data)
+            events.tracking_event(order=order, actor=actor, news=news, data=data)
     return TrackingOutcome(shipment=shipment, event=event, created=True, order_completed=completed)
 
 
@@ -127,11 +123,7 @@ def shipment_return_to_sender(*, shipment: Shipment, reason: str, actor) -> Ship
     run_transition(shipment, "return_to_sender", actor=actor)
     shipment.exception_reason = reason.strip()[:255]
     shipment.save()
-    record_event(order=order, kind=LogisticsEventKind.SHIPMENT_RETURNED,
-                 message=timeline_message(
-                     gettext_lazy("Shipment %(number)s is being returned to the sender: %(reason)s"),
-                     {"number": shipment.number, "reason": reason.strip()}), actor=actor,
-                 data={"shipment": shipment.number, "reason": reason.strip()})
+    events.shipment_returned_event(order=order, actor=actor, shipment=shipment, reason=reason.strip())
     return shipment
 
 
@@ -164,8 +156,7 @@ def orders_auto_complete(*, now: datetime | None = None, days: int | None = None
                 continue
             order_services.order_complete(
                 order=order, actor=actor,
-                message=timeline_message(gettext_lazy(
-                    "Completed automatically %(days)s days after shipment without a delivery report."), {"days": days}),
+                message=events.auto_completed_message(days=days),
                 data={"auto": True, "days": days})
             done.append(order.number)
     return done

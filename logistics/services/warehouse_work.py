@@ -9,7 +9,6 @@ from decimal import Decimal, InvalidOperation
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from catalog.selectors import normalise_sku
 from core.actors import actor_user
@@ -17,13 +16,12 @@ from core.errors import InvalidTransition, ValidationFailed
 from core.fsm import run_transition
 from core.numbering import local_today, next_value
 from inventory.models import Warehouse
+from logistics import events
 from logistics.carriers import carrier_label, connector_for
-from logistics.events import LogisticsEventKind, timeline_message
 from logistics.lock_objects import lock_shipment, lock_shipments
 from logistics.models import Carrier, PickWave, Shipment, ShipmentLine, ShipmentStatus
 from logistics.services.instructions import is_wms_run
 from logistics.services.shipments import SHIPPABLE_ORDER_STATUSES
-from orders.events import record_event
 from orders.lock_objects import lock_order, lock_orders
 
 MAX_WEIGHT_KG = Decimal("999.999")
@@ -80,10 +78,7 @@ def wave_create(*, warehouse: Warehouse, shipment_ids: list[int], actor, carrier
         shipment.picking_at = now
     Shipment.objects.bulk_update(shipments, ["status", "wave", "picking_at", "updated_at"])
     for shipment in shipments:
-        record_event(order=orders[shipment.order_id], kind=LogisticsEventKind.PICKING_STARTED,
-                     message=timeline_message(gettext_lazy("Shipment %(number)s: picking started in wave %(wave)s."),
-                                              {"number": shipment.number, "wave": wave.number}), actor=actor,
-                     data={"shipment": shipment.number, "wave": wave.number})
+        events.picking_started_event(order=orders[shipment.order_id], actor=actor, shipment=shipment, wave=wave)
     return wave
 
 
@@ -219,18 +214,7 @@ def shipment_pack(*, shipment: Shipment, actor, weight_kg=None, packages=1, trac
         shipment.packed_at = timezone.now()
         run_transition(shipment, "pack", actor=actor)
         shipment.save()
-        record_event(
-            order=order, kind=LogisticsEventKind.SHIPMENT_PACKED,
-            message=timeline_message(gettext_lazy("Shipment %(number)s packed: %(packages)s package(s), %(weight)s kg, "
-                                                  "%(carrier)s waybill %(tracking)s."),
-                {"number": shipment.number, "packages": shipment.packages,
-                 "weight": shipment.weight_kg if shipment.weight_kg is not None else "-",
-                 "carrier": carrier_label(shipment.carrier), "tracking": shipment.tracking_number or "-"}),
-            actor=actor,
-            data={"shipment": shipment.number, "tracking_number": shipment.tracking_number,
-                  "weight_kg": str(shipment.weight_kg) if shipment.weight_kg is not None else None,
-                  "packages": shipment.packages},
-        )
+        events.shipment_packed_event(order=order, actor=actor, shipment=shipment)
     return shipment
 
 
@@ -261,9 +245,5 @@ def shipment_start_picking(*, shipment: Shipment, actor, note: str = "") -> Ship
     run_transition(shipment, "start_picking", actor=actor)
     shipment.picking_at = timezone.now()
     shipment.save(update_fields=["status", "picking_at", "updated_at"])
-    record_event(order=order, kind=LogisticsEventKind.PICKING_STARTED,
-                 message=timeline_message(gettext_lazy("Shipment %(number)s: picking started in %(warehouse)s."),
-                                          {"number": shipment.number, "warehouse": shipment.warehouse.name}),
-                 actor=actor,
-                 data={"shipment": shipment.number, "note": note})
+    events.picking_started_event(order=order, actor=actor, shipment=shipment, note=note)
     return shipment

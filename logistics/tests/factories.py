@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from catalog.tests.factories import ProductFactory
 from core.actors import SystemActor
-from finance.models import PaymentSource
-from finance.services import payment_record
+from finance.tests.factories import paid_order
 from inventory.models import Warehouse
 from inventory.services import order_stock_reserve
 from inventory.tests.factories import WarehouseFactory, stock_up
@@ -45,16 +44,15 @@ def product(sku=None, *, stock=100, at: Warehouse | None = None, **kwargs):
 
 def released_order(lines, *, cod: bool = False, paid: bool = True, **kwargs) -> Order:
     """An order reserved and released for shipment (`awaiting_shipment`); its shipments exist.
+    (`finance.tests.factories.paid_order` with reservation; `paid=False` leaves it awaiting payment.)
 
     `lines` as for `orders.tests.factories.create_order`: `[(product, quantity, unit price)]`.
     """
-    order = create_order(actor=ACTOR, lines=lines, payment_method="cod" if cod else "alipay", **kwargs)
-    if paid and not cod:  # paid through the channel, as the review pipeline records it (journal included)
-        payment_record(order=order, amount=order.total, method="alipay", source=PaymentSource.CHANNEL,
-                       transaction_id=f"PAY-{order.number}", actor=ACTOR)
+    if paid or cod:  # paid through the channel (journal included) or cash on delivery
+        return paid_order(lines=lines, method="cod" if cod else "alipay", reserve=True, actor=ACTOR, **kwargs)
+    order = create_order(actor=ACTOR, lines=lines, payment_method="alipay", **kwargs)
     order_stock_reserve(order=order, actor=ACTOR)
-    order = order_services.order_pass_review(order=order, actor=ACTOR)
-    return order
+    return order_services.order_pass_review(order=order, actor=ACTOR)  # unpaid: awaiting payment
 
 
 def shipments_of(order: Order) -> list[Shipment]:

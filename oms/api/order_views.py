@@ -26,7 +26,6 @@ from oms.api.schema import (
 )
 from oms.api.scopes import Scope
 from oms.api.services import api_order_submit, request_hash
-from oms.workflow.services import cancel_order
 from orders.api.filters import OrderApiFilter
 from orders.api.selectors import order_events_for_api, order_for_api, order_list_for_api
 from orders.api.serializers import (
@@ -35,6 +34,7 @@ from orders.api.serializers import (
     OrderEventOutSerializer,
     OrderOutSerializer,
 )
+from orders.services import order_cancel
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
@@ -208,5 +208,5 @@ class OrderCancelView(TokenViewMixin, GenericAPIView):
         order = order_for_token(request.auth, number)
         serializer = OrderCancelSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        cancel_order(order=order, actor=request.user, reason=serializer.validated_data["reason"])
+        order_cancel(order=order, actor=request.user, reason=serializer.validated_data["reason"])
         return self.render_order(order_for_api(number=number))

@@ -73,9 +73,9 @@ class OrderAction:
         if self.name == "approve":
             return services.approve_order(order=order, actor=user, comment=comment)
         if self.name == "reject":
-            return services.reject_order(order=order, actor=user, comment=comment)
+            return order_services.order_reject(order=order, actor=user, comment=comment)
         if self.name == "cancel":
-            return services.cancel_order(order=order, actor=user, reason=comment)
+            return order_services.order_cancel(order=order, actor=user, reason=comment)
         if self.name == "change_address":
             return order_services.order_change_address(order=order, actor=user, comment=comment, **form.changes)
         raise Http404

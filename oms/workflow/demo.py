@@ -22,9 +22,9 @@ from core.errors import DomainError
 from core.roles import group_for, sync_roles
 from finance.demo import seed_finance
 from inventory.demo import seed_inventory
-from oms.workflow.services import PaymentInput, cancel_order, ensure_review_rules, submit_order
+from oms.workflow.services import PaymentInput, ensure_review_rules, submit_order
 from orders.models import Order
-from orders.services import LineInput, OrderInput
+from orders.services import LineInput, OrderInput, order_cancel
 
 DEMO_PASSWORD = "oms-demo-2026"
 DEMO = SystemActor("demo_data")
@@ -120,7 +120,7 @@ def seed_orders(count: int, *, seed: int = 2026) -> int:
             order = submit_order(data=data, payment=payment, actor=DEMO)
             if kind == 2 and n % 12 == 2:
                 try:
-                    cancel_order(order=order, actor=DEMO, reason="客户要求取消")
+                    order_cancel(order=order, actor=DEMO, reason="客户要求取消")
                 except DomainError:
                     pass
         made += 1

@@ -1,5 +1,5 @@
 """Finance registers a bank transfer: a workflow screen action because the payment may move the
-order on (`oms.workflow.payments.register_bank_transfer`); the form lives on finance's order-funds page."""
+order on (`oms.workflow.payments.receive_payment`); the form lives on finance's order-funds page."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
@@ -7,11 +7,12 @@ from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_POST
 
 from core.errors import DomainError
+from core.feedback import report_domain_error
+from finance.events import SOURCE_MESSAGES
 from finance.forms import AmountReferenceForm
 from finance.models import PaymentSource
-from finance.services.payments import SOURCE_MESSAGES
-from oms.workflow.payments import register_bank_transfer
-from orders.models import Order
+from oms.workflow.payments import receive_payment
+from orders.models import Order, PaymentMethod
 
 
 @login_required
@@ -24,11 +25,11 @@ def bank_transfer(request, number: str):
         messages.error(request, "；".join(f"{form.fields[f].label}: {'、'.join(e)}" for f, e in form.errors.items()))
     else:
         try:
-            order = register_bank_transfer(order=order, amount=form.cleaned_data["amount"],
-                                           reference=form.cleaned_data["reference"], actor=request.user)
+            order = receive_payment(order=order, amount=form.cleaned_data["amount"],
+                                    method=PaymentMethod.BANK_TRANSFER, source=PaymentSource.MANUAL,
+                                    reference=form.cleaned_data["reference"], allow_partial=True, actor=request.user)
         except DomainError as exc:
-            messages.error(request, str(exc) + " " + "；".join(f"{k}: {'、'.join(map(str, v))}"
-                                                             for k, v in exc.errors.items()))
+            report_domain_error(request, exc, form=form)
         else:
             text = SOURCE_MESSAGES[PaymentSource.MANUAL] % {"amount": f"{form.cleaned_data['amount']:,.2f}",
                                                            "reference": form.cleaned_data["reference"]}

@@ -61,18 +61,18 @@ def settle_after_payment(*, order: Order, actor, allow_partial: bool) -> Order:
 @transaction.atomic
 def receive_payment(*, order: Order, amount, method: str, source: str, actor, provider: str = "",
                     transaction_id: str = "", reference: str = "", paid_at=None, allow_partial: bool = False) -> Order:
-    """Record money for an order and move the order on. Idempotent on (order, transaction_id)."""
-    finance.payment_record(order=order, amount=amount, method=method, source=source, provider=provider,
-                           transaction_id=transaction_id, reference=reference, paid_at=paid_at, actor=actor)
+    """Record money for an order and move the order on. Idempotent on (order, transaction_id).
+
+    A transfer finance registers from the bank statement (`source=MANUAL`, `method=bank_transfer`)
+    is booked by `finance.bank_transfer_register` (the bank reference is required and never reused);
+    with `allow_partial` a partial transfer leaves the order awaiting payment until the rest arrives.
+    """
+    if source == PaymentSource.MANUAL and method == PaymentMethod.BANK_TRANSFER:
+        finance.bank_transfer_register(order=order, amount=amount, reference=reference, paid_at=paid_at, actor=actor)
+    else:
+        finance.payment_record(order=order, amount=amount, method=method, source=source, provider=provider,
+                               transaction_id=transaction_id, reference=reference, paid_at=paid_at, actor=actor)
     return settle_after_payment(order=order, actor=actor, allow_partial=allow_partial)
-
-
-@transaction.atomic
-def register_bank_transfer(*, order: Order, amount, reference: str, actor, paid_at=None) -> Order:
-    """Finance registers a transfer from the bank statement. Partial transfers leave the order
-    awaiting payment until the rest arrives."""
-    finance.bank_transfer_register(order=order, amount=amount, reference=reference, paid_at=paid_at, actor=actor)
-    return settle_after_payment(order=order, actor=actor, allow_partial=True)
 
 
 def record_provider_payment(*, order: Order, provider: str, status: str, amount, actor, transaction_id: str = "",

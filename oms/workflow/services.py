@@ -146,18 +146,8 @@ def approve_order(*, order: Order, actor, comment: str) -> Order:
         raise PermissionDenied(_("This order needs the approval of: %(roles)s.") % {"roles": roles})
     reasons = _run_steps(order=order, actor=actor)
     if reasons:
-        order.hold_reasons = []
-        order.save(update_fields=["hold_reasons", "updated_at"])
-        return order_services.order_put_on_hold(order=order, reasons=reasons, actor=actor)
+        return order_services.order_put_on_hold(order=order, reasons=reasons, actor=actor, replace=True)
     return order_services.order_pass_review(order=order, actor=actor, comment=comment, manual=True)
-
-
-def reject_order(*, order: Order, actor, comment: str) -> Order:
-    return order_services.order_reject(order=order, actor=actor, comment=comment)
-
-
-def cancel_order(*, order: Order, actor, reason: str) -> Order:
-    return order_services.order_cancel(order=order, actor=actor, reason=reason)
 
 
 @dataclass
@@ -230,9 +220,7 @@ def retry_backorders(*, product_ids=None, actor=SYSTEM, limit: int | None = None
                 transaction.set_rollback(True)
                 result.still_waiting.append(order.number)
             else:
-                order.hold_reasons = []
-                order.save(update_fields=["hold_reasons", "updated_at"])
-                order_services.order_put_on_hold(order=order, reasons=reasons, actor=actor)
+                order_services.order_put_on_hold(order=order, reasons=reasons, actor=actor, replace=True)
                 result.held.append(order.number)
     return result
 

@@ -116,7 +116,7 @@ def review_reject(request, number):
         report_form_errors(request, form)
         return _detail(number)
     try:
-        order = services.reject_order(order=order, actor=request.user, comment=form.cleaned_data["comment"])
+        order = order_services.order_reject(order=order, actor=request.user, comment=form.cleaned_data["comment"])
     except DomainError as exc:
         report_domain_error(request, exc)
     else:

@@ -36,11 +36,13 @@ class HoldReason:
     data: dict = field(default_factory=dict)
 
 
-def _held(*, order: Order, source: str, reasons: list[HoldReason], actor) -> OrderEvent:
-    """Apply the hold to the locked order in memory; return its unsaved `held` event."""
+def _held(*, order: Order, source: str, reasons: list[HoldReason], actor, replace: bool = False) -> OrderEvent:
+    """Apply the hold to the locked order in memory; return its unsaved `held` event.
+
+    An order already on hold keeps its earlier reasons and adds the new ones, unless `replace`."""
     run_transition(order, "hold", actor=None)  # holding is always allowed to whoever found a problem
-    order.hold_reasons = list(dict.fromkeys([*(order.hold_reasons if source == OrderStatus.ON_HOLD else []),
-                                             *(r.code for r in reasons)]))
+    kept = order.hold_reasons if source == OrderStatus.ON_HOLD and not replace else []
+    order.hold_reasons = list(dict.fromkeys([*kept, *(r.code for r in reasons)]))
     with translation.override("zh-hans"):  # the timeline's language, whoever put it on hold
         texts = [str(r.message) for r in reasons]  # reasons' messages may be lazy: rendered here
         message = _("Put on hold: %(reasons)s") % {"reasons": "；".join(texts)}
@@ -50,10 +52,12 @@ def _held(*, order: Order, source: str, reasons: list[HoldReason], actor) -> Ord
 
 
 @transaction.atomic
-def order_put_on_hold(*, order: Order, reasons: list[HoldReason], actor) -> Order:
+def order_put_on_hold(*, order: Order, reasons: list[HoldReason], actor, replace: bool = False) -> Order:
+    """Put the order on hold for `reasons`. With `replace`, an order already on hold drops its earlier
+    reasons (a reviewer approved them; the new ones are why it stays on hold)."""
     order = lock_order(order)
     source = order.status
-    event = _held(order=order, source=source, reasons=reasons, actor=actor)
+    event = _held(order=order, source=source, reasons=reasons, actor=actor, replace=replace)
     order.save()
     event.save()
     _status_changed(order=order, actor=actor, source=source)

@@ -17,7 +17,7 @@ from aftersales.tests.factories import (
     approve,
     delivered_order,
     inspect_all,
-    paid_order,
+    invoiced_order,
     receive_all,
     request_for,
     ship_all,
@@ -177,7 +177,7 @@ def test_a_second_request_cannot_refund_money_already_on_its_way(make_user, afte
 
 def test_refund_before_shipment_is_the_finance_stage_cancellation_refund(aftersales_clerk,
                                                                            django_capture_on_commit_callbacks):
-    order = paid_order(lines=[(ProductFactory(sku="E-1"), 1, "100.00")], shipping_fee="10.00")
+    order = invoiced_order(lines=[(ProductFactory(sku="E-1"), 1, "100.00")], shipping_fee="10.00")
     invoice = Invoice.objects.get(order=order)
     request = request_for(order, kind=ReturnKind.REFUND_ONLY, reason_code="changed_mind", lines=[])
     with django_capture_on_commit_callbacks(execute=True):

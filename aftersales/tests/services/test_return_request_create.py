@@ -7,7 +7,7 @@ from aftersales.services import ReturnLineInput, return_request_create
 from aftersales.tests.factories import (
     default_policy,
     delivered_order,
-    paid_order,
+    invoiced_order,
     request_for,
     ship_all,
 )
@@ -73,7 +73,7 @@ def test_a_rejected_request_gives_its_units_back(make_user):
 def test_only_shipped_units_of_a_partially_shipped_order_can_be_returned():
     from logistics.services import shipment_ship
 
-    order = paid_order(lines=[(ProductFactory(sku="A-1"), 2, "100.00"), (ProductFactory(sku="B-1"), 2, "100.00")])
+    order = invoiced_order(lines=[(ProductFactory(sku="A-1"), 2, "100.00"), (ProductFactory(sku="B-1"), 2, "100.00")])
     line_a = order.lines.get(sku="A-1")
     shipment_ship(shipment=order.shipments.get(), actor=SYSTEM, tracking_number="SF0001",
                   quantities={line_a.pk: 2})
@@ -110,7 +110,7 @@ def test_unknown_or_inactive_reason_and_kind_are_refused_together():
 
 
 def test_nothing_shipped_return_is_refused_with_a_pointer_to_refund_before_shipment():
-    order = paid_order()
+    order = invoiced_order()
     with pytest.raises(ValidationFailed) as exc:
         request_for(order, kind=ReturnKind.RETURN)
     assert "kind" in exc.value.errors
@@ -127,7 +127,7 @@ def test_cancelled_order_is_refused():
 
 
 def test_refund_before_shipment_covers_the_whole_order():
-    order = paid_order(lines=[(ProductFactory(sku="A-1"), 2, "100.00")])
+    order = invoiced_order(lines=[(ProductFactory(sku="A-1"), 2, "100.00")])
     request = request_for(order, kind=ReturnKind.REFUND_ONLY, lines=[], reason_code="changed_mind")
     assert request.before_shipment is True
     assert [(line.order_line.sku, line.quantity) for line in request.lines.all()] == [("A-1", 2)]
@@ -170,7 +170,7 @@ def test_reason_can_override_the_window():
 
 
 def test_not_yet_delivered_orders_are_inside_the_window():
-    order = ship_all(paid_order())
+    order = ship_all(invoiced_order())
     request = request_for(order)
     assert request.delivered_at is None and request.needs_approval is False
 

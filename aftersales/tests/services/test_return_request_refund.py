@@ -8,7 +8,7 @@ from aftersales.tests.factories import (
     approve,
     delivered_order,
     inspect_all,
-    paid_order,
+    invoiced_order,
     receive_all,
     request_for,
 )
@@ -134,7 +134,7 @@ def test_refund_never_exceeds_what_was_paid(aftersales_clerk, warehouse_clerk):
     from finance import services as finance
 
     # Cash on delivery, shipped; the courier remitted only part of the cash so far.
-    order = ship_all(paid_order(lines=[(ProductFactory(sku="A-1"), 1, "100.00")], shipping_fee="0", method="cod"))
+    order = ship_all(invoiced_order(lines=[(ProductFactory(sku="A-1"), 1, "100.00")], shipping_fee="0", method="cod"))
     finance.cod_collect(order=order, amount="60.00", reference="COD-1", actor=aftersales_clerk)
     request = inspected(order, aftersales_clerk, warehouse_clerk)
     assert return_request_refund(request=request, actor=aftersales_clerk, comment="退").refund_amount == 60
@@ -149,7 +149,7 @@ def test_refund_only_is_refunded_from_approved(aftersales_clerk):
 
 
 def test_refund_before_shipment_cancels_the_order(aftersales_clerk):
-    order = paid_order(lines=[(ProductFactory(sku="A-1"), 1, "100.00")])
+    order = invoiced_order(lines=[(ProductFactory(sku="A-1"), 1, "100.00")])
     request = request_for(order, kind=ReturnKind.REFUND_ONLY, reason_code="changed_mind", lines=[])
     request = approve(request, aftersales_clerk, comment="未发货，取消订单")
     assert request.status == ReturnStatus.REFUNDED
@@ -166,7 +166,7 @@ def test_refund_before_shipment_cancels_the_order(aftersales_clerk):
 def test_refund_before_shipment_fails_cleanly_once_the_order_shipped(aftersales_clerk):
     from aftersales.tests.factories import ship_all
 
-    order = paid_order()
+    order = invoiced_order()
     request = request_for(order, kind=ReturnKind.REFUND_ONLY, reason_code="changed_mind", lines=[])
     ship_all(order)
     with pytest.raises(InvalidTransition):

@@ -13,3 +13,8 @@ def warehouses():
     priority("北京市", bj, sh, gz)
     priority("广东省", gz, sh, bj)
     return sh, bj, gz
+
+
+@pytest.fixture
+def two_warehouses():
+    return WarehouseFactory(code="SH01"), WarehouseFactory(code="BJ01", province="北京市")

@@ -16,7 +16,7 @@ from orders.tests.factories import create_order, order_input
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("stock_everything")]
 
 
-def paid_order():
+def submitted_paid_order():
     order = submit_order(data=order_input(lines=[(ProductFactory(), 2, "199.00")]),
                          payment=PaymentInput(method="alipay", paid_amount=Decimal("408.00")), actor=SYSTEM)
     assert order.status == OrderStatus.AWAITING_SHIPMENT
@@ -24,7 +24,7 @@ def paid_order():
 
 
 def test_cancel_returns_the_cancelled_order_and_writes_the_timeline(api):
-    order = paid_order()
+    order = submitted_paid_order()
     response = api.post(f"/api/v1/orders/{order.number}/cancel", {"reason": "客户要求取消"}, format="json")
     assert response.status_code == 200, response.json()
     assert response.json()["number"] == order.number
@@ -35,7 +35,7 @@ def test_cancel_returns_the_cancelled_order_and_writes_the_timeline(api):
 
 
 def test_cancel_after_shipment_is_409_invalid_transition(api):
-    order = order_ship(order=paid_order(), fully=True, actor=SYSTEM, message="已发货")
+    order = order_ship(order=submitted_paid_order(), fully=True, actor=SYSTEM, message="已发货")
     assert order.status == OrderStatus.SHIPPED
     response = api.post(f"/api/v1/orders/{order.number}/cancel", {"reason": "太晚了"}, format="json")
     assert response.status_code == 409

@@ -3,7 +3,7 @@
 import pytest
 
 from aftersales.models import ReturnRequest
-from aftersales.tests.factories import approve, delivered_order, inspect_all, paid_order, receive_all
+from aftersales.tests.factories import approve, delivered_order, inspect_all, invoiced_order, receive_all
 from catalog.tests.factories import ProductFactory
 from oms.api.scopes import Scope
 from orders.models import OrderEvent
@@ -90,7 +90,7 @@ def test_late_requests_are_stored_for_approval(api):
 
 
 def test_refund_before_shipment_with_no_lines(api):
-    order = paid_order(lines=[(ProductFactory(sku="SKU-003"), 1, "99.00")])
+    order = invoiced_order(lines=[(ProductFactory(sku="SKU-003"), 1, "99.00")])
     response = api.post(url(order), {"kind": "refund_only", "reason": "changed_mind", "lines": []}, format="json")
     assert response.status_code == 201, response.json()
     assert response.json()["before_shipment"] is True

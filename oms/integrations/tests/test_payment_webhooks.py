@@ -8,7 +8,7 @@ from unittest import mock
 import pytest
 from django.test import override_settings
 
-from finance.models import Invoice, Payment, PaymentStatus, Refund
+from finance.models import Invoice, Payment, PaymentState, Refund
 from finance.tests.factories import assert_ledger_ok, make_order, paid_order, reload
 from oms.integrations import inbox
 from oms.integrations.models import InboundEvent, InboundStatus, WebhookSender
@@ -162,7 +162,7 @@ def test_failed_payment_is_recorded_and_the_order_waits(client, django_capture_o
     deliver(client, body_for(order, status="failed"), on_commit=django_capture_on_commit_callbacks)
     order = reload(order)
     assert order.status == OrderStatus.AWAITING_PAYMENT and order.paid_amount == 0
-    assert Payment.objects.get(order=order).status == PaymentStatus.FAILED
+    assert Payment.objects.get(order=order).status == PaymentState.FAILED
     assert order.events.filter(kind="payment_failed").exists()
     assert_ledger_ok()
 

@@ -5,16 +5,19 @@ import pytest
 from catalog.tests.factories import ProductFactory
 from core.actors import SYSTEM
 from core.errors import ValidationFailed
-from finance.models import Invoice, Payment
+from finance.models import Invoice, Payment, PaymentSource
 from finance.tests.factories import assert_ledger_ok, make_order, reload
-from oms.workflow.payments import receive_payment, register_bank_transfer
+from oms.workflow.payments import receive_payment
 from oms.workflow.services import PaymentInput, approve_order, submit_order
-from orders.models import OrderStatus
+from orders.models import OrderStatus, PaymentMethod
 from orders.services import order_cancel
 from orders.tests.factories import order_input
 
 # Review reserves stock (inventory's `reserve_stock` step); these tests are about something else, so
 # every product made by ProductFactory comes with stock.
+# a transfer finance registers from the bank statement (`oms.workflow.payment_views.bank_transfer`)
+BANK_TRANSFER = {"method": PaymentMethod.BANK_TRANSFER, "source": PaymentSource.MANUAL, "allow_partial": True}
+
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("stock_everything")]
 
 
@@ -40,9 +43,9 @@ def test_channel_payment_mismatch_is_recorded_and_held_by_review():
 
 def test_partial_bank_transfers_keep_the_order_waiting_until_paid():
     order = make_order()
-    order = register_bank_transfer(order=order, amount="200.00", reference="B1", actor=SYSTEM)
+    order = receive_payment(order=order, amount="200.00", **BANK_TRANSFER, reference="B1", actor=SYSTEM)
     assert order.status == OrderStatus.AWAITING_PAYMENT
-    order = register_bank_transfer(order=order, amount="208.00", reference="B2", actor=SYSTEM)
+    order = receive_payment(order=order, amount="208.00", **BANK_TRANSFER, reference="B2", actor=SYSTEM)
     assert order.status == OrderStatus.AWAITING_SHIPMENT
     assert Invoice.objects.filter(order=order, status="issued").count() == 1
     assert_ledger_ok()
@@ -50,7 +53,7 @@ def test_partial_bank_transfers_keep_the_order_waiting_until_paid():
 
 def test_overpayment_holds_the_order():
     order = make_order()
-    order = register_bank_transfer(order=order, amount="500.00", reference="B1", actor=SYSTEM)
+    order = receive_payment(order=order, amount="500.00", **BANK_TRANSFER, reference="B1", actor=SYSTEM)
     assert (order.status, order.hold_reasons) == (OrderStatus.ON_HOLD, ["payment_mismatch"])
     assert_ledger_ok()
 
@@ -60,7 +63,7 @@ def test_held_order_approved_after_payment_is_completed_gets_its_invoice(finance
     order = receive_payment(order=order, amount="400.00", method="alipay", source="webhook", transaction_id="A1",
                             actor=SYSTEM)
     assert order.status == OrderStatus.ON_HOLD
-    order = register_bank_transfer(order=order, amount="8.00", reference="B2", actor=SYSTEM)
+    order = receive_payment(order=order, amount="8.00", **BANK_TRANSFER, reference="B2", actor=SYSTEM)
     assert order.status == OrderStatus.ON_HOLD  # a reviewer decides
     order = approve_order(order=reload(order), actor=finance_director, comment="差额已补")
     assert order.status == OrderStatus.AWAITING_SHIPMENT
@@ -82,4 +85,4 @@ def test_money_for_a_cancelled_order_is_sent_back(manager, django_capture_on_com
 
 def test_bad_amount_is_refused():
     with pytest.raises(ValidationFailed):
-        register_bank_transfer(order=make_order(), amount="0", reference="B", actor=SYSTEM)
+        receive_payment(order=make_order(), amount="0", **BANK_TRANSFER, reference="B", actor=SYSTEM)

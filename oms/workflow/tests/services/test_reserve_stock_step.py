@@ -10,8 +10,9 @@ from inventory.models import Reservation, Stock
 from inventory.selectors import stock_drift
 from inventory.tests.factories import WarehouseFactory, stock_up
 from oms.workflow.registry import registered_steps
-from oms.workflow.services import PaymentInput, approve_order, cancel_order, submit_order
+from oms.workflow.services import PaymentInput, approve_order, submit_order
 from orders.models import OrderStatus
+from orders.services import order_cancel
 from orders.tests.factories import order_input
 
 pytestmark = pytest.mark.django_db
@@ -77,7 +78,7 @@ def test_cancel_after_reservation_releases_the_stock(reviewer):
     product = stock_up(ProductFactory(), 3)
     order = submit_order(data=order_input(lines=[(product, 3, "10.00")]), payment=None, actor=SYSTEM)
     assert Stock.objects.get(product=product).available == 0
-    cancel_order(order=order, actor=SYSTEM, reason="客户要求取消")
+    order_cancel(order=order, actor=SYSTEM, reason="客户要求取消")
     stock = Stock.objects.get(product=product)
     assert (stock.reserved, stock.available) == (0, 3)
     order.refresh_from_db()

@@ -72,11 +72,11 @@ def test_a_big_waiting_order_does_not_block_a_smaller_later_one(warehouse):
 
 
 def test_orders_approved_or_cancelled_meanwhile_are_skipped(warehouse):
-    from oms.workflow.services import cancel_order
+    from orders.services import order_cancel
 
     product = ProductFactory()
     order = backorder(product, 1, hours_ago=1)
-    cancel_order(order=order, actor=SYSTEM, reason="不要了")
+    order_cancel(order=order, actor=SYSTEM, reason="不要了")
     receive(product, 5)
     assert retry_backorders(actor=SYSTEM).released == []
     assert Stock.objects.get(product=product).reserved == 0

@@ -2,9 +2,9 @@ import pytest
 
 from core import hooks
 from core.errors import InvalidTransition, PermissionDenied, ValidationFailed
-from oms.workflow.services import reject_order
 from oms.workflow.tests.factories import held_for_address
 from orders.models import OrderStatus
+from orders.services import order_reject
 from orders.tests.factories import create_order
 
 pytestmark = pytest.mark.django_db
@@ -15,7 +15,7 @@ def test_reviewer_rejects_and_the_order_is_cancelled(reviewer):
     cancelled = []
     handler = hooks.order_cancelled.register(lambda payload: cancelled.append(payload.reason))
     try:
-        rejected = reject_order(order=order, actor=reviewer, comment="虚假地址")
+        rejected = order_reject(order=order, actor=reviewer, comment="虚假地址")
     finally:
         hooks.order_cancelled.unregister(handler)
     assert rejected.status == OrderStatus.CANCELLED
@@ -28,7 +28,7 @@ def test_reviewer_rejects_and_the_order_is_cancelled(reviewer):
 def test_comment_is_required(reviewer):
     order = held_for_address()
     with pytest.raises(ValidationFailed):
-        reject_order(order=order, actor=reviewer, comment="")
+        order_reject(order=order, actor=reviewer, comment="")
     order.refresh_from_db()
     assert order.status == OrderStatus.ON_HOLD
 
@@ -36,7 +36,7 @@ def test_comment_is_required(reviewer):
 def test_warehouse_clerk_cannot_reject(warehouse_clerk):
     order = held_for_address()
     with pytest.raises(PermissionDenied):
-        reject_order(order=order, actor=warehouse_clerk, comment="no")
+        order_reject(order=order, actor=warehouse_clerk, comment="no")
     order.refresh_from_db()
     assert order.status == OrderStatus.ON_HOLD
 
@@ -44,4 +44,4 @@ def test_warehouse_clerk_cannot_reject(warehouse_clerk):
 def test_only_held_orders_can_be_rejected(reviewer):
     order = create_order()  # pending review
     with pytest.raises(InvalidTransition):
-        reject_order(order=order, actor=reviewer, comment="no")
+        order_reject(order=order, actor=reviewer, comment="no")
