@@ -5,31 +5,28 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import IntegrityError, connection, transaction
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
 
-from core.actors import actor_name
-from core.bulk import (
-    Prepared,
-    complete_rows,
-    insert_history,
-    insert_prepared,
-    insert_rows,
-    prepare_history,
-    prepare_rows,
-    reserve_ids,
-)
-from core.money import ZERO
-from core.numbering import give_back_order_numbers, next_order_numbers
-from oms.imports import hooks
+from core.bulk import Prepared, complete_rows, insert_prepared, prepare_rows
 from oms.imports.models import ImportedOrder
 from oms.imports.services.checking import _ValidOrder
 from oms.imports.values import STATUS_NAMES
-from orders.events import EventKind, event_row
-from orders.models import Customer, Order, OrderEvent, OrderLine, OrderSource
-from orders.services import payment_status_for
+from orders.events import EventKind
+from orders.models import Customer, Order, OrderLine, OrderSource, OrderStatus
+from orders.services.bulk import (
+    NewOrder,
+    PreparedOrders,
+    orders_bulk_give_back,
+    orders_bulk_prepare,
+    orders_bulk_reserve,
+    orders_bulk_write,
+)
 
 ANALYZE_EVERY = 4_000  # orders at least between two ANALYZEs during an import (PostgreSQL; see _analyze_due)
+# Statuses an imported order may have in which it still moves through the lifecycle: the stages
+# that own stock and money catch up with these (`_Writing._write`); historical ones are records.
+OPEN_IMPORT_STATUSES = (OrderStatus.PENDING_REVIEW, OrderStatus.AWAITING_PAYMENT, OrderStatus.AWAITING_SHIPMENT)
 
 
 @dataclass
@@ -37,21 +34,9 @@ class _PreparedBatch:
     """A batch's rows, built and adapted before its transaction (`_Importer._prepare`)."""
 
     valid: list[_ValidOrder]
-    customer_keys: list[tuple[str, str]]  # (phone, name) of each order, in the order of `orders`
-    orders: Prepared
-    history: Prepared
-    lines: Prepared
-    events: Prepared
-    records: Prepared
+    orders: PreparedOrders  # the orders stage's rows: customers, orders, history, lines, events
+    records: Prepared  # the import's own `ImportedOrder` rows
     open_ids: list[int]
-
-
-class _Funds:
-    """The funds fields `payment_status_for` reads, for an order that is still a row."""
-
-    def __init__(self, row: dict):
-        self.paid_amount, self.refunded_amount = row["paid_amount"], row["refunded_amount"]
-        self.payment_method, self.total = row["payment_method"], row["total"]
 
 
 class _Writing:
@@ -67,8 +52,7 @@ class _Writing:
         # writes. Numbers the batch does not use (orders created meanwhile) are given back when
         # nobody has taken one since; only a batch that fails outright leaves its block unused.
         with self.serial_writes:
-            numbers = next_order_numbers(len(valid))
-            ids = reserve_ids(Order, len(valid))
+            ids, numbers = orders_bulk_reserve(len(valid))
         prepared = self._prepare(valid, ids, numbers)
         failed: list[tuple[_ValidOrder, str]] = []
         with self.serial_writes:
@@ -91,7 +75,7 @@ class _Writing:
                             duplicates += 1
                         else:  # not a duplicate: say so, rather than count it as one
                             failed.append((order, _first_line(exc)))
-            give_back_order_numbers(numbers[written:])
+            orders_bulk_give_back(numbers[written:])
         return written, duplicates, failed
 
     def _analyze(self) -> None:
@@ -141,100 +125,61 @@ class _Writing:
     def _prepare(self, valid: list[_ValidOrder], ids: list[int], numbers: list[str]) -> _PreparedBatch:
         """Every row the batch writes, adapted for the database, but the orders' customers (found or
         created in the batch's transaction, `_write`)."""
-        rows = []
-        for item, order_id, number in zip(valid, ids, numbers, strict=True):
-            row = {
-                "id": order_id, "number": number, "channel_id": item.channel.pk, "external_id": item.external_id,
-                "customer_id": None, "source": OrderSource.IMPORT,
-                "recipient": item.name, "phone": item.phone, "province": item.data.province.strip(),
-                "city": item.data.city.strip(), "district": item.data.district.strip(),
-                "address_detail": item.data.address_detail.strip(), "status": item.status,
-                "payment_method": item.payment_method, "subtotal": item.subtotal,
-                "discount_total": item.discount_total, "shipping_fee": item.shipping_fee, "total": item.total,
-                "paid_amount": item.paid, "refunded_amount": ZERO, "note": item.data.note,
-                "ordered_at": item.data.ordered_at,
-            }
-            row["payment_status"] = payment_status_for(order=_Funds(row))
-            rows.append(row)
-        rows = complete_rows(Order, rows)
-        now = timezone.now()
-        lines, events, records = [], [], []
         with translation.override("zh-hans"):
             template = _("Imported from the legacy system: order %(external_id)s, status “%(status)s”, "
                          "total ¥%(total)s (import %(batch)s, row %(row)s).")
         batch_label = f"#{self.batch.pk}" if self.batch else "-"
         batch_id = self.batch.pk if self.batch else None
-        actor_label = actor_name(self.actor)
-        for item, row in zip(valid, rows, strict=True):
-            order_id = row["id"]
-            for line in item.lines:
-                lines.append({**line, "order_id": order_id})
-            message = template % {"external_id": item.external_id, "status": STATUS_NAMES[item.status],
-                                  "total": f"{row['total']:,.2f}", "batch": batch_label, "row": item.first_row}
-            events.append(event_row(
-                order_id=order_id, kind=EventKind.IMPORTED, message=message, actor_id=self.user_id,
-                actor_label=actor_label, at=now,
-                data={"source": OrderSource.IMPORT, "batch": batch_id, "row": item.first_row,
-                      "channel": item.channel.code, "external_id": item.external_id, "status": item.status,
-                      "total": f"{row['total']:.2f}", "paid": f"{row['paid_amount']:.2f}",
-                      "carrier": item.carrier, "tracking_number": item.tracking},
+        new_orders, records = [], []
+        for item, order_id in zip(valid, ids, strict=True):
+            total = item.total
+            new_orders.append(NewOrder(
+                channel_id=item.channel.pk, external_id=item.external_id, customer_name=item.name,
+                customer_phone=item.phone, recipient=item.name, phone=item.phone,
+                province=item.data.province.strip(), city=item.data.city.strip(),
+                district=item.data.district.strip(), address_detail=item.data.address_detail.strip(),
+                status=item.status, payment_method=item.payment_method, lines=item.lines, subtotal=item.subtotal,
+                discount_total=item.discount_total, shipping_fee=item.shipping_fee, paid_amount=item.paid,
+                ordered_at=item.data.ordered_at, note=item.data.note,
+                event_message=template % {"external_id": item.external_id, "status": STATUS_NAMES[item.status],
+                                          "total": f"{total:,.2f}", "batch": batch_label, "row": item.first_row},
+                event_data={"source": OrderSource.IMPORT, "batch": batch_id, "row": item.first_row,
+                            "channel": item.channel.code, "external_id": item.external_id, "status": item.status,
+                            "total": f"{total:.2f}", "paid": f"{item.paid:.2f}",
+                            "carrier": item.carrier, "tracking_number": item.tracking},
             ))
             records.append({"order_id": order_id, "batch_id": batch_id, "source_row": item.first_row,
                             "legacy_carrier": item.carrier, "legacy_tracking_number": item.tracking})
         return _PreparedBatch(
-            valid=valid, customer_keys=[(item.phone, item.name) for item in valid],
-            orders=prepare_rows(Order, rows, with_pk=True),
-            history=prepare_history(Order, rows, when=now, user_id=self.user_id, reason="import"),
-            lines=prepare_rows(OrderLine, complete_rows(OrderLine, lines)),
-            events=prepare_rows(OrderEvent, complete_rows(OrderEvent, events)),
+            valid=valid,
+            orders=orders_bulk_prepare(orders=new_orders, ids=ids, numbers=numbers, source=OrderSource.IMPORT,
+                                       event_kind=EventKind.IMPORTED, actor=self.actor, reason="import"),
             records=prepare_rows(ImportedOrder, complete_rows(ImportedOrder, records)),
-            open_ids=[row["id"] for row in rows if row["status"] in hooks.OPEN_IMPORT_STATUSES],
+            open_ids=[order_id for item, order_id in zip(valid, ids, strict=True)
+                      if item.status in OPEN_IMPORT_STATUSES],
         )
 
     def _write(self, prepared: _PreparedBatch) -> None:
-        """Write a prepared batch, inside its transaction; a duplicate raises IntegrityError."""
-        customers = self._customers_for(prepared.valid)
-        customer_ids = [customers[key] for key in prepared.customer_keys]
-        prepared.orders.set_column("customer_id", customer_ids)
-        prepared.history.set_column("customer_id", customer_ids)
-        for part in (prepared.orders, prepared.history, prepared.lines, prepared.events, prepared.records):
-            insert_prepared(part)
-        if prepared.open_ids and hooks.open_orders_imported.handlers:
-            # What the stages' handlers read (the rest loads on access): thousands of full rows per
-            # batch, read back only to be handed on, cost the import more than their reservations' planning.
-            open_orders = list(Order.objects.filter(pk__in=prepared.open_ids).order_by("pk").only(
-                "id", "number", "channel_id", "status", "province", "ordered_at", "updated_at", "hold_reasons",
-                "total", "paid_amount", "payment_method"))
-            hooks.open_orders_imported.fire(hooks.OpenOrdersImported(orders=open_orders, actor=self.actor,
-                                                                     batch=self.batch))
+        """Write a prepared batch, inside its transaction; a duplicate raises IntegrityError.
 
-    def _customers_for(self, todo: list[_ValidOrder]) -> dict[tuple[str, str], int]:
-        """Customers by (phone, name), the rule of `order_create`: the oldest match, or a new one."""
-        phones = {item.phone for item in todo}
-        found = self._oldest_customers(phones)
-        new = {}
-        for item in todo:
-            key = (item.phone, item.name)
-            if key not in found and key not in new:
-                new[key] = {"name": item.name, "phone": item.phone}
-        if new:
-            # Written like the orders (a first migration creates a customer for nearly every order),
-            # then read back by phone: the oldest match of a new key is the row just written.
-            rows = complete_rows(Customer, new.values())
-            insert_rows(Customer, rows)
-            found.update(self._oldest_customers({phone for phone, _name in new}))
-            for row in rows:
-                row["id"] = found[(row["phone"], row["name"])]
-            insert_history(Customer, rows, when=timezone.now(), user_id=self.user_id, reason="import")
-        return found
+        The orders through the orders stage (`orders_bulk_write`), the import's own records, then the
+        stages that own stock and money catch up with the open orders (`_open_orders_imported`)."""
+        orders_bulk_write(prepared=prepared.orders)
+        insert_prepared(prepared.records)
+        if prepared.open_ids:
+            self._open_orders_imported(prepared.open_ids)
 
-    @staticmethod
-    def _oldest_customers(phones: set[str]) -> dict[tuple[str, str], int]:
-        found: dict[tuple[str, str], int] = {}
-        for pk, phone, name in (Customer.objects.filter(phone__in=phones).order_by("pk")
-                                .values_list("pk", "phone", "name")):
-            found.setdefault((phone, name), pk)
-        return found
+    def _open_orders_imported(self, open_ids: list[int]) -> None:
+        """Open orders awaiting payment or shipment reserve their stock; short ones wait for it
+        (`imported_orders_reserve_stock`, the workflow's batch reservation)."""
+        from oms.workflow.services import imported_orders_reserve_stock
+
+        # What the reservation reads (the rest loads on access): thousands of full rows per batch,
+        # read back only to be handed on, cost the import more than their reservations' planning.
+        open_orders = list(Order.objects.filter(pk__in=open_ids).order_by("pk").only(
+            "id", "number", "channel_id", "status", "province", "ordered_at", "updated_at", "hold_reasons",
+            "total", "paid_amount", "payment_method"))
+        imported_orders_reserve_stock(orders=open_orders, actor=self.actor)
 
 
 def _first_line(exc: Exception) -> str:
