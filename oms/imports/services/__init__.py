@@ -35,6 +35,7 @@ from oms.imports.services.batches import (
     enqueue_import_job,
     import_batch_create,
     import_batch_execute,
+    import_batch_run_file,
     import_batch_start,
     import_batch_store_report,
 )
@@ -47,6 +48,6 @@ from oms.imports.services.writing import ANALYZE_EVERY
 __all__ = [
     "ANALYZE_EVERY", "DEFAULT_BATCH_ORDERS", "HISTORICAL_STATUSES", "NEEDS_TRACKING", "BatchOutcome",
     "ImportReport", "Problem", "Progress", "_Importer", "enqueue_import_job", "import_batch_create",
-    "import_batch_execute", "import_batch_start", "import_batch_store_report", "legacy_file_inspect",
-    "legacy_orders_import", "read_header",
+    "import_batch_execute", "import_batch_run_file", "import_batch_start", "import_batch_store_report",
+    "legacy_file_inspect", "legacy_orders_import", "read_header",
 ]

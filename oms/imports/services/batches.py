@@ -118,6 +118,32 @@ def import_batch_execute(*, batch_id: int) -> ImportBatch | None:
     return ImportBatch.objects.get(pk=batch_id)
 
 
+def import_batch_run_file(*, path, dry_run: bool, actor, language: str = "") -> ImportReport:
+    """Import (or check) a file already on this machine: the `import_orders` command's batch.
+
+    A real run is recorded as an import batch, like an upload to the import centre, so that the
+    centre's history shows it; a dry run writes nothing at all. Raises `ValidationFailed` when the
+    file cannot be read: then no batch is kept either.
+    """
+    name = os.path.basename(path)
+    batch = None
+    if not dry_run and os.path.isfile(path):
+        batch = ImportBatch.objects.create(
+            file_name=name[:255], file_size=os.path.getsize(path), mode=ImportBatch.Mode.IMPORT,
+            status=ImportBatch.Status.RUNNING, started_at=timezone.now(), created_by=actor_user(actor),
+            run_by=actor_user(actor), language=language or translation.get_language() or settings.LANGUAGE_CODE,
+        )
+    try:
+        report = legacy_orders_import(path=path, file_name=name, dry_run=dry_run, actor=actor, batch=batch)
+    except ValidationFailed:
+        if batch is not None:
+            batch.delete()  # nothing was read, nothing to keep
+        raise
+    if batch is not None:
+        import_batch_store_report(batch=batch, report=report)
+    return report
+
+
 def import_batch_store_report(*, batch: ImportBatch, report: ImportReport) -> None:
     ImportBatch.objects.filter(pk=batch.pk).update(phase=ImportBatch.Phase.WRITING_REPORT)
     counts = {"rows": report.rows, "orders": report.orders, "imported": report.imported,
