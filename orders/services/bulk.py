@@ -41,8 +41,12 @@ from core.bulk import (
 from core.money import ZERO
 from core.numbering import give_back_order_numbers, next_order_numbers
 from orders.events import event_row
-from orders.models import Customer, Order, OrderEvent, OrderLine
+from orders.models import Customer, Order, OrderEvent, OrderLine, OrderStatus
 from orders.services.funds import payment_status_for
+
+# Orders created in these statuses have shipped every unit already (a legacy order shipped or completed
+# in the old system): their lines say so, so that after-sales can take returns and refunds for them.
+SHIPPED_STATUSES = (OrderStatus.SHIPPED, OrderStatus.COMPLETED)
 
 
 @dataclass(slots=True)
@@ -141,8 +145,10 @@ def orders_bulk_prepare(*, orders: list[NewOrder], ids: list[int], numbers: list
     rows = complete_rows(Order, rows)
     lines, events = [], []
     for item, order_id in zip(orders, ids, strict=True):
-        for line in item.lines:
-            lines.append({**line, "order_id": order_id})
+        if item.status in SHIPPED_STATUSES:  # the goods left before the order came here (a legacy order)
+            lines.extend({**line, "order_id": order_id, "quantity_shipped": line["quantity"]} for line in item.lines)
+        else:
+            lines.extend({**line, "order_id": order_id} for line in item.lines)
         events.append(event_row(order_id=order_id, kind=event_kind, message=item.event_message, actor_id=user_id,
                                 actor_label=label, at=now, data=item.event_data))
     return PreparedOrders(

@@ -13,8 +13,9 @@ not be adjacent — and hands complete orders on in batches:
 3. writing (not in a dry run): the batch's system order numbers taken as one block in a short
    transaction of their own, then one transaction per batch — customers found or created, orders
    (with audit history), lines and one "imported" timeline event per order, written in bulk by the
-   orders stage (`orders.services.bulk`), an `ImportedOrder` record per order, and the stock of
-   open orders reserved (`oms.workflow.services.imported_orders_reserve_stock`). An order with any
+   orders stage (`orders.services.bulk`), an `ImportedOrder` record per order, the stock of open
+   orders reserved (`oms.workflow.services.imported_orders_reserve_stock`) and the money of every
+   order booked as an opening balance (`finance.services.opening`). An order with any
    error is rejected whole and never reaches the writer, so every order is all-or-nothing. If the
    batch collides with an order created meanwhile (the API, a second import), it is retried order
    by order, and the colliding ones count as duplicates.

@@ -9,6 +9,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from core.bulk import Prepared, complete_rows, insert_prepared, prepare_rows
+from finance.services.opening import opening_balances_book
 from oms.imports.models import ImportedOrder
 from oms.imports.services.checking import _ValidOrder
 from oms.imports.values import STATUS_NAMES
@@ -163,11 +164,14 @@ class _Writing:
         """Write a prepared batch, inside its transaction; a duplicate raises IntegrityError.
 
         The orders through the orders stage (`orders_bulk_write`), the import's own records, then the
-        stages that own stock and money catch up with the open orders (`_open_orders_imported`)."""
+        stages that own stock and money catch up: open orders reserve stock (`_open_orders_imported`)
+        and every order's money enters the books as an opening balance (`opening_balances_book`)."""
         orders_bulk_write(prepared=prepared.orders)
         insert_prepared(prepared.records)
         if prepared.open_ids:
             self._open_orders_imported(prepared.open_ids)
+        # Last: the journal's voucher numbers are locked from here until the batch commits.
+        opening_balances_book(order_ids=prepared.orders.ids, actor=self.actor)
 
     def _open_orders_imported(self, open_ids: list[int]) -> None:
         """Open orders awaiting payment or shipment reserve their stock; short ones wait for it
