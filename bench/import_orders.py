@@ -10,6 +10,8 @@ order not always adjacent, Excel-style shared strings and date cells in the .xls
 and the process's peak RSS (and its RSS before the import started: Python, Django and the app).
 Imports run with the product's default OMS_IMPORT_WORKERS (two worker processes on two or more
 cores): CPU seconds then include the workers', and "workers" is the largest worker's peak RSS.
+After each import, "ledger" counts `finance.invariants.ledger_problems()` for the orders it wrote
+(their opening balances; not timed): it must be 0.
 Without DATABASE_URL it uses a throw-away SQLite file in /tmp; with
 DATABASE_URL it uses that database (migrating it), so point it at a database of its own. Order
 numbers carry the run's timestamp, so repeated runs never collide.
@@ -252,6 +254,7 @@ def measure(path: str, dry_run: bool) -> None:
                 Order.objects.filter(status=OrderStatus.ON_HOLD).count())
 
     reserved_before, held_before = counts()
+    last_order = Order.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     baseline = peak_rss_mb()
     started, cpu_started = time.perf_counter(), _cpu_seconds()
     report = legacy_orders_import(path=path, dry_run=dry_run, actor=SystemActor("bench"))
@@ -259,10 +262,25 @@ def measure(path: str, dry_run: bool) -> None:
     peak_mb = peak_rss_mb()
     workers_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # the largest worker's peak
     reserved_after, held_after = counts()
+    problems = 0 if dry_run else ledger_problem_count(Order.objects.filter(pk__gt=last_order))
     print(f"RESULT {connection.vendor} {Path(path).suffix[1:]} {'dry-run' if dry_run else 'import'} "
           f"{report.rows} {report.orders} {report.imported} {report.rejected_orders} {elapsed:.2f} {cpu:.2f} "
           f"{peak_mb:.0f} {baseline:.0f} {reserved_after - reserved_before} {held_after - held_before} "
-          f"{workers_mb:.0f}")
+          f"{workers_mb:.0f} {problems}")
+
+
+def ledger_problem_count(orders) -> int:
+    """`finance.invariants.ledger_problems()` for the orders this run imported (not timed): their
+    opening balances must leave the journal agreeing with the orders. Printed to stderr, counted."""
+    from finance.invariants import ledger_problems
+
+    ids = list(orders.values_list("pk", flat=True))
+    problems: dict[str, None] = {}
+    for start in range(0, len(ids), 10_000):  # SQLite binds at most 32,766 values per statement
+        problems.update(dict.fromkeys(ledger_problems(order_ids=ids[start:start + 10_000])))
+    for problem in list(problems)[:5]:
+        print(f"ledger: {problem}", file=sys.stderr)
+    return len(problems)
 
 
 def main() -> None:
@@ -291,21 +309,23 @@ def main() -> None:
         files.append(path)
     print(f"database: {env['DATABASE_URL'].split('@')[-1]}")
     print(f"{'db':<11}{'file':<6}{'run':<9}{'rows':>8}{'orders':>8}{'written':>9}{'seconds':>9}{'lines/s':>9}"
-          f"{'cpu s':>7}{'lines/cpu-s':>12}{'peak RSS':>10}{'(at start)':>11}{'workers':>9}{'reserved':>10}{'held':>7}")
+          f"{'cpu s':>7}{'lines/cpu-s':>12}{'peak RSS':>10}{'(at start)':>11}{'workers':>9}{'reserved':>10}{'held':>7}"
+          f"{'ledger':>8}")
     for path in files:
         for dry_run in (True, False):
             if not dry_run:
                 top_up_stock(args.lines)
             command = [sys.executable, __file__, "--measure", str(path)] + (["--dry-run"] if dry_run else [])
-            output = subprocess.run(command, env=env, capture_output=True, text=True, check=True).stdout
-            line = next(line for line in output.splitlines() if line.startswith("RESULT "))
+            finished = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
+            sys.stderr.write(finished.stderr if "ledger: " in finished.stderr else "")
+            line = next(line for line in finished.stdout.splitlines() if line.startswith("RESULT "))
             (_tag, vendor, kind, mode, rows, orders, imported, _rejected, seconds, cpu, peak, base, reserved,
-             held, workers) = line.split()
+             held, workers, problems) = line.split()
             workers = f"{workers} MB" if int(workers) else "-"
             rate, cpu_rate = int(rows) / float(seconds), int(rows) / float(cpu)
             print(f"{vendor:<11}{kind:<6}{mode:<9}{int(rows):>8,}{int(orders):>8,}{int(imported):>9,}"
                   f"{float(seconds):>9.1f}{rate:>9,.0f}{float(cpu):>7.1f}{cpu_rate:>12,.0f}{peak + ' MB':>10}"
-                  f"{base + ' MB':>11}{workers:>9}{int(reserved):>10,}{int(held):>7,}")
+                  f"{base + ' MB':>11}{workers:>9}{int(reserved):>10,}{int(held):>7,}{int(problems):>8,}")
     if not args.keep:
         for path in files:
             path.unlink()

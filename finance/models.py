@@ -70,6 +70,7 @@ class EntryKind(models.TextChoices):
     REFUND_WITHDRAWN = "refund_withdrawn", _("Refund withdrawn")
     REVENUE = "revenue", _("Revenue recognised")
     REVENUE_REVERSAL = "revenue_reversal", _("Revenue reversed")
+    OPENING = "opening", _("Opening balance (legacy import)")
 
 
 class JournalEntry(ImmutableModel):
@@ -176,6 +177,7 @@ class PaymentSource(models.TextChoices):
     WEBHOOK = "webhook", _("Payment provider notification")
     MANUAL = "manual", _("Registered by finance")
     COD = "cod", _("Cash on delivery collection")
+    OPENING = "opening", _("Opening balance (legacy import)")
 
 
 class Payment(ConcurrentTransitionMixin, models.Model):

@@ -24,9 +24,9 @@ from inventory.events import stock_released_event, stock_reserved_event_row
 from inventory.lock_objects import lock_stocks
 from inventory.models import Lot, MovementKind, Reservation
 from inventory.services.ledger import LedgerBatch
-from orders.events import TimelineJoin, timeline_message
+from orders.events import TimelineJoin, record_event_rows, timeline_message
 from orders.lock_objects import lock_order, lock_order_versions
-from orders.models import Order, OrderEvent, OrderStatus
+from orders.models import Order, OrderStatus
 from orders.services import order_line_quantities_set
 
 RESERVABLE_STATUSES = (OrderStatus.PENDING_REVIEW, OrderStatus.ON_HOLD, OrderStatus.AWAITING_PAYMENT,
@@ -173,7 +173,7 @@ class _Allocator:
         self.batch.write()
         insert_rows(Reservation, complete_rows(Reservation, self.new_reservations))
         update_rows(Reservation, ["quantity"], self.changed_reservations)
-        insert_rows(OrderEvent, complete_rows(OrderEvent, self.events))
+        record_event_rows(self.events)
 
 
 @transaction.atomic

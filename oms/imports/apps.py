@@ -17,8 +17,3 @@ class ImportsConfig(AppConfig):
         Role.MANAGER: _IMPORT,
         Role.ADMIN: _IMPORT,
     }
-
-    def ready(self):
-        from oms.imports.hooks import register_stage_handlers
-
-        register_stage_handlers()

@@ -5,6 +5,7 @@ tables. Each service locks the order row, validates, applies one FSM transition 
 exactly one `OrderEvent`. Effects that belong to upper stages are reached through `core.hooks`.
 
 - `create`: `order_create` (and the input types and rules it shares with bulk creation);
+- `bulk`: many checked orders at once (`orders_bulk_prepare` / `orders_bulk_write`, the legacy import);
 - `status`: review, hold, payment, cancellation, shipment, completion;
 - `details`: address change, assignment;
 - `funds`: the funds summary the finance stage keeps;

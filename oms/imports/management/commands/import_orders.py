@@ -12,13 +12,12 @@ import json
 import os
 
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from core.actors import SystemActor
 from core.errors import ValidationFailed
-from oms.imports.models import ImportBatch
-from oms.imports.services import ImportReport, import_batch_store_report, legacy_orders_import
+from oms.imports.services import ImportReport, import_batch_run_file
 
 COMMAND_ACTOR = SystemActor("import_orders")
 
@@ -40,26 +39,16 @@ class Command(BaseCommand):
 
     def _run(self, options):
         path, dry_run, as_json = options["file"], options["dry_run"], options["json"]
-        name = os.path.basename(path)
-        batch = None
-        if not dry_run and os.path.isfile(path):
-            batch = ImportBatch.objects.create(
-                file_name=name[:255], file_size=os.path.getsize(path), mode=ImportBatch.Mode.IMPORT,
-                status=ImportBatch.Status.RUNNING, started_at=timezone.now(), language=translation.get_language(),
-            )
         try:
-            report = legacy_orders_import(path=path, file_name=name, dry_run=dry_run, actor=COMMAND_ACTOR,
-                                          batch=batch)
+            report = import_batch_run_file(path=path, dry_run=dry_run, actor=COMMAND_ACTOR,
+                                           language=translation.get_language())
         except ValidationFailed as exc:
-            if batch is not None:
-                batch.delete()  # nothing was read, nothing to keep
             if as_json:
                 failed = ImportReport().as_contract()
-                failed["errors"] = [{"row": None, "column": "", "value": name, "message": str(exc)}]
+                failed["errors"] = [{"row": None, "column": "", "value": os.path.basename(path),
+                                     "message": str(exc)}]
                 self.stdout.write(json.dumps(failed, ensure_ascii=False))
             raise CommandError(str(exc), returncode=1)
-        if batch is not None:
-            import_batch_store_report(batch=batch, report=report)
         for warning in report.warnings:
             self.stderr.write(warning.message)
         if as_json:

@@ -10,7 +10,6 @@ from django.utils import translation
 
 from core.actors import SystemActor
 from core.models import Sequence
-from oms.imports import hooks
 from oms.imports.models import ImportedOrder
 from oms.imports.services import _Importer, legacy_orders_import
 from oms.imports.tests.factories import EN, ZH, products, row, table, write_csv, write_xls, write_xlsx
@@ -24,7 +23,7 @@ ACTOR = SystemActor("test-import")
 
 @pytest.fixture(autouse=True)
 def catalog(stock_everything):
-    # Imported open orders reserve stock (inventory, through `open_orders_imported`); these tests are
+    # Imported open orders reserve stock (inventory, `imported_orders_reserve_stock`); these tests are
     # about the import itself, so the products come with stock.
     return products("SKU-001", "SKU-002", "SKU-003")
 
@@ -340,53 +339,43 @@ def test_progress_is_reported_up_to_all_rows(tmp_path):
     assert seen[-1] == ("checking", 30, 30)
 
 
-# -- the seam for the goods and funds stages --------------------------------------------------------
+# -- the stages that own stock and money catch up with open orders -------------------------------------
 
-def test_open_orders_are_handed_to_the_post_import_hook_historical_ones_are_not(tmp_path):
+def test_open_orders_are_handed_to_the_stages_historical_ones_are_not(tmp_path, monkeypatch):
     received = []
 
-    def handler(payload):
-        received.append(payload)
+    def catch_up(importer, open_ids):
         # inside the batch's transaction: the orders and their lines are there
-        assert all(order.lines.exists() for order in payload.orders)
+        assert all(OrderLine.objects.filter(order_id=pk).exists() for pk in open_ids)
+        received.append((importer.actor, sorted(Order.objects.filter(pk__in=open_ids)
+                                                .values_list("external_id", flat=True))))
 
-    hooks.open_orders_imported.register(handler)
-    try:
-        run(tmp_path, [row(order_number="O1", status="待付款"), row(order_number="O2", status="已完成",
-                                                                  tracking_number="T"),
-                       row(order_number="O3", status="待发货", paid_amount="210"), row(order_number="O4",
-                                                                                     status="已取消")])
-    finally:
-        hooks.open_orders_imported.unregister(handler)
-    assert len(received) == 1
-    assert sorted(o.external_id for o in received[0].orders) == ["O1", "O3"]
-    assert received[0].actor == ACTOR
+    monkeypatch.setattr(_Importer, "_open_orders_imported", catch_up)
+    run(tmp_path, [row(order_number="O1", status="待付款"), row(order_number="O2", status="已完成",
+                                                              tracking_number="T"),
+                   row(order_number="O3", status="待发货", paid_amount="210"), row(order_number="O4",
+                                                                                 status="已取消")])
+    assert received == [(ACTOR, ["O1", "O3"])]
 
 
-def test_a_failing_hook_handler_rolls_its_batch_back(tmp_path):
-    def handler(payload):
+def test_a_failing_stage_rolls_its_batch_back(tmp_path, monkeypatch):
+    def catch_up(importer, open_ids):
         raise IntegrityError("stock could not be reserved")
 
-    hooks.open_orders_imported.register(handler)
-    try:
-        report = run(tmp_path, [row(order_number="F1", status="待付款")])
-    finally:
-        hooks.open_orders_imported.unregister(handler)
+    monkeypatch.setattr(_Importer, "_open_orders_imported", catch_up)
+    report = run(tmp_path, [row(order_number="F1", status="待付款")])
     assert Order.objects.count() == 0 and report.imported == 0
 
 
-def test_an_order_the_database_refuses_is_rejected_with_the_reason_not_counted_as_a_duplicate(tmp_path):
+def test_an_order_the_database_refuses_is_rejected_with_the_reason_not_counted_as_a_duplicate(tmp_path, monkeypatch):
     """The batch is redone order by order; the one that still fails, and is not in OMS, is reported."""
-    def handler(payload):
-        if any(order.external_id == "F2" for order in payload.orders):
+    def catch_up(importer, open_ids):
+        if Order.objects.filter(pk__in=open_ids, external_id="F2").exists():
             raise IntegrityError('insert or update on table "inventory_reservation" violates foreign key\nDETAIL: x')
 
-    hooks.open_orders_imported.register(handler)
-    try:
-        report = run(tmp_path, [row(order_number="F1", status="待付款"), row(order_number="F2", status="待付款"),
-                                row(order_number="F3", status="待付款")])
-    finally:
-        hooks.open_orders_imported.unregister(handler)
+    monkeypatch.setattr(_Importer, "_open_orders_imported", catch_up)
+    report = run(tmp_path, [row(order_number="F1", status="待付款"), row(order_number="F2", status="待付款"),
+                            row(order_number="F3", status="待付款")])
     assert (report.imported, report.duplicates, report.rejected_orders) == (2, 0, 1)
     assert set(Order.objects.values_list("external_id", flat=True)) == {"F1", "F3"}
     [problem] = report.errors

@@ -1,0 +1,189 @@
+"""Each stage owns its tables: only its own modules write them (DESIGN.md, "Each stage owns its tables").
+
+A static scan of every module outside the tests (AST, so comments and docstrings do not count):
+a module writes a table when it
+
+- calls a writing method on the model's manager or a queryset of it (`Order.objects.create`,
+  `OrderLine.objects.filter(…).update`, `bulk_create`, `delete`, `get_or_create`, …);
+- constructs an instance of the model (`OrderEvent(...)`: built to be saved);
+- hands the model to the bulk machinery of `core.bulk` (`insert_rows(Order, …)`, `prepare_history`, …)
+  or to simple_history's `bulk_create_with_history` / `bulk_update_with_history`;
+- saves an instance naming fields only that model's app has (`order.save(update_fields=["hold_reasons"])`);
+- names the table in SQL that writes (`INSERT INTO orders_order`, `UPDATE "orders_orderline"`, …).
+
+Each stage's tables (its models and their simple_history tables) may be written only by modules
+inside the stage's folder. Everything else goes through the stage's services or event writers
+(`orders.services.bulk` for the legacy import, `orders.events.record_event_rows` for a batch
+reservation's timeline). The allow-list is the stage itself; `KNOWN` lists what another change
+of the same issue removes (a stale entry is reported, so the list shrinks to nothing).
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+from django.apps import apps
+
+ROOT = Path(__file__).resolve().parent.parent
+# The stages, by app label, and the folder that owns their tables.
+STAGES = {"catalog": "catalog", "orders": "orders", "inventory": "inventory", "finance": "finance",
+          "logistics": "logistics", "aftersales": "aftersales"}
+SKIP_PARTS = {"tests", "migrations", ".venv", "node_modules", "bench", "scripts", "static", "media"}
+MANAGER_WRITES = {"create", "bulk_create", "update", "delete", "get_or_create", "update_or_create", "bulk_update"}
+BULK_WRITES = {"insert_rows", "insert_objects", "prepare_rows", "prepare_objects", "insert_history",
+               "prepare_history", "update_rows", "update_values", "reserve_ids", "bulk_create_with_history",
+               "bulk_update_with_history"}
+WRITE_SQL = re.compile(r"\b(INSERT\s+INTO|UPDATE|DELETE\s+FROM|COPY)\s+[\"`]?(\w+)", re.IGNORECASE)
+
+# Writes that issue 14's other change (item 5: hold reasons written by an orders service) removes.
+KNOWN = {
+    ("oms/workflow/services.py", "orders"),
+}
+# Not a production path: `manage.py demo_data` seeds the demo catalogue (the catalog has no writer service).
+SEED_DATA = {
+    ("oms/workflow/demo.py", "catalog"),
+}
+
+
+def _models_by_label() -> dict[str, list]:
+    found: dict[str, list] = {label: [] for label in STAGES}
+    for model in apps.get_models():
+        label = model._meta.app_label
+        if label in STAGES:
+            found[label].append(model)
+    return found
+
+
+def _stage_facts():
+    models = _models_by_label()
+    owner_of_class = {}  # (module, class name) → label
+    tables = {}  # table name → label
+    fields_of: dict[str, set] = {}  # field name → labels of the apps whose models have it
+    for model in apps.get_models():
+        for field in model._meta.concrete_fields:
+            for name in {field.name, field.attname}:
+                fields_of.setdefault(name, set()).add(model._meta.app_label)
+    for label, stage_models in models.items():
+        for model in stage_models:
+            tables[model._meta.db_table] = label
+            if not model.__name__.startswith("Historical"):
+                owner_of_class[(model.__module__, model.__name__)] = label
+    exclusive = {name: next(iter(labels)) for name, labels in fields_of.items()
+                 if len(labels) == 1 and next(iter(labels)) in STAGES}
+    return owner_of_class, tables, exclusive
+
+
+def _modules():
+    for path in sorted(ROOT.rglob("*.py")):
+        rel = path.relative_to(ROOT)
+        if SKIP_PARTS.intersection(rel.parts) or rel.name == "conftest.py":
+            continue
+        yield rel
+
+
+def _owner_folder(label: str) -> str:
+    return STAGES[label] + "/"
+
+
+def _writes(rel: Path, owner_of_class, tables, exclusive) -> list[tuple[str, int, str]]:
+    """(stage label, line, what) for every write to a stage's table in one module."""
+    tree = ast.parse((ROOT / rel).read_text(encoding="utf-8"), filename=str(rel))
+    names: dict[str, str] = {}  # local name → label of the stage whose model it is
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            for alias in node.names:
+                label = owner_of_class.get((node.module, alias.name))
+                if label:
+                    names[alias.asname or alias.name] = label
+
+    def model_label(expr) -> str | None:
+        if isinstance(expr, ast.Name):
+            return names.get(expr.id)
+        # Model.history.model: the simple_history table
+        if isinstance(expr, ast.Attribute) and expr.attr == "model" and isinstance(expr.value, ast.Attribute) \
+                and expr.value.attr == "history":
+            return model_label(expr.value.value)
+        return None
+
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            func = node.func
+            if isinstance(func, ast.Attribute) and func.attr in MANAGER_WRITES:
+                inner = func.value
+                while isinstance(inner, (ast.Call, ast.Attribute)):
+                    if isinstance(inner, ast.Attribute) and inner.attr in ("objects", "history"):
+                        label = model_label(inner.value)
+                        if label:
+                            found.append((label, node.lineno, f"{ast.unparse(inner.value)}.{inner.attr}…"
+                                                              f".{func.attr}()"))
+                        break
+                    inner = inner.func if isinstance(inner, ast.Call) else inner.value
+            name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
+            if name in BULK_WRITES and node.args and (label := model_label(node.args[0])):
+                found.append((label, node.lineno, f"{name}({ast.unparse(node.args[0])})"))
+            if isinstance(func, ast.Name) and func.id in names:
+                found.append((names[func.id], node.lineno, f"{func.id}(…) built"))
+            if isinstance(func, ast.Attribute) and func.attr == "save":
+                for keyword in node.keywords:
+                    if keyword.arg == "update_fields" and isinstance(keyword.value, (ast.List, ast.Tuple)):
+                        fields = [e.value for e in keyword.value.elts if isinstance(e, ast.Constant)]
+                        labels = {exclusive[f] for f in fields if f in exclusive}
+                        for label in labels:
+                            found.append((label, node.lineno, f"save(update_fields={fields})"))
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            for match in WRITE_SQL.finditer(node.value):
+                label = tables.get(match.group(2))
+                if label:
+                    found.append((label, node.lineno, f"SQL {match.group(0)!r}"))
+    return found
+
+
+@pytest.fixture(scope="module")
+def violations():
+    facts = _stage_facts()
+    result = {}
+    for rel in _modules():
+        for label, line, what in _writes(rel, *facts):
+            if not str(rel).startswith(_owner_folder(label)):
+                result.setdefault((str(rel), label), []).append(f"{rel}:{line}: {what}")
+    return result
+
+
+def test_only_a_stage_writes_its_tables(violations):
+    unexpected = [line for key, lines in sorted(violations.items()) if key not in KNOWN | SEED_DATA
+                  for line in lines]
+    assert unexpected == [], (
+        "These modules write another stage's tables; call that stage's service (or add a bulk one there):\n"
+        + "\n".join(unexpected))
+
+
+def test_the_known_exceptions_are_still_there(violations):
+    stale = sorted(KNOWN - set(violations))
+    assert stale == [], f"fixed, so remove them from KNOWN: {stale}"
+
+
+def test_the_scan_sees_each_kind_of_write(tmp_path, monkeypatch):
+    """The scanner itself: every pattern above is caught in a module outside the orders stage."""
+    module = ROOT / "oms" / "_ownership_probe.py"
+    module.write_text(
+        "from core.bulk import insert_rows, prepare_history\n"
+        "from orders.models import Order, OrderEvent as Event, OrderLine\n"
+        "def f(order, rows, cursor):\n"
+        "    Order.objects.filter(pk=1).update(note='x')\n"
+        "    OrderLine.objects.bulk_create([])\n"
+        "    insert_rows(Event, rows)\n"
+        "    prepare_history(Order, rows, when=None, user_id=None)\n"
+        "    Event(order=order, kind='x')\n"
+        "    order.save(update_fields=['hold_reasons', 'updated_at'])\n"
+        "    cursor.execute('UPDATE orders_orderline SET quantity_shipped = 0')\n",
+        encoding="utf-8")
+    try:
+        found = _writes(module.relative_to(ROOT), *_stage_facts())
+    finally:
+        module.unlink()
+    assert sorted((label, line) for label, line, _what in found) == [
+        ("orders", 4), ("orders", 5), ("orders", 6), ("orders", 7), ("orders", 8), ("orders", 9), ("orders", 10)]
