@@ -42,7 +42,7 @@ NUMBER_RE = re.compile(r"^(INV|CN)-(\d{4})-(\d{6})$")
 
 
 def _sums(qs, key: str, value: str) -> dict:
-    return {row[key]: row["s"] or ZERO for row in qs.values(key).annotate(s=Sum(value))}
+    return {row[key]: to_money(row["s"] or ZERO) for row in qs.values(key).annotate(s=Sum(value))}
 
 
 def ledger_problems(*, order_ids=None) -> list[str]:
@@ -66,7 +66,7 @@ def ledger_problems(*, order_ids=None) -> list[str]:
     balances: dict[int, dict[str, object]] = defaultdict(lambda: defaultdict(lambda: ZERO))
     for row in (JournalLine.objects.filter(entry__order_id__in=ids).values("entry__order_id", "account")
                 .annotate(dr=Sum("debit"), cr=Sum("credit"))):
-        balances[row["entry__order_id"]][row["account"]] = row["dr"] - row["cr"]
+        balances[row["entry__order_id"]][row["account"]] = to_money(row["dr"] - row["cr"])
     paid = _sums(Payment.objects.filter(order_id__in=ids, status=PaymentState.SUCCEEDED), "order_id", "amount")
     payment_refunded = _sums(Payment.objects.filter(order_id__in=ids), "order_id", "refunded_amount")
     refunded = _sums(Refund.objects.filter(order_id__in=ids, status=RefundStatus.SUCCEEDED), "order_id", "amount")
@@ -76,7 +76,9 @@ def ledger_problems(*, order_ids=None) -> list[str]:
     open_refunds = _sums(Refund.objects.filter(order_id__in=ids, status__in=[RefundStatus.PENDING,
                                                                                RefundStatus.FAILED]),
                          "order_id", "amount")
-    recognised = {row["order_id"]: row for row in RecognisedLine.objects.filter(order_id__in=ids)
+    # Sums quantized to cents: SQLite adds decimals as binary floats (8.85 comes back as 8.8499…).
+    recognised = {row["order_id"]: {key: to_money(row[key] or ZERO) for key in ("gross", "net", "tax")}
+                  for row in RecognisedLine.objects.filter(order_id__in=ids)
                   .values("order_id").annotate(gross=Sum("gross"), net=Sum("net"), tax=Sum("tax"))}
 
     for order in orders:
@@ -127,6 +129,8 @@ def _invoice_problems(order_ids) -> list[str]:
             problems.append(f"credit note {note.number} does not negate {original.number}")
     for invoice in Invoice.objects.filter(order_id__in=order_ids).annotate(
             gross=Sum("lines__gross"), net=Sum("lines__net"), tax=Sum("lines__tax")):
+        invoice.gross, invoice.net, invoice.tax = (to_money(value or ZERO) for value in
+                                                    (invoice.gross, invoice.net, invoice.tax))
         if (invoice.gross, invoice.net, invoice.tax) != (invoice.total, invoice.net_total, invoice.tax_total):
             problems.append(f"invoice {invoice.number}: totals do not match its lines")
         if invoice.net + invoice.tax != invoice.gross:

@@ -39,9 +39,7 @@ BULK_WRITES = {"insert_rows", "insert_objects", "prepare_rows", "prepare_objects
 WRITE_SQL = re.compile(r"\b(INSERT\s+INTO|UPDATE|DELETE\s+FROM|COPY)\s+[\"`]?(\w+)", re.IGNORECASE)
 
 # Writes that issue 14's other change (item 5: hold reasons written by an orders service) removes.
-KNOWN = {
-    ("oms/workflow/services.py", "orders"),
-}
+KNOWN: set[tuple[str, str]] = set()
 # Not a production path: `manage.py demo_data` seeds the demo catalogue (the catalog has no writer service).
 SEED_DATA = {
     ("oms/workflow/demo.py", "catalog"),
