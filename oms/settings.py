@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "oms.imports",
     "oms.integrations",
     "oms.api",
+    "oms.reports",
 ]
 
 MIDDLEWARE = [
@@ -140,6 +141,15 @@ MEDIA_ROOT = Path(env_str("OMS_MEDIA_ROOT", str(BASE_DIR / "media")))
 
 LOGIN_URL = "admin:login"
 LOGIN_REDIRECT_URL = "workflow:review-queue"
+
+# Report subscriptions send e-mail: console by default, SMTP (or any backend) through the environment.
+EMAIL_BACKEND = env_str("OMS_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env_str("OMS_EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("OMS_EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("OMS_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = env_str("OMS_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("OMS_EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = env_str("OMS_EMAIL_FROM", "oms@localhost")
 
 REDIS_URL = env_str("REDIS_URL", "")
 Q_CLUSTER = {
