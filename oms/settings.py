@@ -214,6 +214,8 @@ OMS_SELLER = {
     "bank": env_str("OMS_SELLER_BANK", "招商银行上海分行 121900000010001"),
 }
 OMS_INVOICE_ON_PAYMENT = env_bool("OMS_INVOICE_ON_PAYMENT", True)  # issue the invoice once paid in full
+# Reports count a shipment as late when it leaves more than this many hours after the order was placed.
+OMS_PROMISED_SHIP_HOURS = env_int("OMS_PROMISED_SHIP_HOURS", 48)
 OMS_SHIPPING_TAX_RATE = "0.130"  # freight sold with the goods is taxed at the goods rate
 OMS_PAYMENT_CONNECTORS = {"console": "finance.connectors.console.ConsoleConnector"}
 OMS_DEFAULT_PAYMENT_CONNECTOR = env_str("OMS_DEFAULT_PAYMENT_CONNECTOR", "console")

@@ -42,6 +42,9 @@ class OrderDaily(models.Model):
         verbose_name_plural = _("daily orders")
         indexes = [models.Index(fields=["day"], name="reports_orderdaily_day_idx")]
 
+    def __str__(self) -> str:
+        return f"{self._meta.verbose_name} {self.day}"
+
 
 class SalesFields(models.Model):
     """Revenue per day as the journal has it (recognised at shipment, reversed on return or allowance),
@@ -59,6 +62,9 @@ class SalesFields(models.Model):
 
     class Meta:
         abstract = True
+
+    def __str__(self) -> str:
+        return f"{self._meta.verbose_name} {self.day}"
 
 
 class SalesDaily(SalesFields):
@@ -97,6 +103,9 @@ class RefundDaily(models.Model):
         verbose_name_plural = _("daily refunds")
         indexes = [models.Index(fields=["day"], name="reports_refunddaily_day_idx")]
 
+    def __str__(self) -> str:
+        return f"{self._meta.verbose_name} {self.day}"
+
 
 class StockDaily(models.Model):
     """The stock ledger per day, SKU and warehouse: units received and issued, and the closing level."""
@@ -115,6 +124,9 @@ class StockDaily(models.Model):
         indexes = [models.Index(fields=["day"], name="reports_stockdaily_day_idx"),
                    models.Index(fields=["warehouse", "product", "day"], name="reports_stockdaily_key_idx")]
 
+    def __str__(self) -> str:
+        return f"{self._meta.verbose_name} {self.day}"
+
 
 class StateDaily(models.Model):
     """Time orders spent in each state, counted on the day they left it."""
@@ -129,6 +141,9 @@ class StateDaily(models.Model):
         verbose_name = _("daily state durations")
         verbose_name_plural = _("daily state durations")
         indexes = [models.Index(fields=["day"], name="reports_statedaily_day_idx")]
+
+    def __str__(self) -> str:
+        return f"{self._meta.verbose_name} {self.day}"
 
 
 class RollupRun(models.Model):
@@ -150,6 +165,9 @@ class RollupRun(models.Model):
         verbose_name_plural = _("rollup runs")
         ordering = ["-started_at", "-id"]
         permissions = [("view_reports", _("Can view reports"))]
+
+    def __str__(self) -> str:
+        return f"{self.started_at:%Y-%m-%d %H:%M} ({self.days})"
 
 
 class ChartType(models.TextChoices):

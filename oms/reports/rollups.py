@@ -24,14 +24,30 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from datetime import date, datetime, time as dtime, timedelta
+from datetime import date, datetime, timedelta
+from datetime import time as dtime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import (Case, Count, DecimalField, Exists, ExpressionWrapper, F, IntegerField, Max, Min,
-                              OuterRef, Q, Subquery, Sum, Value, When)
+from django.db.models import (
+    Case,
+    Count,
+    DecimalField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce, Round, TruncDate
 from django.utils import timezone
 
@@ -39,8 +55,7 @@ from aftersales.models import ReturnRequest
 from finance.models import JournalEntry, RecognisedLine, Refund, RefundStatus
 from inventory.models import MovementKind, Reservation, StockMovement
 from logistics.models import Shipment
-from oms.reports.models import (OrderDaily, ProductSalesDaily, RefundDaily, RollupRun, SalesDaily, StateDaily,
-                                StockDaily)
+from oms.reports.models import OrderDaily, ProductSalesDaily, RefundDaily, RollupRun, SalesDaily, StateDaily, StockDaily
 from orders.models import Order, OrderEvent, OrderLine, OrderSource, OrderStatus
 
 TZ = ZoneInfo(settings.TIME_ZONE)
