@@ -14,7 +14,7 @@ from django.db.models import Count, F, Max, Min, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from aftersales.models import ReturnLine
 from catalog.models import Product
@@ -105,7 +105,7 @@ class InventoryReport:
     expiring: list[Lot]
 
     def table_for_export(self):
-        header = [_("Warehouse"), _("SKU"), _("Product"), _("Issued"), _("Received"), _("Average stock"),
+        header = [_("Warehouse"), _("SKU"), _("Product"), _("Units issued"), _("Units received"), _("Average stock"),
                   _("Closing stock"), _("Turnover"), _("Days of inventory")]
         rows = [[r["warehouse"], r["sku"], r["name"], r["issued"], r["received"], r["average"], r["closing"],
                  r["turnover"], r["days"]] for r in self.rows]
@@ -194,7 +194,7 @@ def backorder_ageing(*, now=None) -> list[dict]:
 # -- customers --------------------------------------------------------------------------------------------
 
 SEGMENTS = {
-    "champion": gettext_lazy("Champions"), "loyal": gettext_lazy("Loyal"), "new": gettext_lazy("New"),
+    "champion": gettext_lazy("Champions"), "loyal": gettext_lazy("Loyal"), "new": pgettext_lazy("customer segment", "New"),
     "at_risk": gettext_lazy("At risk"), "lost": gettext_lazy("Lost"), "regular": gettext_lazy("Regular"),
 }
 
