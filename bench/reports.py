@@ -112,16 +112,17 @@ def fill(n: int) -> float:
                         (i % 20 = 0) AS legacy,
                         (ARRAY{warehouses})[1 + i % {len(warehouses)}] AS warehouse_id
                       FROM generate_series(1::bigint, {n}::bigint) i""")
-        c.execute(f"""INSERT INTO orders_order (id, number, channel_id, external_id, customer_id, source, recipient, phone,
-                        province, city, district, address_detail, postal_code, status, hold_reasons, payment_method,
+        c.execute(f"""INSERT INTO orders_order (id, number, channel_id, external_id, customer_id, source, recipient,
+                        phone, province, city, district, address_detail, postal_code, status, hold_reasons,
+                        payment_method,
                         payment_status, subtotal, discount_total, shipping_fee, total, paid_amount, refunded_amount,
                         note, ordered_at, created_at, updated_at)
                       SELECT i, 'SO' || lpad(i::text, 12, '0'), channel_id, 'EXT' || i, {c0} + i % 100000,
                         CASE WHEN legacy THEN 'import' ELSE 'api' END, '收件人', '13800000000', province, '某市', '',
                         '某路1号', '', status, '[]'::jsonb, 'alipay', 'paid', qty * price, 0, 10, qty * price + 10,
                         qty * price + 10, 0, '', at, at, at FROM gen""")
-        c.execute(f"""INSERT INTO orders_orderline (order_id, product_id, sku, name, quantity, unit_price, discount, amount,
-                        tax_rate, quantity_reserved, quantity_shipped, quantity_returned)
+        c.execute("""INSERT INTO orders_orderline (order_id, product_id, sku, name, quantity, unit_price, discount,
+                        amount, tax_rate, quantity_reserved, quantity_shipped, quantity_returned)
                       SELECT i, product_id, 'SKU', '商品', qty, price, 0, qty * price, 0.130, 0,
                         CASE WHEN status IN ('shipped','completed') THEN qty ELSE 0 END, 0 FROM gen""")
         c.execute("""INSERT INTO logistics_shipment (number, order_id, warehouse_id, carrier, tracking_number, status,
@@ -191,9 +192,10 @@ def main():
               + ", ".join(f"{m.__name__} {m.objects.count():,}" for m in
                           (OrderDaily, SalesDaily, ProductSalesDaily, RefundDaily, StockDaily, StateDaily)))
 
+        from django.contrib.auth import get_user_model
+
         from core.enums import Role
         from core.roles import group_for, sync_roles
-        from django.contrib.auth import get_user_model
 
         sync_roles()
         user = get_user_model().objects.create_user("bench-manager", password="x", is_staff=True)

@@ -194,7 +194,8 @@ def backorder_ageing(*, now=None) -> list[dict]:
 # -- customers --------------------------------------------------------------------------------------------
 
 SEGMENTS = {
-    "champion": gettext_lazy("Champions"), "loyal": gettext_lazy("Loyal"), "new": pgettext_lazy("customer segment", "New"),
+    "champion": gettext_lazy("Champions"), "loyal": gettext_lazy("Loyal"),
+    "new": pgettext_lazy("customer segment", "New"),
     "at_risk": gettext_lazy("At risk"), "lost": gettext_lazy("Lost"), "regular": gettext_lazy("Regular"),
 }
 

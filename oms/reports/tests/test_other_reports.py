@@ -9,8 +9,14 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from oms.reports.analysis import (average_stock, cohort_table, customer_report, fulfilment_report, inventory_report,
-                                  rfm_segment)
+from oms.reports.analysis import (
+    average_stock,
+    cohort_table,
+    customer_report,
+    fulfilment_report,
+    inventory_report,
+    rfm_segment,
+)
 from orders.selectors import customer_list_with_totals
 
 pytestmark = pytest.mark.django_db
