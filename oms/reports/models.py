@@ -89,6 +89,48 @@ class ProductSalesDaily(SalesFields):
         indexes = [models.Index(fields=["day"], name="reports_productdaily_day_idx")]
 
 
+class OrderChannelDaily(models.Model):
+    """`OrderDaily` without province and warehouse: the small table most widgets read (a few rows a day)."""
+
+    day = models.DateField(_("day"))
+    channel = _fk("orders.Channel", _("channel"))
+    legacy = models.BooleanField(_("legacy import"), default=False)
+    orders = models.PositiveIntegerField(_("orders"), default=0)
+    units = models.PositiveIntegerField(_("units"), default=0)
+    order_value = MoneyField(_("order value"))
+    cancelled = models.PositiveIntegerField(_("cancelled"), default=0)
+    cod_orders = models.PositiveIntegerField(_("cash-on-delivery orders"), default=0)
+
+    class Meta:
+        verbose_name = _("daily orders by channel")
+        verbose_name_plural = _("daily orders by channel")
+        indexes = [models.Index(fields=["day"], name="reports_orderchannel_day_idx")]
+
+    def __str__(self) -> str:
+        return f"{self._meta.verbose_name} {self.day}"
+
+
+class SalesChannelDaily(models.Model):
+    """`SalesDaily` without province and warehouse: the small table most widgets read."""
+
+    day = models.DateField(_("day"))
+    channel = _fk("orders.Channel", _("channel"))
+    legacy = models.BooleanField(_("legacy import"), default=False)
+    units = models.IntegerField(_("units"), default=0)
+    units_returned = models.IntegerField(_("units returned"), default=0)
+    revenue = MoneyField(_("revenue excl. VAT"))
+    revenue_gross = MoneyField(_("revenue incl. VAT"))
+    returns = MoneyField(_("returns and allowances excl. VAT"))
+
+    class Meta:
+        verbose_name = _("daily sales by channel")
+        verbose_name_plural = _("daily sales by channel")
+        indexes = [models.Index(fields=["day"], name="reports_saleschannel_day_idx")]
+
+    def __str__(self) -> str:
+        return f"{self._meta.verbose_name} {self.day}"
+
+
 class RefundDaily(models.Model):
     """Money paid back to customers per day (refunds that succeeded)."""
 

@@ -22,7 +22,14 @@ from django.utils.translation import gettext_lazy as _
 from catalog.models import Product
 from core.errors import ValidationFailed
 from inventory.models import Warehouse
-from oms.reports.models import OrderDaily, ProductSalesDaily, RefundDaily, SalesDaily
+from oms.reports.models import (
+    OrderChannelDaily,
+    OrderDaily,
+    ProductSalesDaily,
+    RefundDaily,
+    SalesChannelDaily,
+    SalesDaily,
+)
 from orders.models import Channel
 
 ZERO = Decimal("0.00")
@@ -173,11 +180,16 @@ class Result:
 
 
 def _model(source: str, dimension_set: set[str], filters: dict):
+    """The smallest rollup that carries every dimension and filter the query uses."""
+    used = dimension_set | {k for k, v in filters.items() if v not in (None, "")}
+    fine = bool(used & {"province", "warehouse"})
     if source == "orders":
-        return OrderDaily
+        return OrderDaily if fine else OrderChannelDaily
     if source == "refunds":
         return RefundDaily
-    return ProductSalesDaily if "product" in dimension_set or filters.get("product") else SalesDaily
+    if "product" in used:
+        return ProductSalesDaily
+    return SalesDaily if fine else SalesChannelDaily
 
 
 def _group_expr(dimension: str):

@@ -55,7 +55,17 @@ from aftersales.models import ReturnRequest
 from finance.models import JournalEntry, RecognisedLine, Refund, RefundStatus
 from inventory.models import MovementKind, Reservation, StockMovement
 from logistics.models import Shipment
-from oms.reports.models import OrderDaily, ProductSalesDaily, RefundDaily, RollupRun, SalesDaily, StateDaily, StockDaily
+from oms.reports.models import (
+    OrderChannelDaily,
+    OrderDaily,
+    ProductSalesDaily,
+    RefundDaily,
+    RollupRun,
+    SalesChannelDaily,
+    SalesDaily,
+    StateDaily,
+    StockDaily,
+)
 from orders.models import Order, OrderEvent, OrderLine, OrderSource, OrderStatus
 
 TZ = ZoneInfo(settings.TIME_ZONE)
@@ -185,18 +195,58 @@ def _legacy_sales(first: date, last: date, keys: tuple[str, ...]) -> dict[tuple,
     return result
 
 
-def _sales(first: date, last: date) -> list[SalesDaily]:
-    keys = ("ch", "prov", "wh")
-    rows = {**_journal_sales(first, last, keys), **_legacy_sales(first, last, keys)}
-    return [SalesDaily(day=k[0], channel_id=k[1], province=k[2] or "", warehouse_id=k[3], legacy=k[4], **v)
-            for k, v in rows.items()]
+SALES_MEASURES = ("units", "units_returned", "revenue", "revenue_gross", "returns")
 
 
-def _product_sales(first: date, last: date) -> list[ProductSalesDaily]:
-    keys = ("ch", "prod", "wh")
-    rows = {**_journal_sales(first, last, keys), **_legacy_sales(first, last, keys)}
-    return [ProductSalesDaily(day=k[0], channel_id=k[1], product_id=k[2], warehouse_id=k[3], legacy=k[4], **v)
-            for k, v in rows.items()]
+def _fold(rows: dict[tuple, dict], key) -> dict[tuple, dict]:
+    """Sum the measures of fine-grained sales rows into coarser keys."""
+    result: dict[tuple, dict] = {}
+    for fine, values in rows.items():
+        coarse = key(fine)
+        target = result.get(coarse)
+        if target is None:
+            result[coarse] = dict(values)
+        else:
+            for name in SALES_MEASURES:
+                target[name] += values[name]
+    return result
+
+
+def _all_sales(first: date, last: date) -> dict[type, list]:
+    """One pass over the journal (and the legacy orders) at the finest grain — (day, channel, province,
+    product, warehouse, legacy) — folded into the three sales tables."""
+    keys = ("ch", "prov", "prod", "wh")
+    fine = {**_journal_sales(first, last, keys), **_legacy_sales(first, last, keys)}
+    by_province = _fold(fine, lambda k: (k[0], k[1], k[2] or "", k[4], k[5]))
+    by_product = _fold(fine, lambda k: (k[0], k[1], k[3], k[4], k[5]))
+    by_channel = _fold(fine, lambda k: (k[0], k[1], k[5]))
+    return {
+        SalesDaily: [SalesDaily(day=k[0], channel_id=k[1], province=k[2], warehouse_id=k[3], legacy=k[4], **v)
+                     for k, v in by_province.items()],
+        ProductSalesDaily: [ProductSalesDaily(day=k[0], channel_id=k[1], product_id=k[2], warehouse_id=k[3],
+                                              legacy=k[4], **v) for k, v in by_product.items()],
+        SalesChannelDaily: [SalesChannelDaily(day=k[0], channel_id=k[1], legacy=k[2], **v)
+                            for k, v in by_channel.items()],
+    }
+
+
+def _all_orders(first: date, last: date) -> dict[type, list]:
+    rows = _orders(first, last)
+    slim: dict[tuple, OrderChannelDaily] = {}
+    for r in rows:
+        key = (r.day, r.channel_id, r.legacy)
+        target = slim.get(key)
+        if target is None:
+            slim[key] = OrderChannelDaily(day=r.day, channel_id=r.channel_id, legacy=r.legacy, orders=r.orders,
+                                          units=r.units, order_value=r.order_value, cancelled=r.cancelled,
+                                          cod_orders=r.cod_orders)
+        else:
+            target.orders += r.orders
+            target.units += r.units
+            target.order_value += r.order_value
+            target.cancelled += r.cancelled
+            target.cod_orders += r.cod_orders
+    return {OrderDaily: rows, OrderChannelDaily: list(slim.values())}
 
 
 def _refunds(first: date, last: date) -> list[RefundDaily]:
@@ -257,17 +307,27 @@ def _states(first: date, last: date) -> list[StateDaily]:
     return [StateDaily(day=k[0], channel_id=k[1], state=k[2], count=v[0], seconds=v[1]) for k, v in totals.items()]
 
 
-TABLES = [(OrderDaily, _orders), (SalesDaily, _sales), (ProductSalesDaily, _product_sales), (RefundDaily, _refunds),
-          (StockDaily, _stock), (StateDaily, _states)]
+MODELS = (OrderDaily, OrderChannelDaily, SalesDaily, ProductSalesDaily, SalesChannelDaily, RefundDaily, StockDaily,
+          StateDaily)
+BUILDERS = (_all_orders, _all_sales, lambda first, last: {RefundDaily: _refunds(first, last)},
+            lambda first, last: {StockDaily: _stock(first, last)},
+            lambda first, last: {StateDaily: _states(first, last)})
+
+
+def _write(first: date, last: date, *, replace: bool) -> None:
+    with transaction.atomic():
+        if replace:
+            for model in MODELS:
+                model.objects.filter(day__gte=first, day__lte=last).delete()
+        for build in BUILDERS:
+            for model, rows in build(first, last).items():
+                model.objects.bulk_create(rows, batch_size=BATCH)
 
 
 def recompute_days(days: set[date]) -> int:
     """Recompute whole days in every rollup table; returns the number of days."""
     for first, last in _ranges(days):
-        with transaction.atomic():
-            for model, build in TABLES:
-                model.objects.filter(day__gte=first, day__lte=last).delete()
-                model.objects.bulk_create(build(first, last), batch_size=BATCH)
+        _write(first, last, replace=True)
     return len(days)
 
 
@@ -292,7 +352,7 @@ def rollups_rebuild() -> RollupRun:
     run = RollupRun(full=True, orders_since=timezone.now(), **_watermarks())
     first = _first_day()
     with transaction.atomic():
-        for model, _build in TABLES:
+        for model in MODELS:
             model.objects.all().delete()
     days = 0
     if first:
@@ -301,9 +361,7 @@ def rollups_rebuild() -> RollupRun:
         cursor = first
         while cursor <= today:
             month_end = min((cursor.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1), today)
-            with transaction.atomic():
-                for model, build in TABLES:
-                    model.objects.bulk_create(build(cursor, month_end), batch_size=BATCH)
+            _write(cursor, month_end, replace=False)
             days += (month_end - cursor).days + 1
             cursor = month_end + timedelta(days=1)
     run.days, run.finished_at, run.seconds = days, timezone.now(), time.monotonic() - clock

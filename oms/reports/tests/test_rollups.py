@@ -13,7 +13,17 @@ from finance.invariants import ledger_problems
 from finance.models import Account, JournalLine
 from inventory.selectors import stock_drift
 from oms.reports import rollups
-from oms.reports.models import OrderDaily, ProductSalesDaily, RefundDaily, RollupRun, SalesDaily, StateDaily, StockDaily
+from oms.reports.models import (
+    OrderChannelDaily,
+    OrderDaily,
+    ProductSalesDaily,
+    RefundDaily,
+    RollupRun,
+    SalesChannelDaily,
+    SalesDaily,
+    StateDaily,
+    StockDaily,
+)
 from oms.reports.tests.fixtures import at, build_world
 
 pytestmark = pytest.mark.django_db
@@ -54,7 +64,8 @@ def test_rebuild_revenue_by_day_matches_hand_computed_figures(world):
     tee = world["tee"]
     assert _sum(ProductSalesDaily, "revenue", product=tee, legacy=False) == D("176.11") + D("176.10") - D("176.10")
     assert _sum(ProductSalesDaily, "revenue", product__isnull=True, legacy=False) == D("8.85")
-    assert _sum(ProductSalesDaily, "revenue") == _sum(SalesDaily, "revenue")
+    assert _sum(ProductSalesDaily, "revenue") == _sum(SalesDaily, "revenue") == _sum(SalesChannelDaily, "revenue")
+    assert _sum(OrderChannelDaily, "order_value") == _sum(OrderDaily, "order_value")
     assert set(SalesDaily.objects.filter(legacy=False).values_list("warehouse", flat=True)) == {world["sh01"].pk}
     assert _sum(RefundDaily, "amount") == D("199.00")
 
@@ -110,6 +121,7 @@ def test_incremental_refresh_recomputes_touched_days_like_a_rebuild(world, tmp_p
 def _snapshot() -> dict:
     fields = {OrderDaily: ("orders", "order_value"), SalesDaily: ("revenue", "units"),
               StockDaily: ("closing", "issued"), ProductSalesDaily: ("revenue", "units"),
-              StateDaily: ("count", "seconds"), RefundDaily: ("amount",)}
+              StateDaily: ("count", "seconds"), RefundDaily: ("amount",), OrderChannelDaily: ("orders", "units"),
+              SalesChannelDaily: ("revenue", "returns")}
     return {model.__name__: sorted(tuple(str(v) for v in row) for row in model.objects.values_list("day", *names))
             for model, names in fields.items()}
