@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "oms.imports",
     "oms.integrations",
     "oms.api",
+    "oms.reports",
 ]
 
 MIDDLEWARE = [
@@ -141,6 +142,15 @@ MEDIA_ROOT = Path(env_str("OMS_MEDIA_ROOT", str(BASE_DIR / "media")))
 LOGIN_URL = "admin:login"
 LOGIN_REDIRECT_URL = "workflow:review-queue"
 
+# Report subscriptions send e-mail: console by default, SMTP (or any backend) through the environment.
+EMAIL_BACKEND = env_str("OMS_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env_str("OMS_EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("OMS_EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("OMS_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = env_str("OMS_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("OMS_EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = env_str("OMS_EMAIL_FROM", "oms@localhost")
+
 REDIS_URL = env_str("REDIS_URL", "")
 Q_CLUSTER = {
     "name": "oms",
@@ -204,6 +214,8 @@ OMS_SELLER = {
     "bank": env_str("OMS_SELLER_BANK", "招商银行上海分行 121900000010001"),
 }
 OMS_INVOICE_ON_PAYMENT = env_bool("OMS_INVOICE_ON_PAYMENT", True)  # issue the invoice once paid in full
+# Reports count a shipment as late when it leaves more than this many hours after the order was placed.
+OMS_PROMISED_SHIP_HOURS = env_int("OMS_PROMISED_SHIP_HOURS", 48)
 OMS_SHIPPING_TAX_RATE = "0.130"  # freight sold with the goods is taxed at the goods rate
 OMS_PAYMENT_CONNECTORS = {"console": "finance.connectors.console.ConsoleConnector"}
 OMS_DEFAULT_PAYMENT_CONNECTOR = env_str("OMS_DEFAULT_PAYMENT_CONNECTOR", "console")

@@ -13,6 +13,7 @@ urlpatterns = [
     path("inventory/", include("inventory.urls")),
     path("aftersales/", include("aftersales.urls")),
     path("imports/", include("oms.imports.urls")),
+    path("reports/", include("oms.reports.urls")),
     path("admin/", admin.site.urls),
     path("workflow/", include("oms.workflow.urls")),
     path("logistics/", include("logistics.urls")),

@@ -23,7 +23,7 @@ from core.pii import mask_email, mask_phone, user_can_view_pii
 from orders.events import KIND_LABELS, actor_label, kind_label
 from orders.history import history_entries
 from orders.models import Channel, Customer, Order, OrderEvent, OrderLine
-from orders.selectors import LIST_RELATED, order_list, order_search
+from orders.selectors import LIST_RELATED, customer_list_with_totals, order_list, order_search
 
 
 class ReadOnlyHistoryAdmin(SimpleHistoryAdmin):
@@ -94,7 +94,23 @@ class CustomerAdmin(ReadOnlyHistoryAdmin):
     def get_list_display(self, request):
         can = user_can_view_pii(request.user)
         return ["name", _masked(lambda c: c.phone, mask_phone, _("phone"))(can),
-                _masked(lambda c: c.email, mask_email, _("e-mail"))(can), "company_name", "created_at"]
+                _masked(lambda c: c.email, mask_email, _("e-mail"))(can), "company_name", "order_count_display",
+                "spend_display", "last_order_display", "created_at"]
+
+    def get_queryset(self, request):
+        return customer_list_with_totals()
+
+    @admin.display(description=_("orders"), ordering="order_count")
+    def order_count_display(self, obj):
+        return obj.order_count
+
+    @admin.display(description=_("spend"), ordering="spend")
+    def spend_display(self, obj):
+        return format_cny(obj.spend)
+
+    @admin.display(description=_("last order"), ordering="last_order_at")
+    def last_order_display(self, obj):
+        return obj.last_order_at
 
     def get_fields(self, request, obj=None):
         if obj is not None and not user_can_view_pii(request.user):

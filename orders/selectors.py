@@ -3,7 +3,8 @@ of queries whatever their length. Admin, workbench and reports build on these.""
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, DecimalField, F, Max, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 
 from core.phones import normalise_phone
 from orders.models import Customer, Order, OrderEvent, OrderLine
@@ -40,4 +41,19 @@ def order_detail_qs() -> QuerySet[Order]:
     return order_list().prefetch_related(
         Prefetch("lines", queryset=OrderLine.objects.order_by("id")),
         Prefetch("events", queryset=OrderEvent.objects.select_related("actor").order_by("at", "id")),
+    )
+
+
+def customer_list_with_totals() -> QuerySet[Customer]:
+    """Customers with their order count, spend (totals less refunds) and last order, cancelled orders left out.
+
+    Correlated subqueries rather than a GROUP BY over the join: a page of 50 customers costs 50 index
+    look-ups on `orders_order.customer_id`, however many orders there are in all."""
+    mine = Order.objects.filter(customer=OuterRef("pk")).exclude(status="cancelled").order_by().values("customer")
+    money = DecimalField(max_digits=14, decimal_places=2)
+    return Customer.objects.annotate(
+        order_count=Coalesce(Subquery(mine.annotate(n=Count("id")).values("n")), 0),
+        spend=Coalesce(Subquery(mine.annotate(s=Sum(F("total") - F("refunded_amount"))).values("s"),
+                                output_field=money), 0, output_field=money),
+        last_order_at=Subquery(mine.annotate(m=Max("ordered_at")).values("m")),
     )
