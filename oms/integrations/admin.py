@@ -140,3 +140,149 @@ class OutboxMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     def has_retry_permission(self, request):
         return request.user.has_perm("integrations.retry_outboxmessage")
+
+
+# -- channel connectors -----------------------------------------------------------------------------------------
+from oms.integrations.connectors import pushback, sync  # noqa: E402
+from oms.integrations.connectors.base import PlatformError, adapter_choices  # noqa: E402
+from oms.integrations.models import ChannelConnector, PlatformOrderLink, SyncItem, SyncRun, SyncStatus  # noqa: E402
+
+
+def masked(secret: str) -> str:
+    """What the admin shows of a stored secret: that there is one, and its last four characters."""
+    if not secret:
+        return "—"
+    return "••••••" + secret[-4:] if len(secret) > 8 else "••••••"
+
+
+class SecretKeepingForm(forms.ModelForm):
+    """Secret fields are write-only: an empty input keeps the stored value, which is never sent back."""
+
+    secret_fields: tuple[str, ...] = ()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in self.secret_fields:
+            field = self.fields[name]
+            field.widget = forms.PasswordInput(render_value=False)
+            field.required = False
+            if self.instance.pk and getattr(self.instance, name):
+                field.help_text = _("Stored: %(masked)s. Leave empty to keep it.") % {
+                    "masked": masked(getattr(self.instance, name))}
+
+    def clean(self):
+        data = super().clean()
+        for name in self.secret_fields:
+            if not data.get(name) and self.instance.pk:
+                data[name] = getattr(self.instance, name)
+        return data
+
+
+class ChannelConnectorForm(SecretKeepingForm):
+    secret_fields = ("app_secret", "access_token")
+    platform = forms.ChoiceField(label=_("platform"), choices=adapter_choices)
+    base_url = forms.URLField(label=_("API base URL"), max_length=500, assume_scheme="https")
+
+    class Meta:
+        model = ChannelConnector
+        fields = ["channel", "code", "name", "platform", "base_url", "app_key", "app_secret", "access_token", "shop_id",
+                  "page_size", "overlap_seconds", "max_window_hours", "requests_per_second", "max_retries",
+                  "initial_since", "push_stock", "push_tracking", "settings", "active"]
+
+
+@admin.register(ChannelConnector)
+class ChannelConnectorAdmin(admin.ModelAdmin):
+    form = ChannelConnectorForm
+    list_display = ["code", "name", "channel", "platform", "active", "cursor", "last_run"]
+    list_filter = ["platform", "active", "channel"]
+    readonly_fields = ["cursor"]
+    actions = ["pull_now", "push_stock_now"]
+
+    @admin.display(description=_("last run"))
+    def last_run(self, obj):
+        run = obj.runs.order_by("-started_at", "-id").first()
+        return f"{run.get_status_display()} · {timezone_local(run.started_at)}" if run else "—"
+
+    @admin.action(description=_("Pull orders now"), permissions=["run"])
+    def pull_now(self, request, queryset):
+        for connector in queryset.filter(active=True):
+            try:
+                run = sync.connector_pull(connector=connector)
+            except PlatformError as exc:
+                self.message_user(request, f"{connector}: {exc}", messages.ERROR)
+                continue
+            self.message_user(request, run_summary(run), messages.SUCCESS if run.status == SyncStatus.SUCCEEDED
+                              else messages.WARNING)
+
+    @admin.action(description=_("Push stock levels now"), permissions=["run"])
+    def push_stock_now(self, request, queryset):
+        for connector in queryset.filter(active=True):
+            result = pushback.connector_push_stock(connector=connector)
+            level = messages.SUCCESS if not result.failed else messages.WARNING
+            self.message_user(request, _("%(connector)s: %(pushed)d SKUs pushed, %(failed)d failed. %(errors)s") % {
+                "connector": connector, "pushed": result.pushed, "failed": len(result.failed),
+                "errors": "；".join(f"{sku}: {error}" for sku, error in list(result.failed.items())[:5])}, level)
+
+    def has_run_permission(self, request):
+        return request.user.has_perm("integrations.run_channelconnector")
+
+
+def timezone_local(value):
+    from django.utils import timezone as tz
+
+    return tz.localtime(value).strftime("%Y-%m-%d %H:%M")
+
+
+def run_summary(run: SyncRun) -> str:
+    text = _("%(connector)s: fetched %(fetched)d, created %(created)d, updated %(updated)d, skipped %(skipped)d, "
+             "failed %(failed)d.") % {"connector": run.connector, "fetched": run.fetched, "created": run.created,
+                                      "updated": run.updated, "skipped": run.skipped, "failed": run.failed}
+    return f"{text} {run.error}" if run.error else text
+
+
+class SyncItemInline(admin.TabularInline):
+    model = SyncItem
+    extra = 0
+    can_delete = False
+    fields = ["external_id", "order_number", "outcome", "message"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(SyncRun)
+class SyncRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["started_at", "connector", "window_from", "window_to", "status", "fetched", "created", "updated",
+                    "skipped", "failed", "pages", "throttled"]
+    list_filter = ["connector", "status"]
+    date_hierarchy = "started_at"
+    inlines = [SyncItemInline]
+    actions = ["retry"]
+    readonly_fields = ["connector", "retry_of", "window_from", "window_to", "status", "started_at", "finished_at",
+                       "pages", "requests", "throttled", "fetched", "created", "updated", "skipped", "failed", "error"]
+
+    @admin.action(description=_("Pull this window again"), permissions=["retry"])
+    def retry(self, request, queryset):
+        for run in queryset.select_related("connector").order_by("pk"):
+            try:
+                again = sync.connector_retry_run(run=run)
+            except PlatformError as exc:
+                self.message_user(request, f"{run.connector}: {exc}", messages.ERROR)
+                continue
+            self.message_user(request, run_summary(again), messages.SUCCESS if again.status == SyncStatus.SUCCEEDED
+                              else messages.WARNING)
+
+    def has_retry_permission(self, request):
+        return request.user.has_perm("integrations.run_channelconnector")
+
+
+@admin.register(PlatformOrderLink)
+class PlatformOrderLinkAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["external_id", "connector", "order", "platform_status", "platform_updated_at", "pulled_at"]
+    list_filter = ["connector", "platform_status"]
+    search_fields = ["=external_id", "=order__number"]
+    list_select_related = ["connector", "order"]
+    show_full_result_count = False
+    readonly_fields = ["connector", "external_id", "order", "platform_status", "platform_updated_at", "content_hash",
+                       "snapshot", "pulled_at"]

@@ -15,7 +15,10 @@ class IntegrationsConfig(AppConfig):
         Role.FINANCE_DIRECTOR: _VIEW,
         Role.MANAGER: [*_VIEW, "integrations.view_webhooksender", "integrations.retry_inboundevent",
                        "integrations.view_outboxmessage", "integrations.view_outboxattempt",
-                       "integrations.view_outboundendpoint", "integrations.retry_outboxmessage"],
+                       "integrations.view_outboundendpoint", "integrations.retry_outboxmessage",
+                       "integrations.view_channelconnector", "integrations.run_channelconnector",
+                       "integrations.view_syncrun", "integrations.view_syncitem",
+                       "integrations.view_platformorderlink"],
         Role.WAREHOUSE: ["integrations.view_outboxmessage", "integrations.view_outboxattempt"],
     }
 
@@ -26,3 +29,14 @@ class IntegrationsConfig(AppConfig):
 
         # Shipping instructions for WMS-run warehouses go to the outbox in the planning transaction.
         hooks.shipping_instruction.register(shipping.write_shipping_instruction)
+
+        # Channel connectors: tracking numbers of pulled orders go back to their platform through the outbox.
+        from oms.integrations import outbox
+        from oms.integrations.connectors import pushback, sync
+        from oms.integrations.models import WebhookKind
+        from oms.workflow.checks import HOLD_REASON_LABELS
+
+        hooks.order_status_changed.register(pushback.write_tracking_messages)
+        outbox.register_transport(WebhookKind.CHANNEL, pushback.send_platform_message)
+        HOLD_REASON_LABELS.setdefault(sync.PLATFORM_CHANGED, _("Changed on the platform"))
+        HOLD_REASON_LABELS.setdefault(sync.PLATFORM_REFUND, _("Refund requested on the platform"))

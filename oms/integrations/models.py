@@ -18,6 +18,10 @@ class WebhookKind(models.TextChoices):
     PAYMENTS = "payments", _("Payment provider")
     WMS = "wms", _("Warehouse (WMS)")
     CARRIERS = "carriers", _("Carrier")
+    CHANNEL = "channel", _("Sales platform")
+    WEBHOOK = "webhook", _("Outbound webhook")
+    CRM = "crm", _("CRM")
+    SMS = "sms", _("SMS gateway")
 
 
 class WebhookSender(models.Model):
@@ -167,7 +171,9 @@ class OutboxAttempt(models.Model):
     status_code = models.PositiveSmallIntegerField(_("HTTP status"), null=True, blank=True)
     succeeded = models.BooleanField(_("succeeded"), default=False)
     error = models.TextField(_("error"), blank=True)
+    request = models.TextField(_("request"), blank=True, help_text=_("Headers and body as sent (secrets left out)."))
     response = models.TextField(_("response (start)"), blank=True)
+    duration_ms = models.PositiveIntegerField(_("duration (ms)"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("delivery attempt")
@@ -176,3 +182,132 @@ class OutboxAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.message_id} @ {self.started_at:%Y-%m-%d %H:%M:%S}"
+
+
+# -- channel connectors: orders pulled from the sales platforms ---------------------------------------------------
+class ChannelConnector(models.Model):
+    """How OMS talks to one shop on one platform: credentials, pull settings and where the last pull ended."""
+
+    channel = models.ForeignKey("orders.Channel", on_delete=models.PROTECT, related_name="connectors",
+                                verbose_name=_("channel"))
+    code = models.SlugField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    platform = models.CharField(_("platform"), max_length=32,
+                                help_text=_("The adapter that speaks this platform's API, e.g. douyin."))
+    base_url = models.URLField(_("API base URL"), max_length=500)
+    app_key = models.CharField(_("app key"), max_length=100)
+    app_secret = models.CharField(_("app secret"), max_length=200, blank=True)
+    access_token = models.CharField(_("access token"), max_length=500, blank=True)
+    shop_id = models.CharField(_("shop ID"), max_length=64, blank=True)
+    page_size = models.PositiveSmallIntegerField(_("page size"), default=100)
+    overlap_seconds = models.PositiveIntegerField(
+        _("overlap (s)"), default=600,
+        help_text=_("Each pull starts this long before the previous one ended, so late-indexed orders are not missed."))
+    max_window_hours = models.PositiveIntegerField(_("longest window (h)"), default=24)
+    requests_per_second = models.DecimalField(_("requests per second"), max_digits=6, decimal_places=2, default=5)
+    max_retries = models.PositiveSmallIntegerField(_("retries per request"), default=6)
+    initial_since = models.DateTimeField(_("first pull from"), null=True, blank=True,
+                                         help_text=_("Where the very first pull starts; empty means one day ago."))
+    cursor = models.DateTimeField(_("pulled up to"), null=True, blank=True, editable=False)
+    push_stock = models.BooleanField(_("push stock levels"), default=True)
+    push_tracking = models.BooleanField(_("push tracking numbers"), default=True)
+    settings = models.JSONField(_("other settings"), default=dict, blank=True)
+    active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("channel connector")
+        verbose_name_plural = _("channel connectors")
+        ordering = ["code"]
+        permissions = [("run_channelconnector", _("Can pull orders from a platform"))]
+
+    def __str__(self) -> str:
+        return self.name or self.code
+
+
+class PlatformOrderLink(models.Model):
+    """A platform order and the OMS order it became, with what we last saw of it (to spot changes)."""
+
+    connector = models.ForeignKey(ChannelConnector, on_delete=models.CASCADE, related_name="order_links",
+                                  verbose_name=_("connector"))
+    external_id = models.CharField(_("platform order ID"), max_length=64)
+    order = models.ForeignKey("orders.Order", on_delete=models.PROTECT, related_name="platform_links",
+                              verbose_name=_("order"))
+    platform_status = models.CharField(_("platform status"), max_length=32, blank=True)
+    platform_updated_at = models.DateTimeField(_("changed on the platform at"), null=True, blank=True)
+    content_hash = models.CharField(_("content hash"), max_length=64)
+    snapshot = models.JSONField(_("last seen"), default=dict)
+    pulled_at = models.DateTimeField(_("pulled at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("platform order")
+        verbose_name_plural = _("platform orders")
+        ordering = ["-pulled_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["connector", "external_id"],
+                                               name="integrations_link_connector_external_uniq")]
+
+    def __str__(self) -> str:
+        return f"{self.connector_id}/{self.external_id}"
+
+
+class SyncStatus(models.TextChoices):
+    RUNNING = "running", _("Running")
+    SUCCEEDED = "succeeded", _("Succeeded")
+    PARTIAL = "partial", _("Finished with failed orders")
+    FAILED = "failed", _("Failed")
+
+
+class SyncRun(models.Model):
+    """One pull of one time window: what came, what it did, and what the platform said when it failed."""
+
+    connector = models.ForeignKey(ChannelConnector, on_delete=models.CASCADE, related_name="runs",
+                                  verbose_name=_("connector"))
+    retry_of = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="retries",
+                                 verbose_name=_("retry of"))
+    window_from = models.DateTimeField(_("from"))
+    window_to = models.DateTimeField(_("to"))
+    status = models.CharField(_("status"), max_length=10, choices=SyncStatus.choices, default=SyncStatus.RUNNING)
+    started_at = models.DateTimeField(_("started at"), default=timezone.now, db_index=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    pages = models.PositiveIntegerField(_("pages"), default=0)
+    requests = models.PositiveIntegerField(_("requests"), default=0)
+    throttled = models.PositiveIntegerField(_("rate-limited answers"), default=0)
+    fetched = models.PositiveIntegerField(_("fetched"), default=0)
+    created = models.PositiveIntegerField(_("created"), default=0)
+    updated = models.PositiveIntegerField(_("updated"), default=0)
+    skipped = models.PositiveIntegerField(_("skipped"), default=0)
+    failed = models.PositiveIntegerField(_("failed"), default=0)
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        verbose_name = _("sync run")
+        verbose_name_plural = _("sync runs")
+        ordering = ["-started_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.connector} {self.window_from:%Y-%m-%d %H:%M}–{self.window_to:%H:%M}"
+
+
+class SyncItem(models.Model):
+    """An order of a run that failed or changed something; skipped ones are only counted."""
+
+    class Outcome(models.TextChoices):
+        CREATED = "created", _("Created")
+        UPDATED = "updated", _("Updated")
+        HELD = "held", _("Put on hold")
+        ATTENTION = "attention", _("Needs attention")
+        FAILED = "failed", _("Failed")
+
+    run = models.ForeignKey(SyncRun, on_delete=models.CASCADE, related_name="items", verbose_name=_("run"))
+    external_id = models.CharField(_("platform order ID"), max_length=64)
+    order_number = models.CharField(_("order number"), max_length=32, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices)
+    message = models.TextField(_("message"), blank=True)
+
+    class Meta:
+        verbose_name = _("sync item")
+        verbose_name_plural = _("sync items")
+        ordering = ["run", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.external_id}: {self.outcome}"
