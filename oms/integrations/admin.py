@@ -286,3 +286,108 @@ class PlatformOrderLinkAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     show_full_result_count = False
     readonly_fields = ["connector", "external_id", "order", "platform_status", "platform_updated_at", "content_hash",
                        "snapshot", "pulled_at"]
+
+
+# -- outbound webhooks ------------------------------------------------------------------------------------------
+from oms.integrations import webhooks  # noqa: E402
+from oms.integrations.models import (  # noqa: E402
+    DeadLetter,
+    WebhookDelivery,
+    WebhookEvent,
+    WebhookKind,
+    WebhookSubscription,
+)
+
+
+class WebhookSubscriptionForm(SecretKeepingForm):
+    secret_fields = ("secret",)
+    url = forms.URLField(label=_("URL"), max_length=500, assume_scheme="https")
+    events = forms.MultipleChoiceField(label=_("events"), choices=WebhookEvent.choices,
+                                       widget=forms.CheckboxSelectMultiple)
+
+    class Meta:
+        model = WebhookSubscription
+        fields = ["name", "url", "secret", "events", "channels", "min_total", "version", "timeout_seconds", "active"]
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("secret"):
+            self.add_error("secret", _("A new subscription needs a secret."))
+        return data
+
+
+@admin.register(WebhookSubscription)
+class WebhookSubscriptionAdmin(admin.ModelAdmin):
+    form = WebhookSubscriptionForm
+    list_display = ["name", "url", "event_list", "active", "paused_at", "consecutive_failures"]
+    list_filter = ["active"]
+    readonly_fields = ["paused_at", "paused_reason", "consecutive_failures"]
+    filter_horizontal = ["channels"]
+    actions = ["resume"]
+
+    @admin.display(description=_("events"))
+    def event_list(self, obj):
+        labels = dict(WebhookEvent.choices)
+        return "、".join(str(labels.get(e, e)) for e in obj.events or [])
+
+    @admin.action(description=_("Resume and send what waited"))
+    def resume(self, request, queryset):
+        for subscription in queryset:
+            waiting = webhooks.subscription_resume(subscription=subscription)
+            self.message_user(request, _("%(name)s resumed; %(n)d messages will be sent now.") % {
+                "name": subscription, "n": waiting}, messages.SUCCESS)
+
+
+class DeliveryAttemptInline(OutboxAttemptInline):
+    fields = ["started_at", "duration_ms", "status_code", "succeeded", "error", "request", "response"]
+    readonly_fields = fields
+
+
+class _WebhookOutboxAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["created_at", "subscription", "topic", "order_number", "status", "attempts", "next_attempt_at",
+                    "delivered_at"]
+    list_filter = ["topic", "status"]
+    search_fields = ["=message_id", "=order_number", "=key"]
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+    inlines = [DeliveryAttemptInline]
+    actions = ["replay"]
+    readonly_fields = ["destination", "topic", "message_id", "key", "order_number", "payload", "status", "attempts",
+                       "next_attempt_at", "last_error", "created_at", "delivered_at"]
+
+    @admin.display(description=_("subscription"))
+    def subscription(self, obj):
+        names = getattr(self, "_names", None)
+        if names is None:
+            names = self._names = {str(pk): name for pk, name in WebhookSubscription.objects.values_list("pk", "name")}
+        return names.get(obj.destination, obj.destination)
+
+    def changelist_view(self, request, extra_context=None):
+        self._names = None
+        return super().changelist_view(request, extra_context)
+
+    @admin.action(description=_("Replay now"), permissions=["replay"])
+    def replay(self, request, queryset):
+        chosen = list(queryset.exclude(status=OutboxStatus.DELIVERED))
+        delivered = webhooks.replay(messages=chosen)
+        self.message_user(request, _("%(delivered)d of %(n)d messages delivered; the others are retried later.")
+                          % {"delivered": delivered, "n": len(chosen)},
+                          messages.SUCCESS if delivered == len(chosen) else messages.WARNING)
+
+    def has_replay_permission(self, request):
+        return request.user.has_perm("integrations.replay_webhookdelivery")
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(_WebhookOutboxAdmin):
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(kind=WebhookKind.WEBHOOK)
+
+
+@admin.register(DeadLetter)
+class DeadLetterAdmin(_WebhookOutboxAdmin):
+    list_display = ["created_at", "kind", "subscription", "topic", "order_number", "attempts", "last_error"]
+    list_filter = ["kind", "topic"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(status=OutboxStatus.DEAD)

@@ -38,5 +38,11 @@ class IntegrationsConfig(AppConfig):
 
         hooks.order_status_changed.register(pushback.write_tracking_messages)
         outbox.register_transport(WebhookKind.CHANNEL, pushback.send_platform_message)
+        # Outbound webhooks: every order transition becomes the subscribed systems' events.
+        from oms.integrations import webhooks
+
+        hooks.order_status_changed.register(webhooks.on_order_status_changed)
+        outbox.register_transport(WebhookKind.WEBHOOK, webhooks.send, max_attempts=webhooks.MAX_ATTEMPTS,
+                                  after=webhooks.after_attempt)
         HOLD_REASON_LABELS.setdefault(sync.PLATFORM_CHANGED, _("Changed on the platform"))
         HOLD_REASON_LABELS.setdefault(sync.PLATFORM_REFUND, _("Refund requested on the platform"))

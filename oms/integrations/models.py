@@ -311,3 +311,81 @@ class SyncItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.external_id}: {self.outcome}"
+
+
+# -- outbound webhooks: other systems subscribe to what happens to orders ------------------------------------------
+class WebhookEvent(models.TextChoices):
+    ORDER_CREATED = "order.created", _("Order created")
+    ORDER_REVIEWED = "order.reviewed", _("Order reviewed")
+    ORDER_PAID = "order.paid", _("Order paid")
+    ORDER_SHIPPED = "order.shipped", _("Order shipped")
+    ORDER_DELIVERED = "order.delivered", _("Order delivered")
+    ORDER_COMPLETED = "order.completed", _("Order completed")
+    ORDER_CANCELLED = "order.cancelled", _("Order cancelled")
+    RETURN_REQUESTED = "return.requested", _("Return requested")
+    ORDER_REFUNDED = "order.refunded", _("Order refunded")
+    STOCK_LOW = "stock.low", _("Stock low")
+
+
+class WebhookSubscription(models.Model):
+    """A receiver of outbound webhooks: which events, where, signed with which secret, filtered how."""
+
+    name = models.CharField(_("name"), max_length=100)
+    url = models.URLField(_("URL"), max_length=500)
+    secret = models.CharField(_("secret"), max_length=200,
+                              help_text=_("HMAC-SHA256 secret of the X-OMS-Signature header."))
+    events = models.JSONField(_("events"), default=list, help_text=_("Event types this receiver gets."))
+    channels = models.ManyToManyField("orders.Channel", blank=True, related_name="+", verbose_name=_("channels"),
+                                      help_text=_("Only orders of these channels; none means every channel."))
+    min_total = models.DecimalField(_("minimum order total"), max_digits=12, decimal_places=2, null=True, blank=True,
+                                    help_text=_("Only orders of at least this total; empty means any."))
+    version = models.CharField(_("payload version"), max_length=8, default="1")
+    timeout_seconds = models.PositiveSmallIntegerField(_("timeout (s)"), default=10)
+    active = models.BooleanField(_("active"), default=True)
+    paused_at = models.DateTimeField(_("paused at"), null=True, blank=True,
+                                     help_text=_("Paused after deliveries kept failing; events wait until resumed."))
+    paused_reason = models.TextField(_("why paused"), blank=True)
+    consecutive_failures = models.PositiveIntegerField(_("failures in a row"), default=0)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("webhook subscription")
+        verbose_name_plural = _("webhook subscriptions")
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class WebhookDelivery(OutboxMessage):
+    """The outbox seen as outbound webhook deliveries (a proxy: same rows, kind `webhook`)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("webhook delivery")
+        verbose_name_plural = _("webhook deliveries")
+        permissions = [("replay_webhookdelivery", _("Can replay webhook deliveries"))]
+
+
+class DeadLetter(OutboxMessage):
+    """Outbox messages that gave up: the dead-letter list, replayed one by one or in bulk."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("dead letter")
+        verbose_name_plural = _("dead letters")
+
+
+class RelayCursor(models.Model):
+    """How far a relay has read a log (the order timeline, stock levels) to turn it into webhook events."""
+
+    name = models.CharField(_("name"), max_length=40, unique=True)
+    position = models.BigIntegerField(_("position"), default=0)
+    state = models.JSONField(_("state"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("relay cursor")
+        verbose_name_plural = _("relay cursors")
+
+    def __str__(self) -> str:
+        return f"{self.name}@{self.position}"
