@@ -391,3 +391,39 @@ class DeadLetterAdmin(_WebhookOutboxAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(status=OutboxStatus.DEAD)
+
+
+# -- CRM and SMS ------------------------------------------------------------------------------------------------
+from oms.integrations.models import CrmEndpoint, SmsGateway  # noqa: E402
+
+
+class CrmEndpointForm(SecretKeepingForm):
+    secret_fields = ("token", "secret")
+    url = forms.URLField(label=_("URL"), max_length=500, assume_scheme="https")
+
+    class Meta:
+        model = CrmEndpoint
+        fields = ["code", "name", "url", "method", "token", "secret", "field_map", "value_map", "static_fields",
+                  "timeout_seconds", "active"]
+
+
+@admin.register(CrmEndpoint)
+class CrmEndpointAdmin(admin.ModelAdmin):
+    form = CrmEndpointForm
+    list_display = ["code", "name", "url", "method", "active"]
+    list_filter = ["active"]
+
+
+class SmsGatewayForm(SecretKeepingForm):
+    secret_fields = ("access_key_secret",)
+
+    class Meta:
+        model = SmsGateway
+        fields = ["code", "provider", "endpoint", "access_key_id", "access_key_secret", "sign_name", "active"]
+
+
+@admin.register(SmsGateway)
+class SmsGatewayAdmin(admin.ModelAdmin):
+    form = SmsGatewayForm
+    list_display = ["code", "provider", "endpoint", "sign_name", "active"]
+    list_filter = ["provider", "active"]

@@ -44,5 +44,10 @@ class IntegrationsConfig(AppConfig):
         hooks.order_status_changed.register(webhooks.on_order_status_changed)
         outbox.register_transport(WebhookKind.WEBHOOK, webhooks.send, max_attempts=webhooks.MAX_ATTEMPTS,
                                   after=webhooks.after_attempt)
+        # CRM follow-ups and text messages: written to the outbox by whoever calls them, sent by their adapters.
+        from oms.integrations import crm, sms
+
+        outbox.register_transport(WebhookKind.CRM, crm.send_outbox_message)
+        outbox.register_transport(WebhookKind.SMS, sms.send_outbox_message)
         HOLD_REASON_LABELS.setdefault(sync.PLATFORM_CHANGED, _("Changed on the platform"))
         HOLD_REASON_LABELS.setdefault(sync.PLATFORM_REFUND, _("Refund requested on the platform"))

@@ -389,3 +389,61 @@ class RelayCursor(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}@{self.position}"
+
+
+# -- CRM and SMS adapters -----------------------------------------------------------------------------------------
+class CrmEndpoint(models.Model):
+    """A CRM that takes customer follow-up updates as JSON, with our fields mapped onto its field names."""
+
+    code = models.SlugField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    url = models.URLField(_("URL"), max_length=500)
+    method = models.CharField(_("HTTP method"), max_length=6, default="POST",
+                              choices=[("POST", "POST"), ("PUT", "PUT"), ("PATCH", "PATCH")])
+    token = models.CharField(_("API token"), max_length=500, blank=True,
+                             help_text=_("Sent as Authorization: Bearer …; empty sends none."))
+    secret = models.CharField(_("signing secret"), max_length=200, blank=True,
+                              help_text=_("HMAC-SHA256 secret for X-OMS-Signature; empty means unsigned."))
+    field_map = models.JSONField(
+        _("field mapping"), default=dict, blank=True,
+        help_text=_("Our field → the CRM's field (dots make nested objects), e.g. "
+                    "{\"customer.phone\": \"mobile\", \"status\": \"follow.status\"}. Unmapped fields are not sent."))
+    value_map = models.JSONField(_("status values"), default=dict, blank=True,
+                                 help_text=_("Our follow-up status → the CRM's value, e.g. {\"done\": \"2\"}."))
+    static_fields = models.JSONField(_("fixed fields"), default=dict, blank=True,
+                                     help_text=_("Sent with every request, e.g. {\"source\": \"OMS\"}."))
+    timeout_seconds = models.PositiveSmallIntegerField(_("timeout (s)"), default=10)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("CRM endpoint")
+        verbose_name_plural = _("CRM endpoints")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name or self.code
+
+
+class SmsGateway(models.Model):
+    """The SMS provider OMS sends through; without an active row messages go to the console."""
+
+    class Provider(models.TextChoices):
+        CONSOLE = "console", _("Console (print only)")
+        ALIYUN = "aliyun", _("Aliyun-style gateway (template code + parameters)")
+
+    code = models.SlugField(_("code"), max_length=32, unique=True, default="default")
+    provider = models.CharField(_("provider"), max_length=16, choices=Provider.choices, default=Provider.CONSOLE)
+    endpoint = models.URLField(_("endpoint"), max_length=500, blank=True)
+    access_key_id = models.CharField(_("AccessKey ID"), max_length=100, blank=True)
+    access_key_secret = models.CharField(_("AccessKey secret"), max_length=200, blank=True)
+    sign_name = models.CharField(_("signature name"), max_length=40, blank=True,
+                                 help_text=_("The approved 签名 shown in 【】 before every message."))
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("SMS gateway")
+        verbose_name_plural = _("SMS gateways")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} ({self.get_provider_display()})"

@@ -120,17 +120,20 @@ def register_transport(kind: str, send: Callable[[OutboxMessage], Sent], *, max_
     TRANSPORTS[kind] = Transport(send=send, max_attempts=max_attempts, after=after)
 
 
+REDACTED_HEADERS = {"authorization"}
+
+
 def describe_request(method: str, url: str, headers: dict, body: bytes) -> str:
-    """The request as the delivery log shows it."""
-    lines = [f"{method} {url}", *(f"{name}: {value}" for name, value in headers.items()), "",
-             body.decode("utf-8", "replace")[:4000]]
+    """The request as the delivery log shows it (credentials left out)."""
+    lines = [f"{method} {url}", *(f"{name}: {'***' if name.lower() in REDACTED_HEADERS else value}"
+                                  for name, value in headers.items()), "", body.decode("utf-8", "replace")[:4000]]
     return "\n".join(lines)
 
 
-def http_post(url: str, body: bytes, headers: dict, *, timeout: float) -> Sent:
-    """POST once; any answer or network failure becomes a `Sent`."""
-    request = urllib.request.Request(url, data=body, method="POST", headers=headers)
-    logged = describe_request("POST", url, headers, body)
+def http_send(method: str, url: str, body: bytes, headers: dict, *, timeout: float) -> Sent:
+    """Send once; any answer or network failure becomes a `Sent`."""
+    request = urllib.request.Request(url, data=body, method=method, headers=headers)
+    logged = describe_request(method, url, headers, body)
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
             return Sent(response.status, "", response.read(2000).decode("utf-8", "replace"), logged, url)
@@ -141,6 +144,10 @@ def http_post(url: str, body: bytes, headers: dict, *, timeout: float) -> Sent:
     except (urllib.error.URLError, OSError, ValueError) as exc:
         reason = getattr(exc, "reason", exc)
         return Sent(None, f"{type(exc).__name__}: {reason}", "", logged, url)
+
+
+def http_post(url: str, body: bytes, headers: dict, *, timeout: float) -> Sent:
+    return http_send("POST", url, body, headers, timeout=timeout)
 
 
 def _post(endpoint: OutboundEndpoint, message: OutboxMessage) -> Sent:
