@@ -416,6 +416,7 @@ class CrmEndpointAdmin(admin.ModelAdmin):
 
 class SmsGatewayForm(SecretKeepingForm):
     secret_fields = ("access_key_secret",)
+    endpoint = forms.URLField(label=_("endpoint"), max_length=500, required=False, assume_scheme="https")
 
     class Meta:
         model = SmsGateway
@@ -427,3 +428,86 @@ class SmsGatewayAdmin(admin.ModelAdmin):
     form = SmsGatewayForm
     list_display = ["code", "provider", "endpoint", "sign_name", "active"]
     list_filter = ["provider", "active"]
+
+
+# -- finance export ---------------------------------------------------------------------------------------------
+from django.http import HttpResponse  # noqa: E402
+from django.urls import path, reverse  # noqa: E402
+from django.utils.html import format_html  # noqa: E402
+
+from core.errors import DomainError  # noqa: E402
+from oms.integrations.finance_export import voucher_export_create  # noqa: E402
+from oms.integrations.models import VoucherExport  # noqa: E402
+
+
+class VoucherExportForm(forms.ModelForm):
+    day = forms.DateField(label=_("day or any day of the month"), widget=forms.DateInput(attrs={"type": "date"}))
+
+    class Meta:
+        model = VoucherExport
+        fields = ["period", "day", "file_format", "include_exported"]
+
+
+@admin.register(VoucherExport)
+class VoucherExportAdmin(admin.ModelAdmin):
+    form = VoucherExportForm
+    list_display = ["created_at", "period", "date_from", "date_to", "vouchers", "total_debit", "total_credit",
+                    "include_exported", "download"]
+    list_filter = ["period", "file_format"]
+    readonly_fields = ["date_from", "date_to", "vouchers", "total_debit", "total_credit", "filename", "created_by",
+                       "created_at"]
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["period", "day", "file_format", "include_exported"]
+        return ["period", "date_from", "date_to", "file_format", "include_exported", "vouchers", "total_debit",
+                "total_credit", "filename", "created_by", "created_at"]
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("file"))
+    def download(self, obj):
+        url = reverse("admin:integrations_voucherexport_download", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, obj.filename)
+
+    def get_urls(self):
+        return [path("<int:pk>/download/", self.admin_site.admin_view(self.download_view),
+                     name="integrations_voucherexport_download"), *super().get_urls()]
+
+    def download_view(self, request, pk):
+        if not self.has_view_permission(request):
+            from django.core.exceptions import PermissionDenied
+
+            raise PermissionDenied
+        export = VoucherExport.objects.get(pk=pk)
+        content_type = ("text/csv; charset=utf-8" if export.file_format == "csv" else
+                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        response = HttpResponse(bytes(export.content), content_type=content_type)
+        from urllib.parse import quote
+
+        response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(export.filename)}"
+        return response
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        try:
+            export = voucher_export_create(period=data["period"], day=data["day"], file_format=data["file_format"],
+                                           include_exported=data["include_exported"], actor=request.user)
+        except DomainError as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+            return
+        obj.pk, obj.filename = export.pk, export.filename
+        self.message_user(request, _("%(n)d vouchers exported, debit ¥%(debit)s = credit ¥%(credit)s.") % {
+            "n": export.vouchers, "debit": f"{export.total_debit:,.2f}", "credit": f"{export.total_credit:,.2f}"},
+            messages.SUCCESS)
+
+    def save_related(self, request, form, formsets, change):
+        pass
+
+    def log_addition(self, request, obj, message):
+        if obj.pk:
+            super().log_addition(request, VoucherExport.objects.get(pk=obj.pk), message)

@@ -4,6 +4,9 @@ from django.utils.translation import gettext_lazy as _
 from core.enums import Role
 
 _VIEW = ["integrations.view_inboundevent", "integrations.view_inboundattempt"]
+_VOUCHERS = ["integrations.view_voucherexport", "integrations.add_voucherexport", "integrations.view_exportedvoucher"]
+_WEBHOOKS = ["integrations.view_webhooksubscription", "integrations.view_webhookdelivery",
+             "integrations.view_deadletter", "integrations.replay_webhookdelivery", "integrations.view_outboxattempt"]
 
 
 class IntegrationsConfig(AppConfig):
@@ -11,14 +14,14 @@ class IntegrationsConfig(AppConfig):
     label = "integrations"
     verbose_name = _("Integrations")
     role_permissions = {
-        Role.FINANCE: _VIEW,
-        Role.FINANCE_DIRECTOR: _VIEW,
+        Role.FINANCE: [*_VIEW, *_VOUCHERS],
+        Role.FINANCE_DIRECTOR: [*_VIEW, *_VOUCHERS],
         Role.MANAGER: [*_VIEW, "integrations.view_webhooksender", "integrations.retry_inboundevent",
                        "integrations.view_outboxmessage", "integrations.view_outboxattempt",
                        "integrations.view_outboundendpoint", "integrations.retry_outboxmessage",
                        "integrations.view_channelconnector", "integrations.run_channelconnector",
                        "integrations.view_syncrun", "integrations.view_syncitem",
-                       "integrations.view_platformorderlink"],
+                       "integrations.view_platformorderlink", *_WEBHOOKS],
         Role.WAREHOUSE: ["integrations.view_outboxmessage", "integrations.view_outboxattempt"],
     }
 

@@ -8,6 +8,7 @@ attempt is kept and shown in the admin.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -447,3 +448,60 @@ class SmsGateway(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} ({self.get_provider_display()})"
+
+
+# -- finance export: journal vouchers for the accounting software -------------------------------------------------
+class VoucherExport(models.Model):
+    """One export of journal vouchers (a day or a month) as a file for the accounting software."""
+
+    class Period(models.TextChoices):
+        DAY = "day", _("Day")
+        MONTH = "month", _("Month")
+
+    class Format(models.TextChoices):
+        XLSX = "xlsx", "Excel (xlsx)"
+        CSV = "csv", "CSV"
+
+    period = models.CharField(_("period"), max_length=5, choices=Period.choices, default=Period.MONTH)
+    date_from = models.DateField(_("from"))
+    date_to = models.DateField(_("to (inclusive)"))
+    file_format = models.CharField(_("format"), max_length=4, choices=Format.choices, default=Format.XLSX)
+    include_exported = models.BooleanField(_("include vouchers already exported"), default=False)
+    vouchers = models.PositiveIntegerField(_("vouchers"), default=0)
+    total_debit = models.DecimalField(_("total debit"), max_digits=16, decimal_places=2, default=0)
+    total_credit = models.DecimalField(_("total credit"), max_digits=16, decimal_places=2, default=0)
+    filename = models.CharField(_("file name"), max_length=100)
+    content = models.BinaryField(_("file"), editable=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+", verbose_name=_("created by"))
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("voucher export")
+        verbose_name_plural = _("voucher exports")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.filename
+
+
+class ExportedVoucher(models.Model):
+    """A journal entry that left for the accounting software, with the voucher number it got there."""
+
+    entry = models.OneToOneField("finance.JournalEntry", on_delete=models.PROTECT, related_name="exported_voucher",
+                                 verbose_name=_("journal entry"))
+    export = models.ForeignKey(VoucherExport, on_delete=models.PROTECT, related_name="exported",
+                               verbose_name=_("first export"))
+    word = models.CharField(_("voucher word"), max_length=4, default="记")
+    period = models.CharField(_("accounting period"), max_length=7, help_text=_("YYYY-MM"))
+    number = models.PositiveIntegerField(_("voucher number"))
+
+    class Meta:
+        verbose_name = _("exported voucher")
+        verbose_name_plural = _("exported vouchers")
+        ordering = ["period", "number"]
+        constraints = [models.UniqueConstraint(fields=["word", "period", "number"],
+                                               name="integrations_voucher_period_number_uniq")]
+
+    def __str__(self) -> str:
+        return f"{self.period} {self.word}-{self.number}"
