@@ -451,8 +451,7 @@ class VoucherExportForm(forms.ModelForm):
 @admin.register(VoucherExport)
 class VoucherExportAdmin(admin.ModelAdmin):
     form = VoucherExportForm
-    list_display = ["created_at", "period", "date_from", "date_to", "vouchers", "total_debit", "total_credit",
-                    "include_exported", "download"]
+    list_display = ["created_at", "period", "date_from", "date_to", "vouchers", "debit", "credit", "download"]
     list_filter = ["period", "file_format"]
     readonly_fields = ["date_from", "date_to", "vouchers", "total_debit", "total_credit", "filename", "created_by",
                        "created_at"]
@@ -469,10 +468,18 @@ class VoucherExportAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    @admin.display(description=_("total debit"))
+    def debit(self, obj):
+        return f"¥{obj.total_debit:,.2f}"
+
+    @admin.display(description=_("total credit"))
+    def credit(self, obj):
+        return f"¥{obj.total_credit:,.2f}"
+
     @admin.display(description=_("file"))
     def download(self, obj):
         url = reverse("admin:integrations_voucherexport_download", args=[obj.pk])
-        return format_html('<a href="{}">{}</a>', url, obj.filename)
+        return format_html('<a href="{}" title="{}">{}</a>', url, obj.filename, _("Download"))
 
     def get_urls(self):
         return [path("<int:pk>/download/", self.admin_site.admin_view(self.download_view),
@@ -507,6 +514,11 @@ class VoucherExportAdmin(admin.ModelAdmin):
 
     def save_related(self, request, form, formsets, change):
         pass
+
+    def response_add(self, request, obj, post_url_continue=None):
+        from django.shortcuts import redirect
+
+        return redirect("admin:integrations_voucherexport_changelist")
 
     def log_addition(self, request, obj, message):
         if obj.pk:

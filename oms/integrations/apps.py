@@ -35,7 +35,7 @@ class IntegrationsConfig(AppConfig):
 
         # Channel connectors: tracking numbers of pulled orders go back to their platform through the outbox.
         from oms.integrations import outbox
-        from oms.integrations.connectors import pushback, sync
+        from oms.integrations.connectors import douyin, pushback, sync  # noqa: F401  (douyin: registers its adapter)
         from oms.integrations.models import WebhookKind
         from oms.workflow.checks import HOLD_REASON_LABELS
 
