@@ -4,7 +4,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from catalog.models import Product
 from catalog.tests.factories import ProductFactory
+from finance.invariants import ledger_problems
+from inventory.selectors import stock_drift
 from oms.integrations.connectors import sync
 from oms.integrations.connectors.base import RateLimiter, adapter_for
 from oms.integrations.connectors.fake_douyin import FakeDouyin, unix
@@ -120,6 +123,10 @@ def test_rate_limiter_spaces_requests():
 
 
 def test_an_order_changed_after_the_pull_is_updated_or_held_never_duplicated(platform, connector):
+    from inventory.tests.factories import stock_up
+    from logistics.tests.factories import warehouse
+
+    stock_up(Product.objects.get(sku="DY-001"), 10, warehouse=warehouse())  # A2 reserves stock, its cancel releases
     for n, order_id in enumerate(["A1", "A2", "A3", "A4"]):
         platform.add_order(order_id, update_time=unix(START) + 60 + n, skus=[("DY-001", 1, 19900)])
     pull(connector, until=window_end(1))
@@ -137,6 +144,7 @@ def test_an_order_changed_after_the_pull_is_updated_or_held_never_duplicated(pla
     assert orders["A2"].status == OrderStatus.CANCELLED
     assert orders["A3"].status == OrderStatus.ON_HOLD and "platform_refund_requested" in orders["A3"].hold_reasons
     assert pull(connector, since=START, until=window_end(2)).updated == 0  # and again: nothing new
+    assert ledger_problems() == [] and stock_drift() == []  # the three flows still agree
 
 
 def test_goods_changed_on_the_platform_put_the_order_on_hold(platform, connector):
