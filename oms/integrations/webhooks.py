@@ -254,7 +254,7 @@ def subscription_resume(*, subscription: WebhookSubscription) -> int:
     subscription.save(update_fields=["paused_at", "paused_reason", "consecutive_failures"])
     return OutboxMessage.objects.filter(kind=WebhookKind.WEBHOOK, destination=str(subscription.pk),
                                         status__in=[OutboxStatus.PENDING, OutboxStatus.FAILED]).update(
-        next_attempt_at=timezone.now())
+        next_attempt_at=timezone.now(), attempts=0)  # waiting while paused used up no real attempts
 
 
 def replay(*, messages) -> int:

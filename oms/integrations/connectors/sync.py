@@ -30,7 +30,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from core.actors import SystemActor
-from core.errors import DomainError
+from core.errors import DomainError, DuplicateOrder
 from oms.integrations.connectors.base import PlatformError, PlatformOrder, adapter_for
 from oms.integrations.models import ChannelConnector, PlatformOrderLink, SyncItem, SyncRun, SyncStatus
 from orders.lock_objects import lock_order
@@ -186,7 +186,13 @@ def _first_sight(connector, platform_order: PlatformOrder, actor):
     if platform_order.status != "paid":
         return None, "", ""  # unpaid: pulled again when paid; cancelled or shipped elsewhere: not ours to do
     parsed = parse_order_payload(platform_order.api_order)
-    order = submit_order(data=parsed.data, payment=parsed.payment, actor=actor, source=OrderSource.API)
+    try:
+        with transaction.atomic():
+            order = submit_order(data=parsed.data, payment=parsed.payment, actor=actor, source=OrderSource.API)
+    except DuplicateOrder:  # the push API (or a concurrent pull) created it a moment ago: link it instead
+        existing = Order.objects.get(channel=connector.channel, external_id=platform_order.external_id)
+        _link(connector, platform_order, existing)
+        return None, existing.number, ""
     _link(connector, platform_order, order)
     message = ""
     if platform_order.refund_requested:

@@ -157,3 +157,15 @@ def test_goods_changed_on_the_platform_put_the_order_on_hold(platform, connector
     [item] = run.items.all()
     assert item.outcome == SyncItem.Outcome.HELD
     assert Order.objects.get(external_id="B1").hold_reasons[-1] == "platform_changed"
+
+
+def test_an_order_pushed_through_the_api_first_is_linked_not_created_again(platform, connector):
+    from orders.tests.factories import create_order
+
+    pushed = create_order(channel_code="douyin", external_id="P1",
+                          lines=[(Product.objects.get(sku="DY-001"), 1, "199.00")])
+    platform.add_order("P1", update_time=unix(START) + 60, skus=[("DY-001", 1, 19900)])
+    run = pull(connector, until=window_end(1))
+    assert (run.created, run.skipped) == (0, 1)
+    assert PlatformOrderLink.objects.get(external_id="P1").order == pushed
+    assert Order.objects.filter(external_id="P1").count() == 1
