@@ -136,6 +136,14 @@ class Adapter:
     def normalise(self, raw: dict, *, channel_code: str) -> PlatformOrder:
         raise NotImplementedError
 
+    def order_key(self, raw: dict) -> str:
+        """The platform's id of a raw order."""
+        raise NotImplementedError
+
+    def updated_at(self, raw: dict) -> datetime | None:
+        """When the platform last changed a raw order (the search's sort key)."""
+        raise NotImplementedError
+
     def push_stock(self, *, sku: str, quantity: int) -> None:
         raise NotImplementedError
 

@@ -104,6 +104,12 @@ class DouyinAdapter(Adapter):
         has_more = (page + 1) * size < total if total is not None else len(orders) == size
         return Page(orders=orders, has_more=has_more, total=total)
 
+    def order_key(self, raw: dict) -> str:
+        return str(raw["order_id"])
+
+    def updated_at(self, raw: dict) -> datetime | None:
+        return _time(raw.get("update_time"))
+
     def normalise(self, raw: dict, *, channel_code: str) -> PlatformOrder:
         address = raw.get("post_addr") or {}
         lines = []

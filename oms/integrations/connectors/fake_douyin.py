@@ -31,6 +31,9 @@ class FakeDouyin:
         self.log: list[tuple[str, dict]] = []
         self.throttle_every = 0  # answer every n-th request with code 90000
         self.fail_pages: dict[int, int] = {}  # page → how many more times order.searchList fails on it
+        self.fail_calls: dict[int, int] = {}  # n-th order.searchList call (from 1) → how many times it fails
+        self._searches = 0
+        self.after_search = None  # called with the call's number after each answered order.searchList
         self.down = False
         self._count = 0
         self._lock = threading.Lock()
@@ -115,10 +118,17 @@ class FakeDouyin:
         self.log.append((method, params))
         if method == "order.searchList":
             page = int(params.get("page", 0))
+            if self.fail_calls.get(self._searches + 1):
+                self.fail_calls[self._searches + 1] -= 1
+                return self._error(50002, "isp.service-busy", f"第{self._searches + 1}次查询失败：服务繁忙")
+            self._searches += 1
             if self.fail_pages.get(page):
                 self.fail_pages[page] -= 1
                 return self._error(50002, "isp.service-busy", f"第{page}页查询失败：服务繁忙")
-            return self._ok(self.search(params))
+            answer = self._ok(self.search(params))
+            if self.after_search is not None:
+                self.after_search(self._searches)
+            return answer
         if method == "sku.syncStock":
             self.stock[params["code"]] = int(params["stock_num"])
             return self._ok({})

@@ -80,23 +80,36 @@ def connector_pull(*, connector: ChannelConnector, since=None, until=None, retry
     actor = connector_actor(connector)
     run = SyncRun.objects.create(connector=connector, window_from=since, window_to=until, retry_of=retry_of)
     lost_page = None
+    seen: set[str] = set()
     for start, end in _chunks(since, until, connector.max_window_hours):
-        page_number = 0
+        page_start, offset, read = start, 0, 0
         while True:
             try:
-                page = adapter.fetch_page(since=start, until=end, page=page_number)
+                page = adapter.fetch_page(since=page_start, until=end, page=offset)
             except PlatformError as exc:
                 lost_page = _("Page %(page)d of %(start)s–%(end)s could not be read: %(error)s") % {
-                    "page": page_number + 1, "start": timezone.localtime(start).strftime("%Y-%m-%d %H:%M"),
+                    "page": read + 1, "start": timezone.localtime(start).strftime("%Y-%m-%d %H:%M"),
                     "end": timezone.localtime(end).strftime("%Y-%m-%d %H:%M"), "error": exc}
                 break
             run.pages += 1
+            read += 1
             for raw in page.orders:
+                key = adapter.order_key(raw)
+                if key in seen:  # the inclusive lower bound of the next page repeats the last second
+                    continue
+                seen.add(key)
                 run.fetched += 1
                 _count(run, *order_apply(connector=connector, raw=raw, adapter=adapter, actor=actor))
             if not page.has_more or not page.orders:
                 break
-            page_number += 1
+            # Keyset paging: the next page starts at the last order's update time, so orders changing on
+            # the platform while we read (and so moving in its list) cannot shift an unread order into a
+            # page we already read. Only when a whole page shares one second do we page on by offset.
+            last = adapter.updated_at(page.orders[-1])
+            if last is not None and last > page_start:
+                page_start, offset = last, 0
+            else:
+                offset += 1
         if lost_page:
             break
     run.requests, run.throttled = adapter.stats.requests, adapter.stats.throttled

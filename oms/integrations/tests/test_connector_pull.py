@@ -102,13 +102,13 @@ def test_unpaid_orders_wait_until_paid_and_invalid_ones_are_logged_with_the_mess
 
 def test_a_lost_page_keeps_the_cursor_and_the_retry_button_finishes_the_window(platform, connector):
     platform.seed(250, skus=SKUS, start=unix(START) + 10)
-    platform.fail_pages = {1: 99}  # the second page keeps failing: retries give up
+    platform.fail_calls = {2: 99}  # the second page keeps failing: retries give up
     connector.max_retries = 2
     run = pull(connector, until=window_end())
     assert run.status == SyncStatus.FAILED and "服务繁忙" in run.error and run.created == 100
     connector.refresh_from_db()
     assert connector.cursor is None  # the window is not done
-    platform.fail_pages = {}
+    platform.fail_calls = {}
     retry = sync.connector_retry_run(run=run, adapter=adapter_for(connector, sleep=lambda s: None))
     assert (retry.status, retry.created, retry.skipped, retry.retry_of) == (SyncStatus.SUCCEEDED, 150, 100, run)
     assert Order.objects.filter(channel__code="douyin").count() == 250
@@ -169,3 +169,12 @@ def test_an_order_pushed_through_the_api_first_is_linked_not_created_again(platf
     assert (run.created, run.skipped) == (0, 1)
     assert PlatformOrderLink.objects.get(external_id="P1").order == pushed
     assert Order.objects.filter(external_id="P1").count() == 1
+
+
+def test_orders_changing_on_the_platform_during_a_pull_do_not_hide_others(platform, connector):
+    """With offset paging, an order of page 1 changing while page 2 is read shifts an unread order into
+    page 1; reading from the last order's update time (keyset) cannot skip it."""
+    ids = platform.seed(300, skus=SKUS, start=unix(START) + 10)
+    platform.after_search = lambda n: platform.change(ids[n * 10], at=unix(START) + 10**6) if n <= 2 else None
+    run = pull(connector, until=window_end())
+    assert run.fetched == 300 and run.created == 300 and run.status == SyncStatus.SUCCEEDED
