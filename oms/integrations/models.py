@@ -8,6 +8,7 @@ attempt is kept and shown in the admin.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -18,6 +19,10 @@ class WebhookKind(models.TextChoices):
     PAYMENTS = "payments", _("Payment provider")
     WMS = "wms", _("Warehouse (WMS)")
     CARRIERS = "carriers", _("Carrier")
+    CHANNEL = "channel", _("Sales platform")
+    WEBHOOK = "webhook", _("Outbound webhook")
+    CRM = "crm", _("CRM")
+    SMS = "sms", _("SMS gateway")
 
 
 class WebhookSender(models.Model):
@@ -167,7 +172,9 @@ class OutboxAttempt(models.Model):
     status_code = models.PositiveSmallIntegerField(_("HTTP status"), null=True, blank=True)
     succeeded = models.BooleanField(_("succeeded"), default=False)
     error = models.TextField(_("error"), blank=True)
+    request = models.TextField(_("request"), blank=True, help_text=_("Headers and body as sent (secrets left out)."))
     response = models.TextField(_("response (start)"), blank=True)
+    duration_ms = models.PositiveIntegerField(_("duration (ms)"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("delivery attempt")
@@ -176,3 +183,325 @@ class OutboxAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.message_id} @ {self.started_at:%Y-%m-%d %H:%M:%S}"
+
+
+# -- channel connectors: orders pulled from the sales platforms ---------------------------------------------------
+class ChannelConnector(models.Model):
+    """How OMS talks to one shop on one platform: credentials, pull settings and where the last pull ended."""
+
+    channel = models.ForeignKey("orders.Channel", on_delete=models.PROTECT, related_name="connectors",
+                                verbose_name=_("channel"))
+    code = models.SlugField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    platform = models.CharField(_("platform"), max_length=32,
+                                help_text=_("The adapter that speaks this platform's API, e.g. douyin."))
+    base_url = models.URLField(_("API base URL"), max_length=500)
+    app_key = models.CharField(_("app key"), max_length=100)
+    app_secret = models.CharField(_("app secret"), max_length=200, blank=True)
+    access_token = models.CharField(_("access token"), max_length=500, blank=True)
+    shop_id = models.CharField(_("shop ID"), max_length=64, blank=True)
+    page_size = models.PositiveSmallIntegerField(_("page size"), default=100)
+    overlap_seconds = models.PositiveIntegerField(
+        _("overlap (s)"), default=600,
+        help_text=_("Each pull starts this long before the previous one ended, so late-indexed orders are not missed."))
+    max_window_hours = models.PositiveIntegerField(_("longest window (h)"), default=24)
+    requests_per_second = models.DecimalField(_("requests per second"), max_digits=6, decimal_places=2, default=5)
+    max_retries = models.PositiveSmallIntegerField(_("retries per request"), default=6)
+    initial_since = models.DateTimeField(_("first pull from"), null=True, blank=True,
+                                         help_text=_("Where the very first pull starts; empty means one day ago."))
+    cursor = models.DateTimeField(_("pulled up to"), null=True, blank=True, editable=False)
+    push_stock = models.BooleanField(_("push stock levels"), default=True)
+    push_tracking = models.BooleanField(_("push tracking numbers"), default=True)
+    settings = models.JSONField(_("other settings"), default=dict, blank=True)
+    active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("channel connector")
+        verbose_name_plural = _("channel connectors")
+        ordering = ["code"]
+        permissions = [("run_channelconnector", _("Can pull orders from a platform"))]
+
+    def __str__(self) -> str:
+        return self.name or self.code
+
+
+class PlatformOrderLink(models.Model):
+    """A platform order and the OMS order it became, with what we last saw of it (to spot changes)."""
+
+    connector = models.ForeignKey(ChannelConnector, on_delete=models.CASCADE, related_name="order_links",
+                                  verbose_name=_("connector"))
+    external_id = models.CharField(_("platform order ID"), max_length=64)
+    order = models.ForeignKey("orders.Order", on_delete=models.PROTECT, related_name="platform_links",
+                              verbose_name=_("order"))
+    platform_status = models.CharField(_("platform status"), max_length=32, blank=True)
+    platform_updated_at = models.DateTimeField(_("changed on the platform at"), null=True, blank=True)
+    content_hash = models.CharField(_("content hash"), max_length=64)
+    snapshot = models.JSONField(_("last seen"), default=dict)
+    pulled_at = models.DateTimeField(_("pulled at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("platform order")
+        verbose_name_plural = _("platform orders")
+        ordering = ["-pulled_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["connector", "external_id"],
+                                               name="integrations_link_connector_external_uniq")]
+
+    def __str__(self) -> str:
+        return f"{self.connector_id}/{self.external_id}"
+
+
+class SyncStatus(models.TextChoices):
+    RUNNING = "running", _("Running")
+    SUCCEEDED = "succeeded", _("Succeeded")
+    PARTIAL = "partial", _("Finished with failed orders")
+    FAILED = "failed", _("Failed")
+
+
+class SyncRun(models.Model):
+    """One pull of one time window: what came, what it did, and what the platform said when it failed."""
+
+    connector = models.ForeignKey(ChannelConnector, on_delete=models.CASCADE, related_name="runs",
+                                  verbose_name=_("connector"))
+    retry_of = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="retries",
+                                 verbose_name=_("retry of"))
+    window_from = models.DateTimeField(_("from"))
+    window_to = models.DateTimeField(_("to"))
+    status = models.CharField(_("status"), max_length=10, choices=SyncStatus.choices, default=SyncStatus.RUNNING)
+    started_at = models.DateTimeField(_("started at"), default=timezone.now, db_index=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    pages = models.PositiveIntegerField(_("pages"), default=0)
+    requests = models.PositiveIntegerField(_("requests"), default=0)
+    throttled = models.PositiveIntegerField(_("rate-limited answers"), default=0)
+    fetched = models.PositiveIntegerField(_("fetched"), default=0)
+    created = models.PositiveIntegerField(_("created"), default=0)
+    updated = models.PositiveIntegerField(_("updated"), default=0)
+    skipped = models.PositiveIntegerField(_("skipped"), default=0)
+    failed = models.PositiveIntegerField(_("failed"), default=0)
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        verbose_name = _("sync run")
+        verbose_name_plural = _("sync runs")
+        ordering = ["-started_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.connector} {self.window_from:%Y-%m-%d %H:%M}–{self.window_to:%H:%M}"
+
+
+class SyncItem(models.Model):
+    """An order of a run that failed or changed something; skipped ones are only counted."""
+
+    class Outcome(models.TextChoices):
+        CREATED = "created", _("Created")
+        UPDATED = "updated", _("Updated")
+        HELD = "held", _("Put on hold")
+        ATTENTION = "attention", _("Needs attention")
+        FAILED = "failed", _("Failed")
+
+    run = models.ForeignKey(SyncRun, on_delete=models.CASCADE, related_name="items", verbose_name=_("run"))
+    external_id = models.CharField(_("platform order ID"), max_length=64)
+    order_number = models.CharField(_("order number"), max_length=32, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices)
+    message = models.TextField(_("message"), blank=True)
+
+    class Meta:
+        verbose_name = _("sync item")
+        verbose_name_plural = _("sync items")
+        ordering = ["run", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.external_id}: {self.outcome}"
+
+
+# -- outbound webhooks: other systems subscribe to what happens to orders ------------------------------------------
+class WebhookEvent(models.TextChoices):
+    ORDER_CREATED = "order.created", _("Order created")
+    ORDER_REVIEWED = "order.reviewed", _("Order reviewed")
+    ORDER_PAID = "order.paid", _("Order paid")
+    ORDER_SHIPPED = "order.shipped", _("Order shipped")
+    ORDER_DELIVERED = "order.delivered", _("Order delivered")
+    ORDER_COMPLETED = "order.completed", _("Order completed")
+    ORDER_CANCELLED = "order.cancelled", _("Order cancelled")
+    RETURN_REQUESTED = "return.requested", _("Return requested")
+    ORDER_REFUNDED = "order.refunded", _("Order refunded")
+    STOCK_LOW = "stock.low", _("Stock low")
+
+
+class WebhookSubscription(models.Model):
+    """A receiver of outbound webhooks: which events, where, signed with which secret, filtered how."""
+
+    name = models.CharField(_("name"), max_length=100)
+    url = models.URLField(_("URL"), max_length=500)
+    secret = models.CharField(_("secret"), max_length=200,
+                              help_text=_("HMAC-SHA256 secret of the X-OMS-Signature header."))
+    events = models.JSONField(_("events"), default=list, help_text=_("Event types this receiver gets."))
+    channels = models.ManyToManyField("orders.Channel", blank=True, related_name="+", verbose_name=_("channels"),
+                                      help_text=_("Only orders of these channels; none means every channel."))
+    min_total = models.DecimalField(_("minimum order total"), max_digits=12, decimal_places=2, null=True, blank=True,
+                                    help_text=_("Only orders of at least this total; empty means any."))
+    version = models.CharField(_("payload version"), max_length=8, default="1")
+    timeout_seconds = models.PositiveSmallIntegerField(_("timeout (s)"), default=10)
+    active = models.BooleanField(_("active"), default=True)
+    paused_at = models.DateTimeField(_("paused at"), null=True, blank=True,
+                                     help_text=_("Paused after deliveries kept failing; events wait until resumed."))
+    paused_reason = models.TextField(_("why paused"), blank=True)
+    consecutive_failures = models.PositiveIntegerField(_("failures in a row"), default=0)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("webhook subscription")
+        verbose_name_plural = _("webhook subscriptions")
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class WebhookDelivery(OutboxMessage):
+    """The outbox seen as outbound webhook deliveries (a proxy: same rows, kind `webhook`)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("webhook delivery")
+        verbose_name_plural = _("webhook deliveries")
+        permissions = [("replay_webhookdelivery", _("Can replay webhook deliveries"))]
+
+
+class DeadLetter(OutboxMessage):
+    """Outbox messages that gave up: the dead-letter list, replayed one by one or in bulk."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("dead letter")
+        verbose_name_plural = _("dead letters")
+
+
+class RelayCursor(models.Model):
+    """How far a relay has read a log (the order timeline, stock levels) to turn it into webhook events."""
+
+    name = models.CharField(_("name"), max_length=40, unique=True)
+    position = models.BigIntegerField(_("position"), default=0)
+    state = models.JSONField(_("state"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("relay cursor")
+        verbose_name_plural = _("relay cursors")
+
+    def __str__(self) -> str:
+        return f"{self.name}@{self.position}"
+
+
+# -- CRM and SMS adapters -----------------------------------------------------------------------------------------
+class CrmEndpoint(models.Model):
+    """A CRM that takes customer follow-up updates as JSON, with our fields mapped onto its field names."""
+
+    code = models.SlugField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    url = models.URLField(_("URL"), max_length=500)
+    method = models.CharField(_("HTTP method"), max_length=6, default="POST",
+                              choices=[("POST", "POST"), ("PUT", "PUT"), ("PATCH", "PATCH")])
+    token = models.CharField(_("API token"), max_length=500, blank=True,
+                             help_text=_("Sent as Authorization: Bearer …; empty sends none."))
+    secret = models.CharField(_("signing secret"), max_length=200, blank=True,
+                              help_text=_("HMAC-SHA256 secret for X-OMS-Signature; empty means unsigned."))
+    field_map = models.JSONField(
+        _("field mapping"), default=dict, blank=True,
+        help_text=_("Our field → the CRM's field (dots make nested objects), e.g. "
+                    "{\"customer.phone\": \"mobile\", \"status\": \"follow.status\"}. Unmapped fields are not sent."))
+    value_map = models.JSONField(_("status values"), default=dict, blank=True,
+                                 help_text=_("Our follow-up status → the CRM's value, e.g. {\"done\": \"2\"}."))
+    static_fields = models.JSONField(_("fixed fields"), default=dict, blank=True,
+                                     help_text=_("Sent with every request, e.g. {\"source\": \"OMS\"}."))
+    timeout_seconds = models.PositiveSmallIntegerField(_("timeout (s)"), default=10)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("CRM endpoint")
+        verbose_name_plural = _("CRM endpoints")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name or self.code
+
+
+class SmsGateway(models.Model):
+    """The SMS provider OMS sends through; without an active row messages go to the console."""
+
+    class Provider(models.TextChoices):
+        CONSOLE = "console", _("Console (print only)")
+        ALIYUN = "aliyun", _("Aliyun-style gateway (template code + parameters)")
+
+    code = models.SlugField(_("code"), max_length=32, unique=True, default="default")
+    provider = models.CharField(_("provider"), max_length=16, choices=Provider.choices, default=Provider.CONSOLE)
+    endpoint = models.URLField(_("endpoint"), max_length=500, blank=True)
+    access_key_id = models.CharField(_("AccessKey ID"), max_length=100, blank=True)
+    access_key_secret = models.CharField(_("AccessKey secret"), max_length=200, blank=True)
+    sign_name = models.CharField(_("signature name"), max_length=40, blank=True,
+                                 help_text=_("The approved 签名 shown in 【】 before every message."))
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("SMS gateway")
+        verbose_name_plural = _("SMS gateways")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} ({self.get_provider_display()})"
+
+
+# -- finance export: journal vouchers for the accounting software -------------------------------------------------
+class VoucherExport(models.Model):
+    """One export of journal vouchers (a day or a month) as a file for the accounting software."""
+
+    class Period(models.TextChoices):
+        DAY = "day", _("Day")
+        MONTH = "month", _("Month")
+
+    class Format(models.TextChoices):
+        XLSX = "xlsx", "Excel (xlsx)"
+        CSV = "csv", "CSV"
+
+    period = models.CharField(_("period"), max_length=5, choices=Period.choices, default=Period.MONTH)
+    date_from = models.DateField(_("from"))
+    date_to = models.DateField(_("to (inclusive)"))
+    file_format = models.CharField(_("format"), max_length=4, choices=Format.choices, default=Format.XLSX)
+    include_exported = models.BooleanField(_("include vouchers already exported"), default=False)
+    vouchers = models.PositiveIntegerField(_("vouchers"), default=0)
+    total_debit = models.DecimalField(_("total debit"), max_digits=16, decimal_places=2, default=0)
+    total_credit = models.DecimalField(_("total credit"), max_digits=16, decimal_places=2, default=0)
+    filename = models.CharField(_("file name"), max_length=100)
+    content = models.BinaryField(_("file"), editable=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+", verbose_name=_("created by"))
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("voucher export")
+        verbose_name_plural = _("voucher exports")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.filename
+
+
+class ExportedVoucher(models.Model):
+    """A journal entry that left for the accounting software, with the voucher number it got there."""
+
+    entry = models.OneToOneField("finance.JournalEntry", on_delete=models.PROTECT, related_name="exported_voucher",
+                                 verbose_name=_("journal entry"))
+    export = models.ForeignKey(VoucherExport, on_delete=models.PROTECT, related_name="exported",
+                               verbose_name=_("first export"))
+    word = models.CharField(_("voucher word"), max_length=4, default="记")
+    period = models.CharField(_("accounting period"), max_length=7, help_text=_("YYYY-MM"))
+    number = models.PositiveIntegerField(_("voucher number"))
+
+    class Meta:
+        verbose_name = _("exported voucher")
+        verbose_name_plural = _("exported vouchers")
+        ordering = ["period", "number"]
+        constraints = [models.UniqueConstraint(fields=["word", "period", "number"],
+                                               name="integrations_voucher_period_number_uniq")]
+
+    def __str__(self) -> str:
+        return f"{self.period} {self.word}-{self.number}"

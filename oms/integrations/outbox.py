@@ -19,8 +19,11 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
 
@@ -87,58 +90,122 @@ def _claim(message_pk: int, now) -> OutboxMessage | None:
     return message
 
 
-def _post(endpoint: OutboundEndpoint, message: OutboxMessage) -> tuple[int | None, str, str]:
-    """Send once: (HTTP status or None, error text, start of the response)."""
-    body = json.dumps(message.payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    secret = endpoint.secret or settings.OMS_WEBHOOK_SECRET
-    request = urllib.request.Request(endpoint.url, data=body, method="POST", headers={
-        "Content-Type": "application/json; charset=utf-8", signing.HEADER: signing.sign(body, secret),
-        MESSAGE_ID_HEADER: message.message_id, TOPIC_HEADER: message.topic, "User-Agent": "OMS-outbox/1",
-    })
+@dataclass
+class Sent:
+    """What one delivery attempt came to."""
+
+    status_code: int | None
+    error: str = ""
+    response: str = ""
+    request: str = ""
+    url: str = ""
+    permanent: bool = False  # refused as it is: retrying will not help
+    waiting: bool = False  # the destination is not configured or paused: wait, do not use up attempts
+
+
+@dataclass
+class Transport:
+    send: Callable[[OutboxMessage], Sent]
+    max_attempts: int = MAX_ATTEMPTS
+    after: Callable[[OutboxMessage, Sent], None] | None = None  # runs in the attempt's transaction
+
+
+TRANSPORTS: dict[str, Transport] = {}
+
+
+def register_transport(kind: str, send: Callable[[OutboxMessage], Sent], *, max_attempts: int = MAX_ATTEMPTS,
+                       after: Callable[[OutboxMessage, Sent], None] | None = None) -> None:
+    """Messages of `kind` are sent by `send` instead of a POST to the kind's `OutboundEndpoint`:
+    outbound webhooks (per subscription), platform calls (tracking numbers), CRM updates."""
+    TRANSPORTS[kind] = Transport(send=send, max_attempts=max_attempts, after=after)
+
+
+REDACTED_HEADERS = {"authorization"}
+
+
+def describe_request(method: str, url: str, headers: dict, body: bytes) -> str:
+    """The request as the delivery log shows it (credentials left out)."""
+    lines = [f"{method} {url}", *(f"{name}: {'***' if name.lower() in REDACTED_HEADERS else value}"
+                                  for name, value in headers.items()), "", body.decode("utf-8", "replace")[:4000]]
+    return "\n".join(lines)
+
+
+def http_send(method: str, url: str, body: bytes, headers: dict, *, timeout: float) -> Sent:
+    """Send once; any answer or network failure becomes a `Sent`."""
+    request = urllib.request.Request(url, data=body, method=method, headers=headers)
+    logged = describe_request(method, url, headers, body)
     try:
-        with urllib.request.urlopen(request, timeout=endpoint.timeout_seconds) as response:  # noqa: S310
-            return response.status, "", response.read(2000).decode("utf-8", "replace")
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+            return Sent(response.status, "", response.read(2000).decode("utf-8", "replace"), logged, url)
     except urllib.error.HTTPError as exc:
         text = exc.read(2000).decode("utf-8", "replace") if exc.fp else ""
-        return exc.code, f"HTTP {exc.code} {exc.reason}", text
+        return Sent(exc.code, f"HTTP {exc.code} {exc.reason}", text, logged, url,
+                    permanent=exc.code in PERMANENT_STATUSES)
     except (urllib.error.URLError, OSError, ValueError) as exc:
         reason = getattr(exc, "reason", exc)
-        return None, f"{type(exc).__name__}: {reason}", ""
+        return Sent(None, f"{type(exc).__name__}: {reason}", "", logged, url)
+
+
+def http_post(url: str, body: bytes, headers: dict, *, timeout: float) -> Sent:
+    return http_send("POST", url, body, headers, timeout=timeout)
+
+
+def _post(endpoint: OutboundEndpoint, message: OutboxMessage) -> Sent:
+    body = json.dumps(message.payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    secret = endpoint.secret or settings.OMS_WEBHOOK_SECRET
+    return http_post(endpoint.url, body, {
+        "Content-Type": "application/json; charset=utf-8", signing.HEADER: signing.sign(body, secret),
+        MESSAGE_ID_HEADER: message.message_id, TOPIC_HEADER: message.topic, "User-Agent": "OMS-outbox/1",
+    }, timeout=endpoint.timeout_seconds)
+
+
+def _send(message: OutboxMessage) -> tuple[Sent, Transport | None]:
+    transport = TRANSPORTS.get(message.kind)
+    if transport is not None:
+        return transport.send(message), transport
+    endpoint = OutboundEndpoint.objects.filter(kind=message.kind, code=message.destination, active=True).first()
+    if endpoint is None:
+        return Sent(None, f"no active endpoint for {message.kind}/{message.destination}", waiting=True), None
+    return _post(endpoint, message), None
 
 
 def deliver(*, message_pk: int, now=None) -> OutboxMessage:
-    """Send one message if it is due; record the attempt; schedule the next one on failure."""
+    """Send one message if it is due; record the attempt; schedule the next one on failure.
+
+    `now` lets a test run a simulated clock: the attempt is dated `now` plus the real time it took.
+    """
     now = now or timezone.now()
     message = _claim(message_pk, now)
     if message is None:
         return OutboxMessage.objects.get(pk=message_pk)
-    endpoint = OutboundEndpoint.objects.filter(kind=message.kind, code=message.destination, active=True).first()
-    attempt = OutboxAttempt(message=message, started_at=now, url=endpoint.url if endpoint else "")
-    if endpoint is None:
-        status_code, error, response = None, f"no active endpoint for {message.kind}/{message.destination}", ""
-    else:
-        status_code, error, response = _post(endpoint, message)
-    finished = timezone.now()
+    started = time.monotonic()
+    sent, transport = _send(message)
+    elapsed = time.monotonic() - started
+    finished = now + timedelta(seconds=elapsed)
+    max_attempts = transport.max_attempts if transport else MAX_ATTEMPTS
+    attempt = OutboxAttempt(message=message, started_at=now, url=sent.url[:500], request=sent.request)
     with transaction.atomic():
         message = OutboxMessage.objects.select_for_update().get(pk=message.pk)
-        attempt.finished_at, attempt.status_code, attempt.response = finished, status_code, response
+        attempt.finished_at, attempt.status_code, attempt.response = finished, sent.status_code, sent.response
+        attempt.duration_ms = int(elapsed * 1000)
         message.attempts += 1
         message.lease_until = None
-        if status_code is not None and 200 <= status_code < 300:
+        if sent.status_code is not None and 200 <= sent.status_code < 300:
             attempt.succeeded = True
             message.status, message.delivered_at, message.last_error = OutboxStatus.DELIVERED, finished, ""
         else:
-            attempt.error = error
-            message.last_error = error
-            refused = status_code in PERMANENT_STATUSES
-            if endpoint is not None and (refused or message.attempts >= MAX_ATTEMPTS):
+            attempt.error = sent.error
+            message.last_error = sent.error
+            if not sent.waiting and (sent.permanent or message.attempts >= max_attempts):
                 message.status = OutboxStatus.DEAD
             else:  # receiver down, or not configured yet: the message waits
                 message.status = OutboxStatus.FAILED
                 message.next_attempt_at = finished + backoff(message.attempts)
-            logger.warning("outbox %s attempt %d failed: %s", message, message.attempts, error)
+            logger.warning("outbox %s attempt %d failed: %s", message, message.attempts, sent.error)
         attempt.save()
         message.save()
+        if transport is not None and transport.after is not None:
+            transport.after(message, sent)
     return message
 
 

@@ -119,6 +119,10 @@ def handle_carrier(event, data: dict, actor) -> None:
         raise NotFound(_("Unknown tracking number %(number)s.") % {"number": data["tracking_number"]})
     if shipment.status in IN_WAREHOUSE_STATUSES:
         raise NotShippedYet(f"{shipment.number} has not been reported shipped yet")
+    if data["status"] == "delivered" and shipment.status != "delivered":
+        from oms.integrations.webhooks import on_parcel_delivered
+
+        on_parcel_delivered(shipment=shipment)  # before the order may complete: receivers hear it in that order
     shipment_track(shipment=shipment, status=data["status"], occurred_at=data["occurred_at"],
                    location=data["location"], description=data["description"], source=data["event_id"], actor=actor)
 

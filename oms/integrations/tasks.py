@@ -21,3 +21,9 @@ def deliver_outbox() -> int:
     from oms.integrations.outbox import deliver_due
 
     return deliver_due()
+
+
+def relay_webhook_events() -> int:
+    from oms.integrations.webhooks import relay_events
+
+    return relay_events()
