@@ -203,6 +203,8 @@ OMS_SELLER = {
     "address": env_str("OMS_SELLER_ADDRESS", "上海市浦东新区世纪大道100号 021-60000000"),
     "bank": env_str("OMS_SELLER_BANK", "招商银行上海分行 121900000010001"),
 }
+# A refund outside a return above this amount needs the finance director (finance.approve_refund).
+OMS_REFUND_APPROVAL_LIMIT = env_str("OMS_REFUND_APPROVAL_LIMIT", "2000.00")
 OMS_INVOICE_ON_PAYMENT = env_bool("OMS_INVOICE_ON_PAYMENT", True)  # issue the invoice once paid in full
 OMS_SHIPPING_TAX_RATE = "0.130"  # freight sold with the goods is taxed at the goods rate
 OMS_PAYMENT_CONNECTORS = {"console": "finance.connectors.console.ConsoleConnector"}
