@@ -186,6 +186,8 @@ SPECTACULAR_SETTINGS = {
 # Business settings (editable per deployment; rules that clerks change live in the database).
 OMS_WEBHOOK_SECRET = env_str("OMS_WEBHOOK_SECRET", "dev-webhook-secret" if DEBUG else "")
 OMS_WEBHOOK_TOLERANCE_SECONDS = 300
+# Only senders registered in the admin, each with its own secret (contract: with DJANGO_DEBUG=0).
+OMS_WEBHOOK_REGISTERED_SENDERS_ONLY = env_bool("OMS_WEBHOOK_REGISTERED_SENDERS_ONLY", not DEBUG)
 OMS_CURRENCY = "CNY"
 # Legacy order import (oms.imports): largest file accepted, most rows read, orders written per
 # transaction, and up to which size a file is checked/imported in the request instead of a job.

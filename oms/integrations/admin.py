@@ -1,9 +1,11 @@
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from core.admin import ReadOnlyAdminMixin
+from oms.env import MIN_SECRET_LENGTH, weak_secret
 from oms.integrations import inbox
 from oms.integrations.models import InboundAttempt, InboundEvent, WebhookSender
 
@@ -16,6 +18,18 @@ class WebhookSenderForm(forms.ModelForm):
     class Meta:
         model = WebhookSender
         fields = ["kind", "code", "name", "secret", "clear_secret", "active"]
+
+    def clean_secret(self):
+        secret = self.cleaned_data.get("secret") or ""
+        if not secret:
+            return secret
+        if weak_secret(secret) or secret == settings.OMS_WEBHOOK_SECRET:
+            raise forms.ValidationError(_("Use a random secret of at least %(n)d characters, not a default or "
+                                          "the shared secret.") % {"n": MIN_SECRET_LENGTH})
+        if WebhookSender.objects.filter(secret=secret).exclude(pk=self.instance.pk).exists():
+            # One secret per sender: that is what makes a signature name its sender.
+            raise forms.ValidationError(_("Another sender already uses this secret; each sender needs its own."))
+        return secret
 
     def clean(self):
         data = super().clean()
@@ -85,6 +99,18 @@ class OutboundEndpointForm(forms.ModelForm):
     class Meta:
         model = OutboundEndpoint
         fields = ["kind", "code", "name", "url", "secret", "clear_secret", "timeout_seconds", "active"]
+
+    def clean_secret(self):
+        secret = self.cleaned_data.get("secret") or ""
+        if not secret:
+            return secret
+        if weak_secret(secret) or secret == settings.OMS_WEBHOOK_SECRET:
+            raise forms.ValidationError(_("Use a random secret of at least %(n)d characters, not a default or "
+                                          "the shared secret.") % {"n": MIN_SECRET_LENGTH})
+        if WebhookSender.objects.filter(secret=secret).exclude(pk=self.instance.pk).exists():
+            # One secret per sender: that is what makes a signature name its sender.
+            raise forms.ValidationError(_("Another sender already uses this secret; each sender needs its own."))
+        return secret
 
     def clean(self):
         data = super().clean()

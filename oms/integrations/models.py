@@ -21,7 +21,9 @@ class WebhookKind(models.TextChoices):
 
 
 class WebhookSender(models.Model):
-    """A sender with its own secret; senders without a row use `settings.OMS_WEBHOOK_SECRET`."""
+    """A sender with its own secret. With `DJANGO_DEBUG=0` only registered senders with a secret are
+    accepted; in development senders without a row use `settings.OMS_WEBHOOK_SECRET`. No two
+    senders share a secret, so a signature names its sender."""
 
     kind = models.CharField(_("kind"), max_length=16, choices=WebhookKind.choices)
     code = models.SlugField(_("code"), max_length=32, help_text=_("The {provider}/{warehouse}/{carrier} in the URL."))
@@ -36,7 +38,11 @@ class WebhookSender(models.Model):
         verbose_name = _("webhook sender")
         verbose_name_plural = _("webhook senders")
         ordering = ["kind", "code"]
-        constraints = [models.UniqueConstraint(fields=["kind", "code"], name="integrations_sender_kind_code_uniq")]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "code"], name="integrations_sender_kind_code_uniq"),
+            models.UniqueConstraint(fields=["secret"], condition=~models.Q(secret=""),
+                                    name="integrations_sender_secret_uniq"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind}/{self.code}"
@@ -53,6 +59,8 @@ class InboundEvent(models.Model):
     kind = models.CharField(_("kind"), max_length=16, choices=WebhookKind.choices)
     sender = models.CharField(_("sender"), max_length=32)
     event_id = models.CharField(_("event ID"), max_length=100)
+    money_key = models.CharField(_("provider transaction"), max_length=80, blank=True,
+                                 help_text=_("A money event's status and provider transaction ID; unique."))
     payload = models.JSONField(_("payload"))
     body = models.TextField(_("raw body"))
     signed_at = models.DateTimeField(_("signed at"))
@@ -70,7 +78,11 @@ class InboundEvent(models.Model):
         ordering = ["-received_at", "-id"]
         permissions = [("retry_inboundevent", _("Can retry inbound events"))]
         constraints = [
-            models.UniqueConstraint(fields=["kind", "sender", "event_id"], name="integrations_event_sender_id_uniq"),
+            # One event id per kind whichever sender's URL it came through (issue 17: the same bytes
+            # posted to three payment paths paid an order three times).
+            models.UniqueConstraint(fields=["kind", "event_id"], name="integrations_event_kind_id_uniq"),
+            models.UniqueConstraint(fields=["kind", "money_key"], condition=~models.Q(money_key=""),
+                                    name="integrations_event_money_key_uniq"),
         ]
 
     def __str__(self) -> str:

@@ -114,13 +114,72 @@ def test_repeated_event_id_is_acknowledged_and_changes_nothing(client, django_ca
     assert reload(order).paid_amount == Decimal("408.00")
 
 
-def test_same_event_id_from_another_provider_is_a_different_event(client, django_capture_on_commit_callbacks):
+def test_same_event_id_from_another_provider_is_the_same_event(client, django_capture_on_commit_callbacks):
+    """Issue 17: event ids are unique per kind, whichever sender's path they came through."""
     order = make_order()
     deliver(client, body_for(order, amount="100.00", transaction_id="A"), on_commit=django_capture_on_commit_callbacks)
     response = deliver(client, body_for(order, amount="100.00", transaction_id="B"),
                        url="/api/v1/webhooks/payments/wechat", on_commit=django_capture_on_commit_callbacks)
-    assert response.json()["status"] == "accepted"
-    assert InboundEvent.objects.count() == 2
+    assert response.json()["status"] == "duplicate"
+    assert InboundEvent.objects.count() == 1
+    assert reload(order).paid_amount == Decimal("100.00")
+
+
+def test_one_webhook_posted_to_three_paths_pays_once(client, django_capture_on_commit_callbacks):
+    """Issue 17, high 2: the same bytes and header to alipay, wechat and alipay-2 overpaid the order."""
+    order = make_order()
+    body = body_for(order)
+    header = sign(body, SECRET)
+    answers = [deliver(client, body, header=header, url=f"/api/v1/webhooks/payments/{path}",
+                       on_commit=django_capture_on_commit_callbacks).json()["status"]
+               for path in ("alipay", "wechat", "alipay-2")]
+    assert answers == ["accepted", "duplicate", "duplicate"]
+    order = reload(order)
+    assert (order.paid_amount, order.payment_status) == (Decimal("408.00"), "paid")
+    assert Payment.objects.filter(order=order).count() == 1
+    assert_ledger_ok()
+
+
+def test_same_transaction_under_another_event_id_counts_once(client, django_capture_on_commit_callbacks):
+    order = make_order()
+    deliver(client, body_for(order), on_commit=django_capture_on_commit_callbacks)
+    again = deliver(client, body_for(order, event_id="evt_other"), url="/api/v1/webhooks/payments/wechat",
+                    on_commit=django_capture_on_commit_callbacks)
+    assert again.status_code == 200 and again.json()["status"] == "duplicate"
+    assert reload(order).paid_amount == Decimal("408.00")
+    assert InboundEvent.objects.count() == 1
+
+
+@pytest.mark.parametrize("status", ["succeeded", "refunded"])
+def test_money_events_need_a_transaction_id(client, status):
+    response = deliver(client, body_for(make_order(), status=status, transaction_id=""))
+    assert response.status_code == 400 and "transaction_id" in response.json()["errors"]
+    assert not InboundEvent.objects.exists()
+
+
+def test_production_accepts_only_registered_senders_with_their_own_secret(client, settings,
+                                                                           django_capture_on_commit_callbacks):
+    settings.OMS_WEBHOOK_REGISTERED_SENDERS_ONLY = True
+    order = make_order()
+    assert deliver(client, body_for(order)).status_code == 401  # shared secret, unregistered sender
+    alipay = "a1" * 20
+    WebhookSender.objects.create(kind="payments", code="alipay", secret=alipay)
+    WebhookSender.objects.create(kind="payments", code="wechat")  # registered without its own secret
+    assert deliver(client, body_for(order), url="/api/v1/webhooks/payments/wechat").status_code == 401
+    # alipay's signature does not verify for another sender's path: the signature binds the sender
+    body = body_for(order, event_id="evt_x")
+    header = sign(body, alipay)
+    assert deliver(client, body, header=header, url="/api/v1/webhooks/payments/wechat").status_code == 401
+    assert deliver(client, body, header=header, on_commit=django_capture_on_commit_callbacks).status_code == 200
+    assert reload(order).paid_amount == Decimal("408.00")
+
+
+def test_two_senders_cannot_share_a_secret():
+    from django.db import IntegrityError, transaction
+
+    WebhookSender.objects.create(kind="payments", code="alipay", secret="s" * 40)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        WebhookSender.objects.create(kind="wms", code="GZ01", secret="s" * 40)
 
 
 def test_mismatching_amount_puts_the_order_on_hold(client, django_capture_on_commit_callbacks):
