@@ -18,7 +18,6 @@ seen before, changes nothing.
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
 
 from django.conf import settings
