@@ -186,6 +186,8 @@ SPECTACULAR_SETTINGS = {
 # Business settings (editable per deployment; rules that clerks change live in the database).
 OMS_WEBHOOK_SECRET = env_str("OMS_WEBHOOK_SECRET", "dev-webhook-secret" if DEBUG else "")
 OMS_WEBHOOK_TOLERANCE_SECONDS = 300
+# Events still pending this long after they were stored are processed by the worker's schedule.
+OMS_WEBHOOK_PENDING_GRACE_SECONDS = env_int("OMS_WEBHOOK_PENDING_GRACE_SECONDS", 60)
 # Only senders registered in the admin, each with its own secret (contract: with DJANGO_DEBUG=0).
 OMS_WEBHOOK_REGISTERED_SENDERS_ONLY = env_bool("OMS_WEBHOOK_REGISTERED_SENDERS_ONLY", not DEBUG)
 OMS_CURRENCY = "CNY"

@@ -24,6 +24,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework import serializers
@@ -208,10 +209,15 @@ def process_event(*, event_id: int) -> InboundEvent:
 
 
 def retry_due_events(*, now=None) -> int:
-    """Run by the django-q2 schedule: process failed events whose back-off has passed."""
+    """Run by the django-q2 schedule (every minute): process failed events whose back-off has
+    passed, and events still `pending` after the grace period — accepted and stored, but the web
+    process died (or its after-commit call failed) before processing them. Without this they
+    stayed pending for good while the sender's retries were answered `duplicate`."""
     now = now or timezone.now()
-    ids = list(InboundEvent.objects.filter(status=InboundStatus.FAILED, next_attempt_at__lte=now)
-               .order_by("next_attempt_at").values_list("pk", flat=True)[:200])
+    grace = timedelta(seconds=getattr(settings, "OMS_WEBHOOK_PENDING_GRACE_SECONDS", 60))
+    due = (Q(status=InboundStatus.FAILED, next_attempt_at__lte=now)
+           | Q(status=InboundStatus.PENDING, received_at__lte=now - grace))
+    ids = list(InboundEvent.objects.filter(due).order_by("received_at", "pk").values_list("pk", flat=True)[:200])
     for pk in ids:
         process_event(event_id=pk)
     return len(ids)

@@ -289,3 +289,33 @@ def test_business_refusal_is_not_retried(client, django_capture_on_commit_callba
     event = InboundEvent.objects.get()
     assert event.status == InboundStatus.DEAD and "ValidationFailed" in event.last_error
     assert event.next_attempt_at is None
+
+
+def test_event_left_pending_by_a_dead_web_server_is_processed_by_the_worker(client, settings):
+    """Issue 17, high 3: the web server dies after storing the event and before processing it."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from django.utils.module_loading import import_string
+    from django_q.models import Schedule
+
+    settings.OMS_WEBHOOK_PENDING_GRACE_SECONDS = 60
+    order = make_order()
+    # The after-commit processing never runs: the process is gone once the event is committed.
+    with mock.patch.object(inbox, "process_event", side_effect=SystemExit("kill -9")):
+        response = deliver(client, body_for(order))
+    assert response.status_code == 200
+    event = InboundEvent.objects.get()
+    assert event.status == InboundStatus.PENDING
+    # The sender retries: acknowledged as a duplicate, so only we can still process it.
+    assert deliver(client, body_for(order)).json()["status"] == "duplicate"
+    job = import_string(Schedule.objects.get(func="oms.integrations.tasks.retry_inbound_events").func)
+    assert job() == 0  # within the grace period the request itself may still be processing it
+    with mock.patch("django.utils.timezone.now", return_value=timezone.now() + timedelta(seconds=61)):
+        assert job() == 1
+    event.refresh_from_db()
+    assert (event.status, event.attempts) == (InboundStatus.PROCESSED, 1)
+    order = reload(order)
+    assert (order.status, order.paid_amount) == (OrderStatus.AWAITING_SHIPMENT, Decimal("408.00"))
+    assert Payment.objects.filter(order=order).count() == 1
+    assert_ledger_ok()
