@@ -6,21 +6,31 @@ production hardening that `check --deploy` asks for.
 """
 
 import os
+import sys
 from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from oms.env import env_bool, env_int, env_list, env_str
+from oms.env import env_bool, env_int, env_list, env_str, weak_secret
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-DEBUG = env_bool("DJANGO_DEBUG", True)
+# Fail closed: without DJANGO_DEBUG, debug mode and the development defaults (a published secret key
+# and webhook secret) apply only to the development tools — `manage.py` (so `make run` stays one
+# command) and the test runner. A WSGI/ASGI server (gunicorn, uwsgi, daphne …) started without
+# configuration runs with DJANGO_DEBUG=0 and refuses to start without real secrets.
+_DEVELOPMENT_TOOL = Path(sys.argv[0] if sys.argv else "").name in ("manage.py", "django-admin") \
+    or "pytest" in sys.modules
+DEBUG = env_bool("DJANGO_DEBUG", _DEVELOPMENT_TOOL)
 _INSECURE_DEV_KEY = "django-insecure-oms-development-key-do-not-use-in-production"
 SECRET_KEY = env_str("DJANGO_SECRET_KEY", _INSECURE_DEV_KEY if DEBUG else "")
 if not SECRET_KEY:
     raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set when DJANGO_DEBUG=0")
+if not DEBUG and weak_secret(SECRET_KEY, min_length=50):
+    raise ImproperlyConfigured(f"DJANGO_SECRET_KEY is weak ({weak_secret(SECRET_KEY, min_length=50)}); "
+                               "use 50+ random characters when DJANGO_DEBUG=0")
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 
@@ -258,3 +268,6 @@ if not DEBUG:
     X_FRAME_OPTIONS = "DENY"
     if not OMS_WEBHOOK_SECRET:
         raise ImproperlyConfigured("OMS_WEBHOOK_SECRET must be set when DJANGO_DEBUG=0")
+    if weak_secret(OMS_WEBHOOK_SECRET):
+        raise ImproperlyConfigured(f"OMS_WEBHOOK_SECRET is weak ({weak_secret(OMS_WEBHOOK_SECRET)}); "
+                                   "use 32+ random characters when DJANGO_DEBUG=0")

@@ -31,6 +31,7 @@ from rest_framework import serializers
 
 from core.actors import webhook_actor
 from core.errors import DomainError, NotFound, ValidationFailed
+from oms.env import weak_secret
 from oms.integrations import signing
 from oms.integrations.models import InboundAttempt, InboundEvent, InboundStatus, WebhookSender
 
@@ -89,6 +90,8 @@ def secrets_for(kind: str, sender: str) -> list[str]:
     if row is not None and not row.active:
         raise Unauthorized("sender disabled")
     if row is not None and row.secret:
+        if registered_senders_only() and weak_secret(row.secret):
+            raise Unauthorized("the sender's secret is too weak for production")
         return [row.secret]  # a sender's own secret replaces the shared default
     if registered_senders_only():
         raise Unauthorized("unregistered sender or sender without its own secret")

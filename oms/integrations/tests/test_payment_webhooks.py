@@ -319,3 +319,26 @@ def test_event_left_pending_by_a_dead_web_server_is_processed_by_the_worker(clie
     assert (order.status, order.paid_amount) == (OrderStatus.AWAITING_SHIPMENT, Decimal("408.00"))
     assert Payment.objects.filter(order=order).count() == 1
     assert_ledger_ok()
+
+
+@pytest.mark.parametrize("secret", ["abc", SECRET, "dev-webhook-secret", "x" * 40])
+def test_the_admin_refuses_a_weak_or_shared_sender_secret(secret):
+    from oms.integrations.admin import WebhookSenderForm
+
+    form = WebhookSenderForm(data={"kind": "payments", "code": "alipay", "secret": secret, "active": "on"})
+    assert not form.is_valid() and "secret" in form.errors
+
+
+def test_the_admin_refuses_a_secret_another_sender_holds():
+    from oms.integrations.admin import WebhookSenderForm
+
+    WebhookSender.objects.create(kind="wms", code="GZ01", secret="0123456789abcdefghijklmnopqrstuvwxyz")
+    form = WebhookSenderForm(data={"kind": "payments", "code": "alipay", "active": "on",
+                                   "secret": "0123456789abcdefghijklmnopqrstuvwxyz"})
+    assert not form.is_valid() and "secret" in form.errors
+
+
+def test_production_refuses_a_sender_with_a_weak_secret(client, settings):
+    settings.OMS_WEBHOOK_REGISTERED_SENDERS_ONLY = True
+    WebhookSender.objects.create(kind="payments", code="alipay", secret="abc")
+    assert deliver(client, body_for(make_order()), secret="abc").status_code == 401
