@@ -75,7 +75,8 @@ def test_production_settings_pass_check_deploy():
     # Issue 17: production refuses weak or published secrets.
     ({"DJANGO_DEBUG": "0", "DJANGO_SECRET_KEY": "django-insecure-oms-development-key-do-not-use-in-production",
       "OMS_WEBHOOK_SECRET": "a-real-random-webhook-secret-0123456789"}, "DJANGO_SECRET_KEY is weak"),
-    ({"DJANGO_DEBUG": "0", "DJANGO_SECRET_KEY": "short", "OMS_WEBHOOK_SECRET": "a-real-random-webhook-secret-0123456789"},
+    ({"DJANGO_DEBUG": "0", "DJANGO_SECRET_KEY": "short",
+      "OMS_WEBHOOK_SECRET": "a-real-random-webhook-secret-0123456789"},
      "DJANGO_SECRET_KEY is weak"),
     ({"DJANGO_DEBUG": "0", "DJANGO_SECRET_KEY": "x" * 20 + "a-real-long-random-production-secret-key-1234567890",
       "OMS_WEBHOOK_SECRET": "abc"}, "OMS_WEBHOOK_SECRET is weak"),
