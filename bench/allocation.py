@@ -55,7 +55,7 @@ def main():
           f"(machine: {os.cpu_count()} CPUs, shared; load average {load} at start — figures vary between runs)")
     for phase in args.phases.split(","):
         env = dict(os.environ, DJANGO_SETTINGS_MODULE="oms.settings", DJANGO_DEBUG="0",
-                   DJANGO_SECRET_KEY="bench-only-secret-key-" + "x" * 40, 
+                   DJANGO_SECRET_KEY="bench-only-secret-key-" + "x" * 40,
                    OMS_WEBHOOK_SECRET="bench-only-webhook-secret-0123456789abcdef",
                    DJANGO_SECURE_SSL_REDIRECT="0", OMS_LOG_LEVEL="WARNING")
         if phase == "sqlite":
