@@ -7,9 +7,11 @@ production hardening that `check --deploy` asks for.
 
 import os
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -50,6 +52,10 @@ INSTALLED_APPS = [
     "django_q",
     "simple_history",
     "import_export",
+    "axes",  # login throttling and lockout
+    "django_otp",  # second factor (TOTP) for finance and administrators
+    "django_otp.plugins.otp_totp",
+    "csp",
     # Stages, lowest first: an app imports only from apps above it in this list.
     "core",
     "catalog",
@@ -75,10 +81,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "oms.security.RequireSecondFactorMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "oms.middleware.DomainErrorPageMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes asks
 ]
 
 ROOT_URLCONF = "oms.urls"
@@ -116,9 +126,53 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # refuses logins while locked out (must come first)
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Login throttling (django-axes): 5 wrong passwords for a user from one address lock that pair out
+# for 15 minutes; 30 from one address lock the address. Resetting: `manage.py axes_reset`.
+AXES_FAILURE_LIMIT = env_int("OMS_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("OMS_LOGIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "security/locked_out.html"
+AXES_IPWARE_PROXY_COUNT = env_int("OMS_PROXY_COUNT", 0)
+AXES_VERBOSE = False
+
+# Sessions end after an idle hour (each request moves the deadline) and with the browser.
+SESSION_COOKIE_AGE = env_int("OMS_SESSION_IDLE_SECONDS", 60 * 60)
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+
+# TOTP second factor (django-otp), required for these roles and superusers; on by default in production.
+OMS_REQUIRE_SECOND_FACTOR = env_bool("OMS_REQUIRE_SECOND_FACTOR", not DEBUG)
+OMS_SECOND_FACTOR_ROLES = ["finance", "finance_director", "admin"]
+OTP_TOTP_ISSUER = "OMS"
+
+# Content-Security-Policy (django-csp): scripts only from our origin or with the request's nonce.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": [SELF, NONCE],  # NONCE: django-csp adds this response's nonce (templates use request.csp_nonce)
+        "style-src": ["'self'", "'unsafe-inline'"],  # style="" attributes in templates; no script runs from CSS
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": [SELF],  # the packing bench shows the label PDF in a frame of our own page
+    },
+}
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "SAMEORIGIN"
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -265,7 +319,6 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
     SECURE_CONTENT_TYPE_NOSNIFF = True
-    X_FRAME_OPTIONS = "DENY"
     if not OMS_WEBHOOK_SECRET:
         raise ImproperlyConfigured("OMS_WEBHOOK_SECRET must be set when DJANGO_DEBUG=0")
     if weak_secret(OMS_WEBHOOK_SECRET):

