@@ -12,6 +12,7 @@ from core.pii import mask_pii_in, user_can_view_pii
 from oms.env import MIN_SECRET_LENGTH, weak_secret
 from oms.integrations import inbox
 from oms.integrations.models import InboundAttempt, InboundEvent, WebhookSender
+from orders.admin import ReadOnlyHistoryAdmin
 
 
 class WebhookSenderForm(forms.ModelForm):
@@ -45,7 +46,7 @@ class WebhookSenderForm(forms.ModelForm):
 
 
 @admin.register(WebhookSender)
-class WebhookSenderAdmin(admin.ModelAdmin):
+class WebhookSenderAdmin(ReadOnlyHistoryAdmin):
     form = WebhookSenderForm
     list_display = ["kind", "code", "name", "active", "has_own_secret"]
     list_filter = ["kind", "active"]
@@ -123,7 +124,7 @@ class OutboundEndpointForm(forms.ModelForm):
 
 
 @admin.register(OutboundEndpoint)
-class OutboundEndpointAdmin(admin.ModelAdmin):
+class OutboundEndpointAdmin(ReadOnlyHistoryAdmin):
     form = OutboundEndpointForm
     list_display = ["kind", "code", "name", "url", "active", "has_own_secret"]
     list_filter = ["kind", "active"]

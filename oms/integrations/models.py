@@ -12,6 +12,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+from simple_history.models import HistoricalRecords
 
 
 class WebhookKind(models.TextChoices):
@@ -33,6 +34,9 @@ class WebhookSender(models.Model):
     active = models.BooleanField(_("active"), default=True,
                                  help_text=_("Events from an inactive sender are refused (401)."))
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    # Configuration: every change kept with its before/after values (issue 17), read-only in the admin.
+    history = HistoricalRecords(excluded_fields=["secret"])
 
     class Meta:
         verbose_name = _("webhook sender")
@@ -119,6 +123,9 @@ class OutboundEndpoint(models.Model):
     active = models.BooleanField(_("active"), default=True,
                                  help_text=_("Messages for an inactive endpoint wait in the outbox."))
     timeout_seconds = models.PositiveSmallIntegerField(_("timeout (s)"), default=10)
+
+    # Configuration: every change kept with its before/after values (issue 17), read-only in the admin.
+    history = HistoricalRecords(excluded_fields=["secret"])
 
     class Meta:
         verbose_name = _("outbound endpoint")
