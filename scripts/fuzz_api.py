@@ -96,7 +96,7 @@ def main() -> int:
         ]
         print(f"fuzz: schemathesis against {url}/api/schema/ ({'PostgreSQL' if pg else 'SQLite'}, "
               f"{args.max_examples} examples per operation, at most {args.max_time} s)", flush=True)
-        result = subprocess.run(command, cwd=ROOT, env={**env, "SCHEMATHESIS_HOOKS": ""}, check=False)
+        result = subprocess.run(command, cwd=tmp, env={**env, "SCHEMATHESIS_HOOKS": ""}, check=False)
         if result.returncode != 0:
             fail(f"schemathesis found problems (exit {result.returncode}); report in {tmp / 'report'}", log)
         print("fuzz: no 5xx and no undocumented status code", flush=True)
