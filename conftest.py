@@ -117,13 +117,21 @@ ARTIFACTS = os.path.join(os.path.dirname(__file__), "test-artifacts")
 
 
 @pytest.fixture
-def browser_page(live_server):
+def browser_page(live_server, settings):
     """A Playwright page in Debian's Chromium, pointed at the live server; Chinese UI by default.
 
-    Screenshots go to test-artifacts/ (git-ignored) so people can look at them after a run.
+    Screenshots go to test-artifacts/ (git-ignored) so people can look at them after a run. The
+    Content-Security-Policy stays on (an inline script without the nonce, or an inline handler, is
+    blocked as in production); only 'unsafe-eval' is added, because Playwright's
+    `wait_for_function("…")` evaluates its string in the page.
     """
     if not os.path.exists(CHROMIUM):
         pytest.skip("Debian's chromium is not installed (scripts/system-deps.sh installs it)")
+    import copy
+
+    policy = copy.deepcopy(settings.CONTENT_SECURITY_POLICY)
+    policy["DIRECTIVES"]["script-src"] = [*policy["DIRECTIVES"]["script-src"], "'unsafe-eval'"]
+    settings.CONTENT_SECURITY_POLICY = policy
     from playwright.sync_api import sync_playwright
 
     os.makedirs(ARTIFACTS, exist_ok=True)

@@ -9,10 +9,11 @@ from django.utils.translation import pgettext_lazy
 
 from aftersales.models import QcPhoto, ReturnLine, ReturnPolicy, ReturnReason, ReturnRequest
 from aftersales.selectors import return_request_list
+from orders.admin import ReadOnlyHistoryAdmin
 
 
 @admin.register(ReturnReason)
-class ReturnReasonAdmin(admin.ModelAdmin):
+class ReturnReasonAdmin(ReadOnlyHistoryAdmin):
     list_display = ["code", "name", "seller_fault", "window_days", "active", "position"]
     list_editable = ["active", "position"]
     list_filter = ["seller_fault", "active"]
@@ -23,7 +24,7 @@ class ReturnReasonAdmin(admin.ModelAdmin):
 
 
 @admin.register(ReturnPolicy)
-class ReturnPolicyAdmin(admin.ModelAdmin):
+class ReturnPolicyAdmin(ReadOnlyHistoryAdmin):
     list_display = ["__str__", "return_window_days", "fault_window_days", "outside_window",
                     "refund_only_approval_threshold", "shipping_fee_refund", "auto_approve", "updated_at"]
     fieldsets = [

@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from simple_history.models import HistoricalRecords
 
 from core.money import MoneyField
 
@@ -47,6 +48,9 @@ class ReturnReason(models.Model):
         help_text=_("Overrides the policy's window for this reason; empty uses the policy."))
     active = models.BooleanField(_("active"), default=True)
     position = models.PositiveSmallIntegerField(_("position"), default=100)
+
+    # Configuration: every change kept with its before/after values (issue 17), read-only in the admin.
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("return reason")
@@ -108,6 +112,9 @@ class ReturnPolicy(models.Model):
     sla_settle_hours = models.PositiveSmallIntegerField(
         _("SLA: refund or exchange within (hours)"), default=72)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    # Configuration: every change kept with its before/after values (issue 17), read-only in the admin.
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("return policy")

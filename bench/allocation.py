@@ -55,7 +55,8 @@ def main():
           f"(machine: {os.cpu_count()} CPUs, shared; load average {load} at start — figures vary between runs)")
     for phase in args.phases.split(","):
         env = dict(os.environ, DJANGO_SETTINGS_MODULE="oms.settings", DJANGO_DEBUG="0",
-                   DJANGO_SECRET_KEY="bench-only-secret-key-" + "x" * 40, OMS_WEBHOOK_SECRET="bench",
+                   DJANGO_SECRET_KEY="bench-only-secret-key-" + "x" * 40,
+                   OMS_WEBHOOK_SECRET="bench-only-webhook-secret-0123456789abcdef",
                    DJANGO_SECURE_SSL_REDIRECT="0", OMS_LOG_LEVEL="WARNING")
         if phase == "sqlite":
             env["DATABASE_URL"] = f"sqlite:///{tempfile.gettempdir()}/oms_bench_allocation.sqlite3"

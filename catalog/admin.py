@@ -1,14 +1,28 @@
 from decimal import Decimal
 
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
 
 from catalog.models import Product
 from core.money import format_cny
 
 
+class ConfigurationHistoryAdmin(SimpleHistoryAdmin):
+    """Price and product changes with before/after values; the history is read-only (no revert)."""
+
+    def revert_disabled(self, request, obj=None):
+        return True
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method == "POST":
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
 @admin.register(Product)
-class ProductAdmin(admin.ModelAdmin):
+class ProductAdmin(ConfigurationHistoryAdmin):
     list_display = ["sku", "name", "price_display", "tax_rate_display", "weight_kg", "barcode", "needs_qc", "active"]
     list_display_links = ["sku", "name"]
     list_filter = ["active", "needs_qc", "tax_rate"]

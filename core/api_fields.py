@@ -119,10 +119,11 @@ class OffsetDateTimeField(serializers.Field):
         if timezone.is_naive(value):
             self.fail("naive")
         try:
-            value.astimezone(UTC)  # 0001-01-01T00:00+08:00 has no UTC equivalent; databases would choke
+            # 0001-01-01T00:00+08:00 has no UTC equivalent; and PostgreSQL refuses offsets beyond ±15:59,
+            # so the value goes on in UTC (stored in UTC whatever offset the sender used).
+            return value.astimezone(UTC)
         except OverflowError:
             self.fail("invalid")
-        return value
 
     def to_representation(self, value: datetime):
         return local_iso(value)

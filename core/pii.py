@@ -26,3 +26,49 @@ def mask_email(email: str | None) -> str:
 
 def user_can_view_pii(user) -> bool:
     return bool(user and user.is_authenticated and user.has_perm(PII_PERMISSION))
+
+
+# Without the PII permission a phone search needs the whole number (exact match) and is rate-limited:
+# a masked phone shows 139****6789, and 10,000 exact searches would otherwise unmask it.
+PHONE_SEARCH_LIMIT = 10
+PHONE_SEARCH_WINDOW_SECONDS = 600
+
+
+def phone_search_allowed(user) -> bool:
+    """Count one phone search by `user`; False once a user without the PII permission went over
+    `PHONE_SEARCH_LIMIT` in the current window (the cache is shared by all web processes when
+    REDIS_URL is set)."""
+    if user_can_view_pii(user):
+        return True
+    import time
+
+    from django.core.cache import cache
+
+    key = f"oms:phone-search:{getattr(user, 'pk', None)}:{int(time.time() // PHONE_SEARCH_WINDOW_SECONDS)}"
+    cache.add(key, 0, PHONE_SEARCH_WINDOW_SECONDS)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # evicted between add and incr
+        cache.set(key, 1, PHONE_SEARCH_WINDOW_SECONDS)
+        count = 1
+    return count <= PHONE_SEARCH_LIMIT
+
+
+_PII_KEYS = ("phone", "mobile", "tel", "email", "e_mail")
+
+
+def mask_pii_in(data):
+    """A copy of JSON-like `data` with every value under a phone- or e-mail-like key masked
+    (payload views for users without the PII permission, logs)."""
+    if isinstance(data, dict):
+        masked = {}
+        for key, value in data.items():
+            name = str(key).lower()
+            if isinstance(value, str) and any(part in name for part in _PII_KEYS):
+                masked[key] = mask_email(value) if "mail" in name else mask_phone(value)
+            else:
+                masked[key] = mask_pii_in(value)
+        return masked
+    if isinstance(data, list):
+        return [mask_pii_in(item) for item in data]
+    return data

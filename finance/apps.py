@@ -15,7 +15,7 @@ class FinanceConfig(AppConfig):
     verbose_name = _("Finance")
     role_permissions = {
         Role.FINANCE: _CLERK,
-        Role.FINANCE_DIRECTOR: _CLERK,
+        Role.FINANCE_DIRECTOR: [*_CLERK, "finance.approve_refund"],
         Role.MANAGER: [*_VIEW, "finance.view_receivables"],
         Role.AFTERSALES: ["finance.view_payment", "finance.view_refund", "finance.view_invoice",
                           "finance.request_refund"],

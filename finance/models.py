@@ -263,7 +263,8 @@ class Refund(ConcurrentTransitionMixin, models.Model):
         verbose_name = _("refund")
         verbose_name_plural = _("refunds")
         ordering = ["-requested_at", "-id"]
-        permissions = [("request_refund", _("Can refund payments"))]
+        permissions = [("request_refund", _("Can refund payments")),
+                       ("approve_refund", _("Can approve large refunds outside a return"))]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="finance_refund_amount_gt_0"),
         ]

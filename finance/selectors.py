@@ -220,3 +220,21 @@ def print_centre_counts() -> dict[str, int]:
         unprinted=Count("id", filter=Q(printed_at__isnull=True, status=InvoiceStatus.ISSUED)),
         total=Count("id"),
     )
+
+
+def order_payment_covers_goods(*, order) -> bool:
+    """May the goods still to ship leave? Cash on delivery always; a prepaid order only while the
+    money held for the customer (advance receipts, after refunds requested) covers the value of
+    what has not shipped yet. Revenue recognised at shipment moves money out of advance receipts;
+    a return's reversal puts it back and its refund takes it out again, so returns and allowances
+    after a partial shipment leave the comparison unchanged."""
+    from orders.models import PaymentMethod
+
+    if order.payment_method == PaymentMethod.COD:
+        return True
+    shipped = (RecognisedLine.objects.filter(order_id=order.pk, gross__gt=0).aggregate(s=Sum("gross"))["s"]
+               or ZERO)
+    still_to_ship = order.total - shipped
+    if still_to_ship <= 0:
+        return True
+    return order_advance_balance(order_id=order.pk) >= still_to_ship

@@ -204,7 +204,7 @@ def order_refund(request, number: str):
         return redirect("finance:order-funds", number=number)
 
     def call(order):
-        refunds = services.refund_request(order=order, amount=data["amount"], reason=data["reason"],
+        refunds = services.refund_request_manual(order=order, amount=data["amount"], reason=data["reason"],
                                           actor=request.user)
         return _("Refund of ¥%(amount)s requested.") % {"amount": f"{sum(r.amount for r in refunds):,.2f}"}
 

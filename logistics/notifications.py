@@ -20,6 +20,8 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils.module_loading import import_string
 
+from core.pii import mask_email, mask_phone
+
 log = logging.getLogger(__name__)
 
 
@@ -45,7 +47,9 @@ class ConsoleBackend(NotificationBackend):
 
     def send(self, notification: Notification) -> None:
         stream = self.stream or sys.stdout
-        stream.write(f"[{notification.kind}] to {notification.phone or notification.email}: {notification.body}\n")
+        # The log is read by whoever runs the server: the recipient is masked (issue 17).
+        to = mask_phone(notification.phone) if notification.phone else mask_email(notification.email)
+        stream.write(f"[{notification.kind}] to {to}: {notification.body}\n")
         stream.flush()
 
 

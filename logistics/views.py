@@ -12,6 +12,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -61,8 +62,17 @@ def shipment_list(request):
     })
 
 
+def _back(request):
+    """Where to go after a POST: `next` only when it stays on this site (no open redirect)."""
+    target = request.POST.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                                  require_https=request.is_secure()):
+        return redirect(target)
+    return redirect(reverse("logistics:shipments"))
+
+
 @login_required
-@permission_required(VIEW, raise_exception=True)
+@permission_required(PACK, raise_exception=True)  # printing marks labels printed: warehouse work, not viewing
 @require_POST
 def labels_batch(request):
     """Selected shipments' labels in one PDF; remembered as printed."""
@@ -72,7 +82,7 @@ def labels_batch(request):
         pdf = documents.labels_pdf(shipments=shipments)
     except DocumentNotAvailable:
         messages.error(request, _("None of the chosen shipments has a waybill number yet; pack them first."))
-        return redirect(request.POST.get("next") or reverse("logistics:shipments"))
+        return _back(request)
     services.labels_mark_printed(shipment_ids=ids, actor=request.user)
     return pdf_response(pdf, "labels.pdf")
 
@@ -95,7 +105,7 @@ def handover(request):
         messages.error(request, problem)
     if not shipped and not refused:
         messages.warning(request, _("Choose the shipments the carrier picked up."))
-    return redirect(request.POST.get("next") or reverse("logistics:shipments"))
+    return _back(request)
 
 
 @login_required
@@ -106,7 +116,8 @@ def shipment_label(request, number):
         pdf = documents.labels_pdf(shipments=selectors.shipments_with_lines([shipment.pk]))
     except DomainError:
         raise Http404(_("This shipment has no waybill number yet."))
-    services.labels_mark_printed(shipment_ids=[shipment.pk], actor=request.user)
+    if request.user.has_perm(PACK):  # a view-only role may look at a label; only the warehouse prints
+        services.labels_mark_printed(shipment_ids=[shipment.pk], actor=request.user)
     return pdf_response(pdf, f"label-{shipment.number}.pdf")
 
 

@@ -44,3 +44,24 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if raw is None:
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+# Secrets published in this repository or its docs, and the usual placeholders: never accepted in production.
+KNOWN_WEAK_SECRETS = {
+    "django-insecure-oms-development-key-do-not-use-in-production", "dev-webhook-secret", "test-webhook-secret",
+    "secret", "changeme", "change-me", "password", "abc", "bench", "oms", "oms-demo-2026",
+}
+MIN_SECRET_LENGTH = 32
+
+
+def weak_secret(value: str, *, min_length: int = MIN_SECRET_LENGTH) -> str | None:
+    """Why `value` is not a secret fit for production, or None: too short, a published default,
+    or too few different characters (e.g. "xxxx…")."""
+    value = value or ""
+    if value in KNOWN_WEAK_SECRETS or value.lower().startswith("django-insecure"):
+        return "a published default"
+    if len(value) < min_length:
+        return f"shorter than {min_length} characters"
+    if len(set(value)) < 10:
+        return "too few different characters"
+    return None

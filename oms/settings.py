@@ -6,21 +6,33 @@ production hardening that `check --deploy` asks for.
 """
 
 import os
+import sys
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from oms.env import env_bool, env_int, env_list, env_str
+from oms.env import env_bool, env_int, env_list, env_str, weak_secret
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-DEBUG = env_bool("DJANGO_DEBUG", True)
+# Fail closed: without DJANGO_DEBUG, debug mode and the development defaults (a published secret key
+# and webhook secret) apply only to the development tools — `manage.py` (so `make run` stays one
+# command) and the test runner. A WSGI/ASGI server (gunicorn, uwsgi, daphne …) started without
+# configuration runs with DJANGO_DEBUG=0 and refuses to start without real secrets.
+_DEVELOPMENT_TOOL = Path(sys.argv[0] if sys.argv else "").name in ("manage.py", "django-admin") \
+    or "pytest" in sys.modules
+DEBUG = env_bool("DJANGO_DEBUG", _DEVELOPMENT_TOOL)
 _INSECURE_DEV_KEY = "django-insecure-oms-development-key-do-not-use-in-production"
 SECRET_KEY = env_str("DJANGO_SECRET_KEY", _INSECURE_DEV_KEY if DEBUG else "")
 if not SECRET_KEY:
     raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set when DJANGO_DEBUG=0")
+if not DEBUG and weak_secret(SECRET_KEY, min_length=50):
+    raise ImproperlyConfigured(f"DJANGO_SECRET_KEY is weak ({weak_secret(SECRET_KEY, min_length=50)}); "
+                               "use 50+ random characters when DJANGO_DEBUG=0")
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 
@@ -40,6 +52,10 @@ INSTALLED_APPS = [
     "django_q",
     "simple_history",
     "import_export",
+    "axes",  # login throttling and lockout
+    "django_otp",  # second factor (TOTP) for finance and administrators
+    "django_otp.plugins.otp_totp",
+    "csp",
     # Stages, lowest first: an app imports only from apps above it in this list.
     "core",
     "catalog",
@@ -59,16 +75,21 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "oms.middleware.RequestGuardMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "oms.security.RequireSecondFactorMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "oms.middleware.DomainErrorPageMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes asks
 ]
 
 ROOT_URLCONF = "oms.urls"
@@ -106,9 +127,53 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # refuses logins while locked out (must come first)
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Login throttling (django-axes): 5 wrong passwords for a user from one address lock that pair out
+# for 15 minutes; 30 from one address lock the address. Resetting: `manage.py axes_reset`.
+AXES_FAILURE_LIMIT = env_int("OMS_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("OMS_LOGIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "security/locked_out.html"
+AXES_IPWARE_PROXY_COUNT = env_int("OMS_PROXY_COUNT", 0)
+AXES_VERBOSE = False
+
+# Sessions end after an idle hour (each request moves the deadline) and with the browser.
+SESSION_COOKIE_AGE = env_int("OMS_SESSION_IDLE_SECONDS", 60 * 60)
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+
+# TOTP second factor (django-otp), required for these roles and superusers; on by default in production.
+OMS_REQUIRE_SECOND_FACTOR = env_bool("OMS_REQUIRE_SECOND_FACTOR", not DEBUG)
+OMS_SECOND_FACTOR_ROLES = ["finance", "finance_director", "admin"]
+OTP_TOTP_ISSUER = "OMS"
+
+# Content-Security-Policy (django-csp): scripts only from our origin or with the request's nonce.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": [SELF, NONCE],  # NONCE: django-csp adds this response's nonce (templates use request.csp_nonce)
+        "style-src": ["'self'", "'unsafe-inline'"],  # style="" attributes in templates; no script runs from CSS
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": [SELF],  # the packing bench shows the label PDF in a frame of our own page
+    },
+}
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "SAMEORIGIN"
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -174,7 +239,7 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["oms.api.authentication.BearerTokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["oms.api.permissions.HasTokenScopes"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["oms.api.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "oms.api.errors.api_exception_handler",
     "UNAUTHENTICATED_USER": None,
@@ -196,6 +261,10 @@ SPECTACULAR_SETTINGS = {
 # Business settings (editable per deployment; rules that clerks change live in the database).
 OMS_WEBHOOK_SECRET = env_str("OMS_WEBHOOK_SECRET", "dev-webhook-secret" if DEBUG else "")
 OMS_WEBHOOK_TOLERANCE_SECONDS = 300
+# Events still pending this long after they were stored are processed by the worker's schedule.
+OMS_WEBHOOK_PENDING_GRACE_SECONDS = env_int("OMS_WEBHOOK_PENDING_GRACE_SECONDS", 60)
+# Only senders registered in the admin, each with its own secret (contract: with DJANGO_DEBUG=0).
+OMS_WEBHOOK_REGISTERED_SENDERS_ONLY = env_bool("OMS_WEBHOOK_REGISTERED_SENDERS_ONLY", not DEBUG)
 OMS_CURRENCY = "CNY"
 # Legacy order import (oms.imports): largest file accepted, most rows read, orders written per
 # transaction, and up to which size a file is checked/imported in the request instead of a job.
@@ -213,6 +282,8 @@ OMS_SELLER = {
     "address": env_str("OMS_SELLER_ADDRESS", "上海市浦东新区世纪大道100号 021-60000000"),
     "bank": env_str("OMS_SELLER_BANK", "招商银行上海分行 121900000010001"),
 }
+# A refund outside a return above this amount needs the finance director (finance.approve_refund).
+OMS_REFUND_APPROVAL_LIMIT = env_str("OMS_REFUND_APPROVAL_LIMIT", "2000.00")
 OMS_INVOICE_ON_PAYMENT = env_bool("OMS_INVOICE_ON_PAYMENT", True)  # issue the invoice once paid in full
 # Reports count a shipment as late when it leaves more than this many hours after the order was placed.
 OMS_PROMISED_SHIP_HOURS = env_int("OMS_PROMISED_SHIP_HOURS", 48)
@@ -260,6 +331,8 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
     SECURE_CONTENT_TYPE_NOSNIFF = True
-    X_FRAME_OPTIONS = "DENY"
     if not OMS_WEBHOOK_SECRET:
         raise ImproperlyConfigured("OMS_WEBHOOK_SECRET must be set when DJANGO_DEBUG=0")
+    if weak_secret(OMS_WEBHOOK_SECRET):
+        raise ImproperlyConfigured(f"OMS_WEBHOOK_SECRET is weak ({weak_secret(OMS_WEBHOOK_SECRET)}); "
+                                   "use 32+ random characters when DJANGO_DEBUG=0")

@@ -5,10 +5,12 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from oms.api.views import healthz
+from oms.security import second_factor
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False), name="home"),
     path("healthz", healthz, name="healthz"),
+    path("account/second-factor/", second_factor, name="second-factor"),
     path("api/", include("oms.api.urls")),
     path("inventory/", include("inventory.urls")),
     path("aftersales/", include("aftersales.urls")),

@@ -11,7 +11,7 @@ fast at 100k orders.
 from __future__ import annotations
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
@@ -19,12 +19,20 @@ from simple_history.admin import SimpleHistoryAdmin
 from core.admin import ReadOnlyAdminMixin, ReadOnlyInline
 from core.money import format_cny
 from core.phones import normalise_phone
-from core.pii import mask_email, mask_phone, user_can_view_pii
+from core.pii import mask_email, mask_phone, phone_search_allowed, user_can_view_pii
 from orders.events import KIND_LABELS, actor_label, kind_label
 from orders.history import history_entries
 from orders.models import Channel, Customer, Order, OrderEvent, OrderLine
 from orders.selectors import LIST_RELATED, customer_list_with_totals, order_list, order_search
 
+
+def _phone_search_allowed(model_admin, request) -> bool:
+    """Issue 17: without the PII permission phone searches are exact (the whole number) and limited."""
+    if phone_search_allowed(request.user):
+        return True
+    model_admin.message_user(request, _("Too many phone searches; try again in a few minutes, or ask someone "
+                                        "allowed to see customers' phones."), messages.ERROR)
+    return False
 
 class ReadOnlyHistoryAdmin(SimpleHistoryAdmin):
     """django-simple-history pages, read-only, with changes shown as people read them.
@@ -131,6 +139,8 @@ class CustomerAdmin(ReadOnlyHistoryAdmin):
     def get_search_results(self, request, queryset, search_term):
         phone = normalise_phone(search_term)
         if phone is not None:
+            if not _phone_search_allowed(self, request):
+                return queryset.none(), False
             return queryset.filter(phone=phone), False
         return super().get_search_results(request, queryset, search_term)
 
@@ -255,6 +265,8 @@ class OrderAdmin(ReadOnlyHistoryAdmin):
         return order_list().order_by(*self.ordering)
 
     def get_search_results(self, request, queryset, search_term):
+        if normalise_phone(search_term) is not None and not _phone_search_allowed(self, request):
+            return queryset.none(), False
         return order_search(queryset, search_term), False
 
     def get_list_display(self, request):

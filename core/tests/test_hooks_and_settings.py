@@ -63,7 +63,7 @@ def _manage(*args, env_extra):
 def test_production_settings_pass_check_deploy():
     result = _manage("check", "--deploy", "--fail-level", "WARNING", env_extra={
         "DJANGO_DEBUG": "0", "DJANGO_SECRET_KEY": "x" * 20 + "a-real-long-random-production-secret-key-1234567890",
-        "DJANGO_ALLOWED_HOSTS": "oms.example.com", "OMS_WEBHOOK_SECRET": "s3cret",
+        "DJANGO_ALLOWED_HOSTS": "oms.example.com", "OMS_WEBHOOK_SECRET": "a-real-random-webhook-secret-0123456789",
     })
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -72,11 +72,40 @@ def test_production_settings_pass_check_deploy():
     ({"DJANGO_DEBUG": "maybe"}, "DJANGO_DEBUG must be a boolean"),
     ({"DJANGO_DEBUG": "0"}, "DJANGO_SECRET_KEY must be set"),
     ({"DATABASE_URL": "nosuchdb://x"}, "DATABASE_URL is not a valid database URL"),
+    # Issue 17: production refuses weak or published secrets.
+    ({"DJANGO_DEBUG": "0", "DJANGO_SECRET_KEY": "django-insecure-oms-development-key-do-not-use-in-production",
+      "OMS_WEBHOOK_SECRET": "a-real-random-webhook-secret-0123456789"}, "DJANGO_SECRET_KEY is weak"),
+    ({"DJANGO_DEBUG": "0", "DJANGO_SECRET_KEY": "short",
+      "OMS_WEBHOOK_SECRET": "a-real-random-webhook-secret-0123456789"},
+     "DJANGO_SECRET_KEY is weak"),
+    ({"DJANGO_DEBUG": "0", "DJANGO_SECRET_KEY": "x" * 20 + "a-real-long-random-production-secret-key-1234567890",
+      "OMS_WEBHOOK_SECRET": "abc"}, "OMS_WEBHOOK_SECRET is weak"),
+    ({"DJANGO_DEBUG": "0", "DJANGO_SECRET_KEY": "x" * 20 + "a-real-long-random-production-secret-key-1234567890",
+      "OMS_WEBHOOK_SECRET": "dev-webhook-secret"}, "OMS_WEBHOOK_SECRET is weak"),
 ])
 def test_bad_environment_is_refused_at_start(env, message):
     result = _manage("check", env_extra=env)
     assert result.returncode != 0
     assert message in result.stderr
+
+
+def test_a_wsgi_server_without_configuration_fails_closed():
+    """Issue 17: DJANGO_DEBUG defaulted to 1 with a published key; a server started bare must refuse."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL", "OMS_"))}
+    env["DJANGO_SETTINGS_MODULE"] = "oms.settings"
+    result = subprocess.run([sys.executable, "-c", "import oms.wsgi"], cwd=ROOT, env=env, capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY must be set" in result.stderr
+
+
+def test_demo_data_is_refused_in_production():
+    result = _manage("demo_data", "--orders", "0", env_extra={
+        "DJANGO_DEBUG": "0", "DJANGO_SECRET_KEY": "x" * 20 + "a-real-long-random-production-secret-key-1234567890",
+        "OMS_WEBHOOK_SECRET": "a-real-random-webhook-secret-0123456789", "DJANGO_SECURE_SSL_REDIRECT": "0",
+        "DATABASE_URL": "sqlite:////tmp/h17/demo-refused.sqlite3"})
+    assert result.returncode != 0
+    assert "demo_data is refused" in result.stderr
 
 
 def test_numbers_in_chinese_are_grouped_by_thousands_with_commas():

@@ -29,6 +29,7 @@ from finance.services.refunds import (
     refund_fail,
     refund_record_external,
     refund_request,
+    refund_request_manual,
     refund_withdraw,
     retry_failed_refunds,
 )
@@ -37,6 +38,7 @@ from finance.services.revenue import revenue_allowance, revenue_recognise, reven
 __all__ = [
     "bank_transfer_register", "cod_collect", "invoice_issue", "invoice_issue_if_due", "invoice_reissue", "invoice_void",
     "invoices_mark_printed", "payment_authorize", "payment_capture", "payment_record", "payment_record_failed",
-    "refund_complete", "refund_execute", "refund_fail", "refund_record_external", "refund_request", "refund_withdraw",
+    "refund_complete", "refund_execute", "refund_fail", "refund_record_external", "refund_request",
+    "refund_request_manual", "refund_withdraw",
     "retry_failed_refunds", "revenue_allowance", "revenue_recognise", "revenue_reverse",
 ]

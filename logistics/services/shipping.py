@@ -19,6 +19,7 @@ from core.errors import InvalidTransition, ValidationFailed
 from core.fsm import run_transition
 from core.money import ZERO
 from finance import services as finance
+from finance.selectors import order_payment_covers_goods
 from inventory.services import shipment_stock_issue
 from logistics import events
 from logistics.carriers import carrier_label
@@ -59,6 +60,9 @@ def shipment_ship(*, shipment: Shipment, actor, tracking_number: str = "", carri
         if order.status not in SHIPPABLE_ORDER_STATUSES:
             raise InvalidTransition(_("Order %(number)s is %(status)s; it cannot ship.")
                                     % {"number": order.number, "status": order.get_status_display()})
+        if not order_payment_covers_goods(order=order):
+            raise InvalidTransition(_("Order %(number)s has been refunded and its payment no longer covers the "
+                                      "goods; it cannot ship.") % {"number": order.number})
         if carrier and carrier != shipment.carrier:
             shipment.carrier = carrier
         if tracking_number and tracking_number != shipment.tracking_number:

@@ -15,6 +15,7 @@ from core.actors import actor_user
 from core.errors import InvalidTransition, ValidationFailed
 from core.fsm import run_transition
 from core.numbering import local_today, next_value
+from finance.selectors import order_payment_covers_goods
 from inventory.models import Warehouse
 from logistics import events
 from logistics.carriers import carrier_label, connector_for
@@ -99,6 +100,9 @@ def _check_packable(shipment: Shipment, order, *, own_bench: bool = False) -> No
     if order.status not in SHIPPABLE_ORDER_STATUSES:
         raise InvalidTransition(_("Order %(number)s is %(status)s; do not pack it.")
                                 % {"number": order.number, "status": order.get_status_display()})
+    if not order_payment_covers_goods(order=order):
+        raise InvalidTransition(_("Order %(number)s has been refunded and its payment no longer covers the goods; "
+                                  "do not pack it.") % {"number": order.number})
 
 
 @transaction.atomic

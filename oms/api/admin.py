@@ -9,6 +9,7 @@ from core.admin import ReadOnlyAdminMixin
 from oms.api.models import ApiToken, OrderSubmission
 from oms.api.scopes import DEFAULT_SCOPES, Scope
 from oms.api.services import api_token_create, api_token_revoke, api_token_update
+from orders.admin import ReadOnlyHistoryAdmin
 
 
 class ApiTokenForm(forms.ModelForm):
@@ -22,7 +23,7 @@ class ApiTokenForm(forms.ModelForm):
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(ReadOnlyHistoryAdmin):
     form = ApiTokenForm
     list_display = ["name", "prefix", "scope_list", "channel", "active", "created_at", "last_used_at", "revoked_at"]
     list_filter = ["active", "channel"]

@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from oms.api.scopes import DEFAULT_SCOPES
 
@@ -47,6 +48,9 @@ class ApiToken(models.Model):
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
     revoked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                    related_name="+", verbose_name=_("revoked by"))
+
+    # Configuration: every change kept with its before/after values (issue 17), read-only in the admin.
+    history = HistoricalRecords(excluded_fields=["key_hash", "last_used_at"])
 
     class Meta:
         verbose_name = _("API token")

@@ -1,7 +1,7 @@
 """API v1: one place that lists every endpoint; each stage's serializers live with the stage."""
 
 from django.urls import path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from oms.api.document_views import InvoicePdfView
 from oms.api.order_views import OrderCancelView, OrderDetailView, OrderEventsView, OrderListCreateView
@@ -16,7 +16,7 @@ app_name = "api"
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(permission_classes=[], authentication_classes=[]), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema", permission_classes=[],
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema", permission_classes=[],
                                                  authentication_classes=[]), name="docs"),
     path("v1/orders", OrderListCreateView.as_view(), name="order-list"),
     path("v1/orders/<str:number>", OrderDetailView.as_view(), name="order-detail"),

@@ -1,11 +1,18 @@
+import json
+
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from core.admin import ReadOnlyAdminMixin
+from core.pii import mask_pii_in, user_can_view_pii
+from oms.env import MIN_SECRET_LENGTH, weak_secret
 from oms.integrations import inbox
 from oms.integrations.models import InboundAttempt, InboundEvent, WebhookSender
+from orders.admin import ReadOnlyHistoryAdmin
 
 
 class WebhookSenderForm(forms.ModelForm):
@@ -17,6 +24,18 @@ class WebhookSenderForm(forms.ModelForm):
         model = WebhookSender
         fields = ["kind", "code", "name", "secret", "clear_secret", "active"]
 
+    def clean_secret(self):
+        secret = self.cleaned_data.get("secret") or ""
+        if not secret:
+            return secret
+        if weak_secret(secret) or secret == settings.OMS_WEBHOOK_SECRET:
+            raise forms.ValidationError(_("Use a random secret of at least %(n)d characters, not a default or "
+                                          "the shared secret.") % {"n": MIN_SECRET_LENGTH})
+        if WebhookSender.objects.filter(secret=secret).exclude(pk=self.instance.pk).exists():
+            # One secret per sender: that is what makes a signature name its sender.
+            raise forms.ValidationError(_("Another sender already uses this secret; each sender needs its own."))
+        return secret
+
     def clean(self):
         data = super().clean()
         if data.get("clear_secret"):
@@ -27,7 +46,7 @@ class WebhookSenderForm(forms.ModelForm):
 
 
 @admin.register(WebhookSender)
-class WebhookSenderAdmin(admin.ModelAdmin):
+class WebhookSenderAdmin(ReadOnlyHistoryAdmin):
     form = WebhookSenderForm
     list_display = ["kind", "code", "name", "active", "has_own_secret"]
     list_filter = ["kind", "active"]
@@ -86,6 +105,15 @@ class OutboundEndpointForm(forms.ModelForm):
         model = OutboundEndpoint
         fields = ["kind", "code", "name", "url", "secret", "clear_secret", "timeout_seconds", "active"]
 
+    def clean_secret(self):
+        secret = self.cleaned_data.get("secret") or ""
+        if not secret:
+            return secret
+        if weak_secret(secret) or secret == settings.OMS_WEBHOOK_SECRET:
+            raise forms.ValidationError(_("Use a random secret of at least %(n)d characters, not a default or "
+                                          "the shared secret.") % {"n": MIN_SECRET_LENGTH})
+        return secret
+
     def clean(self):
         data = super().clean()
         if data.get("clear_secret"):
@@ -96,7 +124,7 @@ class OutboundEndpointForm(forms.ModelForm):
 
 
 @admin.register(OutboundEndpoint)
-class OutboundEndpointAdmin(admin.ModelAdmin):
+class OutboundEndpointAdmin(ReadOnlyHistoryAdmin):
     form = OutboundEndpointForm
     list_display = ["kind", "code", "name", "url", "active", "has_own_secret"]
     list_filter = ["kind", "active"]
@@ -140,6 +168,20 @@ class OutboxMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     def has_retry_permission(self, request):
         return request.user.has_perm("integrations.retry_outboxmessage")
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        if user_can_view_pii(request.user):
+            return fields
+        return ["masked_payload" if name == "payload" else name for name in fields]
+
+    def get_fields(self, request, obj=None):
+        return self.get_readonly_fields(request, obj)
+
+    @admin.display(description=_("payload"))
+    def masked_payload(self, obj):
+        """Shipping instructions carry the recipient's phone: masked without the PII permission."""
+        return format_html("<pre>{}</pre>", json.dumps(mask_pii_in(obj.payload), ensure_ascii=False, indent=2))
 
 
 # -- channel connectors -----------------------------------------------------------------------------------------
@@ -433,7 +475,6 @@ class SmsGatewayAdmin(admin.ModelAdmin):
 # -- finance export ---------------------------------------------------------------------------------------------
 from django.http import HttpResponse  # noqa: E402
 from django.urls import path, reverse  # noqa: E402
-from django.utils.html import format_html  # noqa: E402
 
 from core.errors import DomainError  # noqa: E402
 from oms.integrations.finance_export import voucher_export_create  # noqa: E402

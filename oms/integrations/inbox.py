@@ -24,12 +24,14 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from core.actors import webhook_actor
 from core.errors import DomainError, NotFound, ValidationFailed
+from oms.env import weak_secret
 from oms.integrations import signing
 from oms.integrations.models import InboundAttempt, InboundEvent, InboundStatus, WebhookSender
 
@@ -44,6 +46,9 @@ class WebhookHandler:
     serializer: type[serializers.Serializer]
     resolve: Any  # (data: dict) -> None, raises NotFound
     handle: Any  # (event: InboundEvent, data: dict, actor) -> None
+    # (data: dict) -> str: the provider's transaction behind a money event ("" for none). Unique per
+    # kind, so one transaction reported under two event ids or through two paths counts once.
+    money_key: Any = None
 
 
 _HANDLERS: dict[str, WebhookHandler] = {}
@@ -65,12 +70,31 @@ class Unauthorized(Exception):
     """Signature missing, wrong or stale, or the sender is disabled (→ 401)."""
 
 
+SENDER_MAX_LENGTH = 32
+
+
+def registered_senders_only() -> bool:
+    """Production (`DJANGO_DEBUG=0`) accepts only senders registered in the admin, each with its own
+    secret; the shared `OMS_WEBHOOK_SECRET` is a development default (contract api-v1.md)."""
+    return bool(getattr(settings, "OMS_WEBHOOK_REGISTERED_SENDERS_ONLY", not settings.DEBUG))
+
+
 def secrets_for(kind: str, sender: str) -> list[str]:
+    """The secret(s) a delivery for this sender must be signed with.
+
+    A registered sender's secret belongs to that sender alone (no two senders share one, see
+    `WebhookSender`), so a signature made for one sender does not verify for another: the signature
+    binds the sender. Only in development may an unregistered sender use the shared default.
+    """
     row = WebhookSender.objects.filter(kind=kind, code=sender).first()
     if row is not None and not row.active:
         raise Unauthorized("sender disabled")
     if row is not None and row.secret:
+        if registered_senders_only() and weak_secret(row.secret):
+            raise Unauthorized("the sender's secret is too weak for production")
         return [row.secret]  # a sender's own secret replaces the shared default
+    if registered_senders_only():
+        raise Unauthorized("unregistered sender or sender without its own secret")
     return [settings.OMS_WEBHOOK_SECRET] if settings.OMS_WEBHOOK_SECRET else []
 
 
@@ -92,34 +116,54 @@ def receive(*, kind: str, sender: str, body: bytes, signature: str | None) -> Re
     """Verify and store one delivery. Raises Unauthorized (401), ValidationFailed/DRF
     ValidationError (400) or NotFound (404); a repeated event id returns `duplicate=True`."""
     handler = handler_for(kind)
+    if len(sender) > SENDER_MAX_LENGTH or "\x00" in sender:
+        raise NotFound(_("Unknown webhook sender."))
     try:
         signed = signing.verify(header=signature, body=body, secrets=secrets_for(kind, sender),
                                 tolerance=settings.OMS_WEBHOOK_TOLERANCE_SECONDS)
     except signing.SignatureError as exc:
         raise Unauthorized(str(exc))
-    try:
-        payload = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        raise ValidationFailed(errors={"non_field_errors": [_("The body is not valid JSON.")]})
+    payload = parse_body(body)
     event_id = payload.get("event_id") if isinstance(payload, dict) else None
-    if isinstance(event_id, str) and event_id.strip():
-        existing = InboundEvent.objects.filter(kind=kind, sender=sender, event_id=event_id.strip()).first()
+    if isinstance(event_id, str) and event_id.strip() and "\x00" not in event_id:
+        # Event ids are unique per kind, whichever sender's path they came through: the same bytes
+        # posted to /payments/alipay and /payments/alipay-2 are one event.
+        existing = InboundEvent.objects.filter(kind=kind, event_id=event_id.strip()).first()
         if existing is not None:
             return Receipt(event=existing, duplicate=True)
     data = validate(handler, payload)
+    money_key = handler.money_key(data) if handler.money_key else ""
+    if money_key:
+        existing = InboundEvent.objects.filter(kind=kind, money_key=money_key).first()
+        if existing is not None:  # the same provider transaction under another event id or path
+            return Receipt(event=existing, duplicate=True)
     handler.resolve(data)
     try:
         with transaction.atomic():
             event = InboundEvent.objects.create(
-                kind=kind, sender=sender, event_id=data["event_id"], payload=payload, body=body.decode("utf-8"),
-                signed_at=datetime.fromtimestamp(signed, tz=UTC),
+                kind=kind, sender=sender, event_id=data["event_id"], money_key=money_key, payload=payload,
+                body=body.decode("utf-8"), signed_at=datetime.fromtimestamp(signed, tz=UTC),
             )
             transaction.on_commit(partial(process_event, event_id=event.pk), robust=True)
     except IntegrityError:
-        # The same event delivered twice at the same moment: the other delivery stored it.
-        existing = InboundEvent.objects.get(kind=kind, sender=sender, event_id=data["event_id"])
+        # The same event (or transaction) delivered twice at the same moment: the other delivery stored it.
+        existing = (InboundEvent.objects.filter(kind=kind, event_id=data["event_id"]).first()
+                    or InboundEvent.objects.filter(kind=kind, money_key=money_key).exclude(money_key="").first())
+        if existing is None:
+            raise
         return Receipt(event=existing, duplicate=True)
     return Receipt(event=event, duplicate=False)
+
+
+def parse_body(body: bytes):
+    """The JSON body, or ValidationFailed (400) — also for NUL bytes and absurdly deep nesting."""
+    try:
+        payload = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise ValidationFailed(errors={"non_field_errors": [_("The body is not valid JSON.")]})
+    except RecursionError:
+        raise ValidationFailed(errors={"non_field_errors": [_("The body is nested too deeply.")]})
+    return payload
 
 
 def _backoff(attempts: int) -> timedelta:
@@ -168,10 +212,15 @@ def process_event(*, event_id: int) -> InboundEvent:
 
 
 def retry_due_events(*, now=None) -> int:
-    """Run by the django-q2 schedule: process failed events whose back-off has passed."""
+    """Run by the django-q2 schedule (every minute): process failed events whose back-off has
+    passed, and events still `pending` after the grace period — accepted and stored, but the web
+    process died (or its after-commit call failed) before processing them. Without this they
+    stayed pending for good while the sender's retries were answered `duplicate`."""
     now = now or timezone.now()
-    ids = list(InboundEvent.objects.filter(status=InboundStatus.FAILED, next_attempt_at__lte=now)
-               .order_by("next_attempt_at").values_list("pk", flat=True)[:200])
+    grace = timedelta(seconds=getattr(settings, "OMS_WEBHOOK_PENDING_GRACE_SECONDS", 60))
+    due = (Q(status=InboundStatus.FAILED, next_attempt_at__lte=now)
+           | Q(status=InboundStatus.PENDING, received_at__lte=now - grace))
+    ids = list(InboundEvent.objects.filter(due).order_by("received_at", "pk").values_list("pk", flat=True)[:200])
     for pk in ids:
         process_event(event_id=pk)
     return len(ids)

@@ -13,6 +13,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+from simple_history.models import HistoricalRecords
 
 
 class WebhookKind(models.TextChoices):
@@ -26,7 +27,9 @@ class WebhookKind(models.TextChoices):
 
 
 class WebhookSender(models.Model):
-    """A sender with its own secret; senders without a row use `settings.OMS_WEBHOOK_SECRET`."""
+    """A sender with its own secret. With `DJANGO_DEBUG=0` only registered senders with a secret are
+    accepted; in development senders without a row use `settings.OMS_WEBHOOK_SECRET`. No two
+    senders share a secret, so a signature names its sender."""
 
     kind = models.CharField(_("kind"), max_length=16, choices=WebhookKind.choices)
     code = models.SlugField(_("code"), max_length=32, help_text=_("The {provider}/{warehouse}/{carrier} in the URL."))
@@ -37,11 +40,18 @@ class WebhookSender(models.Model):
                                  help_text=_("Events from an inactive sender are refused (401)."))
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
+    # Configuration: every change kept with its before/after values (issue 17), read-only in the admin.
+    history = HistoricalRecords(excluded_fields=["secret"])
+
     class Meta:
         verbose_name = _("webhook sender")
         verbose_name_plural = _("webhook senders")
         ordering = ["kind", "code"]
-        constraints = [models.UniqueConstraint(fields=["kind", "code"], name="integrations_sender_kind_code_uniq")]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "code"], name="integrations_sender_kind_code_uniq"),
+            models.UniqueConstraint(fields=["secret"], condition=~models.Q(secret=""),
+                                    name="integrations_sender_secret_uniq"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind}/{self.code}"
@@ -58,6 +68,8 @@ class InboundEvent(models.Model):
     kind = models.CharField(_("kind"), max_length=16, choices=WebhookKind.choices)
     sender = models.CharField(_("sender"), max_length=32)
     event_id = models.CharField(_("event ID"), max_length=100)
+    money_key = models.CharField(_("provider transaction"), max_length=80, blank=True,
+                                 help_text=_("A money event's status and provider transaction ID; unique."))
     payload = models.JSONField(_("payload"))
     body = models.TextField(_("raw body"))
     signed_at = models.DateTimeField(_("signed at"))
@@ -75,7 +87,11 @@ class InboundEvent(models.Model):
         ordering = ["-received_at", "-id"]
         permissions = [("retry_inboundevent", _("Can retry inbound events"))]
         constraints = [
-            models.UniqueConstraint(fields=["kind", "sender", "event_id"], name="integrations_event_sender_id_uniq"),
+            # One event id per kind whichever sender's URL it came through (issue 17: the same bytes
+            # posted to three payment paths paid an order three times).
+            models.UniqueConstraint(fields=["kind", "event_id"], name="integrations_event_kind_id_uniq"),
+            models.UniqueConstraint(fields=["kind", "money_key"], condition=~models.Q(money_key=""),
+                                    name="integrations_event_money_key_uniq"),
         ]
 
     def __str__(self) -> str:
@@ -112,6 +128,9 @@ class OutboundEndpoint(models.Model):
     active = models.BooleanField(_("active"), default=True,
                                  help_text=_("Messages for an inactive endpoint wait in the outbox."))
     timeout_seconds = models.PositiveSmallIntegerField(_("timeout (s)"), default=10)
+
+    # Configuration: every change kept with its before/after values (issue 17), read-only in the admin.
+    history = HistoricalRecords(excluded_fields=["secret"])
 
     class Meta:
         verbose_name = _("outbound endpoint")

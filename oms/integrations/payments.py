@@ -24,9 +24,27 @@ class PaymentEventSerializer(serializers.Serializer):
     event_id = serializers.CharField(max_length=100)
     order_number = serializers.CharField(max_length=32)
     status = serializers.ChoiceField(choices=["succeeded", "failed", "refunded"])
-    amount = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=Decimal("0.01"))
+    # At most ¥99,999,999.99: larger amounts overflowed the order's money columns only when processed.
+    amount = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=Decimal("0.01"),
+                                      max_value=Decimal("99999999.99"))
     transaction_id = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
     paid_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+
+    def validate(self, attrs):
+        # Contract: a payment or refund is identified by the provider's transaction ID.
+        if attrs["status"] in MONEY_STATUSES and not attrs.get("transaction_id", "").strip():
+            raise serializers.ValidationError({"transaction_id": [_("Required for a succeeded or refunded payment.")]})
+        return attrs
+
+
+MONEY_STATUSES = ("succeeded", "refunded")
+
+
+def money_key(data: dict) -> str:
+    """`succeeded:<transaction>` / `refunded:<transaction>`: one provider transaction counts once."""
+    if data["status"] not in MONEY_STATUSES:
+        return ""
+    return f"{data['status']}:{data['transaction_id'].strip()}"
 
 
 def resolve(data: dict) -> None:
@@ -41,4 +59,4 @@ def handle(event, data: dict, actor) -> None:
 
 
 register_handler(WebhookHandler(kind=WebhookKind.PAYMENTS, serializer=PaymentEventSerializer, resolve=resolve,
-                                handle=handle))
+                                handle=handle, money_key=money_key))

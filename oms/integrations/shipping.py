@@ -18,7 +18,6 @@ seen before, changes nothing.
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
 
 from django.conf import settings
@@ -142,6 +141,8 @@ class _KnownSenderWebhookView(WebhookView):
 
     def post(self, request, **kwargs):
         sender = kwargs[self.sender_kwarg]
+        if len(sender) > inbox.SENDER_MAX_LENGTH or "\x00" in sender:
+            raise NotFound(_("Unknown webhook sender."))
         try:
             signing.verify(header=request.headers.get(signing.HEADER), body=request.body,
                            secrets=inbox.secrets_for(self.kind, sender),
@@ -150,8 +151,8 @@ class _KnownSenderWebhookView(WebhookView):
             pass  # the inbox answers 401
         else:
             try:
-                payload = json.loads(request.body.decode("utf-8"))
-            except (UnicodeDecodeError, ValueError):
+                payload = inbox.parse_body(request.body)
+            except ValidationFailed:
                 payload = None  # the inbox answers 400
             self.check_known(sender, payload)
         return super().post(request, **kwargs)
@@ -193,7 +194,7 @@ class CarrierWebhookView(_KnownSenderWebhookView):
         if sender not in Carrier.values:
             raise NotFound(_("Unknown carrier “%(code)s”.") % {"code": sender})
         number = payload.get("tracking_number") if isinstance(payload, dict) else None
-        if isinstance(number, str) and number.strip() and shipment_by_tracking(carrier=sender,
+        if isinstance(number, str) and number.strip() and "\x00" not in number and shipment_by_tracking(carrier=sender,
                                                                                 tracking_number=number) is None:
             raise NotFound(_("Unknown tracking number %(number)s.") % {"number": number})
 

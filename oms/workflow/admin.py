@@ -33,7 +33,7 @@ from oms.workflow.registry import registered_checks
 from oms.workflow.rules import describe_params
 from oms.workflow.selectors import hold_reason_labels
 from orders import services as order_services
-from orders.admin import OrderAdmin
+from orders.admin import OrderAdmin, ReadOnlyHistoryAdmin
 from orders.models import Order, OrderStatus
 
 # -- order transition buttons ----------------------------------------------------------------------
@@ -201,7 +201,7 @@ class ReviewRuleForm(forms.ModelForm):
 
 
 @admin.register(ReviewRule)
-class ReviewRuleAdmin(admin.ModelAdmin):
+class ReviewRuleAdmin(ReadOnlyHistoryAdmin):
     form = ReviewRuleForm
     list_display = ["position", "name", "code", "enabled", "params_display", "approval_role", "channel_list",
                     "updated_at"]

@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from core.models import Role
 
@@ -24,6 +25,9 @@ class ReviewRule(models.Model):
     position = models.PositiveSmallIntegerField(_("position"), default=100)
     description = models.TextField(_("description"), blank=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    # Configuration: every change kept with its before/after values (issue 17), read-only in the admin.
+    history = HistoricalRecords(excluded_fields=["updated_at"], m2m_fields=["channels"])
 
     class Meta:
         verbose_name = _("review rule")

@@ -22,7 +22,7 @@ class QueryIsoDateTimeField(IsoDateTimeField):
         result = super().to_python(value)
         if result is not None:
             try:
-                result.astimezone(UTC)
+                result = result.astimezone(UTC)  # PostgreSQL refuses offsets beyond ±15:59 (e.g. +16:00)
             except OverflowError:  # year 1 at +08:00: no UTC equivalent to compare with
                 raise ValidationError(self.error_messages["invalid"], code="invalid")
         return result

@@ -58,3 +58,18 @@ def test_lists_document_cursor_pagination_and_filters(schema):
     order = schema["components"]["schemas"]["OrderOut"]
     assert {"number", "status_display", "lines", "shipments", "total", "paid", "refunded"} <= set(order["properties"])
     assert schema["components"]["schemas"]["LineOut"]["properties"]["unit_price"]["type"] == "string"
+
+
+def test_every_token_authenticated_operation_documents_401_and_403(schema):
+    """Found by schemathesis (issue 17): the invoice PDF answered 401 without documenting it."""
+    missing = []
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            if path.startswith("/api/v1/webhooks/") or not operation.get("security"):
+                continue
+            if operation["security"] in ([{}], []):
+                continue
+            for status in ("401", "403"):
+                if status not in operation["responses"]:
+                    missing.append(f"{method.upper()} {path}: {status}")
+    assert missing == []

@@ -114,13 +114,72 @@ def test_repeated_event_id_is_acknowledged_and_changes_nothing(client, django_ca
     assert reload(order).paid_amount == Decimal("408.00")
 
 
-def test_same_event_id_from_another_provider_is_a_different_event(client, django_capture_on_commit_callbacks):
+def test_same_event_id_from_another_provider_is_the_same_event(client, django_capture_on_commit_callbacks):
+    """Issue 17: event ids are unique per kind, whichever sender's path they came through."""
     order = make_order()
     deliver(client, body_for(order, amount="100.00", transaction_id="A"), on_commit=django_capture_on_commit_callbacks)
     response = deliver(client, body_for(order, amount="100.00", transaction_id="B"),
                        url="/api/v1/webhooks/payments/wechat", on_commit=django_capture_on_commit_callbacks)
-    assert response.json()["status"] == "accepted"
-    assert InboundEvent.objects.count() == 2
+    assert response.json()["status"] == "duplicate"
+    assert InboundEvent.objects.count() == 1
+    assert reload(order).paid_amount == Decimal("100.00")
+
+
+def test_one_webhook_posted_to_three_paths_pays_once(client, django_capture_on_commit_callbacks):
+    """Issue 17, high 2: the same bytes and header to alipay, wechat and alipay-2 overpaid the order."""
+    order = make_order()
+    body = body_for(order)
+    header = sign(body, SECRET)
+    answers = [deliver(client, body, header=header, url=f"/api/v1/webhooks/payments/{path}",
+                       on_commit=django_capture_on_commit_callbacks).json()["status"]
+               for path in ("alipay", "wechat", "alipay-2")]
+    assert answers == ["accepted", "duplicate", "duplicate"]
+    order = reload(order)
+    assert (order.paid_amount, order.payment_status) == (Decimal("408.00"), "paid")
+    assert Payment.objects.filter(order=order).count() == 1
+    assert_ledger_ok()
+
+
+def test_same_transaction_under_another_event_id_counts_once(client, django_capture_on_commit_callbacks):
+    order = make_order()
+    deliver(client, body_for(order), on_commit=django_capture_on_commit_callbacks)
+    again = deliver(client, body_for(order, event_id="evt_other"), url="/api/v1/webhooks/payments/wechat",
+                    on_commit=django_capture_on_commit_callbacks)
+    assert again.status_code == 200 and again.json()["status"] == "duplicate"
+    assert reload(order).paid_amount == Decimal("408.00")
+    assert InboundEvent.objects.count() == 1
+
+
+@pytest.mark.parametrize("status", ["succeeded", "refunded"])
+def test_money_events_need_a_transaction_id(client, status):
+    response = deliver(client, body_for(make_order(), status=status, transaction_id=""))
+    assert response.status_code == 400 and "transaction_id" in response.json()["errors"]
+    assert not InboundEvent.objects.exists()
+
+
+def test_production_accepts_only_registered_senders_with_their_own_secret(client, settings,
+                                                                           django_capture_on_commit_callbacks):
+    settings.OMS_WEBHOOK_REGISTERED_SENDERS_ONLY = True
+    order = make_order()
+    assert deliver(client, body_for(order)).status_code == 401  # shared secret, unregistered sender
+    alipay = "a1" * 20
+    WebhookSender.objects.create(kind="payments", code="alipay", secret=alipay)
+    WebhookSender.objects.create(kind="payments", code="wechat")  # registered without its own secret
+    assert deliver(client, body_for(order), url="/api/v1/webhooks/payments/wechat").status_code == 401
+    # alipay's signature does not verify for another sender's path: the signature binds the sender
+    body = body_for(order, event_id="evt_x")
+    header = sign(body, alipay)
+    assert deliver(client, body, header=header, url="/api/v1/webhooks/payments/wechat").status_code == 401
+    assert deliver(client, body, header=header, on_commit=django_capture_on_commit_callbacks).status_code == 200
+    assert reload(order).paid_amount == Decimal("408.00")
+
+
+def test_two_senders_cannot_share_a_secret():
+    from django.db import IntegrityError, transaction
+
+    WebhookSender.objects.create(kind="payments", code="alipay", secret="s" * 40)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        WebhookSender.objects.create(kind="wms", code="GZ01", secret="s" * 40)
 
 
 def test_mismatching_amount_puts_the_order_on_hold(client, django_capture_on_commit_callbacks):
@@ -230,3 +289,56 @@ def test_business_refusal_is_not_retried(client, django_capture_on_commit_callba
     event = InboundEvent.objects.get()
     assert event.status == InboundStatus.DEAD and "ValidationFailed" in event.last_error
     assert event.next_attempt_at is None
+
+
+def test_event_left_pending_by_a_dead_web_server_is_processed_by_the_worker(client, settings):
+    """Issue 17, high 3: the web server dies after storing the event and before processing it."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from django.utils.module_loading import import_string
+    from django_q.models import Schedule
+
+    settings.OMS_WEBHOOK_PENDING_GRACE_SECONDS = 60
+    order = make_order()
+    # The after-commit processing never runs: the process is gone once the event is committed.
+    with mock.patch.object(inbox, "process_event", side_effect=SystemExit("kill -9")):
+        response = deliver(client, body_for(order))
+    assert response.status_code == 200
+    event = InboundEvent.objects.get()
+    assert event.status == InboundStatus.PENDING
+    # The sender retries: acknowledged as a duplicate, so only we can still process it.
+    assert deliver(client, body_for(order)).json()["status"] == "duplicate"
+    job = import_string(Schedule.objects.get(func="oms.integrations.tasks.retry_inbound_events").func)
+    assert job() == 0  # within the grace period the request itself may still be processing it
+    with mock.patch("django.utils.timezone.now", return_value=timezone.now() + timedelta(seconds=61)):
+        assert job() == 1
+    event.refresh_from_db()
+    assert (event.status, event.attempts) == (InboundStatus.PROCESSED, 1)
+    order = reload(order)
+    assert (order.status, order.paid_amount) == (OrderStatus.AWAITING_SHIPMENT, Decimal("408.00"))
+    assert Payment.objects.filter(order=order).count() == 1
+    assert_ledger_ok()
+
+
+@pytest.mark.parametrize("secret", ["abc", SECRET, "dev-webhook-secret", "x" * 40])
+def test_the_admin_refuses_a_weak_or_shared_sender_secret(secret):
+    from oms.integrations.admin import WebhookSenderForm
+
+    form = WebhookSenderForm(data={"kind": "payments", "code": "alipay", "secret": secret, "active": "on"})
+    assert not form.is_valid() and "secret" in form.errors
+
+
+def test_the_admin_refuses_a_secret_another_sender_holds():
+    from oms.integrations.admin import WebhookSenderForm
+
+    WebhookSender.objects.create(kind="wms", code="GZ01", secret="0123456789abcdefghijklmnopqrstuvwxyz")
+    form = WebhookSenderForm(data={"kind": "payments", "code": "alipay", "active": "on",
+                                   "secret": "0123456789abcdefghijklmnopqrstuvwxyz"})
+    assert not form.is_valid() and "secret" in form.errors
+
+
+def test_production_refuses_a_sender_with_a_weak_secret(client, settings):
+    settings.OMS_WEBHOOK_REGISTERED_SENDERS_ONLY = True
+    WebhookSender.objects.create(kind="payments", code="alipay", secret="abc")
+    assert deliver(client, body_for(make_order()), secret="abc").status_code == 401
