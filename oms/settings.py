@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "oms.imports",
     "oms.integrations",
     "oms.api",
+    "oms.backoffice",
 ]
 
 MIDDLEWARE = [
@@ -85,6 +86,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "oms.backoffice.context_processors.navigation",
             ],
         },
     },
@@ -139,7 +141,7 @@ MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("OMS_MEDIA_ROOT", str(BASE_DIR / "media")))
 
 LOGIN_URL = "admin:login"
-LOGIN_REDIRECT_URL = "workflow:review-queue"
+LOGIN_REDIRECT_URL = "backoffice:home"
 
 REDIS_URL = env_str("REDIS_URL", "")
 Q_CLUSTER = {

@@ -2,12 +2,11 @@ from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import RedirectView
 
 from oms.api.views import healthz
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="admin:index", permanent=False), name="home"),
+    path("", include("oms.backoffice.urls")),
     path("healthz", healthz, name="healthz"),
     path("api/", include("oms.api.urls")),
     path("inventory/", include("inventory.urls")),
@@ -20,3 +19,5 @@ urlpatterns = [
     path("finance/payments/", include("oms.workflow.payment_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ] + static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+handler403 = "oms.backoffice.views.permission_denied"
