@@ -99,7 +99,8 @@ def navigation_for(user) -> list[NavGroup]:
             url = reverse(entry.url_name)
         except NoReverseMatch:
             continue
-        group = groups.setdefault(entry.group, NavGroup(key=entry.group, label=str(GROUPS.get(entry.group, entry.group))))
+        label = str(GROUPS.get(entry.group, entry.group))
+        group = groups.setdefault(entry.group, NavGroup(key=entry.group, label=label))
         group.links.append(NavLink(key=entry.key or entry.url_name, label=str(entry.label), url=url))
     order = list(GROUPS)
     return sorted(groups.values(), key=lambda g: order.index(g.key) if g.key in order else len(order))

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 
 from aftersales.events import ALL_KINDS as AFTERSALES_KINDS
 from aftersales.models import ReturnRequest
@@ -19,8 +19,7 @@ from finance.selectors import order_balances
 from inventory.events import StockEventKind
 from inventory.selectors import order_reservations_by_warehouse
 from logistics.events import LogisticsEventKind
-from logistics.models import Shipment
-from logistics.selectors import order_shipments
+from logistics.models import Shipment, ShipmentLine, TrackingEvent
 from oms.workflow.selectors import order_history
 from orders.events import EventKind, kind_label
 from orders.models import Order, OrderEvent
@@ -112,7 +111,10 @@ def order_page(*, number: str, user) -> OrderPage:
         invoices=list(Invoice.objects.filter(order=order).select_related("original").order_by("issued_at", "pk")),
         entries=list(JournalEntry.objects.filter(order=order).prefetch_related("lines").order_by("posted_at", "id")),
         balances=order_balances(order_id=order.pk),
-        shipments=order_shipments(order=order),
+        shipments=list(Shipment.objects.filter(order=order).select_related("warehouse", "wave").prefetch_related(
+            Prefetch("lines", queryset=ShipmentLine.objects.select_related("order_line").order_by("pk")),
+            Prefetch("tracking_events", queryset=TrackingEvent.objects.order_by("occurred_at", "pk")))
+            .order_by("created_at", "pk")),
         returns=list(return_request_list(order=order).order_by("created_at", "pk")),
         timeline=timeline,
         history=order_history(order=order, user=user),

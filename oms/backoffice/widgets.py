@@ -48,4 +48,5 @@ class RenderedWidget:
 
 def widgets_for(request) -> list[RenderedWidget]:
     shown = [w for w in WIDGETS.values() if w.allowed(request.user)]
-    return [RenderedWidget(widget=w, context=w.context(request)) for w in sorted(shown, key=lambda w: (w.position, w.key))]
+    shown.sort(key=lambda w: (w.position, w.key))
+    return [RenderedWidget(widget=w, context=w.context(request)) for w in shown]

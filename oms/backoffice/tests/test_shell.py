@@ -68,8 +68,8 @@ def test_queue_counts_what_waits_and_links_to_the_screen(client, make_user):
     user = make_user("wh", Role.WAREHOUSE)
     client.force_login(user)
     html = client.get("/").content.decode()
-    tile = re.search(r'<a class="queue-tile[^"]*" href="([^"]+)" data-queue="to-pick">\s*<span class="queue-count">(\d+)',
-                     html)
+    tile = re.search(r'<a class="queue-tile[^"]*" href="([^"]+)" data-queue="to-pick">\s*'
+                     r'<span class="queue-count">(\d+)', html)
     assert tile and tile.group(1) == reverse("logistics:waves") and tile.group(2) == "1"
 
 
@@ -77,7 +77,8 @@ def test_widgets_slot_renders_registered_widgets_for_allowed_users(client, make_
     from oms.backoffice import widgets
 
     widgets.register(widgets.Widget(key="t", title="测试组件", template="backoffice/_test_widget.html",
-                                    context=lambda request: {"n": 42}, allowed=lambda u: u.has_perm("orders.review_order")))
+                                    context=lambda request: {"n": 42},
+                                    allowed=lambda u: u.has_perm("orders.review_order")))
     try:
         client.force_login(make_user("r", Role.REVIEWER))
         assert "测试组件" in client.get("/").content.decode()
