@@ -13,6 +13,7 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
 from core.errors import DocumentNotAvailable, DomainError
@@ -97,6 +98,7 @@ def handover(request):
     return redirect(request.POST.get("next") or reverse("logistics:shipments"))
 
 
+@xframe_options_sameorigin  # the packing bench shows the label in a frame of its own page
 @login_required
 @permission_required(VIEW, raise_exception=True)
 def shipment_label(request, number):

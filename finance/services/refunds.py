@@ -87,7 +87,7 @@ def refund_request(*, order: Order, reason: str, actor, amount=None) -> list[Ref
                      reference=f"refund:{refund.pk}", actor=actor,
                      legs=[Dr(Account.ADVANCE, part), Cr(Account.REFUNDS_PAYABLE, part)],
                      description=gettext_lazy("Refund %(amount)s requested for order %(order)s: %(reason)s")
-                     % {"amount": part, "order": order.number, "reason": reason})
+                     % {"amount": f"{part:,.2f}", "order": order.number, "reason": reason})
         refunds.append(refund)
         transaction.on_commit(partial(refund_execute, refund_id=refund.pk), robust=True)
     record_event(order=order, kind=FinanceEventKind.REFUND_REQUESTED, actor=actor,
@@ -121,7 +121,7 @@ def _pay_out(*, order: Order, refund: Refund, actor, legs) -> JournalEntry:
     entry = journal_post(kind=EntryKind.REFUND_PAID, order=order, refund=refund, payment=refund.payment,
                          reference=f"refund:{refund.pk}", actor=actor, legs=legs,
                          description=gettext_lazy("Refund %(amount)s paid out for order %(order)s")
-                         % {"amount": refund.amount, "order": order.number})
+                         % {"amount": f"{refund.amount:,.2f}", "order": order.number})
     Payment.objects.filter(pk=refund.payment_id).update(refunded_amount=F("refunded_amount") + refund.amount)
     order_set_funds(order=order, paid_amount=order.paid_amount, refunded_amount=order.refunded_amount + refund.amount,
                     actor=actor)
@@ -189,7 +189,7 @@ def refund_withdraw(*, refund: Refund, reason: str, actor) -> Refund:
                  reference=f"refund:{refund.pk}", reverses=requested, actor=actor,
                  legs=[Dr(Account.REFUNDS_PAYABLE, refund.amount), Cr(Account.ADVANCE, refund.amount)],
                  description=gettext_lazy("Refund %(amount)s withdrawn: %(reason)s")
-                 % {"amount": refund.amount, "reason": reason})
+                 % {"amount": f"{refund.amount:,.2f}", "reason": reason})
     record_event(order=order, kind=FinanceEventKind.REFUND_WITHDRAWN, actor=actor,
                  message=timeline_message(
                      gettext_lazy("Refund of ¥%(amount)s withdrawn: %(reason)s"),

@@ -7,9 +7,12 @@ from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_POST
 
 from core.errors import DomainError
+from core.feedback import report_form_errors
 from finance.forms import AmountReferenceForm
 from finance.models import PaymentSource
 from finance.services.payments import SOURCE_MESSAGES
+from finance.views import _error_text as funds_error_text
+from finance.views import render_order_funds
 from oms.workflow.payments import register_bank_transfer
 from orders.models import Order
 
@@ -21,14 +24,16 @@ def bank_transfer(request, number: str):
     order = get_object_or_404(Order, number=number)
     form = AmountReferenceForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "；".join(f"{form.fields[f].label}: {'、'.join(e)}" for f, e in form.errors.items()))
+        report_form_errors(request, form)
+        return render_order_funds(request, number, amount_form=form)
     else:
         try:
             order = register_bank_transfer(order=order, amount=form.cleaned_data["amount"],
                                            reference=form.cleaned_data["reference"], actor=request.user)
         except DomainError as exc:
-            messages.error(request, str(exc) + " " + "；".join(f"{k}: {'、'.join(map(str, v))}"
-                                                             for k, v in exc.errors.items()))
+            # The message names the field by its label (never "reference: …"); the page keeps what was typed.
+            messages.error(request, funds_error_text(exc))
+            return render_order_funds(request, number, amount_form=form)
         else:
             text = SOURCE_MESSAGES[PaymentSource.MANUAL] % {"amount": f"{form.cleaned_data['amount']:,.2f}",
                                                            "reference": form.cleaned_data["reference"]}
