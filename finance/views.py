@@ -18,6 +18,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from core.errors import DomainError
+from core.punctuation import labelled
 from finance import services
 from finance.forms import AmountReferenceForm, InvoiceFilterForm, PrintActionForm, ReasonForm, RefundForm
 from finance.models import Account, Invoice, PrintJob, PrintJobStatus, Refund
@@ -34,12 +35,12 @@ FIELD_LABELS = {"amount": _lazy("Amount"), "reference": _lazy("Reference"), "rea
 
 def _error_text(exc: DomainError) -> str:
     details = "；".join(
-        f"{FIELD_LABELS[field]}：{'、'.join(str(m) for m in msgs)}" if field in FIELD_LABELS
+        labelled(FIELD_LABELS[field], "、".join(str(m) for m in msgs)) if field in FIELD_LABELS
         else "、".join(str(m) for m in msgs)
         for field, msgs in exc.errors.items())
     text = str(exc)
     if details and text and text not in details:
-        return f"{text}：{details}"
+        return labelled(text, details)
     return details or text
 
 
@@ -188,7 +189,7 @@ def _order_action(request, number: str, call, **forms):
 def _form_or_error(request, form) -> dict | None:
     if form.is_valid():
         return form.cleaned_data
-    messages.error(request, "；".join(f"{form.fields[f].label}：{'、'.join(e)}" if f in form.fields else "、".join(e)
+    messages.error(request, "；".join(labelled(form.fields[f].label, "、".join(e)) if f in form.fields else "、".join(e)
                                      for f, e in form.errors.items()))
     return None
 

@@ -56,3 +56,11 @@ def order_link(number):
     except NoReverseMatch:
         return number
     return format_html('<a class="order-link mono" href="{}">{}</a>', url, number)
+
+
+@register.simple_tag
+def colon():
+    """`{% colon %}` after a label: `：` in Chinese, `: ` in English."""
+    from core.punctuation import colon as language_colon
+
+    return language_colon()

@@ -167,3 +167,57 @@ def test_a_return_waiting_for_finances_transfer_is_not_shown_as_refunded_and_sta
     assert "已退款" not in row and "待银行转账" in row
     detail = client.get(reverse("aftersales:detail", args=[rma.number])).content.decode()
     assert "待银行转账" in detail.split("</h1>", 1)[1][:400]
+
+
+# -- language ------------------------------------------------------------------------------------------------
+@pytest.fixture
+def rule_admin(client, make_user):
+    client.force_login(make_user("boss", Role.MANAGER, is_staff=True))
+    return client
+
+
+def test_review_rule_page_names_parameters_and_channels_in_chinese(rule_admin):
+    from oms.workflow.models import ReviewRule
+
+    rule = ReviewRule.objects.get(code="invalid_address")
+    html = rule_admin.get(reverse("admin:workflow_reviewrule_change", args=[rule.pk])).content.decode()
+    assert "Choose" not in html and "by selecting them" not in html
+    assert 'type="checkbox" name="channels"' in html
+    assert "详细地址最少字数" in html and "地址中的可疑词" in html
+    assert 'name="param__min_detail_length"' in html
+
+
+def test_review_rule_parameters_are_saved_from_their_labelled_fields(rule_admin):
+    from oms.workflow.models import ReviewRule
+
+    rule = ReviewRule.objects.get(code="invalid_address")
+    response = rule_admin.post(reverse("admin:workflow_reviewrule_change", args=[rule.pk]), {
+        "name": rule.name, "enabled": "on", "params": "{}", "param__min_detail_length": "6",
+        "param__blocked_keywords": "测试、假地址, test", "approval_role": "", "position": rule.position,
+        "description": "", "channels": []})
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    rule.refresh_from_db()
+    assert rule.params == {"min_detail_length": 6, "blocked_keywords": ["测试", "假地址", "test"]}
+    listing = rule_admin.get(reverse("admin:workflow_reviewrule_changelist")).content.decode()
+    assert "详细地址最少字数：6" in listing and "min_detail_length" not in listing
+
+
+def test_english_labels_take_an_ascii_colon(client, reviewer):
+    from django.conf import settings
+
+    order = held_for_address()
+    client.force_login(reviewer)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    html = client.get(reverse("workflow:review-detail", args=[order.number])).content.decode()
+    assert "Assignee: " in html and "Assignee：" not in html
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    html = client.get(reverse("workflow:review-detail", args=[order.number])).content.decode()
+    assert "处理人：" in html
+
+
+def test_the_403_page_is_chinese(client, make_user):
+    client.force_login(make_user("cs", Role.CUSTOMER_SERVICE))
+    response = client.get(reverse("logistics:packing"))
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert "您无权打开此页面" in html and "Forbidden" not in html
