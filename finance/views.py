@@ -20,17 +20,28 @@ from django.views.decorators.http import require_GET, require_POST
 from core.errors import DomainError
 from core.punctuation import labelled
 from finance import services
-from finance.forms import AmountReferenceForm, InvoiceFilterForm, PrintActionForm, ReasonForm, RefundForm
+from finance.forms import (
+    AmountReferenceForm,
+    InvoiceFilterForm,
+    InvoiceIssueForm,
+    PrintActionForm,
+    ReasonForm,
+    RefundForm,
+)
 from finance.models import Account, Invoice, PrintJob, PrintJobStatus, Refund
 from finance.selectors import invoice_list, order_funds, print_centre_counts, receivables_aging, refundable_payments
 from finance.services.printing import invoices_render_file, print_job_create
+from finance.vat import buyer_for
 from orders.models import Order
 
 PAGE_SIZE = 50
 
 
 # How a service's error names the field it is about; a name not listed is left out, never shown raw.
-FIELD_LABELS = {"amount": _lazy("Amount"), "reference": _lazy("Reference"), "reason": _lazy("Reason")}
+FIELD_LABELS = {"amount": _lazy("Amount"), "reference": _lazy("Reference"), "reason": _lazy("Reason"),
+                "buyer_name": _lazy("Invoice title"), "buyer_tax_id": _lazy("Taxpayer ID"),
+                "buyer_address_phone": _lazy("Registered address and phone"),
+                "buyer_bank_account": _lazy("Bank and account")}
 
 
 def _error_text(exc: DomainError) -> str:
@@ -155,6 +166,12 @@ def order_funds_view(request, number: str):
     return render_order_funds(request, number)
 
 
+def _invoice_initial(order) -> dict:
+    buyer = buyer_for(order)
+    return {"invoice_type": buyer.invoice_type, "title": buyer.title, "tax_id": buyer.tax_id,
+            "address_phone": buyer.address_phone, "bank_account": buyer.bank_account}
+
+
 def render_order_funds(request, number: str, *, status: int = 200, **forms):
     """The funds page; after a refused form, with that form bound so what the clerk typed stays."""
     order = get_object_or_404(Order.objects.select_related("channel", "customer"), number=number)
@@ -164,6 +181,7 @@ def render_order_funds(request, number: str, *, status: int = 200, **forms):
     context.update(order=order, amount_form=AmountReferenceForm(), cod_form=AmountReferenceForm(),
                    refund_form=RefundForm(), reason_form=ReasonForm(),
                    can_refund=bool(refundable_payments(order_id=order.pk)),
+                   invoice_form=InvoiceIssueForm(initial=_invoice_initial(order)),
                    events=order.events.filter(kind__in=FUNDS_EVENT_KINDS).order_by("at", "id"))
     context.update(forms)
     return render(request, "finance/order_funds.html", context, status=status)
@@ -198,11 +216,16 @@ def _form_or_error(request, form) -> dict | None:
 @permission_required("finance.issue_invoice", raise_exception=True)
 @require_POST
 def order_issue_invoice(request, number: str):
+    form = InvoiceIssueForm(request.POST)
+    data = _form_or_error(request, form)
+    if data is None:
+        return render_order_funds(request, number, invoice_form=form)
+
     def call(order):
-        invoice = services.invoice_issue(order=order, actor=request.user)
+        invoice = services.invoice_issue(order=order, actor=request.user, buyer=form.buyer())
         return _("Invoice %(number)s issued.") % {"number": invoice.number}
 
-    return _order_action(request, number, call)
+    return _order_action(request, number, call, invoice_form=form)
 
 
 @login_required
