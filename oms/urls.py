@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from oms.api.views import healthz
+from oms.backoffice import views as backoffice_views
 
 urlpatterns = [
     path("", include("oms.backoffice.urls")),
@@ -12,6 +13,7 @@ urlpatterns = [
     path("inventory/", include("inventory.urls")),
     path("aftersales/", include("aftersales.urls")),
     path("imports/", include("oms.imports.urls")),
+    path("admin/login/", backoffice_views.login, name="login"),
     path("admin/", admin.site.urls),
     path("workflow/", include("oms.workflow.urls")),
     path("logistics/", include("logistics.urls")),

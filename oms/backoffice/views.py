@@ -69,6 +69,16 @@ _STATUS_CLASS = {
 }
 
 
+def login(request):
+    """The admin's login screen, landing on the user's home page rather than the admin index
+    (administrators reach the admin from the navigation, or by a link that carries `next`)."""
+    from django.contrib import admin
+
+    if request.method == "GET" and "next" not in request.GET:
+        return redirect(f"{request.path}?next=/")
+    return admin.site.login(request)
+
+
 def permission_denied(request, exception=None):
     """The 403 page in the user's language, with a way back, instead of Django's bare English."""
     try:

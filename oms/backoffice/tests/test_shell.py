@@ -128,3 +128,11 @@ def test_search_without_a_match_says_so(client, make_user, shipped):
     response = client.get(reverse("backoffice:search"), {"q": "没有这个人"})
     assert response.status_code == 200 and "没有这个人" in response.content.decode()
     assert Customer.objects.count() >= 1
+
+
+def test_logging_in_lands_on_the_home_page_not_the_admin_index(client, make_user):
+    make_user("wh", Role.WAREHOUSE, is_staff=True)
+    page = client.get("/admin/login/")
+    assert page.status_code == 302 and page["Location"].endswith("?next=/")
+    response = client.post("/admin/login/?next=/", {"username": "wh", "password": "pass-Word-123", "next": "/"})
+    assert response.status_code == 302 and response["Location"] == "/"
