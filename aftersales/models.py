@@ -269,6 +269,14 @@ class ReturnRequest(ConcurrentTransitionMixin, models.Model):
         return self.number
 
     @property
+    def status_label(self) -> str:
+        """The state as clerks should read it: a refund finance still has to transfer by hand is not
+        "refunded" yet, whatever the state machine says."""
+        if self.status == ReturnStatus.REFUNDED and self.awaiting_manual_refund:
+            return str(_("Refund awaiting bank transfer"))
+        return str(self.get_status_display())
+
+    @property
     def takes_goods_back(self) -> bool:
         return self.kind in GOODS_KINDS
 

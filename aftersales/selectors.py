@@ -57,7 +57,8 @@ def return_request_queue(*, filters: QueueFilters) -> QuerySet[ReturnRequest]:
     if filters.status:
         qs = qs.filter(status=filters.status)
     elif filters.open_only:
-        qs = qs.filter(status__in=OPEN_RETURN_STATUSES)
+        # A refund finance has not transferred yet is not finished work.
+        qs = qs.filter(Q(status__in=OPEN_RETURN_STATUSES) | Q(awaiting_manual_refund=True))
     if filters.kind:
         qs = qs.filter(kind=filters.kind)
     term = (filters.search or "").strip()

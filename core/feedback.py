@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.contrib import messages
 
 from core.errors import DomainError
+from core.punctuation import labelled
 
 
 def domain_error_problems(exc: DomainError, *, form=None, labels: dict | None = None) -> list[str]:
@@ -27,7 +28,7 @@ def domain_error_problems(exc: DomainError, *, form=None, labels: dict | None = 
         if label is None and form is not None and path in form.fields:
             label = form.fields[path].label
         for problem in problems:
-            lines.append(f"{label}：{problem}" if label else str(problem))
+            lines.append(labelled(label, problem) if label else str(problem))
     generic = exc.message is type(exc).default_message
     head = [] if (lines and generic) else [str(exc)]
     return list(dict.fromkeys([*head, *lines]))
@@ -42,7 +43,7 @@ def report_domain_error(request, exc: DomainError, *, subject: str = "", form=No
     """Show `exc` as error messages: one per problem, or one line prefixed with `subject` (a shipment
     number in a batch action, so the clerk sees which row was refused)."""
     if subject:
-        messages.error(request, f"{subject}：{domain_error_text(exc, form=form, labels=labels)}")
+        messages.error(request, labelled(subject, domain_error_text(exc, form=form, labels=labels)))
         return
     for line in domain_error_problems(exc, form=form, labels=labels):
         messages.error(request, line)
@@ -53,4 +54,4 @@ def report_form_errors(request, form) -> None:
     for name, errors in form.errors.items():
         label = form.fields[name].label if name in form.fields else ""
         for error in errors:
-            messages.error(request, f"{label}：{error}" if label else error)
+            messages.error(request, labelled(label, error) if label else error)

@@ -142,22 +142,22 @@ def invoice_voided_event(*, order: Order, actor, invoice, credit_note, reason: s
 
 def payment_description(*, order: Order, amount: Decimal, method: str) -> TimelineMessage:
     return timeline_message(gettext_lazy("Payment %(amount)s for order %(order)s (%(method)s)"),
-                            {"amount": amount, "order": order.number, "method": PaymentMethod(method).label})
+                            {"amount": _cny(amount), "order": order.number, "method": PaymentMethod(method).label})
 
 
 def refund_requested_description(*, order: Order, amount: Decimal, reason: str) -> TimelineMessage:
     return timeline_message(gettext_lazy("Refund %(amount)s requested for order %(order)s: %(reason)s"),
-                            {"amount": amount, "order": order.number, "reason": reason})
+                            {"amount": _cny(amount), "order": order.number, "reason": reason})
 
 
 def refund_paid_description(*, order: Order, amount: Decimal) -> TimelineMessage:
     return timeline_message(gettext_lazy("Refund %(amount)s paid out for order %(order)s"),
-                            {"amount": amount, "order": order.number})
+                            {"amount": _cny(amount), "order": order.number})
 
 
 def refund_withdrawn_description(*, amount: Decimal, reason: str) -> TimelineMessage:
     return timeline_message(gettext_lazy("Refund %(amount)s withdrawn: %(reason)s"),
-                            {"amount": amount, "reason": reason})
+                            {"amount": _cny(amount), "reason": reason})
 
 
 def revenue_description(*, order: Order, reference: str) -> TimelineMessage:

@@ -3,7 +3,7 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from finance.models import InvoiceStatus, PrintFormat
+from finance.models import InvoiceStatus, InvoiceType, PrintFormat
 from finance.selectors import InvoiceFilters
 from orders.models import Channel
 
@@ -67,3 +67,21 @@ class RefundForm(ReasonForm):
                                 required=False, help_text=_("Empty: everything held for the customer."),
                                 widget=forms.NumberInput(attrs={**_placeholder(_("Amount (empty: all held)")),
                                                                 "step": "0.01"}))
+
+
+class InvoiceIssueForm(forms.Form):
+    """The buyer details an invoice is issued with, pre-filled from the order's request or the customer."""
+
+    invoice_type = forms.ChoiceField(label=_("Invoice type"), choices=InvoiceType.choices)
+    title = forms.CharField(label=_("Invoice title"), max_length=200)
+    tax_id = forms.CharField(label=_("Taxpayer ID"), max_length=32, required=False)
+    address_phone = forms.CharField(label=_("Registered address and phone"), max_length=200, required=False)
+    bank_account = forms.CharField(label=_("Bank and account"), max_length=200, required=False)
+
+    def buyer(self):
+        from finance.vat import Buyer, normalise_tax_id
+
+        data = self.cleaned_data
+        return Buyer(invoice_type=data["invoice_type"], title=data["title"].strip(),
+                     tax_id=normalise_tax_id(data["tax_id"]), address_phone=data["address_phone"].strip(),
+                     bank_account=data["bank_account"].strip())

@@ -290,6 +290,14 @@ class InvoiceKind(models.TextChoices):
     CREDIT_NOTE = "credit_note", _("Credit note (红字)")
 
 
+class InvoiceType(models.TextChoices):
+    """The two VAT invoices Chinese buyers ask for: the ordinary one, and the special one a
+    VAT-registered company needs to deduct input tax (it must carry the buyer's full details)."""
+
+    NORMAL = "normal", _("Ordinary VAT invoice (普通发票)")
+    SPECIAL = "special", _("Special VAT invoice (专用发票)")
+
+
 class InvoiceStatus(models.TextChoices):
     ISSUED = "issued", _("Issued")
     VOIDED = "voided", _("Voided")
@@ -314,6 +322,10 @@ class Invoice(ConcurrentTransitionMixin, models.Model):
     buyer_name = models.CharField(_("buyer"), max_length=200)
     buyer_tax_id = models.CharField(_("buyer tax ID"), max_length=32, blank=True)
     buyer_is_company = models.BooleanField(_("company buyer"), default=False)
+    invoice_type = models.CharField(_("invoice type"), max_length=8, choices=InvoiceType.choices,
+                                    default=InvoiceType.NORMAL)
+    buyer_address_phone = models.CharField(_("buyer address and phone"), max_length=200, blank=True)
+    buyer_bank_account = models.CharField(_("buyer bank and account"), max_length=200, blank=True)
     seller = models.JSONField(_("seller"), default=dict, help_text=_("Seller details at the time of issue."))
 
     total = MoneyField(_("total incl. tax"))

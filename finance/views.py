@@ -13,19 +13,35 @@ from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from core.errors import DomainError
-from core.feedback import report_domain_error
+from core.feedback import report_domain_error, report_form_errors
 from finance import services
-from finance.forms import AmountReferenceForm, InvoiceFilterForm, PrintActionForm, ReasonForm, RefundForm
+from finance.forms import (
+    AmountReferenceForm,
+    InvoiceFilterForm,
+    InvoiceIssueForm,
+    PrintActionForm,
+    ReasonForm,
+    RefundForm,
+)
 from finance.models import Account, Invoice, PrintJob, PrintJobStatus, Refund
-from finance.selectors import invoice_list, order_funds, print_centre_counts, receivables_aging
+from finance.selectors import invoice_list, order_funds, print_centre_counts, receivables_aging, refundable_payments
 from finance.services.printing import invoices_render_file, print_job_create
+from finance.vat import buyer_for
 from orders.models import Order
 
 PAGE_SIZE = 50
+
+
+# How a service's error names the field it is about, in the clerk's words (never the raw name).
+FIELD_LABELS = {"amount": _lazy("Amount"), "reference": _lazy("Reference"), "reason": _lazy("Reason"),
+                "buyer_name": _lazy("Invoice title"), "buyer_tax_id": _lazy("Taxpayer ID"),
+                "buyer_address_phone": _lazy("Registered address and phone"),
+                "buyer_bank_account": _lazy("Bank and account")}
 
 
 def _attachment(content: bytes, filename: str, content_type: str) -> HttpResponse:
@@ -136,25 +152,42 @@ def receivables(request):
 @permission_required("finance.view_payment", raise_exception=True)
 @require_GET
 def order_funds_view(request, number: str):
+    return render_order_funds(request, number)
+
+
+def _invoice_initial(order) -> dict:
+    buyer = buyer_for(order)
+    return {"invoice_type": buyer.invoice_type, "title": buyer.title, "tax_id": buyer.tax_id,
+            "address_phone": buyer.address_phone, "bank_account": buyer.bank_account}
+
+
+def render_order_funds(request, number: str, *, status: int = 200, **forms):
+    """The funds page; after a refused form, with that form bound so what the clerk typed stays."""
     order = get_object_or_404(Order.objects.select_related("channel", "customer"), number=number)
     context = order_funds(order_id=order.pk)
     context["balances"] = {Account(code).label: value for code, value in context["balances"].items()}
     context["has_active_invoice"] = any(inv.kind == "invoice" and inv.status == "issued" for inv in context["invoices"])
-    context.update(order=order, amount_form=AmountReferenceForm(), refund_form=RefundForm(), reason_form=ReasonForm(),
+    context.update(order=order, amount_form=AmountReferenceForm(), cod_form=AmountReferenceForm(),
+                   refund_form=RefundForm(), reason_form=ReasonForm(),
+                   can_refund=bool(refundable_payments(order_id=order.pk)),
+                   invoice_form=InvoiceIssueForm(initial=_invoice_initial(order)),
                    events=order.events.filter(kind__in=FUNDS_EVENT_KINDS).order_by("at", "id"))
-    return render(request, "finance/order_funds.html", context)
+    context.update(forms)
+    return render(request, "finance/order_funds.html", context, status=status)
 
 
 FUNDS_EVENT_KINDS = ("payment_recorded", "payment_failed", "refund_requested", "refund_completed", "refund_failed",
                      "refund_withdrawn", "revenue_recognised", "revenue_reversed", "invoice_issued", "invoice_voided")
 
 
-def _order_action(request, number: str, call):
+def _order_action(request, number: str, call, **forms):
     order = get_object_or_404(Order, number=number)
     try:
         message = call(order)
     except DomainError as exc:
-        report_domain_error(request, exc)
+        report_domain_error(request, exc, labels=FIELD_LABELS)
+        if forms:  # the page again with what was typed
+            return render_order_funds(request, order.number, **forms)
     else:
         messages.success(request, message)
     return redirect("finance:order-funds", number=order.number)
@@ -163,7 +196,7 @@ def _order_action(request, number: str, call):
 def _form_or_error(request, form) -> dict | None:
     if form.is_valid():
         return form.cleaned_data
-    messages.error(request, "；".join(f"{form.fields[f].label}: {'、'.join(e)}" for f, e in form.errors.items()))
+    report_form_errors(request, form)
     return None
 
 
@@ -171,11 +204,16 @@ def _form_or_error(request, form) -> dict | None:
 @permission_required("finance.issue_invoice", raise_exception=True)
 @require_POST
 def order_issue_invoice(request, number: str):
+    form = InvoiceIssueForm(request.POST)
+    data = _form_or_error(request, form)
+    if data is None:
+        return render_order_funds(request, number, invoice_form=form)
+
     def call(order):
-        invoice = services.invoice_issue(order=order, actor=request.user)
+        invoice = services.invoice_issue(order=order, actor=request.user, buyer=form.buyer())
         return _("Invoice %(number)s issued.") % {"number": invoice.number}
 
-    return _order_action(request, number, call)
+    return _order_action(request, number, call, invoice_form=form)
 
 
 @login_required
@@ -199,16 +237,17 @@ def invoice_void(request, pk: int):
 @permission_required("finance.request_refund", raise_exception=True)
 @require_POST
 def order_refund(request, number: str):
-    data = _form_or_error(request, RefundForm(request.POST))
+    form = RefundForm(request.POST)
+    data = _form_or_error(request, form)
     if data is None:
-        return redirect("finance:order-funds", number=number)
+        return render_order_funds(request, number, refund_form=form)
 
     def call(order):
         refunds = services.refund_request_manual(order=order, amount=data["amount"], reason=data["reason"],
                                           actor=request.user)
         return _("Refund of ¥%(amount)s requested.") % {"amount": f"{sum(r.amount for r in refunds):,.2f}"}
 
-    return _order_action(request, number, call)
+    return _order_action(request, number, call, refund_form=form)
 
 
 @login_required
@@ -231,12 +270,13 @@ def refund_withdraw(request, pk: int):
 @permission_required("finance.record_payment", raise_exception=True)
 @require_POST
 def order_cod_collect(request, number: str):
-    data = _form_or_error(request, AmountReferenceForm(request.POST))
+    form = AmountReferenceForm(request.POST)
+    data = _form_or_error(request, form)
     if data is None:
-        return redirect("finance:order-funds", number=number)
+        return render_order_funds(request, number, cod_form=form)
 
     def call(order):
         services.cod_collect(order=order, amount=data["amount"], reference=data["reference"], actor=request.user)
         return _("Cash on delivery of ¥%(amount)s recorded.") % {"amount": f"{data['amount']:,.2f}"}
 
-    return _order_action(request, number, call)
+    return _order_action(request, number, call, cod_form=form)

@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
 from core.errors import DocumentNotAvailable, DomainError
@@ -108,6 +109,7 @@ def handover(request):
     return _back(request)
 
 
+@xframe_options_sameorigin  # the packing bench shows the label in a frame of its own page
 @login_required
 @permission_required(VIEW, raise_exception=True)
 def shipment_label(request, number):

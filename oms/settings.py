@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "oms.integrations",
     "oms.api",
     "oms.reports",
+    "oms.backoffice",
 ]
 
 MIDDLEWARE = [
@@ -107,6 +108,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "oms.backoffice.context_processors.navigation",
             ],
         },
     },
@@ -205,7 +207,7 @@ MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("OMS_MEDIA_ROOT", str(BASE_DIR / "media")))
 
 LOGIN_URL = "admin:login"
-LOGIN_REDIRECT_URL = "workflow:review-queue"
+LOGIN_REDIRECT_URL = "backoffice:home"
 
 # Report subscriptions send e-mail: console by default, SMTP (or any backend) through the environment.
 EMAIL_BACKEND = env_str("OMS_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

@@ -2,13 +2,13 @@ from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import RedirectView
 
 from oms.api.views import healthz
+from oms.backoffice import views as backoffice_views
 from oms.security import second_factor
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="admin:index", permanent=False), name="home"),
+    path("", include("oms.backoffice.urls")),
     path("healthz", healthz, name="healthz"),
     path("account/second-factor/", second_factor, name="second-factor"),
     path("api/", include("oms.api.urls")),
@@ -16,6 +16,7 @@ urlpatterns = [
     path("aftersales/", include("aftersales.urls")),
     path("imports/", include("oms.imports.urls")),
     path("reports/", include("oms.reports.urls")),
+    path("admin/login/", backoffice_views.login, name="login"),
     path("admin/", admin.site.urls),
     path("workflow/", include("oms.workflow.urls")),
     path("logistics/", include("logistics.urls")),
@@ -23,3 +24,5 @@ urlpatterns = [
     path("finance/payments/", include("oms.workflow.payment_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ] + static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+handler403 = "oms.backoffice.views.permission_denied"

@@ -13,6 +13,8 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.urls import NoReverseMatch, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -273,7 +275,16 @@ class OrderAdmin(ReadOnlyHistoryAdmin):
         can = user_can_view_pii(request.user)
         return ["number", "channel", "external_id", "customer_name",
                 _masked(lambda o: o.phone, mask_phone, _("recipient phone"))(can),
-                "status", "payment_status", "total_display", "ordered_at", "assigned_to"]
+                "status", "payment_status", "total_display", "ordered_at", "assigned_to", "order_page"]
+
+    @admin.display(description=_("order page"))
+    def order_page(self, obj):
+        """The order page of the back office (all three flows), where it is installed."""
+        try:
+            url = reverse("backoffice:order", args=[obj.number])
+        except NoReverseMatch:
+            return "—"
+        return format_html('<a href="{}">{}</a>', url, _("Open"))
 
     @admin.display(description=_("customer"), ordering="customer__name")
     def customer_name(self, obj):

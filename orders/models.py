@@ -49,6 +49,10 @@ class Customer(models.Model):
     company_name = models.CharField(_("company name"), max_length=200, blank=True,
                                     help_text=_("For company invoices."))
     tax_id = models.CharField(_("tax ID"), max_length=32, blank=True)
+    company_address_phone = models.CharField(_("registered address and phone"), max_length=200, blank=True,
+                                             help_text=_("For special VAT invoices (专票)."))
+    company_bank_account = models.CharField(_("bank and account"), max_length=200, blank=True,
+                                            help_text=_("For special VAT invoices (专票)."))
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     history = HistoricalRecords()
 
@@ -143,6 +147,10 @@ class Order(ConcurrentTransitionMixin, models.Model):
     refunded_amount = MoneyField(_("refunded"))
 
     note = models.TextField(_("note"), blank=True)
+    invoice_request = models.JSONField(
+        _("invoice request"), default=dict, blank=True,
+        help_text=_("What the buyer asked for on the channel: type (normal/special), title, tax_id, "
+                    "address_phone, bank_account."))
     assigned_to = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                     related_name="assigned_orders", verbose_name=_("assigned to"))
     ordered_at = models.DateTimeField(_("ordered at"))

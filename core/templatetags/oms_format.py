@@ -40,3 +40,27 @@ def since(value):
     if (timezone.now() - value).total_seconds() < 60:
         return _("just now")
     return timesince(value, depth=1)
+
+
+@register.filter
+def order_link(number):
+    """An order number as a link to its order page (`{{ order.number|order_link }}`); plain text
+    where the back office that serves that page is not installed."""
+    from django.urls import NoReverseMatch, reverse
+    from django.utils.html import format_html
+
+    if not number:
+        return ""
+    try:
+        url = reverse("backoffice:order", args=[number])
+    except NoReverseMatch:
+        return number
+    return format_html('<a class="order-link mono" href="{}">{}</a>', url, number)
+
+
+@register.simple_tag
+def colon():
+    """`{% colon %}` after a label: `：` in Chinese, `: ` in English."""
+    from core.punctuation import colon as language_colon
+
+    return language_colon()

@@ -35,6 +35,7 @@ from finance.lock_objects import lock_invoice
 from finance.models import Invoice, InvoiceKind, InvoiceLine, InvoiceStatus
 from finance.selectors import active_invoice
 from finance.tax import shipping_tax_rate, split_gross
+from finance.vat import Buyer, buyer_for, check_buyer
 from orders.lock_objects import lock_order
 from orders.models import Order, OrderStatus
 
@@ -66,11 +67,8 @@ def _lines_for(order: Order) -> list[InvoiceLine]:
 
 def _create(*, order: Order, kind: str, lines: list[InvoiceLine], actor, original: Invoice | None = None,
             buyer: dict | None = None, seller: dict | None = None) -> Invoice:
-    customer = order.customer
     if buyer is None:
-        company = (customer.company_name or "").strip()
-        buyer = {"buyer_name": company or customer.name, "buyer_tax_id": customer.tax_id if company else "",
-                 "buyer_is_company": bool(company)}
+        buyer = buyer_for(order).invoice_fields()
     invoice = Invoice.objects.create(
         number=next_invoice_number(kind), kind=kind, order=order, original=original, issued_by=actor_user(actor),
         actor_name=actor_name(actor), seller=seller if seller is not None else dict(settings.OMS_SELLER),
@@ -83,9 +81,21 @@ def _create(*, order: Order, kind: str, lines: list[InvoiceLine], actor, origina
     return invoice
 
 
+def _buyer_copy(invoice: Invoice) -> dict:
+    return {"buyer_name": invoice.buyer_name, "buyer_tax_id": invoice.buyer_tax_id,
+            "buyer_is_company": invoice.buyer_is_company, "invoice_type": invoice.invoice_type,
+            "buyer_address_phone": invoice.buyer_address_phone, "buyer_bank_account": invoice.buyer_bank_account}
+
+
 @transaction.atomic
-def invoice_issue(*, order: Order, actor) -> Invoice:
-    """Issue the order's invoice now (finance by hand, or `invoice_issue_if_due`)."""
+def invoice_issue(*, order: Order, actor, buyer: Buyer | None = None) -> Invoice:
+    """Issue the order's invoice now (finance by hand, or `invoice_issue_if_due`).
+
+    `buyer` is what finance confirmed on the funds page; by default the order's invoice request or
+    the customer's company details (`finance.vat.buyer_for`). Checked before a number is taken.
+    """
+    buyer = buyer or buyer_for(order)
+    check_buyer(buyer)
     order = lock_order(order)
     if order.status == OrderStatus.CANCELLED:
         raise InvalidTransition(_("A cancelled order gets no invoice."))
@@ -95,7 +105,8 @@ def invoice_issue(*, order: Order, actor) -> Invoice:
                                 % {"order": order.number, "number": current.number})
     if order.total <= 0:
         raise ValidationFailed(errors={"order": [_("An order with nothing to pay gets no invoice.")]})
-    invoice = _create(order=order, kind=InvoiceKind.INVOICE, lines=_lines_for(order), actor=actor)
+    invoice = _create(order=order, kind=InvoiceKind.INVOICE, lines=_lines_for(order), actor=actor,
+                      buyer=buyer.invoice_fields())
     events.invoice_issued_event(order=order, actor=actor, invoice=invoice)
     return invoice
 
@@ -111,7 +122,14 @@ def invoice_issue_if_due(*, order: Order, actor) -> Invoice | None:
     order = lock_order(order)
     if not invoice_is_due(order) or active_invoice(order_id=order.pk) is not None:
         return None
-    return invoice_issue(order=order, actor=actor)
+    buyer = buyer_for(order)
+    try:
+        check_buyer(buyer)
+    except ValidationFailed:
+        # A special invoice asked for without the details (a note saying 专票), or a bad tax ID: an
+        # ordinary invoice would be wrong, so finance completes the details and issues it by hand.
+        return None
+    return invoice_issue(order=order, actor=actor, buyer=buyer)
 
 
 @transaction.atomic
@@ -135,8 +153,7 @@ def invoice_void(*, invoice: Invoice, reason: str, actor) -> Invoice:
              for line in invoice.lines.all()]
     credit_note = _create(order=order, kind=InvoiceKind.CREDIT_NOTE, lines=lines, actor=actor, original=invoice,
                           seller=invoice.seller,
-                          buyer={"buyer_name": invoice.buyer_name, "buyer_tax_id": invoice.buyer_tax_id,
-                                 "buyer_is_company": invoice.buyer_is_company})
+                          buyer=_buyer_copy(invoice))
     events.invoice_voided_event(order=order, actor=actor, invoice=invoice, credit_note=credit_note, reason=reason)
     return credit_note
 
@@ -171,7 +188,6 @@ def invoice_reissue(*, invoice: Invoice, remaining: dict[int, tuple[int, object]
         return credit_note, None
     order = lock_order(invoice.order_id)
     new = _create(order=order, kind=InvoiceKind.INVOICE, lines=kept, actor=actor, seller=invoice.seller,
-                  buyer={"buyer_name": invoice.buyer_name, "buyer_tax_id": invoice.buyer_tax_id,
-                         "buyer_is_company": invoice.buyer_is_company})
+                  buyer=_buyer_copy(invoice))
     events.invoice_issued_event(order=order, actor=actor, invoice=new, replaces=invoice, credit_note=credit_note)
     return credit_note, new

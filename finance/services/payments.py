@@ -75,6 +75,18 @@ def payment_record(*, order: Order, amount, method: str, source: str, actor, pro
     return payment
 
 
+def _method_after(order: Order, payment: Payment) -> str | None:
+    """The order's payment method once this payment is in: the channel's guess at ordering time
+    (Alipay) gives way to what the customer actually paid with (WeChat Pay) on the first payment,
+    so the order and its payment never say two different things. Cash on delivery stays."""
+    if not order.payment_method:
+        return payment.method
+    if (order.paid_amount == 0 and order.payment_method != PaymentMethod.COD
+            and payment.method != order.payment_method):
+        return payment.method
+    return None
+
+
 def _book(*, order: Order, payment: Payment, actor) -> None:
     """The journal entry and the order's funds summary of a succeeded payment (order locked)."""
     amount = payment.amount
@@ -91,7 +103,7 @@ def _book(*, order: Order, payment: Payment, actor) -> None:
                                               provider=payment.provider, reference=payment.reference)
     order_set_funds(
         order=order, paid_amount=order.paid_amount + amount, refunded_amount=order.refunded_amount,
-        payment_method=payment.method if not order.payment_method else None, actor=actor, message=message,
+        payment_method=_method_after(order, payment), actor=actor, message=message,
         data={"amount": f"{amount:.2f}", "method": payment.method, "source": payment.source,
               "provider": payment.provider, "transaction_id": payment.transaction_id,
               "reference": payment.reference, "payment": payment.pk, "entry": entry.number},

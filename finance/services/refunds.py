@@ -42,6 +42,7 @@ from finance.models import Account, EntryKind, JournalEntry, Payment, Recognised
 from finance.selectors import order_advance_balance, recognised_totals, refundable_payments
 from finance.services.ledger import Cr, Dr, journal_post
 from finance.services.revenue import revenue_allowance
+from orders.events import timeline_message
 from orders.lock_objects import lock_order
 from orders.models import Order
 from orders.services import order_set_funds

@@ -44,9 +44,9 @@ def test_invoice_shows_buyer_amount_in_capitals_and_number():
 
 def test_company_buyer_with_tax_id():
     order = paid_order(customer_name="王芳", customer_phone="13900000012", company_name="杭州西湖科技有限公司",
-                       tax_id="91330100MA2B3C4D5E")
+                       tax_id="91330100MA2B3C4D5N")
     text = text_of(render(invoice_issue(order=order, actor=SYSTEM)))
-    assert "杭州西湖科技有限公司" in text and "91330100MA2B3C4D5E" in text
+    assert "杭州西湖科技有限公司" in text and "91330100MA2B3C4D5N" in text
 
 
 def test_rare_name_outside_gb2312_renders_from_the_supplement():

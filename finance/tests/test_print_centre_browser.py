@@ -22,7 +22,7 @@ def test_print_centre_background_job_progress(make_user, browser_page, login):
     for index, name in enumerate(names):
         company = name.endswith("公司")
         order = paid_order(customer_name=name if not company else "联系人", customer_phone=f"1390000{index:04d}",
-                           company_name=name if company else "", tax_id="91330100MA2B3C4D5E" if company else "")
+                           company_name=name if company else "", tax_id="91330100MA2B3C4D5N" if company else "")
         invoices.append(invoice_issue(order=order, actor=SYSTEM))
     PrintJob.objects.create(created_by=user, invoice_ids=[i.pk for i in invoices], total=6, done=6,
                             status=PrintJobStatus.DONE, file="print-jobs/demo.pdf")

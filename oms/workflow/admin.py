@@ -8,7 +8,7 @@ timeline exactly as from the workbench or the API.
 
 from __future__ import annotations
 
-import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy
 from core.errors import DomainError
 from core.feedback import report_domain_error
 from core.pii import user_can_view_pii
+from core.punctuation import labelled
 from oms.workflow import services
 from oms.workflow.checks import HOLD_REASON_LABELS
 from oms.workflow.filters import with_hold_reason
@@ -200,6 +201,76 @@ class ReviewRuleForm(forms.ModelForm):
                 "params": " | ".join(lines)}
 
 
+# How the rule page names each parameter a check declares; a parameter not listed shows its key.
+PARAM_LABELS = {
+    "require_email": gettext_lazy("Require an e-mail address"),
+    "min_detail_length": gettext_lazy("Shortest street address accepted (characters)"),
+    "blocked_keywords": gettext_lazy("Words that mark a fake address"),
+    "threshold": gettext_lazy("Hold orders from this amount (¥)"),
+    "window_hours": gettext_lazy("Look for duplicates within (hours)"),
+}
+PARAM_PREFIX = "param__"
+_LIST_SPLIT = re.compile(r"[,，、;；\s]+")
+
+
+def _is_amount(default) -> bool:
+    return isinstance(default, str) and bool(re.fullmatch(r"\d+(\.\d+)?", default))
+
+
+def param_field(key: str, default, value) -> forms.Field:
+    """A typed, labelled form field for one parameter, typed after its default."""
+    label = PARAM_LABELS.get(key, key)
+    if isinstance(default, bool):
+        return forms.BooleanField(label=label, required=False, initial=value)
+    if isinstance(default, int):
+        return forms.IntegerField(label=label, required=False, min_value=0, initial=value)
+    if isinstance(default, float):
+        return forms.FloatField(label=label, required=False, min_value=0, initial=value)
+    if isinstance(default, list):
+        return forms.CharField(label=label, required=False, initial="、".join(value or []),
+                               help_text=_("Separate words with 、 or commas."))
+    if _is_amount(default):
+        return forms.DecimalField(label=label, required=False, min_value=0, decimal_places=2, initial=value)
+    return forms.CharField(label=label, required=False, initial=value)
+
+
+def _param_value(default, value):
+    if isinstance(default, list):
+        return [word for word in _LIST_SPLIT.split(value or "") if word]
+    if _is_amount(default):
+        return f"{value:.2f}"
+    return value
+
+
+class ReviewRuleParamsForm(ReviewRuleForm):
+    """A rule's parameters as labelled fields of their own (the JSON stays as a hidden fallback)."""
+
+    defaults: dict = {}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["params"].widget = forms.HiddenInput()
+        self.fields["params"].help_text = ""
+
+    def clean(self):
+        cleaned = super().clean()
+        posted = any(name.startswith(PARAM_PREFIX) for name in self.data)
+        if not posted or not self.defaults:
+            return cleaned
+        params = {}
+        for key, default in self.defaults.items():
+            name = PARAM_PREFIX + key
+            value = cleaned.get(name)
+            if value is None or value == "":
+                if not isinstance(default, bool | list) and name not in self.errors:
+                    self.add_error(name, _("This field is required."))
+                if not isinstance(default, bool | list):
+                    continue
+            params[key] = _param_value(default, value)
+        cleaned["params"] = params
+        return cleaned
+
+
 @admin.register(ReviewRule)
 class ReviewRuleAdmin(ReadOnlyHistoryAdmin):
     form = ReviewRuleForm
@@ -209,8 +280,31 @@ class ReviewRuleAdmin(ReadOnlyHistoryAdmin):
     list_editable = ["enabled"]
     list_filter = ["enabled", "approval_role"]
     ordering = ["position", "code"]
-    filter_horizontal = ["channels"]
     search_fields = ["code", "name"]
+
+    # Checkboxes with the channels' names instead of Django's two-box picker ("Choose 渠道 by …").
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "channels":
+            kwargs["widget"] = forms.CheckboxSelectMultiple
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def get_form(self, request, obj=None, **kwargs):
+        spec = registered_checks().get(obj.code) if obj is not None else None
+        if spec is not None and spec.default_params:
+            current = {**spec.default_params, **(obj.params or {})}
+            attrs = {PARAM_PREFIX + key: param_field(key, default, current.get(key))
+                     for key, default in spec.default_params.items()}
+            attrs["defaults"] = dict(spec.default_params)
+            attrs.update(dict.fromkeys(self.get_readonly_fields(request, obj)))  # as ModelAdmin.get_form does
+            kwargs["form"] = type("ReviewRuleParamsForm", (ReviewRuleParamsForm,), attrs)
+        return super().get_form(request, obj, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        fields = list(super().get_fields(request, obj))
+        params = [f for f in fields if f.startswith(PARAM_PREFIX)]
+        rest = [f for f in fields if not f.startswith(PARAM_PREFIX)]
+        at = rest.index("params") + 1 if "params" in rest else len(rest)
+        return rest[:at] + params + rest[at:]
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("channels")
@@ -220,7 +314,16 @@ class ReviewRuleAdmin(ReadOnlyHistoryAdmin):
 
     @admin.display(description=gettext_lazy("parameters"))
     def params_display(self, obj):
-        return json.dumps(obj.params, ensure_ascii=False) if obj.params else "—"
+        if not obj.params:
+            return "—"
+        shown = []
+        for key, value in obj.params.items():
+            if isinstance(value, list):
+                value = "、".join(value)
+            elif isinstance(value, bool):
+                value = _("yes") if value else _("no")
+            shown.append(labelled(PARAM_LABELS.get(key, key), value))
+        return "；".join(shown)
 
     @admin.display(description=gettext_lazy("channels"))
     def channel_list(self, obj):

@@ -109,7 +109,7 @@ def seed_orders(count: int, *, seed: int = 2026) -> int:
             customer_phone=phone, recipient=name, recipient_phone=phone, province=province, city=city,
             district=district, address_detail=f"{street}{rng.randint(1, 30)}栋", lines=lines,
             shipping_fee=shipping_fee, ordered_at=timezone.now() - timedelta(hours=rng.randint(1, 24 * 14)),
-            payment_method="cod" if kind == 3 else "alipay",
+            payment_method={3: "cod", 4: "wechat"}.get(kind, "alipay"),
         )
         payment = None
         if kind in (0, 2, 5):

@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.actors import SYSTEM
 from core.errors import DomainError, InvalidTransition, PermissionDenied, ValidationFailed
@@ -26,6 +27,7 @@ from oms.workflow.checks import HOLD_REASON_LABELS
 from oms.workflow.models import ReviewRule
 from oms.workflow.registry import registered_checks, registered_steps
 from orders import services as order_services
+from orders.events import EventKind, record_event, timeline_message
 from orders.lock_objects import lock_order
 from orders.models import Order, OrderSource, OrderStatus
 from orders.services import HoldReason, OrderInput
@@ -147,8 +149,15 @@ def approve_order(*, order: Order, actor, comment: str) -> Order:
     if missing:
         roles = "、".join(str(Role(r).label) for r in missing)
         raise PermissionDenied(_("This order needs the approval of: %(roles)s.") % {"roles": roles})
+    approved_reasons = list(order.hold_reasons)
     reasons = _run_steps(order=order, actor=actor)
     if reasons:
+        # The reviewer's decision and comment stay on the timeline although a step put the order
+        # back on hold (stock short): the form promised the comment goes there.
+        record_event(order=order, kind=EventKind.APPROVED, actor=actor,
+                     message=timeline_message(gettext_lazy("Approved by reviewer: %(comment)s"), {"comment": comment}),
+                     data={"comment": comment, "cleared_reasons": approved_reasons,
+                           "held_again": [reason.code for reason in reasons]})
         return order_services.order_put_on_hold(order=order, reasons=reasons, actor=actor, replace=True)
     return order_services.order_pass_review(order=order, actor=actor, comment=comment, manual=True)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -18,7 +18,9 @@ from django.views.decorators.http import require_GET, require_POST
 from core.errors import DomainError, NotFound
 from core.feedback import report_domain_error, report_form_errors
 from core.models import Role
+from core.money import format_cny
 from core.pii import user_can_view_pii
+from finance.selectors import refundable_payments
 from oms.workflow import services
 from oms.workflow.checks import HOLD_REASON_LABELS
 from oms.workflow.filters import ReviewQueueFilter
@@ -49,17 +51,21 @@ def _get_order(number: str) -> Order:
 @require_GET
 @reviewer_required
 def review_queue(request):
-    filterset = ReviewQueueFilter(request.GET or None, queryset=Order.objects.none(), user=request.user)
-    orders = order_list_for_review(filters=request.GET, user=request.user)
-    per_page = page_size(request.GET.get("per_page"))
-    page = Paginator(orders, per_page).get_page(request.GET.get("page"))
-    query = request.GET.copy()
+    return _render_queue(request, request.GET, BulkApproveForm())
+
+
+def _render_queue(request, params, bulk_form, *, selected=(), status=200):
+    filterset = ReviewQueueFilter(params or None, queryset=Order.objects.none(), user=request.user)
+    orders = order_list_for_review(filters=params, user=request.user)
+    per_page = page_size(params.get("per_page"))
+    page = Paginator(orders, per_page).get_page(params.get("page"))
+    query = params.copy()
     query.pop("page", None)
     return render(request, "workflow/review_queue.html", {
         "filter": filterset, "page": page, "per_page": per_page, "page_sizes": PAGE_SIZES,
-        "query": query.urlencode(), "reason_labels": HOLD_REASON_LABELS,
-        "bulk_form": BulkApproveForm(),
-    })
+        "query": query.urlencode(), "full_query": params.urlencode(), "reason_labels": HOLD_REASON_LABELS,
+        "bulk_form": bulk_form, "selected": set(selected),
+    }, status=status)
 
 
 @require_GET
@@ -75,10 +81,21 @@ def review_detail(request, number):
         "hold_reasons": hold_reason_details(order=order),
         "approval_roles": [Role(r).label for r in sorted(services.required_approval_roles(order=order))],
         "can_decide": order.status == OrderStatus.ON_HOLD,
+        "reject_effect": reject_effect(order),
         "can_edit_address": order.status in ADDRESS_EDITABLE,
         "comment_form": CommentForm(),
         "address_form": AddressForm(order=order, can_view_pii=can_view_pii),
     })
+
+
+def reject_effect(order) -> str:
+    """What rejecting does to the money, said before the reviewer confirms."""
+    payments = refundable_payments(order_id=order.pk)
+    if not payments:
+        return _("Rejecting cancels the order and releases its stock. Nothing was paid, so nothing is refunded.")
+    refunds = "、".join(f"{format_cny(p.available)}（{p.get_method_display()}）" for p in payments)
+    return _("Rejecting cancels the order, releases its stock and refunds %(refunds)s to the original payment "
+             "at once.") % {"refunds": refunds}
 
 
 def _detail(number):
@@ -164,8 +181,11 @@ def review_bulk_approve(request):
     form = BulkApproveForm(request.POST)
     back = reverse("workflow:review-queue") + _query_suffix(request.POST.get("query", ""))
     if not form.is_valid():
+        # The queue again with the clerk's ticks and comment kept, not a redirect that loses them.
         report_form_errors(request, form)
-        return redirect(back)
+        params = QueryDict(_query_suffix(request.POST.get("query", "")).lstrip("?"))
+        selected = [int(v) for v in request.POST.getlist("orders") if v.isdigit()]
+        return _render_queue(request, params, form, selected=selected)
     orders = list(Order.objects.filter(pk__in=form.cleaned_data["orders"]))
     result = services.bulk_approve(orders=orders, actor=request.user, comment=form.cleaned_data["comment"])
     for number in result.succeeded:

@@ -55,6 +55,7 @@ class OrderInput:
     company_name: str = ""
     tax_id: str = ""
     extra: dict = field(default_factory=dict)
+    invoice_request: dict = field(default_factory=dict)  # the channel's invoice request (发票抬头 …)
 
 
 def validate_order_input(data: OrderInput) -> tuple[Channel | None, dict]:
@@ -183,7 +184,7 @@ def order_create(*, data: OrderInput, actor, source: str = OrderSource.API,
         payment_status=PaymentStatus.COD if data.payment_method == PaymentMethod.COD else PaymentStatus.UNPAID,
         subtotal=subtotal, discount_total=discount_total, shipping_fee=shipping_fee,
         total=subtotal - discount_total + shipping_fee, note=data.note or "",
-        ordered_at=data.ordered_at or timezone.now(),
+        ordered_at=data.ordered_at or timezone.now(), invoice_request=dict(data.invoice_request or {}),
     )
     try:
         with transaction.atomic():

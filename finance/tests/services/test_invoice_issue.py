@@ -34,10 +34,10 @@ def test_invoice_snapshots_lines_with_tax_split_and_a_yearly_number():
 
 def test_company_buyer_gets_company_name_and_tax_id():
     order = paid_order(customer_name="王堃", customer_phone="13900000001", company_name="杭州西湖科技有限公司",
-                       tax_id="91330100MA2B3C4D5E")
+                       tax_id="91330100MA2B3C4D5N")
     invoice = invoice_issue(order=order, actor=SYSTEM)
     assert (invoice.buyer_name, invoice.buyer_tax_id, invoice.buyer_is_company) == (
-        "杭州西湖科技有限公司", "91330100MA2B3C4D5E", True)
+        "杭州西湖科技有限公司", "91330100MA2B3C4D5N", True)
 
 
 def test_numbers_are_consecutive_and_one_active_invoice_per_order():
