@@ -186,7 +186,25 @@ def order_stock_reserve(*, order: Order, actor, strategy=None) -> ReservationRes
     event. Raises `InsufficientStock` with `data["shortages"]` when the stock is not there; nothing
     is reserved then. Running it again reserves only what is still open, so it is safe to retry.
     """
-    order = lock_order(order)
+    return _reserve_one(order=lock_order(order), actor=actor, strategy=strategy)
+
+
+@transaction.atomic
+def order_stock_try_reserve(*, order: Order, actor, locked: bool = False,
+                            strategy=None) -> ReservationResult | InsufficientStock:
+    """`order_stock_reserve` that returns the shortage instead of raising it (nothing reserved then).
+
+    For callers inside one all-or-nothing transaction without savepoints (the order intake), where
+    an exception raised through a nested atomic block would doom the whole transaction. `locked`:
+    the caller holds `order` locked and current in this transaction, so it is not read again.
+    """
+    try:
+        return _reserve_one(order=order if locked else lock_order(order), actor=actor, strategy=strategy)
+    except _Short as exc:
+        return exc
+
+
+def _reserve_one(*, order: Order, actor, strategy) -> ReservationResult:
     if order.status not in RESERVABLE_STATUSES:
         raise InvalidTransition(_("Stock can only be reserved for open orders that have not shipped."))
     lines = _order_lines(order)

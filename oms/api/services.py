@@ -3,7 +3,7 @@
 `api_order_submit` is what `POST /api/v1/orders` calls. It replays an earlier submission when the
 same request comes again (same `Idempotency-Key`, or same channel order with the same body),
 refuses a different body under a known key or channel order with 409, and otherwise creates the
-order through `oms.workflow.services.submit_order`, recording the request hash in the same
+order through `oms.workflow.intake.intake_order`, recording the request hash in the same
 transaction. Two identical requests racing are decided by unique constraints: the loser's
 transaction rolls back and it replays the winner's order.
 """
@@ -23,10 +23,12 @@ from django.utils.translation import gettext as _
 
 from core.actors import actor_user
 from core.errors import DuplicateOrder, IdempotencyConflict, ValidationFailed
+from core.transactions import without_nested_savepoints
 from oms.api.access import ensure_token_channel
 from oms.api.models import TOKEN_PREFIX_LENGTH, ApiToken, OrderSubmission, hash_token
 from oms.api.scopes import DEFAULT_SCOPES, Scope
-from oms.workflow.services import PaymentInput, submit_order
+from oms.workflow.intake import intake_order
+from oms.workflow.services import PaymentInput
 from orders.models import Channel, Order, OrderSource
 from orders.services import OrderInput
 
@@ -182,8 +184,8 @@ def api_order_submit(*, token: ApiToken, data: OrderInput, payment: PaymentInput
     if earlier is not None:
         return Submitted(order=earlier, replayed=True)
     try:
-        with transaction.atomic(durable=True):
-            order = submit_order(data=data, payment=payment, actor=actor, source=OrderSource.API)
+        with transaction.atomic(durable=True), without_nested_savepoints():
+            order = intake_order(data=data, payment=payment, actor=actor, source=OrderSource.API)
             OrderSubmission.objects.create(order=order, token=token, idempotency_key=idempotency_key,
                                            request_hash=request_hash)
     except (DuplicateOrder, IntegrityError):

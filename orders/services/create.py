@@ -161,14 +161,16 @@ def _find_or_create_customer(data: OrderInput) -> Customer:
 
 @transaction.atomic
 def order_create(*, data: OrderInput, actor, source: str = OrderSource.API,
-                 initial_status: str = OrderStatus.PENDING_REVIEW) -> Order:
+                 initial_status: str = OrderStatus.PENDING_REVIEW, check_duplicate: bool = True) -> Order:
     """Create an order with its lines, numbered and priced, in `pending_review` (or the imported state).
 
     Raises ValidationFailed listing every bad field, DuplicateOrder when (channel, external_id) exists.
+    `check_duplicate=False` leaves that to the unique constraint (one query less): for callers that
+    replay a duplicate themselves and roll back the whole transaction on it (the order intake).
     """
     channel, products = validate_order_input(data)
     external_id = data.external_id.strip()
-    if Order.objects.filter(channel=channel, external_id=external_id).exists():
+    if check_duplicate and Order.objects.filter(channel=channel, external_id=external_id).exists():
         raise DuplicateOrder(data={"channel": channel.code, "external_id": external_id})
 
     customer = _find_or_create_customer(data)

@@ -27,9 +27,14 @@ def payment_status_for(*, order: Order) -> str:
 
 @transaction.atomic
 def order_set_funds(*, order: Order, paid_amount: Decimal, refunded_amount: Decimal, actor,
-                    payment_method: str | None = None, message=None, data: dict | None = None) -> Order:
-    """Update the order's funds summary. Called by the finance stage, which owns the journal."""
-    order = lock_order(order)
+                    payment_method: str | None = None, message=None, data: dict | None = None,
+                    locked: bool = False) -> Order:
+    """Update the order's funds summary. Called by the finance stage, which owns the journal.
+
+    `locked`: the caller holds `order` locked and current in this transaction; it is updated in place.
+    """
+    if not locked:
+        order = lock_order(order)
     order.paid_amount = to_money(paid_amount)
     order.refunded_amount = to_money(refunded_amount)
     if payment_method:

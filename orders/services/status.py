@@ -50,8 +50,10 @@ def _held(*, order: Order, source: str, reasons: list[HoldReason], actor) -> Ord
 
 
 @transaction.atomic
-def order_put_on_hold(*, order: Order, reasons: list[HoldReason], actor) -> Order:
-    order = lock_order(order)
+def order_put_on_hold(*, order: Order, reasons: list[HoldReason], actor, locked: bool = False) -> Order:
+    """`locked`: the caller holds `order` locked and current in this transaction (the order intake)."""
+    if not locked:
+        order = lock_order(order)
     source = order.status
     event = _held(order=order, source=source, reasons=reasons, actor=actor)
     order.save()
@@ -91,9 +93,13 @@ def orders_put_on_hold(*, holds: list[tuple[Order, list[HoldReason]]], actor) ->
 
 
 @transaction.atomic
-def order_pass_review(*, order: Order, actor, comment: str = "", manual: bool = False) -> Order:
-    """Move a reviewed order on: to `awaiting_shipment` when paid or COD, else `awaiting_payment`."""
-    order = lock_order(order)
+def order_pass_review(*, order: Order, actor, comment: str = "", manual: bool = False,
+                      locked: bool = False) -> Order:
+    """Move a reviewed order on: to `awaiting_shipment` when paid or COD, else `awaiting_payment`.
+
+    `locked`: the caller holds `order` locked and current in this transaction (the order intake)."""
+    if not locked:
+        order = lock_order(order)
     source = order.status
     transition_actor = actor if manual else None
     if order.is_settled_for_shipment():
