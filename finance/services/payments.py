@@ -68,7 +68,8 @@ def payment_record(*, order: Order, amount, method: str, source: str, actor, pro
 
     `new_order=True`: the caller created `order` in this very transaction (the order intake), so
     nobody else can see it, it has no payment and no journal entry yet: it is neither locked nor
-    looked up again (three queries less). `order` is updated in place.
+    looked up again (three queries less). `order`'s funds summary is updated in place and not saved:
+    the caller saves the order when its intake is done (the payment and journal rows are written).
     """
     _validate(amount=amount, method=method, source=source)
     amount = to_money(amount)
@@ -109,7 +110,7 @@ def _book(*, order: Order, payment: Payment, actor, new_order: bool = False) -> 
     order_set_funds(
         order=order, paid_amount=order.paid_amount + amount, refunded_amount=order.refunded_amount,
         payment_method=payment.method if not order.payment_method else None, actor=actor, message=message,
-        locked=new_order,
+        locked=new_order, save=not new_order,
         data={"amount": f"{amount:.2f}", "method": payment.method, "source": payment.source,
               "provider": payment.provider, "transaction_id": payment.transaction_id,
               "reference": payment.reference, "payment": payment.pk, "entry": entry.number},

@@ -24,7 +24,7 @@ from inventory.events import stock_released_event, stock_reserved_event_row
 from inventory.lock_objects import lock_stocks
 from inventory.models import Lot, MovementKind, Reservation
 from inventory.services.ledger import LedgerBatch
-from orders.events import TimelineJoin, timeline_message
+from orders.events import TimelineJoin, queued_events, timeline_message
 from orders.lock_objects import lock_order, lock_order_versions
 from orders.models import Order, OrderEvent, OrderStatus
 from orders.services import order_line_quantities_set
@@ -173,7 +173,11 @@ class _Allocator:
         self.batch.write()
         insert_rows(Reservation, complete_rows(Reservation, self.new_reservations))
         update_rows(Reservation, ["quantity"], self.changed_reservations)
-        insert_rows(OrderEvent, complete_rows(OrderEvent, self.events))
+        queued = queued_events()
+        if queued is not None:  # the caller writes its order's events together (the order intake)
+            queued.extend(OrderEvent(**row) for row in complete_rows(OrderEvent, self.events))
+        else:
+            insert_rows(OrderEvent, complete_rows(OrderEvent, self.events))
 
 
 @transaction.atomic
@@ -190,24 +194,32 @@ def order_stock_reserve(*, order: Order, actor, strategy=None) -> ReservationRes
 
 
 @transaction.atomic
-def order_stock_try_reserve(*, order: Order, actor, locked: bool = False,
+def order_stock_try_reserve(*, order: Order, actor, locked: bool = False, new_lines: list | None = None,
                             strategy=None) -> ReservationResult | InsufficientStock:
     """`order_stock_reserve` that returns the shortage instead of raising it (nothing reserved then).
 
     For callers inside one all-or-nothing transaction without savepoints (the order intake), where
     an exception raised through a nested atomic block would doom the whole transaction. `locked`:
     the caller holds `order` locked and current in this transaction, so it is not read again.
+    `new_lines`: the caller created the order with these lines in this transaction
+    (`order_create`'s `created_lines`): nothing of it is reserved or issued yet, so its lines are
+    not read again.
     """
     try:
-        return _reserve_one(order=order if locked else lock_order(order), actor=actor, strategy=strategy)
+        return _reserve_one(order=order if locked else lock_order(order), actor=actor, strategy=strategy,
+                            new_lines=new_lines)
     except _Short as exc:
         return exc
 
 
-def _reserve_one(*, order: Order, actor, strategy) -> ReservationResult:
+def _reserve_one(*, order: Order, actor, strategy, new_lines: list | None = None) -> ReservationResult:
     if order.status not in RESERVABLE_STATUSES:
         raise InvalidTransition(_("Stock can only be reserved for open orders that have not shipped."))
-    lines = _order_lines(order)
+    if new_lines is not None:
+        lines = [_Line(line.pk, line.product_id, line.sku, line.quantity, line.quantity_reserved, 0)
+                 for line in sorted(new_lines, key=lambda line: line.pk)]
+    else:
+        lines = _order_lines(order)
     if not any(line.open > 0 for line in lines):
         return ReservationResult(order=order)
     # Stock rows locked in pk order, each with its warehouse's code and the province's rank for it.

@@ -176,22 +176,37 @@ def _replay(*, token: ApiToken, idempotency_key: str, request_hash: str, channel
 
 def api_order_submit(*, token: ApiToken, data: OrderInput, payment: PaymentInput | None, request_hash: str,
                      idempotency_key: str = "", actor) -> Submitted:
-    """Create an order from a channel request, or replay the one this request already created."""
+    """Create an order from a channel request, or replay the one this request already created.
+
+    The new order is tried first: a repeat fails a unique constraint (channel order, or token and
+    key) and its transaction rolls back entirely, then the earlier order is looked up and replayed
+    (or the request refused with 409). The common case, a new order, pays no look-up.
+    """
     ensure_token_channel(token, data.channel)
     lookup = dict(token=token, idempotency_key=idempotency_key, request_hash=request_hash,
                   channel_code=data.channel, external_id=data.external_id.strip())
-    earlier = _replay(**lookup)
-    if earlier is not None:
-        return Submitted(order=earlier, replayed=True)
-    try:
-        with transaction.atomic(durable=True), without_nested_savepoints():
-            order = intake_order(data=data, payment=payment, actor=actor, source=OrderSource.API)
-            OrderSubmission.objects.create(order=order, token=token, idempotency_key=idempotency_key,
-                                           request_hash=request_hash)
-    except (DuplicateOrder, IntegrityError):
-        # A concurrent identical request won the unique constraint; ours rolled back entirely.
-        earlier = _replay(**lookup)
-        if earlier is None:
-            raise
-        return Submitted(order=earlier, replayed=True)
-    return Submitted(order=order, replayed=False)
+    for attempt in (1, 2):
+        try:
+            with transaction.atomic(durable=True), without_nested_savepoints():
+                order = intake_order(data=data, payment=payment, actor=actor, source=OrderSource.API)
+                OrderSubmission.objects.create(order=order, token=token, idempotency_key=idempotency_key,
+                                               request_hash=request_hash)
+        except ValidationFailed:
+            # An earlier identical request is replayed even if it would not validate today (a SKU
+            # since withdrawn, a channel switched off).
+            earlier = _replay(**lookup)
+            if earlier is None:
+                raise
+            return Submitted(order=earlier, replayed=True)
+        except (DuplicateOrder, IntegrityError):
+            # The same channel order or key exists (maybe committed by a concurrent identical
+            # request a moment ago); ours rolled back entirely.
+            earlier = _replay(**lookup)
+            if earlier is not None:
+                return Submitted(order=earlier, replayed=True)
+            if attempt == 2:
+                raise
+            # Nothing to replay: another constraint raced (a day's first order number); try once more.
+        else:
+            return Submitted(order=order, replayed=False)
+    raise AssertionError("unreachable")

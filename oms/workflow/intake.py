@@ -36,6 +36,7 @@ from oms.workflow.models import FollowUp
 from oms.workflow.registry import registered_steps
 from oms.workflow.services import PaymentInput, cached_active_rules, evaluate_checks
 from orders import services as order_services
+from orders.events import events_written_together
 from orders.models import Order, OrderSource, OrderStatus, PaymentStatus
 from orders.services import HoldReason, OrderInput
 
@@ -46,8 +47,10 @@ def intake_order(*, data: OrderInput, payment: PaymentInput | None, actor, sourc
     Raises `ValidationFailed` / `DuplicateOrder` like `order_create` (nothing is stored then). Call it
     as the outermost transaction, or inside one that is all or nothing as well.
     """
-    with transaction.atomic(), without_nested_savepoints(), shipments_planned_by_caller():
-        order = order_services.order_create(data=data, actor=actor, source=source, check_duplicate=False)
+    with transaction.atomic(), without_nested_savepoints(), shipments_planned_by_caller(), \
+            events_written_together():
+        order = order_services.order_create(data=data, actor=actor, source=source, check_duplicate=False,
+                                            history=False)
         if payment is not None and to_money(payment.paid_amount) > 0:
             payment_record(order=order, amount=payment.paid_amount, method=payment.method,
                            source=PaymentSource.CHANNEL, provider=order.channel.code,
@@ -58,8 +61,11 @@ def intake_order(*, data: OrderInput, payment: PaymentInput | None, actor, sourc
         if not reasons:
             reasons = _run_steps_in_request(order=order, actor=actor)
         if reasons:
-            return order_services.order_put_on_hold(order=order, reasons=reasons, actor=actor, locked=True)
+            order = order_services.order_put_on_hold(order=order, reasons=reasons, actor=actor, locked=True)
+            order_services.order_history_record(order=order, actor=actor)  # its one row, as committed
+            return order
         order = order_services.order_pass_review(order=order, actor=actor, locked=True)
+        order_services.order_history_record(order=order, actor=actor)
         kinds = []
         if order.payment_status == PaymentStatus.PAID and any(s.code == "issue_invoice" for s in registered_steps()):
             kinds.append(FollowUp.Kind.ISSUE_INVOICE)
@@ -80,7 +86,7 @@ def _run_steps_in_request(*, order: Order, actor) -> list[HoldReason]:
         if step.code in AFTER_COMMIT_STEPS:
             continue
         if step.code == "reserve_stock":
-            reserved = order_stock_try_reserve(order=order, actor=actor, locked=True)
+            reserved = order_stock_try_reserve(order=order, actor=actor, locked=True, new_lines=order.created_lines)
             if isinstance(reserved, InsufficientStock):
                 return [HoldReason(HoldCode.STOCK_SHORTAGE, reserved.message,
                                    {"shortages": reserved.data.get("shortages", [])})]

@@ -17,7 +17,7 @@ from core.actors import actor_user
 from core.bulk import insert_history, insert_objects, update_rows
 from core.errors import ValidationFailed
 from core.fsm import run_transition
-from orders.events import EventKind, build_event, record_event, status_data, timeline_message
+from orders.events import EventKind, build_event, queued_events, record_event, status_data, timeline_message
 from orders.lock_objects import lock_order, lock_orders
 from orders.models import Order, OrderEvent, OrderStatus
 
@@ -57,7 +57,11 @@ def order_put_on_hold(*, order: Order, reasons: list[HoldReason], actor, locked:
     source = order.status
     event = _held(order=order, source=source, reasons=reasons, actor=actor)
     order.save()
-    event.save()
+    queued = queued_events()
+    if queued is not None:  # written with the transaction's other events (the order intake)
+        queued.append(event)
+    else:
+        event.save()
     _status_changed(order=order, actor=actor, source=source)
     return order
 
