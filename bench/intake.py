@@ -68,7 +68,7 @@ def environment(args, db_url: str) -> dict:
         "DJANGO_SECRET_KEY": "bench-" + secrets.token_urlsafe(40), "OMS_WEBHOOK_SECRET": secrets.token_urlsafe(32),
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost,testserver", "DJANGO_SECURE_SSL_REDIRECT": "0",
         "WEB_CONCURRENCY": str(args.workers), "OMS_Q_WORKERS": str(args.q_workers), "OMS_ACCESS_LOG": "/dev/null",
-        "OMS_LOG_LEVEL": "warning", "PYTHONPATH": str(ROOT),
+        "OMS_LOG_LEVEL": "WARNING", "PYTHONPATH": str(ROOT),
     }
 
 

@@ -133,7 +133,9 @@ class OrderWorkflowAdmin(OrderAdmin):
         return format_html_join(
             mark_safe("<br>"), "{}：{}{}",
             ((row.kind_label, row.status_label,
-              format_html("（{}）", row.last_error[:120]) if row.last_error and row.status != "done" else "")
+              format_html("（{}）", _("tried %(attempts)s times, last error: %(error)s")
+                          % {"attempts": row.attempts, "error": row.last_error[:120]})
+              if row.last_error and row.status != "done" else "")
              for row in rows))
 
     def get_urls(self):

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.models import Role
 
@@ -63,9 +64,9 @@ class FollowUp(models.Model):
         PLAN_SHIPMENTS = "plan_shipments", _("Plan shipments and instruct the warehouse")
 
     class Status(models.TextChoices):
-        PENDING = "pending", _("Pending")
-        DONE = "done", _("Done")
-        FAILED = "failed", _("Failed")
+        PENDING = "pending", pgettext_lazy("follow-up", "Pending")
+        DONE = "done", pgettext_lazy("follow-up", "Done")
+        FAILED = "failed", pgettext_lazy("follow-up", "Failed")
 
     order = models.ForeignKey("orders.Order", on_delete=models.CASCADE, related_name="follow_ups",
                               verbose_name=_("order"))
