@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.db import IntegrityError, connection, transaction
+from django.db import connection
 from django.utils import timezone
 
 from core.models import Sequence
@@ -31,14 +31,12 @@ def next_values(key: str, count: int) -> range:
         return range(0)
     last = _increment(key, count)  # one statement: the increment and its result (UPDATE … RETURNING)
     if last is None:
-        with transaction.atomic():
-            try:
-                with transaction.atomic():
-                    Sequence.objects.create(key=key, value=count)
-                    return range(1, count + 1)
-            except IntegrityError:
-                # Another transaction created the row first; the UPDATE below waits for its lock.
-                last = _increment(key, count)
+        # The key's first number. INSERT … ON CONFLICT DO NOTHING never fails: when another
+        # transaction inserts the row at the same moment it waits for that one and inserts nothing,
+        # then the UPDATE waits for its row lock. (No error to catch, so no savepoint needed: callers
+        # may number inside a transaction without savepoints, see core.transactions.)
+        Sequence.objects.bulk_create([Sequence(key=key, value=0)], ignore_conflicts=True)
+        last = _increment(key, count)
     return range(last - count + 1, last + 1)
 
 
