@@ -170,3 +170,13 @@ def login(browser_page):
         browser_page.wait_for_load_state("networkidle")
 
     return do_login
+
+
+@pytest.fixture(autouse=True)
+def _forget_cached_review_rules():
+    """The order intake reads review rules from the cache; tests change rules through the ORM."""
+    from django.core.cache import cache
+
+    cache.delete("workflow:active_review_rules")
+    yield
+    cache.delete("workflow:active_review_rules")

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import connection
 from django.utils import timezone
 
 from core.models import Sequence
@@ -30,18 +29,28 @@ def next_values(key: str, count: int) -> range:
     """
     if count < 1:
         return range(0)
-    with transaction.atomic():
-        updated = Sequence.objects.filter(key=key).update(value=F("value") + count)
-        if not updated:
-            try:
-                with transaction.atomic():
-                    Sequence.objects.create(key=key, value=count)
-                    return range(1, count + 1)
-            except IntegrityError:
-                # Another transaction created the row first; the UPDATE below waits for its lock.
-                Sequence.objects.filter(key=key).update(value=F("value") + count)
-        last = Sequence.objects.filter(key=key).values_list("value", flat=True).get()
-        return range(last - count + 1, last + 1)
+    last = _increment(key, count)  # one statement: the increment and its result (UPDATE … RETURNING)
+    if last is None:
+        # The key's first number. INSERT … ON CONFLICT DO NOTHING never fails: when another
+        # transaction inserts the row at the same moment it waits for that one and inserts nothing,
+        # then the UPDATE waits for its row lock. (No error to catch, so no savepoint needed: callers
+        # may number inside a transaction without savepoints, see core.transactions.)
+        Sequence.objects.bulk_create([Sequence(key=key, value=0)], ignore_conflicts=True)
+        last = _increment(key, count)
+    return range(last - count + 1, last + 1)
+
+
+def _increment(key: str, count: int) -> int | None:
+    """Add `count` to the sequence and return its new value (None when it has no row yet). The row
+    stays locked until the caller's transaction ends. PostgreSQL and SQLite (3.35+) both return the
+    updated value, so numbering costs one round trip instead of an UPDATE and a SELECT."""
+    table = connection.ops.quote_name(Sequence._meta.db_table)
+    value, key_column = connection.ops.quote_name("value"), connection.ops.quote_name("key")
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {table} SET {value} = {value} + %s WHERE {key_column} = %s RETURNING {value}",
+                       [count, key])
+        row = cursor.fetchone()
+    return row[0] if row else None
 
 
 def give_back_values(key: str, first: int, last: int) -> bool:

@@ -2,10 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from core.hooks import OrderAddressChanged, OrderCancelled, OrderStatusChanged
 from orders.models import OrderStatus
 
 RELEASED = (OrderStatus.AWAITING_SHIPMENT, OrderStatus.PARTIALLY_SHIPPED)
+
+_planned_by_caller: ContextVar[bool] = ContextVar("shipments_planned_by_caller", default=False)
+
+
+@contextmanager
+def shipments_planned_by_caller() -> Iterator[None]:
+    """Inside this block the hook does not plan shipments of orders reaching `awaiting_shipment`:
+    the caller plans them itself (the order intake records a follow-up that plans them after commit,
+    `oms.workflow.follow_ups`)."""
+    token = _planned_by_caller.set(True)
+    try:
+        yield
+    finally:
+        _planned_by_caller.reset(token)
 
 
 def _held_after_release(payload: OrderStatusChanged) -> bool:
@@ -25,7 +43,8 @@ def create_shipments_when_releasable(payload: OrderStatusChanged) -> None:
     elif payload.target == OrderStatus.AWAITING_SHIPMENT:
         if payload.source == OrderStatus.ON_HOLD:
             order_shipments_hold(order=payload.order, hold=False, actor=payload.actor)
-        order_shipments_create(order=payload.order, actor=payload.actor)
+        if not _planned_by_caller.get():
+            order_shipments_create(order=payload.order, actor=payload.actor)
 
 
 def create_shipments_when_releasable_many(payloads: list[OrderStatusChanged]) -> None:

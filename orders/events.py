@@ -8,11 +8,15 @@ same for everyone; `data` keeps the machine-readable facts.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from django.utils import translation
 from django.utils.translation import pgettext_lazy
 
 from core.actors import actor_name, actor_user
-from core.bulk import complete_rows, insert_rows
+from core.bulk import complete_rows, insert_objects, insert_rows
 from orders.models import Order, OrderEvent
 
 
@@ -67,9 +71,40 @@ class TimelineJoin:
 
 
 def record_event(*, order: Order, kind: str, message, actor=None, data: dict | None = None) -> OrderEvent:
+    """Write one timeline event (queued instead inside `events_written_together`)."""
     event = build_event(order=order, kind=kind, message=message, actor=actor, data=data)
-    event.save()
+    queued = _queued_events.get()
+    if queued is not None:
+        queued.append(event)
+    else:
+        event.save()
     return event
+
+
+_queued_events: ContextVar[list[OrderEvent] | None] = ContextVar("queued_order_events", default=None)
+
+
+@contextmanager
+def events_written_together() -> Iterator[list[OrderEvent]]:
+    """Inside this block `record_event` queues its events (and bulk writers add theirs through
+    `queued_events()`); when the block ends without an error they are written in one INSERT, in the
+    order they were recorded. For one transaction that takes an order through several steps (the
+    order intake: created, paid, stock reserved, review passed), each of which writes its event."""
+    if _queued_events.get() is not None:  # nested: the outer block writes them
+        yield _queued_events.get()
+        return
+    events: list[OrderEvent] = []
+    token = _queued_events.set(events)
+    try:
+        yield events
+    finally:
+        _queued_events.reset(token)
+    insert_objects(OrderEvent, events)
+
+
+def queued_events() -> list[OrderEvent] | None:
+    """The queue of the enclosing `events_written_together` block, None outside one."""
+    return _queued_events.get()
 
 
 def build_event(*, order: Order | None, kind: str, message, actor=None, data: dict | None = None) -> OrderEvent:
@@ -103,8 +138,14 @@ def event_row(*, order_id: int, kind: str, message: str, actor_id: int | None, a
 def record_event_rows(rows: list[dict]) -> None:
     """Write many `event_row`s at once (a batch reservation's `stock_reserved` events): the bulk
     `record_event`, so that no other stage writes the timeline's table itself."""
-    if rows:
-        insert_rows(OrderEvent, complete_rows(OrderEvent, rows))
+    if not rows:
+        return
+    rows = complete_rows(OrderEvent, rows)
+    queued = queued_events()
+    if queued is not None:  # written with the transaction's other events (the order intake)
+        queued.extend(OrderEvent(**row) for row in rows)
+    else:
+        insert_rows(OrderEvent, rows)
 
 
 def status_data(source: str, target: str, **extra) -> dict:

@@ -16,6 +16,7 @@ from inventory.services.reservations import (
     ReservationResult,
     order_stock_release,
     order_stock_reserve,
+    order_stock_try_reserve,
     orders_stock_reserve,
 )
 from inventory.services.returns import (
@@ -31,7 +32,7 @@ from inventory.services.stocktake import StocktakeResult, StocktakeRow, stocktak
 __all__ = [
     "Adjustment", "BatchReservation", "IssueResult", "Receipt", "ReceiptLine", "ReservationResult",
     "ReturnDisposition", "ReturnResult", "StocktakeResult", "StocktakeRow", "order_stock_release",
-    "order_stock_reserve", "orders_stock_reserve", "quarantine_stock_release", "return_stock_receive",
-    "returnable_quantity", "shipment_stock_issue", "stock_adjust", "stock_receive", "stock_settings_update",
-    "stock_transfer", "stocktake_import",
+    "order_stock_reserve", "order_stock_try_reserve", "orders_stock_reserve", "quarantine_stock_release",
+    "return_stock_receive", "returnable_quantity", "shipment_stock_issue", "stock_adjust", "stock_receive",
+    "stock_settings_update", "stock_transfer", "stocktake_import",
 ]

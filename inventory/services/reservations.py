@@ -186,10 +186,36 @@ def order_stock_reserve(*, order: Order, actor, strategy=None) -> ReservationRes
     event. Raises `InsufficientStock` with `data["shortages"]` when the stock is not there; nothing
     is reserved then. Running it again reserves only what is still open, so it is safe to retry.
     """
-    order = lock_order(order)
+    return _reserve_one(order=lock_order(order), actor=actor, strategy=strategy)
+
+
+@transaction.atomic
+def order_stock_try_reserve(*, order: Order, actor, locked: bool = False, new_lines: list | None = None,
+                            strategy=None) -> ReservationResult | InsufficientStock:
+    """`order_stock_reserve` that returns the shortage instead of raising it (nothing reserved then).
+
+    For callers inside one all-or-nothing transaction without savepoints (the order intake), where
+    an exception raised through a nested atomic block would doom the whole transaction. `locked`:
+    the caller holds `order` locked and current in this transaction, so it is not read again.
+    `new_lines`: the caller created the order with these lines in this transaction
+    (`order_create`'s `created_lines`): nothing of it is reserved or issued yet, so its lines are
+    not read again.
+    """
+    try:
+        return _reserve_one(order=order if locked else lock_order(order), actor=actor, strategy=strategy,
+                            new_lines=new_lines)
+    except _Short as exc:
+        return exc
+
+
+def _reserve_one(*, order: Order, actor, strategy, new_lines: list | None = None) -> ReservationResult:
     if order.status not in RESERVABLE_STATUSES:
         raise InvalidTransition(_("Stock can only be reserved for open orders that have not shipped."))
-    lines = _order_lines(order)
+    if new_lines is not None:
+        lines = [_Line(line.pk, line.product_id, line.sku, line.quantity, line.quantity_reserved, 0)
+                 for line in sorted(new_lines, key=lambda line: line.pk)]
+    else:
+        lines = _order_lines(order)
     if not any(line.open > 0 for line in lines):
         return ReservationResult(order=order)
     # Stock rows locked in pk order, each with its warehouse's code and the province's rank for it.

@@ -27,7 +27,7 @@ from oms.api.schema import (
 from oms.api.scopes import Scope
 from oms.api.services import api_order_submit, request_hash
 from orders.api.filters import OrderApiFilter
-from orders.api.selectors import order_events_for_api, order_for_api, order_list_for_api
+from orders.api.selectors import order_events_for_api, order_for_api, order_list_for_api, order_prefetched_for_api
 from orders.api.serializers import (
     OrderCancelSerializer,
     OrderCreateSerializer,
@@ -150,7 +150,7 @@ class OrderListCreateView(TokenViewMixin, GenericAPIView):
         parsed = parse_order_payload(payload)
         result = api_order_submit(token=token, data=parsed.data, payment=parsed.payment,
                                   request_hash=request_hash(payload), idempotency_key=key, actor=request.user)
-        order = order_for_api(number=result.order.number)
+        order = order_for_api(number=result.order.number) if result.replayed else order_prefetched_for_api(result.order)
         headers = {"Location": request.build_absolute_uri(reverse("api:order-detail", args=[order.number]))}
         if result.replayed:
             headers[REPLAYED_HEADER] = "true"

@@ -3,7 +3,7 @@
 `api_order_submit` is what `POST /api/v1/orders` calls. It replays an earlier submission when the
 same request comes again (same `Idempotency-Key`, or same channel order with the same body),
 refuses a different body under a known key or channel order with 409, and otherwise creates the
-order through `oms.workflow.services.submit_order`, recording the request hash in the same
+order through `oms.workflow.intake.intake_order`, recording the request hash in the same
 transaction. Two identical requests racing are decided by unique constraints: the loser's
 transaction rolls back and it replays the winner's order.
 """
@@ -23,10 +23,12 @@ from django.utils.translation import gettext as _
 
 from core.actors import actor_user
 from core.errors import DuplicateOrder, IdempotencyConflict, ValidationFailed
+from core.transactions import without_nested_savepoints
 from oms.api.access import ensure_token_channel
 from oms.api.models import TOKEN_PREFIX_LENGTH, ApiToken, OrderSubmission, hash_token
 from oms.api.scopes import DEFAULT_SCOPES, Scope
-from oms.workflow.services import PaymentInput, submit_order
+from oms.workflow.intake import intake_order
+from oms.workflow.services import PaymentInput
 from orders.models import Channel, Order, OrderSource
 from orders.services import OrderInput
 
@@ -174,22 +176,37 @@ def _replay(*, token: ApiToken, idempotency_key: str, request_hash: str, channel
 
 def api_order_submit(*, token: ApiToken, data: OrderInput, payment: PaymentInput | None, request_hash: str,
                      idempotency_key: str = "", actor) -> Submitted:
-    """Create an order from a channel request, or replay the one this request already created."""
+    """Create an order from a channel request, or replay the one this request already created.
+
+    The new order is tried first: a repeat fails a unique constraint (channel order, or token and
+    key) and its transaction rolls back entirely, then the earlier order is looked up and replayed
+    (or the request refused with 409). The common case, a new order, pays no look-up.
+    """
     ensure_token_channel(token, data.channel)
     lookup = dict(token=token, idempotency_key=idempotency_key, request_hash=request_hash,
                   channel_code=data.channel, external_id=data.external_id.strip())
-    earlier = _replay(**lookup)
-    if earlier is not None:
-        return Submitted(order=earlier, replayed=True)
-    try:
-        with transaction.atomic(durable=True):
-            order = submit_order(data=data, payment=payment, actor=actor, source=OrderSource.API)
-            OrderSubmission.objects.create(order=order, token=token, idempotency_key=idempotency_key,
-                                           request_hash=request_hash)
-    except (DuplicateOrder, IntegrityError):
-        # A concurrent identical request won the unique constraint; ours rolled back entirely.
-        earlier = _replay(**lookup)
-        if earlier is None:
-            raise
-        return Submitted(order=earlier, replayed=True)
-    return Submitted(order=order, replayed=False)
+    for attempt in (1, 2):
+        try:
+            with transaction.atomic(durable=True), without_nested_savepoints():
+                order = intake_order(data=data, payment=payment, actor=actor, source=OrderSource.API)
+                OrderSubmission.objects.create(order=order, token=token, idempotency_key=idempotency_key,
+                                               request_hash=request_hash)
+        except ValidationFailed:
+            # An earlier identical request is replayed even if it would not validate today (a SKU
+            # since withdrawn, a channel switched off).
+            earlier = _replay(**lookup)
+            if earlier is None:
+                raise
+            return Submitted(order=earlier, replayed=True)
+        except (DuplicateOrder, IntegrityError):
+            # The same channel order or key exists (maybe committed by a concurrent identical
+            # request a moment ago); ours rolled back entirely.
+            earlier = _replay(**lookup)
+            if earlier is not None:
+                return Submitted(order=earlier, replayed=True)
+            if attempt == 2:
+                raise
+            # Nothing to replay: another constraint raced (a day's first order number); try once more.
+        else:
+            return Submitted(order=order, replayed=False)
+    raise AssertionError("unreachable")

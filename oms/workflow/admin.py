@@ -18,6 +18,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -117,6 +119,25 @@ class OrderWorkflowAdmin(OrderAdmin):
     @admin.display(description=gettext_lazy("hold reasons"))
     def hold_reasons_display(self, obj):
         return hold_reason_labels(obj.hold_reasons) or "—"
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        return [*fieldsets, (gettext_lazy("After intake"), {"fields": ["follow_ups_display"]})]
+
+    @admin.display(description=gettext_lazy("follow-ups"))
+    def follow_ups_display(self, obj):
+        from oms.workflow.selectors import order_follow_ups
+
+        rows = order_follow_ups(obj)
+        if not rows:
+            return "—"
+        return format_html_join(
+            mark_safe("<br>"), "{}：{}{}",
+            ((row.kind_label, row.status_label,
+              format_html("（{}）", _("tried %(attempts)s times, last error: %(error)s")
+                          % {"attempts": row.attempts, "error": row.last_error[:120]})
+              if row.last_error and row.status != "done" else "")
+             for row in rows))
 
     def get_urls(self):
         opts = self.model._meta
@@ -329,6 +350,12 @@ class ReviewRuleAdmin(ReadOnlyHistoryAdmin):
     def channel_list(self, obj):
         names = [c.name for c in obj.channels.all()]
         return "、".join(names) if names else _("all channels")
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        from oms.workflow.services import review_rules_changed
+
+        review_rules_changed()  # the intake reads rules from a cache; the next order uses the new values
 
     def has_delete_permission(self, request, obj=None):
         # Deleting a rule would silently run its check with defaults; switch it off instead.

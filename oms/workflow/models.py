@@ -1,5 +1,7 @@
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from core.models import Role
@@ -50,3 +52,47 @@ class ReviewRule(models.Model):
             if "code" in errors:  # the code is read-only once saved: report it for the whole form
                 errors[NON_FIELD_ERRORS] = errors.pop("code")
             raise ValidationError(errors)
+
+
+class FollowUp(models.Model):
+    """Work that follows an order's intake after it committed: issue the invoice, plan shipments.
+
+    Written in the same transaction as the order, so a follow-up exists exactly when its order does;
+    a django-q2 job runs it after commit, and the schedule `oms.workflow.follow_ups.run_overdue`
+    runs whatever is still pending after a grace period (the worker died, the broker lost the job).
+    Running one twice does nothing twice: each kind calls an idempotent service.
+    """
+
+    class Kind(models.TextChoices):
+        ISSUE_INVOICE = "issue_invoice", _("Issue the invoice")
+        PLAN_SHIPMENTS = "plan_shipments", _("Plan shipments and instruct the warehouse")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", pgettext_lazy("follow-up", "Pending")
+        DONE = "done", pgettext_lazy("follow-up", "Done")
+        FAILED = "failed", pgettext_lazy("follow-up", "Failed")
+
+    order = models.ForeignKey("orders.Order", on_delete=models.CASCADE, related_name="follow_ups",
+                              verbose_name=_("order"))
+    kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    outcome = models.CharField(_("outcome"), max_length=255, blank=True)
+    # Who caused it (the intake's actor): the follow-up's timeline entries name them, as before.
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                              related_name="+", verbose_name=_("actor"))
+    actor_name = models.CharField(_("actor name"), max_length=150, blank=True)
+    created_at = models.DateTimeField(_("created at"))
+    attempted_at = models.DateTimeField(_("attempted at"), null=True, blank=True)
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("follow-up")
+        verbose_name_plural = _("follow-ups")
+        ordering = ["pk"]
+        constraints = [models.UniqueConstraint(fields=["order", "kind"], name="follow_up_once_per_order_kind")]
+        indexes = [models.Index(fields=["status", "created_at"], name="follow_up_pending_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.get_status_display()}"

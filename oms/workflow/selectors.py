@@ -67,3 +67,33 @@ def order_history(*, order: Order, user) -> list[HistoryEntry]:
     """The order's audit history (simple_history), newest first, hold reasons by name."""
     records = order.history.select_related("history_user").order_by("-history_date", "-history_id")
     return history_entries(records, user=user, formatters={"hold_reasons": hold_reason_labels})
+
+
+@dataclass(frozen=True)
+class FollowUpRow:
+    kind: str
+    kind_label: str
+    status: str
+    status_label: str
+    attempts: int
+    last_error: str
+    outcome: str
+    created_at: object
+    done_at: object
+
+    @property
+    def pending(self) -> bool:
+        return self.status == "pending"
+
+
+def order_follow_ups(order) -> list[FollowUpRow]:
+    """What the order's intake left for after commit (invoice, shipments) and how far it got, in the
+    order it runs: for the order page (pending ones are still to come, failed ones need a look)."""
+    from oms.workflow.follow_ups import ORDER_OF_KINDS
+    from oms.workflow.models import FollowUp
+
+    rows = sorted(FollowUp.objects.filter(order_id=getattr(order, "pk", order)),
+                  key=lambda f: (ORDER_OF_KINDS.index(f.kind), f.pk))
+    return [FollowUpRow(kind=f.kind, kind_label=str(f.get_kind_display()), status=f.status,
+                        status_label=str(f.get_status_display()), attempts=f.attempts, last_error=f.last_error,
+                        outcome=f.outcome, created_at=f.created_at, done_at=f.done_at) for f in rows]

@@ -63,6 +63,31 @@ def active_rules() -> list[ActiveRule]:
     return result
 
 
+_RULES_CACHE_KEY = "workflow:active_review_rules"
+_RULES_CACHE_SECONDS = 300  # a safety net; every writer of review rules calls `review_rules_changed`
+
+
+def cached_active_rules() -> list[ActiveRule]:
+    """`active_rules()` from the cache (the default cache: Redis when REDIS_URL is set, so every
+    process sees a change at once), filled on a miss. The order intake reads rules this way."""
+    from django.core.cache import cache
+
+    rules = cache.get(_RULES_CACHE_KEY)
+    if rules is None:
+        rules = active_rules()
+        cache.set(_RULES_CACHE_KEY, rules, _RULES_CACHE_SECONDS)
+    return rules
+
+
+def review_rules_changed() -> None:
+    """Forget the cached rules: call after changing a `ReviewRule` (the admin and
+    `ensure_review_rules` do), after the transaction commits."""
+    from django.core.cache import cache
+
+    transaction.on_commit(lambda: cache.delete(_RULES_CACHE_KEY))
+    cache.delete(_RULES_CACHE_KEY)
+
+
 def ensure_review_rules() -> int:
     """Create a rule row for every registered check that has none, so administrators see them all."""
     created = 0
@@ -71,13 +96,15 @@ def ensure_review_rules() -> int:
         if code not in existing:
             ReviewRule.objects.create(code=code, name=spec.name, params=spec.default_params, position=spec.position)
             created += 1
+    if created:
+        review_rules_changed()
     return created
 
 
-def evaluate_checks(*, order: Order) -> list[HoldReason]:
+def evaluate_checks(*, order: Order, rules: list[ActiveRule] | None = None) -> list[HoldReason]:
     checks = registered_checks()
     reasons: list[HoldReason] = []
-    for rule in active_rules():
+    for rule in active_rules() if rules is None else rules:
         if rule.channel_ids and order.channel_id not in rule.channel_ids:
             continue
         reasons.extend(checks[rule.code].fn(order, rule.params))

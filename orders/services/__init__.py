@@ -16,6 +16,7 @@ from orders.services.create import (
     LineInput,
     OrderInput,
     order_create,
+    order_history_record,
     order_input_problems,
     priced_line_values,
     priced_lines,
@@ -38,7 +39,7 @@ from orders.services.status import (
 
 __all__ = [
     "ADDRESS_FIELDS", "HoldReason", "LineInput", "OrderInput", "order_assign", "order_cancel", "order_change_address",
-    "order_complete", "order_create", "order_input_problems", "order_line_quantities_set", "order_mark_paid",
-    "order_pass_review", "order_put_on_hold", "order_reject", "order_set_funds", "order_ship", "orders_put_on_hold",
-    "payment_status_for", "priced_line_values", "priced_lines", "validate_order_input",
+    "order_complete", "order_create", "order_history_record", "order_input_problems", "order_line_quantities_set",
+    "order_mark_paid", "order_pass_review", "order_put_on_hold", "order_reject", "order_set_funds", "order_ship",
+    "orders_put_on_hold", "payment_status_for", "priced_line_values", "priced_lines", "validate_order_input",
 ]

@@ -12,6 +12,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from catalog.selectors import normalise_sku, products_by_sku
+from core.actors import actor_user
+from core.bulk import insert_history
 from core.errors import DuplicateOrder, ValidationFailed
 from core.money import ZERO, to_money
 from core.numbering import next_order_number
@@ -162,14 +164,21 @@ def _find_or_create_customer(data: OrderInput) -> Customer:
 
 @transaction.atomic
 def order_create(*, data: OrderInput, actor, source: str = OrderSource.API,
-                 initial_status: str = OrderStatus.PENDING_REVIEW) -> Order:
+                 initial_status: str = OrderStatus.PENDING_REVIEW, check_duplicate: bool = True,
+                 history: bool = True) -> Order:
     """Create an order with its lines, numbered and priced, in `pending_review` (or the imported state).
 
     Raises ValidationFailed listing every bad field, DuplicateOrder when (channel, external_id) exists.
+    The returned instance carries `created_lines`, the lines as written (with their ids).
+    `check_duplicate=False` leaves that to the unique constraint (one query less): for callers that
+    replay a duplicate themselves and roll back the whole transaction on it (the order intake).
+    `history=False`: no audit-history row now, nor when the returned instance is saved again; the
+    caller writes the order's one row when its state is final (`order_history_record`), so an
+    order that is created, paid and reviewed in one transaction has one history row, not three.
     """
     channel, products = validate_order_input(data)
     external_id = data.external_id.strip()
-    if Order.objects.filter(channel=channel, external_id=external_id).exists():
+    if check_duplicate and Order.objects.filter(channel=channel, external_id=external_id).exists():
         raise DuplicateOrder(data={"channel": channel.code, "external_id": external_id})
 
     customer = _find_or_create_customer(data)
@@ -186,6 +195,8 @@ def order_create(*, data: OrderInput, actor, source: str = OrderSource.API,
         total=subtotal - discount_total + shipping_fee, note=data.note or "",
         ordered_at=data.ordered_at or timezone.now(), invoice_request=dict(data.invoice_request or {}),
     )
+    if not history:
+        order.skip_history_when_saving = True
     try:
         with transaction.atomic():
             order.save()
@@ -195,6 +206,7 @@ def order_create(*, data: OrderInput, actor, source: str = OrderSource.API,
     for row in line_rows:
         row.order = order
     OrderLine.objects.bulk_create(line_rows)
+    order.created_lines = line_rows  # the lines as written, for a caller that goes on in this transaction
     record_event(
         order=order, kind=EventKind.CREATED if source != OrderSource.IMPORT else EventKind.IMPORTED,
         message=timeline_message(
@@ -204,3 +216,12 @@ def order_create(*, data: OrderInput, actor, source: str = OrderSource.API,
                            "source": source},
     )
     return order
+
+
+def order_history_record(*, order: Order, actor) -> None:
+    """The one audit-history row (`+`, as created) of an order made with `order_create(history=False)`,
+    with the state it has now; later saves of the instance write history again as usual."""
+    if hasattr(order, "skip_history_when_saving"):
+        del order.skip_history_when_saving
+    user = actor_user(actor)
+    insert_history(Order, [order], when=timezone.now(), user_id=user.pk if user else None)

@@ -27,15 +27,25 @@ def payment_status_for(*, order: Order) -> str:
 
 @transaction.atomic
 def order_set_funds(*, order: Order, paid_amount: Decimal, refunded_amount: Decimal, actor,
-                    payment_method: str | None = None, message=None, data: dict | None = None) -> Order:
-    """Update the order's funds summary. Called by the finance stage, which owns the journal."""
-    order = lock_order(order)
+                    payment_method: str | None = None, message=None, data: dict | None = None,
+                    locked: bool = False, save: bool = True) -> Order:
+    """Update the order's funds summary. Called by the finance stage, which owns the journal.
+
+    `locked`: the caller holds `order` locked and current in this transaction; it is updated in place.
+    `save=False` (with `locked`): only the instance changes; its owner saves it once its state is
+    final (the order intake saves the order once, when it is reviewed).
+    """
+    if not locked:
+        order = lock_order(order)
+        save = True
     order.paid_amount = to_money(paid_amount)
     order.refunded_amount = to_money(refunded_amount)
     if payment_method:
         order.payment_method = payment_method
     order.payment_status = payment_status_for(order=order)
-    order.save(update_fields=["paid_amount", "refunded_amount", "payment_method", "payment_status", "updated_at"])
+    if save:
+        order.save(update_fields=["paid_amount", "refunded_amount", "payment_method", "payment_status",
+                                  "updated_at"])
     if message is not None:
         record_event(order=order, kind=EventKind.PAYMENT_RECORDED, message=message, actor=actor,
                      data={"paid": f"{order.paid_amount:.2f}", "refunded": f"{order.refunded_amount:.2f}",

@@ -17,7 +17,7 @@ from core.actors import actor_user
 from core.bulk import insert_history, insert_objects, update_rows
 from core.errors import ValidationFailed
 from core.fsm import run_transition
-from orders.events import EventKind, build_event, record_event, status_data, timeline_message
+from orders.events import EventKind, build_event, queued_events, record_event, status_data, timeline_message
 from orders.lock_objects import lock_order, lock_orders
 from orders.models import Order, OrderEvent, OrderStatus
 
@@ -52,14 +52,21 @@ def _held(*, order: Order, source: str, reasons: list[HoldReason], actor, replac
 
 
 @transaction.atomic
-def order_put_on_hold(*, order: Order, reasons: list[HoldReason], actor, replace: bool = False) -> Order:
+def order_put_on_hold(*, order: Order, reasons: list[HoldReason], actor, replace: bool = False,
+                      locked: bool = False) -> Order:
     """Put the order on hold for `reasons`. With `replace`, an order already on hold drops its earlier
-    reasons (a reviewer approved them; the new ones are why it stays on hold)."""
-    order = lock_order(order)
+    reasons (a reviewer approved them; the new ones are why it stays on hold). `locked`: the caller
+    holds `order` locked and current in this transaction (the order intake)."""
+    if not locked:
+        order = lock_order(order)
     source = order.status
     event = _held(order=order, source=source, reasons=reasons, actor=actor, replace=replace)
     order.save()
-    event.save()
+    queued = queued_events()
+    if queued is not None:  # written with the transaction's other events (the order intake)
+        queued.append(event)
+    else:
+        event.save()
     _status_changed(order=order, actor=actor, source=source)
     return order
 
@@ -95,9 +102,13 @@ def orders_put_on_hold(*, holds: list[tuple[Order, list[HoldReason]]], actor) ->
 
 
 @transaction.atomic
-def order_pass_review(*, order: Order, actor, comment: str = "", manual: bool = False) -> Order:
-    """Move a reviewed order on: to `awaiting_shipment` when paid or COD, else `awaiting_payment`."""
-    order = lock_order(order)
+def order_pass_review(*, order: Order, actor, comment: str = "", manual: bool = False,
+                      locked: bool = False) -> Order:
+    """Move a reviewed order on: to `awaiting_shipment` when paid or COD, else `awaiting_payment`.
+
+    `locked`: the caller holds `order` locked and current in this transaction (the order intake)."""
+    if not locked:
+        order = lock_order(order)
     source = order.status
     transition_actor = actor if manual else None
     if order.is_settled_for_shipment():

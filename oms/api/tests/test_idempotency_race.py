@@ -1,7 +1,8 @@
 """Identical order requests racing on PostgreSQL: one order, the loser replays it (or gets 409).
 
-Each thread has its own database connection. A barrier after the replay lookup makes sure both
-requests pass it before either creates anything, so the unique constraints, not timing, decide.
+Each thread has its own database connection. A barrier before the intake makes sure both requests
+start creating their order together, so the unique constraints, not timing, decide (a repeat is
+detected by them; the replay look-up runs after the loser's transaction rolled back).
 """
 
 import json
@@ -24,15 +25,14 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, seri
 def race(raw, bodies, key=None):
     barrier = threading.Barrier(len(bodies))
     waited = threading.local()
-    real_replay = services._replay
+    real_intake = services.intake_order
     results, errors = [None] * len(bodies), []
 
-    def replay_then_wait(**kwargs):
-        found = real_replay(**kwargs)
+    def wait_then_intake(**kwargs):
         if not getattr(waited, "done", False):
             waited.done = True
             barrier.wait(timeout=30)
-        return found
+        return real_intake(**kwargs)
 
     def worker(index, body):
         try:
@@ -47,7 +47,7 @@ def race(raw, bodies, key=None):
         finally:
             connection.close()
 
-    with mock.patch.object(services, "_replay", replay_then_wait):
+    with mock.patch.object(services, "intake_order", wait_then_intake):
         threads = [threading.Thread(target=worker, args=(i, b)) for i, b in enumerate(bodies)]
         for thread in threads:
             thread.start()

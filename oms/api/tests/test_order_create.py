@@ -7,6 +7,7 @@ import pytest
 from catalog.tests.factories import ProductFactory
 from oms.api.models import OrderSubmission
 from oms.api.tests.factories import order_payload
+from oms.workflow import follow_ups
 from orders.models import Customer, Order, OrderEvent, OrderLine
 
 # Review reserves stock (inventory's `reserve_stock` step); these tests are about something else, so
@@ -50,13 +51,23 @@ def test_created_with_location_and_contract_representation(api):
                               "discount": "0.00", "amount": "398.00", "reserved": 2, "shipped": 0}]
     assert (body["shipping_fee"], body["total"], body["paid"], body["refunded"]) == ("10.00", "408.00", "408.00",
                                                                                      "0.00")
-    # Released for shipment: the logistics stage planned one shipment from the reserving warehouse.
-    [shipment] = body["shipments"]
-    assert shipment["warehouse"] == "SH01" and shipment["status"] == "created" and shipment["tracking_number"] == ""
     assert body["ordered_at"] == "2026-11-24T10:15:00+08:00"
     assert body["created_at"].endswith("+08:00") and body["updated_at"].endswith("+08:00")
+    # Released for shipment: invoice and shipments follow after commit (follow-ups, run by a job).
+    assert body["shipments"] == []
+    assert order_follow_ups(order) == [("issue_invoice", "pending"), ("plan_shipments", "pending")]
+    follow_ups.run(order.pk)
+    assert order_follow_ups(order) == [("issue_invoice", "done"), ("plan_shipments", "done")]
+    # The logistics stage planned one shipment from the reserving warehouse; finance issued the invoice.
+    [shipment] = api.get(response["Location"]).json()["shipments"]
+    assert shipment["warehouse"] == "SH01" and shipment["status"] == "created" and shipment["tracking_number"] == ""
+    assert order.invoices.count() == 1
     # The token is the actor on the timeline.
     assert set(order.events.values_list("actor_name", flat=True)) == {f"api:{api.token.name}"}
+
+
+def order_follow_ups(order):
+    return [(f.kind, f.status) for f in order.follow_ups.order_by("kind")]
 
 
 def test_payment_mismatch_goes_on_hold(api):

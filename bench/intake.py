@@ -1,0 +1,422 @@
+"""Order intake through the real server: gunicorn + a django-q2 cluster on PostgreSQL and Redis.
+
+    .venv/bin/python bench/intake.py                       # 8 clients, 20 s per run
+    .venv/bin/python bench/intake.py --clients 8 --seconds 30 --database-url postgres://postgres@127.0.0.1:5432/h15 \\
+        --redis-url redis://127.0.0.1:6379/6 --port 8150
+
+Creates a scratch database next to the one `--database-url` names (dropped at the end), seeds a
+warehouse with ample stock of 40 products and an API token, then in the same run:
+
+1. **bare**: gunicorn (same workers) serving one plain DRF view that stores an order with its lines
+   after an idempotency check (`bench/intake_bare_urls.py`), with N client threads posting for a
+   fixed time — the reference for this machine at this moment;
+2. the SQL queries of one `POST /api/v1/orders` (3 lines, prepaid), counted in this process;
+3. **OMS**: `gunicorn oms.wsgi` (oms/gunicorn.conf.py, 2 workers) and `manage.py qcluster` on Redis,
+   N client threads posting realistic orders for the same time: 80 % prepaid, 10 % cash on delivery,
+   10 % paid a wrong amount (they go on hold). Distinct customers, 3 lines from 40 SKUs.
+
+It prints orders/s of 201s, latency p50/p95/p99, errors, the ratio to the bare run, lost or
+duplicated orders (every 201 must be in the database once, nothing else may be), the books and
+stock invariants, and how far the after-commit follow-ups (invoice, shipments) lagged behind the
+orders. Everything it starts is stopped at the end (process groups), its Redis keys deleted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import random
+import secrets
+import signal
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = sys.executable
+SKUS = [f"BENCH-{i:03d}" for i in range(40)]
+PROVINCES = [("浙江省", "杭州市", "西湖区"), ("上海市", "上海市", "浦东新区"), ("广东省", "广州市", "天河区"),
+             ("江苏省", "南京市", "鼓楼区"), ("北京市", "北京市", "朝阳区")]
+
+
+# -- set-up ----------------------------------------------------------------------------------------
+
+
+def admin_sql(url: str, statement: str) -> None:
+    import psycopg
+
+    with psycopg.connect(urlunsplit(urlsplit(url)._replace(path="/postgres")), autocommit=True) as conn:
+        conn.execute(statement)
+
+
+def scratch(url: str) -> tuple[str, str]:
+    parts = urlsplit(url)
+    name = f"{parts.path.strip('/') or 'oms'}_intake_bench"
+    return urlunsplit(parts._replace(path=f"/{name}")), name
+
+
+def environment(args, db_url: str) -> dict:
+    return {
+        **os.environ, "DATABASE_URL": db_url, "REDIS_URL": args.redis_url, "DJANGO_DEBUG": "0",
+        "DJANGO_SECRET_KEY": "bench-" + secrets.token_urlsafe(40), "OMS_WEBHOOK_SECRET": secrets.token_urlsafe(32),
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost,testserver", "DJANGO_SECURE_SSL_REDIRECT": "0",
+        "WEB_CONCURRENCY": str(args.workers), "OMS_Q_WORKERS": str(args.q_workers), "OMS_ACCESS_LOG": "/dev/null",
+        "OMS_LOG_LEVEL": "WARNING", "PYTHONPATH": str(ROOT),
+    }
+
+
+def seed() -> str:
+    """Warehouse, products with ample stock, a token; returns the raw token (Django set up here)."""
+    from catalog.models import Product
+    from core.actors import SystemActor
+    from inventory.models import Warehouse
+    from inventory.services import ReceiptLine, stock_receive
+    from oms.api.services import api_token_create
+
+    actor = SystemActor("bench")
+    warehouse = Warehouse.objects.create(code="SH01", name="上海仓", province="上海市", city="上海市",
+                                         address="浦东新区川沙路5558号")
+    for i, sku in enumerate(SKUS):
+        Product.objects.create(sku=sku, name=f"基准商品{i:03d}", price=Decimal(59 + i * 10))
+    stock_receive(warehouse=warehouse, lines=[ReceiptLine(sku=sku, quantity=1_000_000) for sku in SKUS], actor=actor)
+    return api_token_create(name="bench", actor=None)[1]
+
+
+# -- load ------------------------------------------------------------------------------------------
+
+
+PRICES = {sku: Decimal(59 + i * 10) for i, sku in enumerate(SKUS)}
+
+
+def payload(run: str, n: int, rng: random.Random) -> tuple[str, dict]:
+    kind = rng.choices(["prepaid", "cod", "hold"], weights=[80, 10, 10])[0]
+    province, city, district = rng.choice(PROVINCES)
+    phone = f"13{rng.randrange(10**9):09d}"
+    lines = [{"sku": sku, "quantity": rng.randint(1, 3), "unit_price": f"{PRICES[sku]:.2f}", "discount": "0.00"}
+             for sku in rng.sample(SKUS, 3)]
+    total = sum(PRICES[line["sku"]] * line["quantity"] for line in lines) + 10
+    body = {
+        "channel": "tmall", "external_id": f"{run}-{n:08d}", "ordered_at": "2026-11-24T10:15:00+08:00",
+        "customer": {"name": f"客户{phone[-4:]}", "phone": phone, "email": f"c{phone}@example.com"},
+        "shipping_address": {"recipient": f"客户{phone[-4:]}", "phone": phone, "province": province, "city": city,
+                             "district": district, "detail": f"文三路{rng.randint(1, 999)}号{rng.randint(1, 30)}室",
+                             "postal_code": "310000"},
+        "lines": lines, "shipping_fee": "10.00", "note": "请尽快发货",
+    }
+    if kind == "prepaid":
+        body["payment"] = {"method": "alipay", "paid_amount": f"{total:.2f}", "transaction_id": f"T{run}{n:08d}"}
+    elif kind == "cod":
+        body["payment"] = {"method": "cod", "paid_amount": "0.00", "transaction_id": ""}
+    else:  # the channel reports a different amount: payment_mismatch, on hold
+        body["payment"] = {"method": "alipay", "paid_amount": f"{total - 1:.2f}", "transaction_id": f"T{run}{n:08d}"}
+    return kind, body
+
+
+@dataclass
+class Results:
+    latencies: list[float] = field(default_factory=list)
+    created: dict[str, str] = field(default_factory=dict)  # external_id → order number (201)
+    kinds: dict[str, int] = field(default_factory=dict)
+    statuses: dict[str, int] = field(default_factory=dict)
+    errors: dict[str, int] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def post(port: int, token: str, body: dict) -> tuple[int, bytes]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.request("POST", "/api/v1/orders", body=json.dumps(body).encode(),
+                     headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"})
+        response = conn.getresponse()
+        return response.status, response.read()
+    finally:
+        conn.close()
+
+
+def load(*, port: int, token: str, clients: int, seconds: float, run: str) -> tuple[Results, float]:
+    results = Results()
+    counter = iter(range(10**9))
+    counter_lock = threading.Lock()
+    stop_at = time.monotonic() + seconds
+
+    def client(index: int) -> None:
+        rng = random.Random(f"{run}-{index}")
+        while time.monotonic() < stop_at:
+            with counter_lock:
+                n = next(counter)
+            kind, body = payload(run, n, rng)
+            started = time.perf_counter()
+            try:
+                status, raw = post(port, token, body)
+            except OSError as exc:
+                with results.lock:
+                    results.errors[type(exc).__name__] = results.errors.get(type(exc).__name__, 0) + 1
+                continue
+            elapsed = time.perf_counter() - started
+            with results.lock:
+                if status == 201:
+                    results.latencies.append(elapsed)
+                    results.created[body["external_id"]] = json.loads(raw)["number"]
+                    results.kinds[kind] = results.kinds.get(kind, 0) + 1
+                    state = json.loads(raw)["status"]
+                    results.statuses[state] = results.statuses.get(state, 0) + 1
+                else:
+                    key = f"HTTP {status}"
+                    results.errors[key] = results.errors.get(key, 0) + 1
+                    if results.errors[key] <= 3:
+                        print(f"  {key}: {raw[:300]!r}", file=sys.stderr)
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+    started = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results, time.monotonic() - started
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def report(name: str, results: Results, elapsed: float) -> float:
+    rate = len(results.latencies) / elapsed
+    lat = [x * 1000 for x in results.latencies]
+    errors = sum(results.errors.values())
+    print(f"{name:5s}: {len(results.latencies)} orders (201) in {elapsed:.1f} s = {rate:.1f} orders/s; "
+          f"p50 {percentile(lat, .5):.0f} ms, p95 {percentile(lat, .95):.0f} ms, p99 {percentile(lat, .99):.0f} ms; "
+          f"errors {errors} {results.errors or ''}")
+    return rate
+
+
+# -- servers ---------------------------------------------------------------------------------------
+
+
+class Servers:
+    """Processes started here, each in a process group of its own, all stopped by `stop()`."""
+
+    def __init__(self) -> None:
+        self.procs: list[subprocess.Popen] = []
+
+    def start(self, args: list[str], env: dict, log: Path) -> subprocess.Popen:
+        out = open(log, "ab")  # noqa: SIM115 — closed with the process
+        proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        proc._bench_log = out
+        self.procs.append(proc)
+        return proc
+
+    def stop(self, proc: subprocess.Popen | None = None, *, grace: float = 15) -> None:
+        for p in [proc] if proc else list(self.procs):
+            if p.poll() is None:
+                try:
+                    os.killpg(p.pid, signal.SIGTERM)
+                    p.wait(timeout=grace)
+                except (subprocess.TimeoutExpired, ProcessLookupError):
+                    try:
+                        os.killpg(p.pid, signal.SIGKILL)
+                    except ProcessLookupError:
+                        pass
+                    p.wait()
+            # Anything left in its group (a django-q2 worker that outlived its cluster) goes too.
+            try:
+                os.killpg(p.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            p._bench_log.close()
+            if p in self.procs:
+                self.procs.remove(p)
+
+
+def wait_listening(port: int, path: str, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            conn.request("GET", path)
+            conn.getresponse().read()
+            conn.close()
+            return
+        except OSError:
+            time.sleep(0.3)
+    raise SystemExit(f"nothing answered on port {port} after {seconds:.0f} s")
+
+
+def gunicorn(servers: Servers, env: dict, *, port: int, settings: str, log: Path) -> subprocess.Popen:
+    env = {**env, "DJANGO_SETTINGS_MODULE": settings, "OMS_BIND": f"127.0.0.1:{port}"}
+    return servers.start([PY, "-m", "gunicorn", "-c", "oms/gunicorn.conf.py", "oms.wsgi:application"], env, log)
+
+
+# -- measurements in this process ------------------------------------------------------------------
+
+
+def queries_per_order(token: str) -> dict[str, int]:
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
+    rng = random.Random("queries")
+    counts = {}
+    for n, kind in enumerate(["warm-up", "prepaid", "prepaid-2", "cod", "hold"]):
+        while True:
+            wanted = kind.split("-")[0] if kind != "warm-up" else "prepaid"
+            got, body = payload("Q", n * 100 + rng.randrange(100), rng)
+            if got == wanted:
+                break
+        with CaptureQueriesContext(connection) as captured:
+            response = client.post("/api/v1/orders", data=json.dumps(body), content_type="application/json")
+        assert response.status_code == 201, response.content[:300]
+        counts[kind] = len(captured.captured_queries)
+    return counts
+
+
+def follow_up_lag(numbers: list[str]) -> dict:
+    from django.db.models import Count
+
+    from oms.workflow.models import FollowUp
+
+    rows = list(FollowUp.objects.filter(order__number__in=numbers).values_list("created_at", "done_at", "status"))
+    lags = [(done - created).total_seconds() for created, done, status in rows if done is not None]
+    by_status = dict(FollowUp.objects.filter(order__number__in=numbers).values_list("status")
+                     .annotate(n=Count("id")).values_list("status", "n"))
+    return {"follow_ups": len(rows), "by_status": by_status, "p50": percentile(lags, .5), "p95": percentile(lags, .95),
+            "max": max(lags) if lags else float("nan")}
+
+
+def pending_follow_ups() -> int:
+    from oms.workflow.models import FollowUp
+
+    return FollowUp.objects.filter(status=FollowUp.Status.PENDING).count()
+
+
+def check_orders(results: Results, run: str) -> tuple[int, int, int]:
+    """(lost, duplicated, unacknowledged) orders of a run."""
+    from django.db.models import Count
+
+    from orders.models import Order
+
+    stored = list(Order.objects.filter(external_id__startswith=f"{run}-").values_list("external_id", "number"))
+    by_external = {}
+    for external_id, number in stored:
+        by_external.setdefault(external_id, []).append(number)
+    lost = sum(1 for ext, number in results.created.items() if number not in by_external.get(ext, []))
+    duplicated = sum(len(v) - 1 for v in by_external.values() if len(v) > 1)
+    duplicated += (Order.objects.filter(external_id__startswith=f"{run}-").values("channel_id", "external_id")
+                   .annotate(n=Count("id")).filter(n__gt=1).count())
+    unacknowledged = sum(1 for ext in by_external if ext not in results.created)  # e.g. a client timeout
+    return lost, duplicated, unacknowledged
+
+
+def forget_redis_keys(url: str) -> None:
+    import redis
+
+    client = redis.Redis.from_url(url)
+    for key in client.scan_iter("django_q:oms:*"):
+        client.delete(key)
+
+
+# -- main ------------------------------------------------------------------------------------------
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (both runs)")
+    parser.add_argument("--q-workers", type=int, default=1, help="django-q2 workers")
+    parser.add_argument("--port", type=int, default=8150, help="OMS; the bare server uses port + 1")
+    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL",
+                                                                 "postgres://postgres@127.0.0.1:5432/h15"))
+    parser.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/6"))
+    parser.add_argument("--keep", action="store_true", help="keep the scratch database")
+    args = parser.parse_args()
+
+    db_url, db_name = scratch(args.database_url)
+    env = environment(args, db_url)
+    os.environ.update({k: env[k] for k in ("DATABASE_URL", "REDIS_URL", "DJANGO_DEBUG", "DJANGO_SECRET_KEY",
+                                           "OMS_WEBHOOK_SECRET", "DJANGO_ALLOWED_HOSTS", "DJANGO_SECURE_SSL_REDIRECT",
+                                           "OMS_Q_WORKERS")})
+    os.environ["DJANGO_SETTINGS_MODULE"] = "oms.settings"
+    sys.path.insert(0, str(ROOT))
+    admin_sql(args.database_url, f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
+    admin_sql(args.database_url, f'CREATE DATABASE "{db_name}"')
+    log = Path(f"/tmp/oms-bench-intake-{os.getpid()}.log")
+    servers = Servers()
+    try:
+        print(f"scratch database {db_name}; Redis {args.redis_url}; logs in {log}")
+        subprocess.run([PY, "manage.py", "migrate", "--noinput", "--verbosity", "0"], cwd=ROOT, env=env, check=True)
+        forget_redis_keys(args.redis_url)
+        import django
+
+        django.setup()
+        token = seed()
+        print(f"{args.clients} clients, {args.seconds:.0f} s per run, gunicorn {args.workers} sync workers, "
+              f"django-q2 {args.q_workers} worker(s); {os.cpu_count()} CPUs, load average "
+              f"{' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+
+        # 1. the bare reference
+        bare = gunicorn(servers, env, port=args.port + 1, settings="bench.intake_bare_settings", log=log)
+        wait_listening(args.port + 1, "/api/v1/orders")
+        load(port=args.port + 1, token=token, clients=args.clients, seconds=2, run="BW")  # warm-up
+        bare_results, bare_elapsed = load(port=args.port + 1, token=token, clients=args.clients,
+                                          seconds=args.seconds, run="BARE")
+        servers.stop(bare)
+        bare_rate = report("bare", bare_results, bare_elapsed)
+
+        # 2. queries of one order, in this process (its follow-up jobs run when the cluster starts)
+        counts = queries_per_order(token)
+        print("queries per POST /api/v1/orders (3 lines): " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+
+        # 3. OMS: the cluster and gunicorn
+        servers.start([PY, "manage.py", "qcluster"], env, log)
+        oms = gunicorn(servers, env, port=args.port, settings="oms.settings", log=log)
+        wait_listening(args.port, "/healthz")
+        load(port=args.port, token=token, clients=args.clients, seconds=2, run="OW")  # warm-up
+        oms_results, oms_elapsed = load(port=args.port, token=token, clients=args.clients, seconds=args.seconds,
+                                        run="OMS")
+        servers.stop(oms)
+        pending_at_end = pending_follow_ups()
+        drain_started = time.monotonic()
+        while pending_follow_ups() and time.monotonic() - drain_started < 120:
+            time.sleep(0.5)
+        drained = time.monotonic() - drain_started
+        servers.stop()
+        oms_rate = report("OMS", oms_results, oms_elapsed)
+        print(f"ratio OMS / bare: {oms_rate / bare_rate:.2f}×")
+        print(f"OMS mix of 201s: {oms_results.kinds}; states: {oms_results.statuses}")
+
+        lost, duplicated, unacknowledged = check_orders(oms_results, "OMS")
+        print(f"lost orders {lost}, duplicated {duplicated}, stored but not acknowledged {unacknowledged}")
+        lag = follow_up_lag(list(oms_results.created.values()))
+        print(f"follow-ups: {lag['follow_ups']} ({lag['by_status']}); done after commit p50 {lag['p50']:.2f} s, "
+              f"p95 {lag['p95']:.2f} s, max {lag['max']:.2f} s; {pending_at_end} pending when the load stopped, "
+              f"all done {drained:.1f} s later")
+        from finance.invariants import ledger_problems
+        from inventory.selectors import stock_drift
+
+        problems, drift = ledger_problems(), stock_drift()
+        print(f"ledger problems {len(problems)}, stock drift {len(drift)}")
+        for line in [*problems[:5], *map(str, drift[:5])]:
+            print("  ", line)
+    finally:
+        servers.stop()
+        from django.db import connections
+
+        connections.close_all()
+        forget_redis_keys(args.redis_url)
+        if not args.keep:
+            admin_sql(args.database_url, f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
+
+
+if __name__ == "__main__":
+    main()

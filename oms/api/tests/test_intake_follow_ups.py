@@ -1,0 +1,134 @@
+"""After the 201: the invoice and the shipments follow after commit, and nothing is lost if the worker dies.
+
+SQLite with django-q2's ORM broker (the default set-up): the job the intake queues after commit is
+an `OrmQ` row that no worker picks up here, which is exactly a worker that died before running it.
+The recovery schedule (`follow_ups.run_overdue`) then does the work.
+"""
+
+import json
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from django_q.models import OrmQ
+
+from catalog.tests.factories import ProductFactory
+from finance.invariants import ledger_problems
+from inventory.selectors import stock_drift
+from logistics.models import Shipment
+from oms.api.tests.factories import order_payload
+from oms.workflow import follow_ups
+from oms.workflow.models import FollowUp
+from oms.workflow.selectors import order_follow_ups
+from orders.models import Order
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("stock_everything")]
+
+
+def submit(api, on_commit, **payment):
+    body = order_payload(products=[ProductFactory(price="199.00") for _ in range(3)])
+    body["payment"].update(payment)
+    with on_commit(execute=True):  # the request's transaction commits: the follow-up job is queued
+        response = api.post("/api/v1/orders", data=json.dumps(body), content_type="application/json")
+    assert response.status_code == 201, response.json()
+    return Order.objects.get(number=response.json()["number"])
+
+
+def kinds_and_states(order):
+    return [(row.kind, row.status) for row in order_follow_ups(order)]
+
+
+def time_passes(seconds=60):
+    """Everything recorded so far is `seconds` older (the grace period of the recovery schedule)."""
+    FollowUp.objects.update(created_at=timezone.now() - timedelta(seconds=seconds))
+
+
+def assert_books_and_stock_clean():
+    assert ledger_problems() == []
+    assert stock_drift() == []
+
+
+def test_worker_dies_before_the_job_and_the_schedule_does_the_work(api, django_capture_on_commit_callbacks):
+    order = submit(api, django_capture_on_commit_callbacks)
+
+    # Committed: what the 201 promised. The job sits in the broker; no worker ran it.
+    assert order.status == "awaiting_shipment" and order.payment_status == "paid"
+    assert OrmQ.objects.count() == 1
+    assert kinds_and_states(order) == [("issue_invoice", "pending"), ("plan_shipments", "pending")]
+    assert not order.invoices.exists() and not Shipment.objects.filter(order=order).exists()
+
+    # Within the grace period the schedule leaves the job its chance.
+    assert follow_ups.run_overdue() == 0
+    assert kinds_and_states(order) == [("issue_invoice", "pending"), ("plan_shipments", "pending")]
+
+    time_passes()
+    assert follow_ups.run_overdue() == 1
+    assert kinds_and_states(order) == [("issue_invoice", "done"), ("plan_shipments", "done")]
+    assert order.invoices.count() == 1
+    [shipment] = Shipment.objects.filter(order=order)
+    assert shipment.lines.count() == 3
+    kinds = list(order.events.order_by("at", "id").values_list("kind", flat=True))
+    assert kinds[-2:] == ["invoice_issued", "shipments_created"]
+    assert_books_and_stock_clean()
+
+    # The worker comes back and runs the queued job late: nothing happens twice.
+    assert follow_ups.run(order.pk) == {}
+    assert order.invoices.count() == 1 and Shipment.objects.filter(order=order).count() == 1
+
+
+def test_worker_killed_in_the_middle_of_the_job(api, django_capture_on_commit_callbacks, monkeypatch):
+    order = submit(api, django_capture_on_commit_callbacks)
+
+    def killed(order_id, actor):
+        raise SystemExit("worker killed")  # not an Exception: the job's process goes down here
+
+    monkeypatch.setitem(follow_ups.HANDLERS, FollowUp.Kind.PLAN_SHIPMENTS, killed)
+    with pytest.raises(SystemExit):
+        follow_ups.run(order.pk)
+    # The invoice committed before the crash; the shipment planning rolled back and is still pending.
+    assert kinds_and_states(order) == [("issue_invoice", "done"), ("plan_shipments", "pending")]
+    assert order.invoices.count() == 1 and not Shipment.objects.filter(order=order).exists()
+
+    monkeypatch.undo()
+    time_passes()
+    assert follow_ups.run_overdue() == 1
+    assert kinds_and_states(order) == [("issue_invoice", "done"), ("plan_shipments", "done")]
+    assert Shipment.objects.filter(order=order).count() == 1 and order.invoices.count() == 1
+    assert_books_and_stock_clean()
+
+
+def test_a_failing_follow_up_is_retried_then_marked_failed(api, django_capture_on_commit_callbacks, monkeypatch):
+    order = submit(api, django_capture_on_commit_callbacks)
+
+    def broken(order_id, actor):
+        raise RuntimeError("carrier service down")
+
+    monkeypatch.setitem(follow_ups.HANDLERS, FollowUp.Kind.PLAN_SHIPMENTS, broken)
+    follow_ups.run(order.pk)
+    [_invoice, planning] = order_follow_ups(order)
+    assert planning.status == "pending" and planning.attempts == 1 and "carrier service down" in planning.last_error
+    # Tried again by the schedule only after the grace period since the last attempt.
+    FollowUp.objects.filter(kind="plan_shipments").update(attempted_at=timezone.now())
+    time_passes()
+    assert follow_ups.run_overdue() == 0
+    for _ in range(follow_ups.MAX_ATTEMPTS - 1):
+        FollowUp.objects.update(attempted_at=timezone.now() - timedelta(minutes=5))
+        follow_ups.run_overdue()
+    assert order_follow_ups(order)[1].status == "failed"
+
+
+def test_an_order_cancelled_before_its_follow_ups_ran(api, django_capture_on_commit_callbacks):
+    order = submit(api, django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.post(f"/api/v1/orders/{order.number}/cancel", data={"reason": "顾客取消"}, format="json")
+    assert response.status_code == 200, response.json()
+    follow_ups.run(order.pk)
+    # Nothing to invoice or plan any more: both settle as done, with the refusal as outcome.
+    assert kinds_and_states(order) == [("issue_invoice", "done"), ("plan_shipments", "done")]
+    assert not order.invoices.exists() and not Shipment.objects.filter(order=order).exists()
+    assert_books_and_stock_clean()
+
+
+def test_orders_on_hold_or_unpaid_have_no_follow_ups(api, django_capture_on_commit_callbacks):
+    held = submit(api, django_capture_on_commit_callbacks, paid_amount="1.00")
+    assert held.status == "on_hold" and order_follow_ups(held) == []
