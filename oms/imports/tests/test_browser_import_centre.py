@@ -50,7 +50,7 @@ def background_jobs(settings, monkeypatch):
         thread.start()
 
     monkeypatch.setattr(services._Importer, "merge", merge)
-    monkeypatch.setattr(services, "enqueue_import_job", enqueue)
+    monkeypatch.setattr(services.batches, "enqueue_import_job", enqueue)
     yield release
     release.set()
     for thread in threads:

@@ -156,7 +156,7 @@ def test_huge_file_is_refused(staff, tmp_path, settings):
 def test_large_files_run_as_a_job_and_progress_survives_a_reload(staff, tmp_path, settings, monkeypatch):
     settings.OMS_IMPORT_INLINE_MAX_BYTES = 10
     queued = []
-    monkeypatch.setattr(services, "enqueue_import_job", queued.append)
+    monkeypatch.setattr(services.batches, "enqueue_import_job", queued.append)
     upload(staff, csv_upload(tmp_path, [row(order_number=f"Q{i}") for i in range(12)]))
     batch = ImportBatch.objects.get()
     assert queued == [batch.pk] and batch.status == "queued"
