@@ -175,6 +175,8 @@ class Limits:
         self.grids: dict[str, tuple[int, int]] = {}  # sheet name → (rows, columns), known before loading
         self.lazy: dict[str, object] = {}  # sheet name → callable giving (rows, columns), scanned on demand
         self._merges: dict[str, list] = {}
+        self.formulas: dict[str, dict[int, set[int]]] = {}  # sheet → row number → 0-based columns
+        self.hidden: dict[str, set[int]] = {}  # sheet → row numbers hidden (by hand or by a filter)
 
     def check_sheet(self, sheet: str) -> None:
         grid = self.grids.get(sheet)
@@ -212,16 +214,17 @@ def check_workbook(path: Path, name: str, kind: str) -> Limits:
             if kind in ("xlsx", "xlsm"):
                 _check_shared_strings(archive, members, name)
                 for sheet, part in _sheet_parts(archive, members, "xl/workbook.xml").items():
-                    limits.lazy[sheet] = (lambda part=part: _xlsx_grid(path, part))
+                    limits.lazy[sheet] = (lambda sheet=sheet, part=part: _xlsx_grid(path, part, limits, sheet))
             elif kind == "xlsb":
                 for sheet, part in _sheet_parts(archive, members, "xl/workbook.bin").items():
                     with archive.open(members[part]) as source:
-                        grid, merges = _xlsb_grid(source.read())
-                    limits.grids[sheet], limits._merges[sheet] = grid, merges
+                        grid, merges, formulas = _xlsb_grid(source.read())
+                    limits.grids[sheet], limits._merges[sheet], limits.formulas[sheet] = grid, merges, formulas
             elif kind == "ods":
                 with archive.open(members["content.xml"]) as source:
-                    for sheet, (grid, merges) in _ods_grids(source).items():
+                    for sheet, (grid, merges, formulas, hidden) in _ods_grids(source).items():
                         limits.grids[sheet], limits._merges[sheet] = grid, merges
+                        limits.formulas[sheet], limits.hidden[sheet] = formulas, hidden
     except ValidationFailed:
         raise
     except (zipfile.BadZipFile, KeyError, OSError, EOFError, ValueError, struct.error, expat.ExpatError,
@@ -288,6 +291,8 @@ def _sheet_parts(archive: zipfile.ZipFile, members: dict, workbook_part: str) ->
 # .xlsx: references beyond column Z or row 99,999 are all that can make a grid large.
 _FAR_CELL = re.compile(rb'<c r="([A-Za-z]{2,}|[A-Za-z][0-9]{6})([0-9]*)"')
 _FAR_ROW = re.compile(rb'<row r="([0-9]{6,})"')
+_FORMULA_CELL = re.compile(rb'<c r="([A-Za-z]{1,3})([0-9]{1,7})"[^>]*>\s*<f[\s>/]')
+_HIDDEN_ROW = re.compile(rb'<row r="([0-9]{1,7})"[^>]*?\shidden="(?:1|true)"')
 _ANY_TAG = re.compile(rb'<(?:[A-Za-z_][\w.-]*:)?(c|row)([\s/>][^>]*)')
 _REF = re.compile(rb'\sr\s*=\s*["\']([A-Za-z]*)([0-9]*)["\']')
 
@@ -299,7 +304,7 @@ def _column_number(letters: bytes) -> int:
     return number if len(letters) <= 7 else MAX_COLUMNS * 1000
 
 
-def _xlsx_grid(path: Path, part: str) -> tuple[int, int]:
+def _xlsx_grid(path: Path, part: str, limits: Limits | None = None, sheet: str = "") -> tuple[int, int]:
     """An upper bound of the grid calamine would build for the worksheet: references beyond column Z
     or row 99,999 are looked at; every cell or row tag without a reference may extend the grid by
     one (calamine continues from the previous cell). Prefixed elements take the exact scan."""
@@ -326,6 +331,14 @@ def _xlsx_grid(path: Path, part: str) -> tuple[int, int]:
                 max_row = max(max_row, int(digits[:9] or 0))
             for match in _FAR_ROW.finditer(text):
                 max_row = max(max_row, int(match.group(1)[:9]))
+            if limits is not None:
+                if b"<f" in text:
+                    for match in _FORMULA_CELL.finditer(text):
+                        limits.formulas.setdefault(sheet, {}).setdefault(int(match.group(2)), set()).add(
+                            _column_number(match.group(1)) - 1)
+                if b"hidden=" in text:
+                    limits.hidden.setdefault(sheet, set()).update(
+                        int(match.group(1)) for match in _HIDDEN_ROW.finditer(text))
             if not chunk:
                 break
     if prefixed:
@@ -390,11 +403,15 @@ def _check_xls(path: Path, limits: Limits) -> None:
     sheet_index = -1
     in_worksheet = False
     max_row = max_col = 0
+    formulas: dict[int, set[int]] = {}
+    hidden: set[int] = set()
     unpack = struct.unpack_from
 
     def finish():
         if in_worksheet and 0 <= sheet_index < len(names):
-            limits.grids[names[sheet_index]] = (max_row + 1, max_col + 1) if (max_row or max_col) else (0, 0)
+            sheet = names[sheet_index]
+            limits.grids[sheet] = (max_row + 1, max_col + 1) if (max_row or max_col) else (0, 0)
+            limits.formulas[sheet], limits.hidden[sheet] = formulas, hidden
 
     while position + 4 <= end:
         kind, length = unpack("<HH", stream, position)
@@ -407,6 +424,8 @@ def _check_xls(path: Path, limits: Limits) -> None:
                     max_row = row
                 if col > max_col:
                     max_col = col
+                if kind == 0x0006:
+                    formulas.setdefault(row + 1, set()).add(col)
         elif kind in _XLS_MULTI:
             if length >= 6:
                 row = unpack("<H", stream, body)[0]
@@ -419,6 +438,7 @@ def _check_xls(path: Path, limits: Limits) -> None:
                 sheet_index += 1
                 in_worksheet = True
                 max_row = max_col = 0
+                formulas, hidden = {}, set()
             else:
                 in_worksheet = False
         elif kind == 0x0085 and length >= 8:  # BOUNDSHEET: the names, worksheets only
@@ -426,6 +446,9 @@ def _check_xls(path: Path, limits: Limits) -> None:
                 count, flags = stream[body + 6], stream[body + 7]
                 raw = stream[body + 8: body + 8 + (count * 2 if flags & 1 else count)]
                 names.append(raw.decode("utf-16-le" if flags & 1 else "latin-1", errors="replace"))
+        elif kind == 0x0208 and length >= 16:  # ROW: option flags, 0x20 = hidden
+            if unpack("<H", stream, body + 12)[0] & 0x20:
+                hidden.add(unpack("<H", stream, body)[0] + 1)
         elif kind == 0x002F:  # FILEPASS
             raise password_protected(limits.name)
     finish()
@@ -456,9 +479,10 @@ def _xlsb_records(data: bytes):
         position += size
 
 
-def _xlsb_grid(data: bytes) -> tuple[tuple[int, int], list]:
+def _xlsb_grid(data: bytes) -> tuple[tuple[int, int], list, dict]:
     row = max_row = max_col = -1
     merges = []
+    formulas: dict[int, set[int]] = {}
     unpack = struct.unpack_from
     for kind, body, size in _xlsb_records(data):
         if kind == _XLSB_ROW and size >= 4:
@@ -466,10 +490,12 @@ def _xlsb_grid(data: bytes) -> tuple[tuple[int, int], list]:
         elif kind in _XLSB_CELLS and size >= 4:
             col = unpack("<I", data, body)[0]
             max_col, max_row = max(max_col, col), max(max_row, row)
+            if 8 <= kind <= 11:
+                formulas.setdefault(row + 1, set()).add(col)
         elif kind == _XLSB_MERGE and size >= 16:
             first_row, last_row, first_col, last_col = unpack("<IIII", data, body)
             merges.append(((first_row, first_col), (last_row, last_col)))
-    return (max_row + 1, max_col + 1), merges
+    return (max_row + 1, max_col + 1), merges, formulas
 
 
 def _xlsb_sheet_ids(data: bytes) -> list[tuple[str, str]]:
@@ -491,10 +517,10 @@ _TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
 _OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
 
 
-def _ods_grids(source) -> dict[str, tuple[tuple[int, int], list]]:
+def _ods_grids(source) -> dict[str, tuple]:
     sheets: dict = {}
     state = {"sheet": None, "row": 0, "row_repeat": 1, "col": 0, "cell": None, "max_row": 0, "max_col": 0,
-             "merges": []}
+             "merges": [], "formulas": {}, "hidden": set(), "row_hidden": False}
     table, row, cell, covered = f"{_TABLE}table", f"{_TABLE}table-row", f"{_TABLE}table-cell", (
         f"{_TABLE}covered-table-cell")
 
@@ -503,6 +529,8 @@ def _ods_grids(source) -> dict[str, tuple[tuple[int, int], list]]:
             repeat = int(attrs.get(f"{_TABLE}number-columns-repeated", "1") or 1)
             filled = name == cell and (f"{_OFFICE}value-type" in attrs or f"{_TABLE}formula" in attrs)
             state["cell"] = [state["col"], repeat, filled]
+            if f"{_TABLE}formula" in attrs and repeat < MAX_COLUMNS:
+                state["formulas"].setdefault(state["row"] + 1, set()).update(range(state["col"], state["col"] + repeat))
             rows_spanned = int(attrs.get(f"{_TABLE}number-rows-spanned", "1") or 1)
             cols_spanned = int(attrs.get(f"{_TABLE}number-columns-spanned", "1") or 1)
             if name == cell and (rows_spanned > 1 or cols_spanned > 1):
@@ -512,8 +540,10 @@ def _ods_grids(source) -> dict[str, tuple[tuple[int, int], list]]:
         elif name == row:
             state["row_repeat"] = int(attrs.get(f"{_TABLE}number-rows-repeated", "1") or 1)
             state["col"] = 0
+            state["row_hidden"] = attrs.get(f"{_TABLE}visibility", "visible") != "visible"
         elif name == table:
-            state.update(sheet=attrs.get(f"{_TABLE}name", ""), row=0, max_row=0, max_col=0, merges=[])
+            state.update(sheet=attrs.get(f"{_TABLE}name", ""), row=0, max_row=0, max_col=0, merges=[], formulas={},
+                         hidden=set())
         elif state["cell"] is not None:
             state["cell"][2] = True  # text or other content inside the cell
 
@@ -526,9 +556,12 @@ def _ods_grids(source) -> dict[str, tuple[tuple[int, int], list]]:
                 state["max_row"] = max(state["max_row"], state["row"] + state["row_repeat"])
             state["cell"] = None
         elif name == row:
+            if state["row_hidden"] and state["max_row"] > state["row"]:  # a hidden row that holds data
+                state["hidden"].update(range(state["row"] + 1, state["row"] + 1 + min(state["row_repeat"], MAX_ROWS)))
             state["row"] += state["row_repeat"]
         elif name == table:
-            sheets[state["sheet"]] = ((state["max_row"], state["max_col"]), state["merges"])
+            sheets[state["sheet"]] = ((state["max_row"], state["max_col"]), state["merges"], state["formulas"],
+                                      state["hidden"])
 
     parser = expat.ParserCreate(namespace_separator="}")
     parser.StartElementHandler = start

@@ -76,6 +76,8 @@ class Sheet:
         # filled, …): (row or None, message); the import adds them to its report's warnings.
         self.notes: list[tuple[int | None, str]] = []
         self.merged_ranges = 0  # merged ranges whose value was filled into the rows they cover
+        self.formula_cells: dict[int, set[int]] = {}  # row number → 0-based columns holding a formula
+        self.hidden_rows: set[int] = set()  # row numbers hidden in the file (by hand or by a filter)
 
     def rows(self) -> Iterator[tuple[int, list]]:
         raise NotImplementedError
@@ -128,6 +130,8 @@ class WorkbookSheet(Sheet):
             self.close()
             raise guards.damaged(name)
         self.sheet = self._pick(sheets)
+        self.formula_cells = self.limits.formulas.get(self.sheet_name, {})
+        self.hidden_rows = self.limits.hidden.get(self.sheet_name, set())
 
     def _load(self, sheet_name: str):
         import python_calamine
