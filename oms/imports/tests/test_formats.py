@@ -106,9 +106,7 @@ def test_the_committed_xlsb_imports_to_the_same_orders(expected):
 def test_part_names_as_other_writers_spell_them(tmp_path, expected, how):
     source = write_xlsx(tmp_path / "plain.xlsx", format_orders())
     path = rename_parts(source, tmp_path / "odd.xlsx", lambda name: how(name) if name.startswith("xl/") else name)
-    report = import_file(path)
-    assert (report.imported, report.sheet) == (3, "订单")
-    assert any("“封面” is empty and was skipped" in warning.message for warning in report.warnings)
+    assert import_file(path).imported == 3
     assert orders_in_oms() == expected
 
 
@@ -203,7 +201,9 @@ def test_an_empty_first_sheet_is_skipped_with_a_note(tmp_path):
     with open_sheet(path) as sheet:
         assert sheet.sheet_name == "订单"
         assert any("“封面” is empty and was skipped" in note for _row, note in sheet.notes)
-    assert import_file(path).imported == 3
+    report = import_file(path)
+    assert (report.imported, report.sheet) == (3, "订单")
+    assert any("“封面” is empty and was skipped" in warning.message for warning in report.warnings)
 
 
 # -- what reading a workbook may cost ------------------------------------------------------------------------
