@@ -222,7 +222,10 @@ def check_workbook(path: Path, name: str, kind: str) -> Limits:
                     limits.grids[sheet], limits._merges[sheet], limits.formulas[sheet] = grid, merges, formulas
             elif kind == "ods":
                 with archive.open(members["content.xml"]) as source:
-                    for sheet, (grid, merges, formulas, hidden) in _ods_grids(source).items():
+                    head = source.read(4096)
+                with archive.open(members["content.xml"]) as source:
+                    scan = _ods_grids_fast if _ODS_USUAL_PREFIX in head else _ods_grids
+                    for sheet, (grid, merges, formulas, hidden) in scan(source).items():
                         limits.grids[sheet], limits._merges[sheet] = grid, merges
                         limits.formulas[sheet], limits.hidden[sheet] = formulas, hidden
     except ValidationFailed:
@@ -515,6 +518,85 @@ def _xlsb_sheet_ids(data: bytes) -> list[tuple[str, str]]:
 # .ods: content.xml, rows and cells possibly repeated thousands of times.
 _TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
 _OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
+
+
+_ODS_USUAL_PREFIX = b'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0"'
+_ODS_TAG = re.compile(rb"<(/?)table:(table-row|table-cell|covered-table-cell|table)(?=[\s/>])([^>]*)>")
+_ODS_ATTR = re.compile(rb'(table:number-columns-repeated|table:number-rows-repeated|table:number-rows-spanned|'
+                       rb'table:number-columns-spanned|table:visibility|table:formula|office:value-type|table:name)'
+                       rb'\s*=\s*"([^"]*)"')
+
+
+def _ods_attr(rest: bytes, name: bytes) -> bytes | None:
+    for key, value in _ODS_ATTR.findall(rest):
+        if key == name:
+            return value
+    return None
+
+
+def _ods_grids_fast(source) -> dict[str, tuple]:
+    """`_ods_grids` for content.xml with the usual `table:`/`office:` prefixes (LibreOffice, Excel,
+    WPS): a regex over the tags instead of expat callbacks for every element, ~5× faster. A cell
+    counts as filled when it has a value type or a formula, or content (it is not self-closing)."""
+    sheets: dict = {}
+    name = None
+    row = col = row_repeat = max_row = max_col = 0
+    row_hidden = False
+    merges: list = []
+    formulas: dict = {}
+    hidden: set = set()
+    carry = b""
+    while True:
+        chunk = source.read(_CHUNK)
+        window = carry + chunk
+        cut = window.rfind(b"<") if chunk else len(window)
+        if cut < 0:
+            cut = len(window)
+        for match in _ODS_TAG.finditer(window, 0, cut):
+            closing, tag, rest = match.group(1), match.group(2), match.group(3)
+            if tag == b"table-cell" or tag == b"covered-table-cell":
+                if closing:
+                    continue
+                # Most cells have neither repeats nor spans: plain substring tests decide, no attribute parsing.
+                repeat = int(_ods_attr(rest, b"table:number-columns-repeated") or 1) if b"repeated" in rest else 1
+                if tag == b"table-cell":
+                    formula = b"table:formula" in rest
+                    if formula and repeat < MAX_COLUMNS:
+                        formulas.setdefault(row + 1, set()).update(range(col, col + repeat))
+                    if formula or b"value-type" in rest or not rest.endswith(b"/"):
+                        if col + repeat > max_col:
+                            max_col = col + repeat
+                        if row + row_repeat > max_row:
+                            max_row = row + row_repeat
+                    if b"spanned" in rest:
+                        spans = (int(_ods_attr(rest, b"table:number-rows-spanned") or 1),
+                                 int(_ods_attr(rest, b"table:number-columns-spanned") or 1))
+                        if spans != (1, 1):
+                            merges.append(((row, col), (row + spans[0] - 1, col + spans[1] - 1)))
+                col += repeat
+            elif tag == b"table-row":
+                if closing:
+                    if row_hidden and max_row > row:
+                        hidden.update(range(row + 1, row + 1 + min(row_repeat, MAX_ROWS)))
+                    row += row_repeat
+                    continue
+                attrs = dict(_ODS_ATTR.findall(rest)) if b"=" in rest else {}
+                row_repeat = int(attrs.get(b"table:number-rows-repeated", 1))
+                row_hidden = attrs.get(b"table:visibility", b"visible") != b"visible"
+                col = 0
+                if rest.endswith(b"/"):  # an empty row element
+                    row += row_repeat
+            elif closing:
+                sheets[name] = ((max_row, max_col), merges, formulas, hidden)
+            else:
+                attrs = dict(_ODS_ATTR.findall(rest))
+                name = attrs.get(b"table:name", b"").decode("utf-8", "replace")
+                row = col = max_row = max_col = 0
+                merges, formulas, hidden = [], {}, set()
+        carry = window[cut:]
+        if not chunk:
+            break
+    return sheets
 
 
 def _ods_grids(source) -> dict[str, tuple]:

@@ -279,3 +279,23 @@ def test_a_part_larger_than_it_declares_is_damaged(tmp_path):
     path = tmp_path / "liar.xlsx"
     path.write_bytes(bytes(data))
     assert "is damaged" in refused(path)
+
+
+def test_merged_cells_of_an_ods_are_filled_like_any_other_format(tmp_path):
+    data = format_orders()
+    data[2][0] = data[2][1] = ""  # F-001's second line: 订单号 and 渠道 only in the merged cells above
+    path = write_ods(tmp_path / "merged.ods", data, merges={(1, 0): (2, 1), (1, 1): (2, 1)})
+    report = import_file(path, dry_run=True)
+    assert (report.orders, report.imported, report.errors) == (3, 3, [])
+    assert any("2 merged cell ranges were filled" in w.message for w in report.warnings)
+
+
+def test_the_fast_and_the_exact_ods_scans_agree(tmp_path):
+    from oms.imports import guards
+
+    data = format_orders()
+    path = write_ods(tmp_path / "scan.ods", data, sheets={"封面": [["说明"]]}, merges={(1, 0): (2, 1)})
+    with zipfile.ZipFile(path) as archive:
+        exact = guards._ods_grids(archive.open("content.xml"))
+        fast = guards._ods_grids_fast(archive.open("content.xml"))
+    assert fast == exact and exact["订单"][0] == (5, 20) and exact["订单"][1] == [((1, 0), (2, 0))]
