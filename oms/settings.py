@@ -272,6 +272,11 @@ OMS_CURRENCY = "CNY"
 # transaction, and up to which size a file is checked/imported in the request instead of a job.
 OMS_IMPORT_MAX_BYTES = env_int("OMS_IMPORT_MAX_BYTES", 50 * 1024 * 1024)
 OMS_IMPORT_MAX_ROWS = env_int("OMS_IMPORT_MAX_ROWS", 1_000_000)
+# Workbooks are read whole into memory (python-calamine): bounds checked before reading (oms/imports/guards.py).
+OMS_IMPORT_MAX_CELLS = env_int("OMS_IMPORT_MAX_CELLS", 12_000_000)
+OMS_IMPORT_MAX_UNPACKED_BYTES = env_int("OMS_IMPORT_MAX_UNPACKED_BYTES", 1024 ** 3)
+OMS_IMPORT_MAX_SHARED_STRINGS_BYTES = env_int("OMS_IMPORT_MAX_SHARED_STRINGS_BYTES", 128 * 1024 ** 2)
+OMS_IMPORT_MAX_SHARED_STRINGS = env_int("OMS_IMPORT_MAX_SHARED_STRINGS", 2_000_000)
 OMS_IMPORT_BATCH_ORDERS = env_int("OMS_IMPORT_BATCH_ORDERS", 2000)
 # Worker processes that check and write a large import's batches (1: all in the importing process).
 OMS_IMPORT_WORKERS = env_int("OMS_IMPORT_WORKERS", 2 if (os.cpu_count() or 1) >= 2 else 1)

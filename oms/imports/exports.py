@@ -23,6 +23,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 
 from oms.imports.columns import COLUMNS
 from oms.imports.models import ImportBatch, ImportIssue
+from oms.imports.readers import FORMATS
 from oms.imports.values import SHANGHAI
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -131,6 +132,7 @@ def template_workbook() -> bytes:
         _("An order with any error is not imported; the other orders are. Orders already in OMS (same channel "
           "and order number) are skipped, so a file can be imported twice safely."),
         _("Run a dry run first: it checks everything, writes nothing and shows the same report."),
+        _("Accepted files: %(formats)s.") % {"formats": FORMATS},
     ]
     for note in notes:
         guide.append([note])

@@ -278,3 +278,63 @@ class ChannelLookup:
     def get(self, value):
         text = cell_text(value)
         return self.by_key.get(_key(text)) if text else None
+
+
+# -- identifier cells (订单号, 运单号, SKU, 手机) that a spreadsheet stored as numbers ---------------------
+
+_EXACT_DIGITS = 10 ** 15  # a spreadsheet keeps 15 significant digits of a number, no more
+_SCIENTIFIC = re.compile(r"^[+-]?\d+(\.\d+)?[eE][+-]?\d+$")
+LOST_DIGITS = _("This column was stored as a number and the spreadsheet has already lost digits (it shows "
+                "%(value)s). Format the column as text, enter the numbers again (or re-export them from the old "
+                "system) and import the file again.")
+
+
+def identifier_text(value) -> str:
+    """An identifier cell as the digits typed: exact for whole numbers of up to 15 digits; a number the
+    spreadsheet rounded (16 or more digits, scientific notation, decimals) raises `BadValue`."""
+    if value.__class__ is str:
+        text = value.strip()
+        if _SCIENTIFIC.match(text):
+            raise BadValue(LOST_DIGITS % {"value": text})
+        return text
+    if isinstance(value, bool):
+        return cell_text(value)
+    if isinstance(value, int):
+        if abs(value) >= _EXACT_DIGITS:
+            raise BadValue(LOST_DIGITS % {"value": f"{float(value):.6G}"})
+        return str(value)
+    if isinstance(value, float):
+        if not value.is_integer() or abs(value) >= _EXACT_DIGITS:
+            raise BadValue(LOST_DIGITS % {"value": f"{value:.6G}"})
+        return str(int(value))
+    return cell_text(value)
+
+
+_MOBILE_86 = re.compile(r"(?:\+86|0086|86)(1[3-9]\d{9})")
+LANDLINE_LOST_ZERO = _("This landline lost its leading 0 because the column was stored as a number. Format the "
+                       "column as text and write the number with its area code, e.g. 0571-88881234.")
+
+
+def phone_text(value) -> str:
+    """The phone as written, with a mobile given as 86/0086/+86 + 11 digits reduced to the 11 digits (a
+    spreadsheet turns `+8615939255171` into the number 8615939255171). A numeric cell that is a landline
+    without its leading 0 raises `BadValue`."""
+    from core.phones import normalise_phone
+
+    text = identifier_text(value)
+    compact = re.sub(r"[\s\-()（）]", "", _nfkc(text))
+    match = _MOBILE_86.fullmatch(compact)
+    if match:
+        return match.group(1)
+    if not isinstance(value, str) and text and normalise_phone(text) is None and normalise_phone("0" + text):
+        raise BadValue(LANDLINE_LOST_ZERO)
+    return text
+
+
+GBK_YEN = _("The ¥ sign became “?” when the file was saved in the GBK encoding, which has no ¥. Save the file as "
+            "“CSV UTF-8”, or remove the currency sign, and import it again.")
+
+
+def looks_like_gbk_yen(value) -> bool:
+    """`?1,299.00`: an amount whose ¥ an Excel on Chinese Windows could not write in GBK."""
+    return value.__class__ is str and bool(re.fullmatch(r"\s*[?？]\s*[\d,.]+\s*", value))

@@ -13,18 +13,24 @@ from core.phones import normalise_phone
 from oms.imports.columns import BY_KEY, INDEX
 from oms.imports.services.report import Problem
 from oms.imports.values import (
+    GBK_YEN,
     BadValue,
     cell_text,
+    identifier_text,
+    looks_like_gbk_yen,
     parse_amount,
     parse_carrier,
     parse_datetime,
     parse_quantity,
     parse_status,
     payment_method_code,
+    phone_text,
 )
 from orders.models import Channel, Order, OrderStatus
 from orders.services import LineInput, OrderInput, order_input_problems, priced_line_values
 
+# Columns whose numbers are identifiers: a number cell there stands for the digits typed, if exact.
+_IDENTIFIERS = tuple((key, INDEX[key]) for key in ("order_number", "tracking_number", "sku", "phone"))
 HISTORICAL_STATUSES = (OrderStatus.SHIPPED, OrderStatus.COMPLETED, OrderStatus.CANCELLED)
 NEEDS_TRACKING = (OrderStatus.SHIPPED, OrderStatus.COMPLETED)
 
@@ -43,6 +49,41 @@ _RULE_COLUMNS = {
     "shipping_fee": "shipping_fee",
     "lines": "sku",
 }
+
+
+_TEXT_COLUMNS = {"order_number", "channel", "customer_name", "phone", "province", "city", "district", "address",
+                 "sku", "status", "payment_method", "carrier", "tracking_number", "note"}
+
+
+def _line_text(lines) -> str:
+    return "、".join(f"{sku}×{quantity} @{price:,.2f}" + (f" -{discount:,.2f}" if discount else "")
+                    for sku, quantity, price, discount in lines) or "—"
+
+
+def _differences(order: Order, checked: _ValidOrder) -> list[str]:
+    """What the file says differently from the order in OMS (lines, total), in the clerk's words."""
+    in_oms = sorted((normalise_sku(line.sku), line.quantity, to_money(line.unit_price), to_money(line.discount))
+                    for line in order.lines.all())
+    in_file = sorted((normalise_sku(line["sku"]), line["quantity"], to_money(line["unit_price"]),
+                      to_money(line["discount"])) for line in checked.lines)
+    differences = []
+    if in_oms != in_file:
+        differences.append(_("lines in OMS: %(oms)s; in the file: %(file)s")
+                           % {"oms": _line_text(in_oms), "file": _line_text(in_file)})
+    if to_money(order.total) != to_money(checked.total):
+        differences.append(_("total in OMS ¥%(oms)s, in the file ¥%(file)s")
+                           % {"oms": f"{order.total:,.2f}", "file": f"{checked.total:,.2f}"})
+    return differences
+
+
+def _amount(value):
+    """`parse_amount`, naming the encoding when a GBK file turned the ¥ into “?”."""
+    try:
+        return parse_amount(value)
+    except BadValue:
+        if looks_like_gbk_yen(value):
+            raise BadValue(GBK_YEN)
+        raise
 
 
 @dataclass
@@ -71,6 +112,9 @@ class _ValidOrder:
 
 class _Checking:
     """The `_Importer`'s checking of a batch of complete orders; a valid order becomes a `_ValidOrder`."""
+
+    formula_cells: dict = {}  # row number → file columns holding a formula (set by the reading)
+    formula_slots: list = []  # (column key, file column) of the columns read
 
     def _existing_keys(self, keys: list[tuple[Channel, str]]) -> set[tuple[int, str]]:
         wanted = {(channel.pk, external_id) for channel, external_id in keys}
@@ -108,6 +152,19 @@ class _Checking:
                 return
             flagged.add((row, column_key))
             problems.append(Problem(row, self._column(column_key), cell_text(raw), str(message), external_id))
+
+        # Identifier cells a spreadsheet stored as numbers, and formula cells whose saved value is unusable.
+        for number, values in rows:
+            for column_key, index in _IDENTIFIERS:
+                raw = values[index]
+                if raw is None or (raw.__class__ is str and not raw[:1].isdigit()):
+                    continue
+                try:
+                    identifier_text(raw)
+                except BadValue as exc:
+                    flag(number, column_key, raw, exc.message)
+        if self.formula_cells:
+            self._check_formulas(rows, flag)
 
         # Order-level values: the first non-empty one counts; a different one on another row is an error.
         given: dict[str, tuple] = {}
@@ -158,7 +215,7 @@ class _Checking:
                 return default
 
         required = _("This field is required.")
-        for column_key in ("order_number", "channel", "ordered_at"):
+        for column_key in ("order_number", "channel", "ordered_at", "phone"):
             if not text(column_key):
                 flag(first_row, column_key, "", required)
         for column_key in ("order_number", "customer_name", "province", "city", "district", "address",
@@ -168,8 +225,8 @@ class _Checking:
                 flag(row_of(column_key), column_key, value(column_key),
                      _("At most %(limit)s characters.") % {"limit": limit})
         ordered_at = parsed("ordered_at", parse_datetime)
-        shipping_fee = parsed("shipping_fee", parse_amount, ZERO)
-        paid = parsed("paid_amount", parse_amount, ZERO)
+        shipping_fee = parsed("shipping_fee", _amount, ZERO)
+        paid = parsed("paid_amount", _amount, ZERO)
         status = parsed("status", parse_status, OrderStatus.PENDING_REVIEW)
         carrier = parsed("carrier", parse_carrier, "")
         payment_method = payment_method_code(value("payment_method")) if text("payment_method") else ""
@@ -204,23 +261,28 @@ class _Checking:
                 flag(number, "unit_price", raw, required)
             else:
                 try:
-                    unit_price = parse_amount(raw)
+                    unit_price = _amount(raw)
                 except BadValue as exc:
                     flag(number, "unit_price", raw, exc.message)
             raw = values[i_discount]
             if raw is not None and (raw.__class__ is not str or raw.strip()):
                 try:
-                    discount = parse_amount(raw)
+                    discount = _amount(raw)
                 except BadValue as exc:
                     flag(number, "discount", raw, exc.message)
             lines.append(LineInput(sku=sku, quantity=quantity, unit_price=unit_price, discount=discount))
 
         if channel is None and text("channel"):
             channel = self.channel_lookup.get(text("channel"))  # a row that could not be grouped
-        name, phone_text = text("customer_name"), text("phone")
+        name, phone = text("customer_name"), text("phone")
+        if phone:
+            try:
+                phone = phone_text(value("phone"))  # 86/0086 + a mobile; a landline that lost its 0
+            except BadValue as exc:
+                flag(row_of("phone"), "phone", value("phone"), exc.message)
         data = OrderInput(
             channel=channel.code if channel else text("channel"), external_id=external_id,
-            customer_name=name, customer_phone=phone_text, recipient=name, recipient_phone=phone_text,
+            customer_name=name, customer_phone=phone, recipient=name, recipient_phone=phone,
             province=text("province"), city=text("city"), district=text("district"),
             address_detail=text("address"), lines=lines, ordered_at=ordered_at,
             shipping_fee=shipping_fee if shipping_fee is not None else ZERO, payment_method=payment_method,
@@ -252,10 +314,54 @@ class _Checking:
             return None
         return _ValidOrder(
             first_row=first_row, rows=len(rows), channel=channel, external_id=external_id, name=name.strip(),
-            phone=normalise_phone(phone_text), data=data, status=status, payment_method=payment_method,
+            phone=normalise_phone(phone), data=data, status=status, payment_method=payment_method,
             paid=to_money(paid), carrier=carrier, tracking=tracking, lines=line_rows, subtotal=subtotal,
             discount_total=discount_total, shipping_fee=to_money(shipping_fee),
         )
+
+    def _compare_with_oms(self, already: list, outcome) -> None:
+        """Orders of the file already in OMS: a duplicate when the file says what OMS holds (lines and
+        total), else a conflict on the order's first row saying what differs; OMS is left as it is."""
+        stored = Order.objects.filter(channel_id__in={channel.pk for _key, _rows, channel in already},
+                                      external_id__in={key[1] for key, _rows, _channel in already})
+        by_key = {(order.channel_id, order.external_id): order for order in stored.prefetch_related("lines")}
+        for key, rows, channel in already:
+            order = by_key.get((channel.pk, key[1]))
+            errors: list[Problem] = []
+            checked = self._check(key, rows, channel, errors)
+            if checked is None:  # the file's order is wrong: its rows say why
+                outcome.rejected_orders += 1
+                outcome.errors.extend(errors)
+                continue
+            differences = _differences(order, checked) if order is not None else []
+            if not differences:
+                outcome.duplicates += 1
+                continue
+            outcome.rejected_orders += 1
+            outcome.errors.append(Problem(
+                checked.first_row, self._column("order_number"), key[1],
+                _("Conflict: this order is already in OMS as %(number)s with other lines or another total "
+                  "(%(differences)s). Nothing was changed: correct the order in OMS, or correct the file.")
+                % {"number": order.number, "differences": "; ".join(differences)}, key[1]))
+
+    def _check_formulas(self, rows: list, flag) -> None:
+        """Formula cells: the value the file saved is used (and listed in the run's warnings), unless it
+        has none, or an error, or a 0 in a text column (what LibreOffice's .xls keeps for a text formula)."""
+        formulas = self.formula_cells
+        for number, values in rows:
+            columns = formulas.get(number)
+            if not columns:
+                continue
+            for column_key, index in self.formula_slots:
+                if index not in columns:
+                    continue
+                raw = values[INDEX[column_key]]
+                saved = cell_text(raw)
+                if (not saved or saved.startswith("#")
+                        or (column_key in _TEXT_COLUMNS and raw.__class__ is not str and not raw)):
+                    flag(number, column_key, saved, _(
+                        "This cell holds a formula without a usable saved value. Replace the formula by its "
+                        "value (copy, then paste as values) in Excel or WPS, save and import again."))
 
     def _same(self, column_key: str, a, b) -> bool:
         """Two spellings of one order-level value (`100` and `¥100.00`, `天猫` and `tmall`) agree."""

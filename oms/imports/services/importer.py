@@ -53,8 +53,8 @@ class _Importer(_Reading, _Checking, _Writing):
         from oms.imports import parallel
 
         with open_sheet(path, file_name) as sheet:
-            self.report.file_kind, self.report.encoding, self.report.delimiter = (
-                sheet.kind, sheet.encoding, sheet.delimiter)
+            self.report.file_kind, self.report.encoding, self.report.delimiter, self.report.sheet = (
+                sheet.kind, sheet.encoding, sheet.delimiter, sheet.sheet_name)
             # A large worksheet is read in two halves at once: the second by a forked process.
             split = parallel.reading_split(sheet)
             header_row, match, rows = read_header(sheet, file_name,
@@ -81,6 +81,7 @@ class _Importer(_Reading, _Checking, _Writing):
                     self._check_row_count(count)
                 self.report.rows = count
                 self.report.orders = len(last_seen)
+                self._reading_warnings(sheet, header_row, match)
                 self._assemble(spools, last_seen)
         return self.report
 
@@ -145,16 +146,19 @@ class _Importer(_Reading, _Checking, _Writing):
             [(channel_by_code[key[0]], key[1]) for key, _rows in complete if key[0] in channel_by_code])
         self._load_products(complete)
         valid: list[_ValidOrder] = []
+        already: list = []  # orders in OMS: duplicates if the file says the same, conflicts if not
         for key, rows in complete:
             channel = channel_by_code.get(key[0])
             if channel is not None and (channel.pk, key[1]) in existing:
-                outcome.duplicates += 1
+                already.append((key, rows, channel))
                 continue
             checked = self._check(key, rows, channel, outcome.errors)
             if checked is None:
                 outcome.rejected_orders += 1
             else:
                 valid.append(checked)
+        if already:
+            self._compare_with_oms(already, outcome)
         if valid:
             if self.dry_run:
                 outcome.imported += len(valid)

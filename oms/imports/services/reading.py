@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from oms.imports.columns import INDEX, KEYS, HeaderMatch, match_header
 from oms.imports.models import ImportBatch
 from oms.imports.readers import Sheet, open_sheet, unreadable
-from oms.imports.services.report import _setting
+from oms.imports.services.report import Problem, _setting
 from oms.imports.values import cell_text
 
 DEFAULT_MAX_ROWS = 1_000_000
@@ -27,25 +27,70 @@ def _blank(values) -> bool:
     return True
 
 
+HEADER_SEARCH_ROWS = 10  # title and export-information rows may stand above the header
+
+
 def read_header(sheet: Sheet, name: str, rows=None):
     """(row number, HeaderMatch, remaining rows iterator); a file without the required columns is refused.
 
-    `rows`: where to look (the sheet's rows unless given, say the first part of a split sheet)."""
-    rows = sheet.rows() if rows is None else rows
-    for number, cells in rows:  # noqa: B007  (the header's row number is returned)
-        if not _blank(cells):
+    The header is the first of the first 10 non-blank rows that holds every required column (title
+    and export-information rows above it are skipped and noted in `sheet.notes`). `rows`: where to
+    look (the sheet's rows unless given)."""
+    rows = iter(sheet.rows() if rows is None else rows)
+    candidates: list[tuple[int, list, HeaderMatch]] = []
+    for number, cells in rows:
+        if _blank(cells):
+            continue
+        match = match_header(cells)
+        candidates.append((number, cells, match))
+        if not match.missing or len(candidates) >= HEADER_SEARCH_ROWS:
             break
-    else:
+    if not candidates:
         raise unreadable(_("“%(name)s” contains no rows.") % {"name": name})
-    match = match_header(cells)
+    number, cells, match = candidates[-1]
     if match.missing:
+        # No row holds them all: name what the most header-like row lacks.
+        number, cells, match = max(candidates, key=lambda c: (len(c[2].positions), -c[0]))
         names = ", ".join(f"{c.zh} ({c.key})" if c.zh != c.key.upper() else c.zh for c in match.missing)
-        raise unreadable(_("Required columns are missing: %(columns)s. The first row must hold the column headers "
-                           "in Chinese or English, as in the template.") % {"columns": names})
+        where = _sheet_and_row(sheet, number)
+        if number == candidates[0][0] or not match.positions:
+            raise unreadable(_("Required columns are missing: %(columns)s. The first row must hold the column headers "
+                               "in Chinese or English, as in the template.") % {"columns": names})
+        raise unreadable(_("No row among the first %(count)s holds all the template's required columns; %(where)s "
+                           "comes closest but lacks: %(columns)s. Put the column headers in one row, in Chinese or "
+                           "English, as in the template.")
+                         % {"count": len(candidates), "where": where, "columns": names})
     if match.duplicated:
         raise unreadable(_("These columns appear more than once: %(columns)s. Keep one of each.")
                          % {"columns": ", ".join(match.duplicated)})
+    above = candidates[:-1]
+    if above:
+        first, last = above[0][0], above[-1][0]
+        text = " / ".join(" ".join(cell_text(c) for c in cells if cell_text(c))[:40] for _n, cells, _m in above)
+        sheet.notes.append((number, _("The header is in row %(row)s: rows %(first)s–%(last)s above it were skipped "
+                                      "(“%(text)s”).") % {"row": number, "first": first, "last": last,
+                                                          "text": text}))
     return number, match, rows
+
+
+def row_ranges(rows: list[int], limit: int = 30) -> str:
+    """`2, 5–9, 12` for rows [2, 5, 6, 7, 8, 9, 12]; long lists end with “… (N rows)”."""
+    ranges: list[list[int]] = []
+    for row in rows:
+        if ranges and row == ranges[-1][1] + 1:
+            ranges[-1][1] = row
+        else:
+            ranges.append([row, row])
+    parts = [str(a) if a == b else f"{a}–{b}" for a, b in ranges[:limit]]
+    if len(ranges) > limit:
+        parts.append(_("… (%(count)s rows)") % {"count": f"{len(rows):,}"})
+    return ", ".join(parts)
+
+
+def _sheet_and_row(sheet: Sheet, number: int) -> str:
+    if sheet.sheet_name:
+        return _("row %(row)s of sheet “%(sheet)s”") % {"row": number, "sheet": sheet.sheet_name}
+    return _("row %(row)s") % {"row": number}
 
 
 def legacy_file_inspect(*, path, file_name: str) -> str:
@@ -106,6 +151,35 @@ class _Reading:
         self._check_row_count(seq)
         spool.flush()
         return seq, last_seen
+
+    def _reading_warnings(self, sheet: Sheet, header_row: int, match: HeaderMatch) -> None:
+        """What the reader did to the file's cells, as warnings of the run (after the rows were read)."""
+        warnings = self.report.warnings
+        for row, message in sheet.notes:
+            warnings.append(Problem(row, "", "", message))
+        if sheet.merged_ranges:
+            warnings.append(Problem(None, "", "", _(
+                "%(count)s merged cell ranges were filled: every row a merged range covers took the value of its "
+                "top-left cell, as Excel shows it.") % {"count": sheet.merged_ranges}))
+        hidden = sorted(row for row in sheet.hidden_rows if row > header_row)
+        if hidden:
+            warnings.append(Problem(hidden[0], "", "", _(
+                "Rows hidden in the file (by hand or by a filter) were read like the others: rows %(rows)s. "
+                "Delete the rows that should not be imported.") % {"rows": row_ranges(hidden)}))
+        self.formula_cells = sheet.formula_cells
+        self.formula_slots = [(key, match.positions[key]) for key in KEYS if key in match.positions]
+        by_column: dict[str, list[int]] = {}
+        for row, columns in sheet.formula_cells.items():
+            if row <= header_row:
+                continue
+            for key, position in self.formula_slots:
+                if position in columns:
+                    by_column.setdefault(key, []).append(row)
+        for key, rows in by_column.items():
+            rows.sort()
+            warnings.append(Problem(rows[0], self._column(key), "", _(
+                "Formula cells: the value the file saved for each was imported (rows %(rows)s).")
+                % {"rows": row_ranges(rows)}))
 
     @staticmethod
     def _check_row_count(rows: int) -> None:

@@ -37,6 +37,7 @@ class ImportReport:
     file_kind: str = ""
     encoding: str = ""
     delimiter: str = ""
+    sheet: str = ""  # the worksheet read (workbooks only)
 
     @property
     def error_rows(self) -> int:
@@ -47,6 +48,9 @@ class ImportReport:
             "rows": self.rows, "orders": self.orders, "imported": self.imported, "duplicates": self.duplicates,
             "rejected_orders": self.rejected_orders, "error_rows": self.error_rows,
             "errors": [p.as_dict() for p in self.errors],
+            # How the file was read (unknown columns, skipped sheets and title rows, merged ranges filled,
+            # formula cells and hidden rows used): nothing wrong, but the clerk should know.
+            "sheet": self.sheet, "warnings": [p.as_dict() for p in self.warnings],
         }
 
 

@@ -15,7 +15,8 @@ from oms.imports.tests.factories import EN, products, row, table, write_csv, wri
 from orders.models import Order
 
 pytestmark = pytest.mark.django_db
-CONTRACT_KEYS = ["rows", "orders", "imported", "duplicates", "rejected_orders", "error_rows", "errors"]
+CONTRACT_KEYS = ["rows", "orders", "imported", "duplicates", "rejected_orders", "error_rows", "errors", "sheet",
+                 "warnings"]
 ROOT = Path(__file__).resolve().parents[3]
 
 
@@ -48,7 +49,7 @@ def test_json_has_exactly_the_contract_keys_and_counts(mixed_file):
     out, err = run_command(str(mixed_file), "--json")
     result = json.loads(out)
     assert list(result) == CONTRACT_KEYS
-    assert {k: result[k] for k in CONTRACT_KEYS[:-1]} == {
+    assert {k: result[k] for k in CONTRACT_KEYS[:-3]} == {
         "rows": 5, "orders": 3, "imported": 2, "duplicates": 0, "rejected_orders": 1, "error_rows": 2}
     assert result["errors"] == [
         {"row": 4, "column": "SKU", "value": "SKU-999", "message": "Unknown SKU “SKU-999”."},
@@ -56,6 +57,7 @@ def test_json_has_exactly_the_contract_keys_and_counts(mixed_file):
     ]
     assert result["imported"] + result["duplicates"] + result["rejected_orders"] == result["orders"]
     assert "颜色" in err  # the unknown column warning goes to stderr, stdout stays one JSON object
+    assert [w["column"] for w in result["warnings"]] == ["颜色"]  # … and into the JSON summary
     assert out.count("\n") <= 1
 
 

@@ -180,34 +180,36 @@ def test_file_with_only_blank_lines(tmp_path):
     assert "no rows" in refused(path)
 
 
-def test_wrong_extension(tmp_path):
+def test_wrong_content(tmp_path):
     path = tmp_path / "orders.pdf"
     path.write_bytes(b"%PDF-1.4")
-    assert "not an Excel or CSV file" in refused(path)
+    assert "“orders.pdf” is not a spreadsheet" in refused(path)
 
 
-def test_xlsx_name_with_text_content(tmp_path):
+def test_xlsx_name_with_text_content_is_read_as_csv(tmp_path):
     path = write_csv(tmp_path / "fake.xlsx", table([row()]))
-    assert "is named .xlsx but is not an Excel workbook" in refused(path)
+    report = import_file(path)
+    assert (report.file_kind, report.imported) == ("csv", 1)
 
 
 def test_xlsx_name_with_broken_zip(tmp_path):
     path = tmp_path / "broken.xlsx"
     path.write_bytes(b"PK\x03\x04" + b"garbage" * 20)
-    assert "cannot be read as an Excel workbook" in refused(path)
+    assert "“broken.xlsx” is damaged and cannot be read. Open it in Excel or WPS and save it again." in refused(path)
 
 
 def test_xls_name_with_html_content(tmp_path):
     path = tmp_path / "export.xls"
     path.write_text("<html><table><tr><td>订单号</td></tr></table></html>", encoding="utf-8")
-    assert "is named .xls but is not an Excel 97–2003 workbook" in refused(path)
+    assert "is a web page or XML file, not a workbook" in refused(path)
 
 
-def test_csv_name_with_workbook_content(tmp_path):
+def test_csv_name_with_workbook_content_is_read_as_the_workbook(tmp_path):
     path = write_xlsx(tmp_path / "book.xlsx", table([row()]))
     target = tmp_path / "book.csv"
     target.write_bytes(path.read_bytes())
-    assert "is named .csv but is an Excel workbook" in refused(target)
+    report = import_file(target)
+    assert (report.file_kind, report.imported) == ("xlsx", 1)
 
 
 @pytest.mark.parametrize("name", ["secret.xlsx", "secret.xls"])

@@ -133,8 +133,8 @@ def test_import_needs_a_dry_run_that_found_orders(staff, tmp_path):
 
 
 @pytest.mark.parametrize(("name", "content", "message"), [
-    ("orders.pdf", b"%PDF-1.4", "not an Excel or CSV file"),
-    ("orders.xlsx", "订单号,渠道\nA,天猫\n".encode(), "is named .xlsx but is not an Excel workbook"),
+    ("orders.pdf", b"%PDF-1.4", "is not a spreadsheet"),
+    ("orders.xlsx", "订单号,渠道\nA,天猫\n".encode(), "Required columns are missing"),  # read as the CSV it is
     ("orders.csv", b"", "The submitted file is empty"),
     ("secret.xlsx", encrypted_workbook_bytes(), "protected with a password"),
     ("cols.csv", "订单号,渠道\nA,天猫\n".encode(), "Required columns are missing"),
@@ -252,3 +252,26 @@ def test_history_and_report_pages_cost_a_constant_number_of_queries(staff, tmp_p
     assert queries(reverse("imports:centre")) == centre
     assert queries(reverse("imports:detail", args=[big.pk])) == detail
     assert centre <= 8 and detail <= 8
+
+
+def test_the_centre_and_the_template_list_the_accepted_formats(staff):
+    content = staff.get(reverse("imports:centre")).content.decode()
+    assert 'accept=".xlsx,.xlsm,.xlsb,.xls,.ods,.csv"' in content
+    assert "Accepted files:" in content and ".xlsb" in content and ".ods" in content
+    workbook = openpyxl.load_workbook(io.BytesIO(staff.get(reverse("imports:template")).content))
+    notes = [r[0].value for r in workbook.worksheets[1].iter_rows() if r[0].value]
+    assert any(str(n).startswith("Accepted files:") and ".xlsm" in str(n) for n in notes)
+
+
+def test_the_report_shows_how_the_file_was_read(staff, tmp_path):
+    data = [["2024 年订单导出"]] + table([row(order_number="R1"), row(order_number="R1", sku="SKU-002")])
+    data[0] += [""] * (len(data[1]) - 1)
+    data[1].append("颜色")
+    for values in data[2:]:
+        values.append("红")
+    path = write_csv(tmp_path / "titled.csv", data)
+    response = upload(staff, SimpleUploadedFile("titled.csv", path.read_bytes()))
+    content = staff.get(response["Location"]).content.decode()
+    warnings = content.split('id="warnings"')[1].split("</ul>")[0]
+    assert "The header is in row 2" in warnings and "Unknown columns are ignored: 颜色" in warnings
+    assert "None" not in warnings

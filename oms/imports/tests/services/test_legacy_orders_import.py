@@ -51,7 +51,7 @@ def test_imports_an_order_with_lines_in_every_file_type(tmp_path, kind):
             payment_method=""),
     ], kind=kind)
     assert report.as_contract() == {"rows": 2, "orders": 1, "imported": 1, "duplicates": 0, "rejected_orders": 0,
-                                    "error_rows": 0, "errors": []}
+                                    "error_rows": 0, "errors": [], "sheet": report.sheet, "warnings": []}
     order = Order.objects.get()
     assert (order.channel.code, order.external_id, order.source) == ("tmall", "A1", OrderSource.IMPORT)
     assert order.status == OrderStatus.COMPLETED
@@ -207,7 +207,7 @@ def single_error(tmp_path, **values):
     ({"ordered_at": ""}, "下单时间", "", "required"),
     ({"customer_name": ""}, "客户名称", "", "required"),
     ({"phone": "12345"}, "手机", "12345", "mobile or landline"),
-    ({"phone": ""}, "手机", "", "mobile or landline"),
+    ({"phone": ""}, "手机", "", "This field is required."),
     ({"province": ""}, "省", "", "required"),
     ({"city": ""}, "市", "", "required"),
     ({"address": ""}, "详细地址", "", "required"),
@@ -294,10 +294,11 @@ def test_importing_the_same_file_twice_imports_nothing_twice(tmp_path):
     assert OrderEvent.objects.count() == 2
 
 
-def test_an_order_that_came_from_the_api_is_a_duplicate_and_untouched(tmp_path):
+def test_an_order_that_came_from_the_api_with_other_lines_is_a_conflict_and_untouched(tmp_path):
     api_order = create_order(channel_code="tmall")
     report = run(tmp_path, [row(order_number=api_order.external_id, channel="天猫", quantity="9")])
-    assert (report.imported, report.duplicates) == (0, 1)
+    assert (report.imported, report.duplicates, report.rejected_orders) == (0, 0, 1)
+    assert report.errors[0].row == 2 and report.errors[0].message.startswith("Conflict: this order is already in OMS")
     api_order.refresh_from_db()
     assert api_order.source == OrderSource.API and api_order.lines.get().quantity == 2
 
