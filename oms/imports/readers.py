@@ -343,8 +343,8 @@ def _number(raw: str):
 
 def _shared_strings(source) -> list[str]:
     """The workbook's shared strings, as openpyxl's reader gives them (text of the runs, without
-    phonetic guides), through expat: openpyxl builds objects for each string, 0.5 s for the 79,000
-    strings of the benchmark's 100,000-line workbook, all of it before the first row can be read."""
+    phonetic guides), through expat: openpyxl builds objects for each string, all of it before the
+    first row can be read (figures: bench/README.md)."""
     strings: list[str] = []
     parts: list[str] = []
     state = [False, False]  # inside a text element, inside a phonetic guide
