@@ -1,18 +1,20 @@
 """Multi-row writes for hot paths (the legacy import, stock reservations), without the ORM's
 per-value compilation.
 
-`QuerySet.bulk_create` spends about 4 µs of Python per field value compiling its INSERT (pre_save,
-get_db_prep_save and placeholder SQL for each value of each object), and building a model instance
-costs more again; an imported order line carries about 40 values across orders, lines, events,
-audit history and import records, which capped the import near 4,000 lines per second. Here the
-column list and each column's adapter are worked out once per call, and the rows go to the
+`QuerySet.bulk_create` compiles its INSERT value by value (pre_save, get_db_prep_save and
+placeholder SQL for each value of each object), and building a model instance costs more again; an
+imported order line carries about 40 values across orders, lines, events, audit history and import
+records, so that compilation capped the import (figures: bench/README.md, "Why the speed machinery
+exists"). Here the column list and each column's adapter are worked out once per call, and the rows go to the
 database in one go: `executemany` on SQLite (a C loop in the sqlite3 module), `COPY … FROM STDIN`
 on PostgreSQL (one round trip instead of one per row; a multi-row INSERT for a handful of rows).
 
 Values are adapted exactly as Django adapts them (`connection.ops.adapt_*`, and the field's own
 `get_db_prep_save` for JSON and anything unusual); columns a row does not name take the model's
 defaults (`auto_now` included), evaluated once per call — so a batch shares one `created_at`. The
-rows read back through the ORM as if `bulk_create` wrote them (the import's tests read them back).
+rows read back through the ORM as if `bulk_create` wrote them, and are the rows
+`Model.objects.create` and simple_history write (`core/tests/test_bulk_matches_orm.py` compares
+them column by column, so an upgrade of either fails a test).
 Model signals are not sent; neither does `bulk_create` send them.
 
 `update_rows` is the matching UPDATE: the given columns of rows the caller already holds (and has
@@ -302,7 +304,7 @@ def update_rows(model, field_names: list[str], objs: Iterable, *, must_exist: bo
     """Write the given columns of these instances: one prepared `UPDATE … WHERE pk = %s`, run per row.
 
     `bulk_update` builds a CASE expression per column through the ORM, which cost more than the
-    stock allocation it served (profiled: ~3 ms per call); an `executemany` of a plain UPDATE is one
+    stock allocation it served (bench/README.md); an `executemany` of a plain UPDATE is one
     statement the driver pipelines. Rows are written in primary-key order, the order every writer
     locks in. See `update_values` for `must_exist`.
     """
@@ -353,8 +355,7 @@ def _update(cursor, connection, model, fields, rows) -> None:
     if connection.vendor == "postgresql" and len(rows) >= UPDATE_FROM_VALUES:
         # Many rows (a batch of reservations): one UPDATE from arrays, one per column. One statement
         # per row was parsed and planned thousands of times; a VALUES list of thousands of
-        # placeholders was parsed by psycopg and by the server on every call (0.7 s per 100,000
-        # imported lines).
+        # placeholders was parsed by psycopg and by the server on every call (bench/README.md).
         types = [model._meta.pk.db_type(connection), *(f.db_type(connection) for f in fields)]
         arrays = ", ".join(f"%s::{t}[]" for t in types)
         names = ", ".join(["id_", *(f"v{i}" for i in range(len(fields)))])
@@ -425,11 +426,11 @@ def fewer_gc_pauses() -> Iterator[None]:
     """Run a long bulk job (the legacy import) without the cyclic GC re-scanning the whole process.
 
     Every hundredth young-generation pass the collector walks every object the process holds
-    (Django, the app, the job's own state); in the import that was about a fifth of its time.
+    (Django, the app, the job's own state): a large share of the import's time (bench/README.md).
     `gc.freeze()` moves what existed before the job into the permanent generation, so those passes
     only walk what the job itself allocated; `gc.unfreeze()` hands it back afterwards. Collection
     thresholds stay as they are: raising them as well bought no more speed and let garbage cycles
-    pile up (peak memory of a 60,000-line import 143 → 215 MB). The setting is process-wide: a
+    pile up (peak memory, bench/README.md). The setting is process-wide: a
     small import run inside a web request freezes that process's objects for its few milliseconds,
     which costs nothing (garbage without cycles is still freed at once; the rest after unfreezing).
     """

@@ -2,8 +2,9 @@
 
 Profiling `bench/allocation.py` showed the ORM spending more CPU compiling these three querysets
 (a join, a correlated subquery, an aggregate, `FOR UPDATE OF`) than the database spent running
-them: about 2.5 ms of the ~8 ms of Python per order on this machine. They run once per order
-reviewed, so they are written out here once; everything else stays on the ORM. The SQL is portable
+them (figures: bench/README.md, "Why the speed machinery exists"). They run once per order
+reviewed, so they are written out here once; everything else stays on the ORM. Each returns what
+its queryset would, and locks what it would (`inventory/tests/test_allocation_sql_matches_orm.py`). The SQL is portable
 between PostgreSQL and SQLite (SQLite has no row locks and needs none: our SQLite transactions
 start IMMEDIATE, so one writer at a time). Tests run it on both.
 """
@@ -26,9 +27,9 @@ def order_lines_with_holdings(order_ids) -> dict[int, list[tuple]]:
     """Per order id: `(line id, product id, sku, quantity, quantity_reserved, reserved + issued)` per line, by id."""
     placeholders, params = _in(order_ids)
     # Each line's reservations summed by a look-up on the line: joined to the lines as a whole,
-    # PostgreSQL hashed the entire reservation table for a batch of orders (62 ms a batch at
-    # 300,000 rows, growing with the table), and a join to reservations pre-summed per order made
-    # SQLite scan every line. The correlated sum is an index look-up per line on both (3–6 ms).
+    # PostgreSQL hashed the entire reservation table for a batch of orders (growing with the
+    # table), and a join to reservations pre-summed per order made SQLite scan every line. The
+    # correlated sum is an index look-up per line on both (figures: bench/README.md).
     sql = f"""
         SELECT l.order_id, l.id, l.product_id, l.sku, l.quantity, l.quantity_reserved,
                (SELECT COALESCE(SUM(r.quantity + r.quantity_issued), 0)

@@ -16,7 +16,8 @@ def lock_order(order_or_pk) -> Order:
     """The order row, locked until the transaction ends (every writer of an order starts here).
 
     Plain SQL rather than `order_qs_for_update().get()`: it runs first in every order service, and the
-    ORM compiled the same 40-column SELECT each time (a tenth of a stock reservation's CPU).
+    ORM compiled the same 40-column SELECT each time (a share of a stock reservation's CPU:
+    bench/README.md). It loads and locks what the ORM would (`orders/tests/test_lock_order_matches_orm.py`).
     """
     if connection.get_autocommit():  # what select_for_update() refuses too: a lock that ends at once
         raise TransactionManagementError("lock_order() needs a transaction (transaction.atomic).")

@@ -156,3 +156,30 @@ def test_a_legacy_completed_order_is_refunded_through_after_sales(tmp_path, make
     order.refresh_from_db()
     assert order.refunded_amount == Decimal("50.00")
     assert OrderStatus.COMPLETED == order.status and ledger_problems() == []
+
+
+def test_the_benchmark_file_at_a_small_size_leaves_the_ledger_and_the_stock_clean(tmp_path):
+    """The benchmark's generator (every status, rows of an order apart, most open orders reserving)."""
+    import importlib.util
+    from pathlib import Path
+
+    from django.core.management import call_command
+
+    from catalog.tests.factories import ProductFactory
+    from inventory.tests.factories import stock_up
+
+    spec = importlib.util.spec_from_file_location(
+        "bench_import_orders", Path(__file__).resolve().parent.parent / "bench" / "import_orders.py")
+    generator = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(generator)
+    for n, sku in enumerate(generator.SKUS):  # stock for a fifth: the other open orders go on hold
+        product = ProductFactory(sku=sku, price="99.00")
+        if n % 5 == 0:
+            stock_up(product, 4)
+    path = tmp_path / "legacy.csv"
+    generator.write_csv(path, 900, "SMALL")
+    report = legacy_orders_import(path=path, dry_run=False, actor=ACTOR)
+    assert report.imported == report.orders > 250 and Order.objects.filter(status=OrderStatus.COMPLETED).exists()
+    assert JournalEntry.objects.filter(kind=EntryKind.OPENING).count() > 50
+    assert ledger_problems() == []
+    call_command("check_stock")  # raises CommandError on any drift

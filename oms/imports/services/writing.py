@@ -83,7 +83,8 @@ class _Writing:
         """Fresh planner statistics on PostgreSQL after bulk loading, as its docs ask. With autovacuum
         off or behind, the look-ups of later batches (duplicates by external id, customers by phone,
         the new lines and their reservations when stock is reserved) turn into scans of whole tables.
-        Only the columns those look-ups filter on: a full ANALYZE of the order table cost 0.4 s."""
+        Only the columns those look-ups filter on: a full ANALYZE of the order table cost more
+        (bench/README.md)."""
         self.written_since_analyze = 0
         if connection.vendor != "postgresql":
             return
