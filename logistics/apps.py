@@ -46,9 +46,3 @@ class LogisticsConfig(AppConfig):
             Kind.SHIPMENT_RETURNED: pgettext_lazy("timeline", "Returned to sender"),
             Kind.CARRIER_CHANGED: pgettext_lazy("timeline", "Carrier changed"),
         })
-
-        # The API's order representation lists the order's shipments.
-        from logistics.api.representation import prefetch_shipments, render_shipments
-        from orders.api.shipments import order_shipments
-
-        order_shipments.register(prefetch=prefetch_shipments, render=render_shipments)
