@@ -10,7 +10,7 @@ see where every field comes from.
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import QuerySet, prefetch_related_objects
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -27,6 +27,14 @@ def order_list_for_api(*, channel_id: int | None = None) -> QuerySet[Order]:
 
 def order_for_api(*, number: str) -> Order | None:
     return order_list_for_api().filter(number=number).first()
+
+
+def order_prefetched_for_api(order: Order) -> Order:
+    """An order the caller holds (current, channel and customer loaded), made ready for the
+    representation: its lines and shipments prefetched in place instead of reading it again."""
+    lookups = prefetch_shipments(Order.objects.all())._prefetch_related_lookups
+    prefetch_related_objects([order], "lines", *lookups)
+    return order
 
 
 class OrderOutSerializer(order_serializers.OrderOutSerializer):

@@ -6,7 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from logistics.tests.factories import product, released_order, shipments_of
-from oms.api.representation import OrderOutSerializer, order_for_api, order_list_for_api
+from oms.api.representation import OrderOutSerializer, order_for_api, order_list_for_api, order_prefetched_for_api
 
 pytestmark = pytest.mark.django_db
 
@@ -31,3 +31,13 @@ def test_a_page_costs_the_same_queries_whatever_its_size():
     for _ in range(3):
         released_order([(product(), 2, "10.00")])
     assert queries_for_page() == one
+
+
+def test_an_order_in_hand_is_prefetched_in_place(django_assert_num_queries):
+    order = released_order([(product(), 1, "10.00")])
+    held = type(order).objects.select_related("channel", "customer").get(pk=order.pk)
+    with django_assert_num_queries(2):  # lines, shipments (with their warehouse)
+        order_prefetched_for_api(held)
+    with django_assert_num_queries(0):
+        data = OrderOutSerializer(held).data
+    assert data["shipments"][0]["number"] == shipments_of(order)[0].number
