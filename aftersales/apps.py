@@ -36,9 +36,9 @@ class AftersalesConfig(AppConfig):
     def ready(self):
         # How the order timeline names this stage's entries.
         from aftersales.events import AftersalesEventKind as Kind
-        from orders.events import KIND_LABELS
+        from orders.events import register_timeline_kinds
 
-        KIND_LABELS.update({
+        register_timeline_kinds(Kind, {
             Kind.REQUESTED: pgettext_lazy("timeline", "Return requested"),
             Kind.APPROVED: pgettext_lazy("timeline", "Return approved"),
             Kind.REJECTED: pgettext_lazy("timeline", "Return rejected"),

@@ -141,7 +141,7 @@ GOODS_KINDS = (ReturnKind.RETURN, ReturnKind.EXCHANGE)
 class ReturnStatus(models.TextChoices):
     REQUESTED = "requested", pgettext_lazy("return request", "Requested")
     APPROVED = "approved", _("Approved")
-    REJECTED = "rejected", _("Rejected")
+    REJECTED = "rejected", pgettext_lazy("return request", "Rejected")
     AWAITING_RETURN = "awaiting_return", _("Awaiting return")
     RECEIVED = "received", _("Received")
     INSPECTED = "inspected", _("Inspected")
@@ -236,7 +236,7 @@ class ReturnRequest(ConcurrentTransitionMixin, models.Model):
     actor_name = models.CharField(_("created by"), max_length=150)
     created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
     status_changed_at = models.DateTimeField(_("in this status since"), default=timezone.now, db_index=True)
-    received_at = models.DateTimeField(_("received at"), null=True, blank=True)
+    received_at = models.DateTimeField(pgettext_lazy("return", "received at"), null=True, blank=True)
     inspected_at = models.DateTimeField(_("inspected at"), null=True, blank=True)
     settled_at = models.DateTimeField(_("refunded or exchanged at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
@@ -300,7 +300,7 @@ class ReturnRequest(ConcurrentTransitionMixin, models.Model):
         pass
 
     @transition(field=status, source=ReturnStatus.REQUESTED, target=ReturnStatus.REJECTED, permission=_can_decide,
-                custom={"label": _("reject")})
+                custom={"label": pgettext_lazy("return request", "reject")})
     def reject(self):
         pass
 

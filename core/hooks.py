@@ -11,7 +11,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
+
+if TYPE_CHECKING:  # names for the payloads' types only: at run time core imports no stage
+    from django.contrib.auth.models import AbstractBaseUser
+
+    from core.actors import SystemActor
+    from logistics.models import Shipment
+    from orders.models import Order
+
+    Actor = AbstractBaseUser | SystemActor | None
 
 P = TypeVar("P")
 
@@ -66,17 +75,17 @@ class Hook(Generic[P]):
 
 @dataclass(frozen=True)
 class OrderCancelled:
-    order: Any  # orders.models.Order, locked by the caller
-    actor: Any  # User or None for the system
+    order: Order  # locked by the caller
+    actor: Actor  # a User, a SystemActor, or None for the system
     reason: str
 
 
 @dataclass(frozen=True)
 class OrderStatusChanged:
-    order: Any
-    actor: Any
-    source: str
-    target: str
+    order: Order  # locked by the caller, saved in its new state
+    actor: Actor
+    source: str  # OrderStatus before
+    target: str  # OrderStatus after
 
 
 order_cancelled: Hook[OrderCancelled] = Hook(
@@ -91,10 +100,10 @@ order_status_changed: Hook[OrderStatusChanged] = Hook(
 
 @dataclass(frozen=True)
 class OrderAddressChanged:
-    order: Any  # orders.models.Order, locked by the caller, already saved with the new address
-    actor: Any
-    before: dict  # field → old value, for the fields that changed hands
-    after: dict  # field → new value
+    order: Order  # locked by the caller, already saved with the new address
+    actor: Actor
+    before: dict[str, str]  # field → old value, for the fields that changed hands
+    after: dict[str, str]  # field → new value
 
 
 order_address_changed: Hook[OrderAddressChanged] = Hook(
@@ -121,10 +130,10 @@ stock_replenished: Hook[StockReplenished] = Hook(
 
 @dataclass(frozen=True)
 class ShippingInstruction:
-    shipment: Any  # logistics.models.Shipment, locked by the caller
+    shipment: Shipment  # locked by the caller
     action: str  # "ship": pick, pack and ship these lines; "cancel": stop, the order was cancelled;
     # "hold" / "release": the order went on hold and came back; "update": the recipient changed
-    payload: dict  # the JSON document the warehouse management system receives
+    payload: dict[str, object]  # the JSON document the warehouse management system receives
 
 
 shipping_instruction: Hook[ShippingInstruction] = Hook(

@@ -32,9 +32,9 @@ class FinanceConfig(AppConfig):
 
         # How the order timeline names this stage's entries.
         from finance.events import FinanceEventKind as Kind
-        from orders.events import KIND_LABELS
+        from orders.events import register_timeline_kinds
 
-        KIND_LABELS.update({
+        register_timeline_kinds(Kind, {
             Kind.PAYMENT_FAILED: pgettext_lazy("timeline", "Payment failed"),
             Kind.REFUND_REQUESTED: pgettext_lazy("timeline", "Refund requested"),
             Kind.REFUND_COMPLETED: pgettext_lazy("timeline", "Refund paid out"),

@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from core.money import ZERO, MoneyField
@@ -81,7 +82,7 @@ class JournalEntry(ImmutableModel):
     # What caused the entry (payment id, refund id, shipment number): unique per kind and order, so
     # a repeated call (a webhook retried, a shipment reported twice) cannot post twice.
     reference = models.CharField(_("reference"), max_length=64, blank=True)
-    description = models.CharField(_("description"), max_length=255)
+    description = models.CharField(pgettext_lazy("journal", "description"), max_length=255)
     posted_at = models.DateTimeField(_("posted at"), default=timezone.now, db_index=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                    related_name="+", verbose_name=_("created by"))
@@ -306,7 +307,7 @@ class InvoiceStatus(models.TextChoices):
 class Invoice(ConcurrentTransitionMixin, models.Model):
     """An issued VAT invoice or credit note: a snapshot of buyer, seller and lines; never deleted."""
 
-    number = models.CharField(_("number"), max_length=24, unique=True)
+    number = models.CharField(pgettext_lazy("invoice", "number"), max_length=24, unique=True)
     kind = models.CharField(_("kind"), max_length=12, choices=InvoiceKind.choices, default=InvoiceKind.INVOICE)
     order = models.ForeignKey("orders.Order", on_delete=models.PROTECT, related_name="invoices",
                               verbose_name=_("order"))
@@ -376,7 +377,7 @@ class Invoice(ConcurrentTransitionMixin, models.Model):
 
 class InvoiceLine(models.Model):
     invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="lines", verbose_name=_("invoice"))
-    position = models.PositiveSmallIntegerField(_("position"))
+    position = models.PositiveSmallIntegerField(pgettext_lazy("line", "position"))
     sku = models.CharField(_("SKU"), max_length=64, blank=True)
     name = models.CharField(_("name"), max_length=200)
     quantity = models.IntegerField(_("quantity"))

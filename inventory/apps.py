@@ -40,9 +40,9 @@ class InventoryConfig(AppConfig):
 
         # How the order timeline names this stage's entries.
         from inventory.events import StockEventKind as Kind
-        from orders.events import KIND_LABELS
+        from orders.events import register_timeline_kinds
 
-        KIND_LABELS.update({
+        register_timeline_kinds(Kind, {
             Kind.RESERVED: pgettext_lazy("timeline", "Stock reserved"),
             Kind.RELEASED: pgettext_lazy("timeline", "Stock released"),
         })

@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.regions import PROVINCES, REGIONS, region_of
 
@@ -154,7 +155,7 @@ class Lot(models.Model):
 
     stock = models.ForeignKey(Stock, on_delete=models.PROTECT, related_name="lots", verbose_name=_("stock level"))
     batch_number = models.CharField(_("batch number"), max_length=64)
-    received_at = models.DateTimeField(_("received at"), default=timezone.now)
+    received_at = models.DateTimeField(pgettext_lazy("stock", "received at"), default=timezone.now)
     expiry_date = models.DateField(_("expiry date"), null=True, blank=True)
     bin = models.ForeignKey(Bin, on_delete=models.SET_NULL, null=True, blank=True, related_name="lots",
                             verbose_name=_("bin location"))

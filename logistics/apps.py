@@ -35,19 +35,14 @@ class LogisticsConfig(AppConfig):
 
         # How the order timeline names this stage's entries.
         from logistics.events import LogisticsEventKind as Kind
-        from orders.events import KIND_LABELS
+        from orders.events import register_timeline_kinds
 
-        KIND_LABELS.update({
+        register_timeline_kinds(Kind, {
             Kind.SHIPMENTS_CREATED: pgettext_lazy("timeline", "Shipments planned"),
             Kind.PICKING_STARTED: pgettext_lazy("timeline", "Picking started"),
             Kind.SHIPMENT_PACKED: pgettext_lazy("timeline", "Parcel packed"),
+            Kind.SHIPMENT_SHIPPED: pgettext_lazy("timeline", "Parcel shipped"),
             Kind.TRACKING: pgettext_lazy("timeline", "Carrier tracking"),
             Kind.SHIPMENT_RETURNED: pgettext_lazy("timeline", "Returned to sender"),
             Kind.CARRIER_CHANGED: pgettext_lazy("timeline", "Carrier changed"),
         })
-
-        # The API's order representation lists the order's shipments.
-        from logistics.api.representation import prefetch_shipments, render_shipments
-        from orders.api.shipments import order_shipments
-
-        order_shipments.register(prefetch=prefetch_shipments, render=render_shipments)

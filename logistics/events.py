@@ -22,7 +22,6 @@ class LogisticsEventKind:
     SHIPMENT_PACKED = "shipment_packed"
     SHIPMENT_SHIPPED = "shipment_shipped"  # kept in the data of the order's `status_changed` event
     TRACKING = "tracking"
-    SHIPMENT_CANCELLED = "shipment_cancelled"
     SHIPMENT_RETURNED = "shipment_returned"
     CARRIER_CHANGED = "carrier_changed"
 

@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from core.money import MoneyField
@@ -227,7 +228,7 @@ class TrackingEvent(models.Model):
     status = models.CharField(_("status"), max_length=20, choices=TrackingStatus.choices)
     occurred_at = models.DateTimeField(_("occurred at"))
     location = models.CharField(_("location"), max_length=100, blank=True)
-    description = models.CharField(_("description"), max_length=255, blank=True)
+    description = models.CharField(pgettext_lazy("tracking", "description"), max_length=255, blank=True)
     source = models.CharField(_("source"), max_length=64, blank=True,
                               help_text=_("Who reported it: a carrier webhook event id, or a clerk."))
     received_at = models.DateTimeField(_("received at"), default=timezone.now)

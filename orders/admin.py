@@ -22,7 +22,7 @@ from core.admin import ReadOnlyAdminMixin, ReadOnlyInline
 from core.money import format_cny
 from core.phones import normalise_phone
 from core.pii import mask_email, mask_phone, phone_search_allowed, user_can_view_pii
-from orders.events import KIND_LABELS, actor_label, kind_label
+from orders.events import actor_label, kind_label, timeline_kind_labels
 from orders.history import history_entries
 from orders.models import Channel, Customer, Order, OrderEvent, OrderLine
 from orders.selectors import LIST_RELATED, customer_list_with_totals, order_list, order_search
@@ -175,7 +175,7 @@ class EventKindFilter(admin.SimpleListFilter):
     parameter_name = "kind"
 
     def lookups(self, request, model_admin):
-        return sorted(((kind, str(label)) for kind, label in KIND_LABELS.items()), key=lambda item: item[1])
+        return sorted(timeline_kind_labels().items(), key=lambda item: item[1])
 
     def queryset(self, request, queryset):
         return queryset.filter(kind=self.value()) if self.value() else queryset

@@ -12,7 +12,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
+from django.core.exceptions import ImproperlyConfigured
 from django.utils import translation
+from django.utils.functional import Promise
 from django.utils.translation import pgettext_lazy
 
 from core.actors import actor_name, actor_user
@@ -152,9 +154,35 @@ def status_data(source: str, target: str, **extra) -> dict:
     return {"from": source, "to": target, **extra}
 
 
-# How the timeline names each kind (context "timeline": these short words mean something else elsewhere);
-# stages add their own kinds with `KIND_LABELS.update(...)` in their AppConfig.ready().
-KIND_LABELS = {
+# How the timeline names each kind (context "timeline": these short words mean something else elsewhere).
+# Every stage registers its own kinds with `register_timeline_kinds` in its AppConfig.ready(); read
+# them with `kind_label` / `timeline_kind_labels`.
+KIND_LABELS: dict[str, Promise] = {}
+
+
+def register_timeline_kinds(kinds: type, labels: dict[str, Promise]) -> None:
+    """Name a stage's timeline kinds: `kinds` is the stage's `…EventKind` class, `labels` kind → label.
+
+    Every kind the class declares must then have a label (here or registered before, as the funds
+    flow's `payment_recorded`, which the orders stage writes), and no kind may be named twice
+    differently: a stage that forgets one, or two stages that claim the same code, fail at start-up.
+    """
+    declared = {value for name, value in vars(kinds).items() if name.isupper()}
+    unknown = set(labels) - declared
+    clashes = {kind for kind, label in labels.items() if kind in KIND_LABELS and KIND_LABELS[kind] != label}
+    missing = declared - set(labels) - set(KIND_LABELS)
+    if unknown or clashes or missing:
+        raise ImproperlyConfigured(f"timeline kinds of {kinds.__name__}: not declared {sorted(unknown)}, "
+                                   f"named twice {sorted(clashes)}, without a label {sorted(missing)}")
+    KIND_LABELS.update(labels)
+
+
+def timeline_kind_labels() -> dict[str, str]:
+    """Every registered kind → its label in the active language (filters, admin)."""
+    return {kind: str(label) for kind, label in KIND_LABELS.items()}
+
+
+register_timeline_kinds(EventKind, {
     EventKind.CREATED: pgettext_lazy("timeline", "Order created"),
     EventKind.STATUS_CHANGED: pgettext_lazy("timeline", "Status changed"),
     EventKind.HELD: pgettext_lazy("timeline", "Put on hold"),
@@ -167,7 +195,7 @@ KIND_LABELS = {
     EventKind.PAYMENT_RECORDED: pgettext_lazy("timeline", "Payment"),
     EventKind.NOTE: pgettext_lazy("timeline", "Note"),
     EventKind.IMPORTED: pgettext_lazy("timeline", "Imported"),
-}
+})
 
 
 def kind_label(kind: str) -> str:

@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from simple_history.models import HistoricalRecords
 
@@ -127,7 +128,7 @@ class Order(ConcurrentTransitionMixin, models.Model):
     province = models.CharField(_("province"), max_length=32)
     city = models.CharField(_("city"), max_length=32)
     district = models.CharField(_("district"), max_length=32, blank=True)
-    address_detail = models.CharField(_("address"), max_length=255)
+    address_detail = models.CharField(pgettext_lazy("street", "address"), max_length=255)
     postal_code = models.CharField(_("postal code"), max_length=12, blank=True)
 
     status = FSMField(_("status"), max_length=20, choices=OrderStatus.choices, default=OrderStatus.PENDING_REVIEW,
@@ -291,7 +292,7 @@ class OrderEvent(models.Model):
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                               related_name="+", verbose_name=_("actor"))
     actor_name = models.CharField(_("actor"), max_length=150)
-    message = models.TextField(_("message"))
+    message = models.TextField(pgettext_lazy("timeline", "message"))
     data = models.JSONField(_("data"), default=dict, blank=True)
 
     class Meta:

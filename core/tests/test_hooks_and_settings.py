@@ -129,3 +129,19 @@ def test_a_template_prints_ids_and_numbers_ungrouped_unless_asked(language):
     template = Template('{% load humanize %}<input value="{{ pk }}" max="{{ qty }}"> {{ qty|intcomma }}')
     with translation.override(language):
         assert template.render(Context({"pk": 12345, "qty": 1000})) == '<input value="12345" max="1000"> 1,000'
+
+
+def test_hook_payloads_are_typed_dataclasses():
+    """Each hook's payload is a frozen dataclass whose fields all name a type (no `Any`)."""
+    import dataclasses
+
+    from core import hooks
+
+    payloads = [value for value in vars(hooks).values()
+                if dataclasses.is_dataclass(value) and isinstance(value, type)]
+    assert {p.__name__ for p in payloads} >= {"OrderCancelled", "OrderStatusChanged", "OrderAddressChanged",
+                                              "StockReplenished", "ShippingInstruction"}
+    for payload in payloads:
+        assert payload.__dataclass_params__.frozen, payload
+        for field in dataclasses.fields(payload):
+            assert "Any" not in str(field.type) and str(field.type) not in ("dict", "object"), (payload, field)

@@ -51,7 +51,7 @@ def _rate(value: Decimal) -> str:
 COLUMNS = (
     (gettext_lazy("Item"), 54, False),
     (gettext_lazy("Qty"), 8, True),
-    (gettext_lazy("Unit price"), 14, True),
+    (gettext_lazy("Unit price (incl. tax)"), 14, True),
     (gettext_lazy("Discount"), 12, True),
     (gettext_lazy("Amount excl. tax"), 16, True),
     (gettext_lazy("Rate"), 8, True),

@@ -1,10 +1,21 @@
-"""The `shipments` list of the API's order representation (filled into `orders.api.shipments`)."""
+"""The `shipments` list of the API's order representation (composed by `oms.api.representation`)."""
 
 from __future__ import annotations
 
 from django.db.models import Prefetch, QuerySet
+from rest_framework import serializers
 
 from logistics.models import Shipment
+
+
+class ShipmentOutSerializer(serializers.Serializer):
+    """A shipment of the order; the list stays empty until goods leave a warehouse."""
+
+    number = serializers.CharField()
+    warehouse = serializers.CharField()
+    carrier = serializers.CharField()
+    tracking_number = serializers.CharField()
+    status = serializers.CharField()
 
 
 def prefetch_shipments(queryset: QuerySet) -> QuerySet:

@@ -11,8 +11,8 @@ from django.utils.translation import gettext as _
 
 from core.errors import NotFound, PermissionDenied
 from oms.api.models import ApiToken
+from oms.api.representation import order_for_api
 from oms.api.scopes import Scope
-from orders.api.selectors import order_for_api
 from orders.models import Order
 
 

@@ -16,6 +16,7 @@ from core.errors import ValidationFailed
 from oms.api.access import ensure_token_channel, order_for_token, token_sees_pii
 from oms.api.pagination import OrderPagination
 from oms.api.parsing import parse_order_payload
+from oms.api.representation import OrderOutSerializer, order_for_api, order_list_for_api, order_prefetched_for_api
 from oms.api.schema import (
     BAD_REQUEST,
     FORBIDDEN_SCOPE_OR_CHANNEL,
@@ -27,13 +28,8 @@ from oms.api.schema import (
 from oms.api.scopes import Scope
 from oms.api.services import api_order_submit, request_hash
 from orders.api.filters import OrderApiFilter
-from orders.api.selectors import order_events_for_api, order_for_api, order_list_for_api, order_prefetched_for_api
-from orders.api.serializers import (
-    OrderCancelSerializer,
-    OrderCreateSerializer,
-    OrderEventOutSerializer,
-    OrderOutSerializer,
-)
+from orders.api.selectors import order_events_for_api
+from orders.api.serializers import OrderCancelSerializer, OrderCreateSerializer, OrderEventOutSerializer
 from orders.services import order_cancel
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"

@@ -169,7 +169,7 @@ class OutboxMessage(models.Model):
     lease_until = models.DateTimeField(_("lease until"), null=True, blank=True)
     last_error = models.TextField(_("last error"), blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
-    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    delivered_at = models.DateTimeField(pgettext_lazy("message", "delivered at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("outbox message")
@@ -184,7 +184,7 @@ class OutboxMessage(models.Model):
 
 class OutboxAttempt(models.Model):
     message = models.ForeignKey(OutboxMessage, on_delete=models.CASCADE, related_name="attempt_log",
-                                verbose_name=_("message"))
+                                verbose_name=pgettext_lazy("outbox", "message"))
     started_at = models.DateTimeField(_("started at"), default=timezone.now)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     url = models.CharField(_("URL"), max_length=500, blank=True)

@@ -33,7 +33,6 @@ from core.api_fields import (
 )
 from core.money import ZERO
 from core.pii import mask_email, mask_phone
-from orders.api.shipments import order_shipments
 from orders.models import Order, OrderEvent, OrderLine, OrderStatus, PaymentMethod, PaymentStatus
 from orders.services import LineInput, OrderInput
 
@@ -189,17 +188,10 @@ class LineOutSerializer(serializers.ModelSerializer):
         fields = ["sku", "name", "quantity", "unit_price", "discount", "amount", "reserved", "shipped"]
 
 
-class ShipmentOutSerializer(serializers.Serializer):
-    """A shipment of the order; the list stays empty until goods leave a warehouse."""
-
-    number = serializers.CharField()
-    warehouse = serializers.CharField()
-    carrier = serializers.CharField()
-    tracking_number = serializers.CharField()
-    status = serializers.CharField()
-
-
 class OrderOutSerializer(serializers.Serializer):
+    """The orders stage's part of the API's order representation; `oms.api.representation` adds
+    what later stages know (the shipments)."""
+
     number = serializers.CharField()
     channel = serializers.CharField(source="channel.code")
     external_id = serializers.CharField()
@@ -214,7 +206,6 @@ class OrderOutSerializer(serializers.Serializer):
     total = MoneyField()
     paid = MoneyField(source="paid_amount")
     refunded = MoneyField(source="refunded_amount")
-    shipments = serializers.SerializerMethodField()
     ordered_at = OffsetDateTimeField()
     created_at = OffsetDateTimeField()
     updated_at = OffsetDateTimeField()
@@ -222,10 +213,6 @@ class OrderOutSerializer(serializers.Serializer):
     @extend_schema_field(OpenApiTypes.STR)
     def get_status_display(self, order: Order) -> str:
         return STATUS_DISPLAY.get(order.status, order.status)
-
-    @extend_schema_field(ShipmentOutSerializer(many=True))
-    def get_shipments(self, order: Order) -> list[dict]:
-        return order_shipments.render(order)
 
 
 # Phones (mobile or landline) and e-mails inside free text and event data.

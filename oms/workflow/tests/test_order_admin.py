@@ -268,18 +268,6 @@ def test_timeline_admin_is_read_only(client, staff):
     assert client.get(reverse("admin:orders_orderevent_add")).status_code == 403
 
 
-def test_every_timeline_kind_has_a_name():
-    """Each stage names its kinds (`KIND_LABELS`), so the timeline never shows a raw code."""
-    from aftersales.events import AftersalesEventKind
-    from finance.events import FinanceEventKind
-    from inventory.events import StockEventKind
-    from orders.events import KIND_LABELS, EventKind
-
-    for kinds in (EventKind, StockEventKind, FinanceEventKind, AftersalesEventKind):
-        written = {value for name, value in vars(kinds).items() if name.isupper()}
-        assert written <= set(KIND_LABELS), (kinds.__name__, written - set(KIND_LABELS))
-
-
 def test_timeline_admin_filters_by_the_kinds_names(client, staff, stock_everything):
     from oms.workflow.services import submit_order
     from orders.tests.factories import order_input

@@ -6,8 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from catalog.tests.factories import ProductFactory
-from orders.api.selectors import order_for_api, order_list_for_api
+from orders.api.selectors import order_for_api
 from orders.api.serializers import (
     STATUS_DISPLAY,
     OrderCreateSerializer,
@@ -15,7 +14,6 @@ from orders.api.serializers import (
     OrderOutSerializer,
     mask_text,
 )
-from orders.api.shipments import order_shipments
 from orders.models import OrderEvent, OrderStatus
 from orders.tests.factories import create_order
 
@@ -103,28 +101,10 @@ def test_every_status_has_its_chinese_name():
 
 
 @pytest.mark.django_db
-def test_shipments_hook_point(django_assert_num_queries):
-    create_order(lines=[(ProductFactory(), 1, "5.00")])
-    calls = []
-
-    def prefetch(qs):
-        calls.append("prefetch")
-        return qs
-
-    registered = (order_shipments._prefetch, order_shipments._render)  # the logistics stage's, when installed
-    order_shipments.register(prefetch=prefetch, render=lambda order: [
-        {"number": f"SH-{order.number}", "warehouse": "SH01", "carrier": "sf", "tracking_number": "SF1",
-         "status": "in_transit"}])
-    try:
-        order = order_list_for_api().get()
-        assert calls == ["prefetch"]
-        assert OrderOutSerializer(order).data["shipments"] == [
-            {"number": f"SH-{order.number}", "warehouse": "SH01", "carrier": "sf", "tracking_number": "SF1",
-             "status": "in_transit"}]
-        order_shipments.unregister()
-        assert OrderOutSerializer(order).data["shipments"] == []
-    finally:
-        order_shipments._prefetch, order_shipments._render = registered
+def test_the_orders_stage_renders_no_shipments():
+    """Shipments belong to logistics; the API composes them in (`oms.api.representation`)."""
+    order = order_for_api(number=create_order().number)
+    assert "shipments" not in OrderOutSerializer(order).data
 
 
 @pytest.mark.parametrize("text, masked", [
