@@ -184,13 +184,23 @@ def main():
         print(f"migrate: {time.monotonic() - clock:.1f} s")
         print(f"fill {args.orders:,} orders: {fill(args.orders):.1f} s")
 
-        from oms.reports.models import OrderDaily, ProductSalesDaily, RefundDaily, SalesDaily, StateDaily, StockDaily
+        from oms.reports.models import (
+            OrderChannelDaily,
+            OrderDaily,
+            ProductSalesDaily,
+            RefundDaily,
+            SalesChannelDaily,
+            SalesDaily,
+            StateDaily,
+            StockDaily,
+        )
         from oms.reports.rollups import rollups_rebuild
 
         run = rollups_rebuild()
         print(f"rollup rebuild: {run.seconds:.1f} s for {run.days} days; rows: "
               + ", ".join(f"{m.__name__} {m.objects.count():,}" for m in
-                          (OrderDaily, SalesDaily, ProductSalesDaily, RefundDaily, StockDaily, StateDaily)))
+                          (OrderDaily, OrderChannelDaily, SalesDaily, SalesChannelDaily, ProductSalesDaily,
+                           RefundDaily, StockDaily, StateDaily)))
 
         from django.contrib.auth import get_user_model
 

@@ -114,3 +114,11 @@ def test_daily_and_weekly_subscriptions_send_xlsx_once(board, manager, settings)
     name, content, kind = message.attachments[0]
     assert name.endswith(".xlsx") and openpyxl.load_workbook(io.BytesIO(content)).sheetnames
     assert Subscription.objects.get(email="weekly@example.com").last_sent_on == monday
+
+
+def test_admin_lists_dashboards_subscriptions_and_runs(board, make_user, client):
+    admin_user = make_user("root", is_staff=True, is_superuser=True)
+    client.force_login(admin_user)
+    for name in ("dashboard", "subscription", "rolluprun"):
+        assert client.get(reverse(f"admin:reports_{name}_changelist")).status_code == 200, name
+    assert client.get(reverse("admin:reports_dashboard_change", args=[board.pk])).status_code == 200

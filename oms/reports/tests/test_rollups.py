@@ -125,3 +125,20 @@ def _snapshot() -> dict:
               SalesChannelDaily: ("revenue", "returns")}
     return {model.__name__: sorted(tuple(str(v) for v in row) for row in model.objects.values_list("day", *names))
             for model, names in fields.items()}
+
+
+def test_refresh_picks_up_a_shipment_made_after_the_last_run(world):
+    from django.utils import timezone
+
+    from logistics.services.shipping import shipment_ship
+    from logistics.tests.factories import ACTOR, shipments_of
+
+    rollups.rollups_refresh()
+    today = timezone.localdate()
+    before = _sum(SalesChannelDaily, "revenue", day=today) or 0
+    shipment_ship(shipment=shipments_of(world["c"])[0], tracking_number="SF100009", actor=ACTOR)
+    run = rollups.rollups_refresh()
+    assert not run.full and run.days >= 1
+    # C: TEE ¥199 → 176.11 net, shipping ¥10 → 8.85 net, recognised today.
+    assert (_sum(SalesChannelDaily, "revenue", day=today) or 0) - before == D("184.96")
+    assert _sum(StockDaily, "issued", day=today, product=world["tee"]) == 3
