@@ -5,7 +5,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 py=${PY:-$root/.venv/bin/python}
-export DJANGO_SETTINGS_MODULE=oms.settings PYTHONPATH=$root
+export DJANGO_SETTINGS_MODULE=oms.settings PYTHONPATH=$root DJANGO_DEBUG=1  # a development tool
 apps=$(cd "$root" && "$py" - <<'PY'
 import django, os
 django.setup()
