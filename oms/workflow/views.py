@@ -20,6 +20,7 @@ from core.feedback import report_domain_error, report_form_errors
 from core.models import Role
 from core.money import format_cny
 from core.pii import user_can_view_pii
+from core.punctuation import is_chinese
 from finance.selectors import refundable_payments
 from oms.workflow import services
 from oms.workflow.checks import HOLD_REASON_LABELS
@@ -93,7 +94,9 @@ def reject_effect(order) -> str:
     payments = refundable_payments(order_id=order.pk)
     if not payments:
         return _("Rejecting cancels the order and releases its stock. Nothing was paid, so nothing is refunded.")
-    refunds = "、".join(f"{format_cny(p.available)}（{p.get_method_display()}）" for p in payments)
+    refunds = ("、" if is_chinese() else ", ").join(
+        _("%(amount)s (%(method)s)") % {"amount": format_cny(p.available), "method": p.get_method_display()}
+        for p in payments)
     return _("Rejecting cancels the order, releases its stock and refunds %(refunds)s to the original payment "
              "at once.") % {"refunds": refunds}
 
