@@ -72,6 +72,11 @@ def _render_queue(request, params, bulk_form, *, selected=(), status=200):
 @require_GET
 @reviewer_required
 def review_detail(request, number):
+    return _render_detail(request, number)
+
+
+def _render_detail(request, number, **kept):
+    """The order's workbench page; after a refused decision, with what the reviewer typed (`kept`)."""
     order = _get_order(number)
     can_view_pii = user_can_view_pii(request.user)
     return render(request, "workflow/review_detail.html", {
@@ -86,6 +91,8 @@ def review_detail(request, number):
         "can_edit_address": order.status in ADDRESS_EDITABLE,
         "comment_form": CommentForm(),
         "address_form": AddressForm(order=order, can_view_pii=can_view_pii),
+        "approve_comment": "", "reject_comment": "",
+        **kept,
     })
 
 
@@ -112,11 +119,12 @@ def review_approve(request, number):
     form = CommentForm(request.POST)
     if not form.is_valid():
         report_form_errors(request, form)
-        return _detail(number)
+        return _render_detail(request, number, approve_comment=request.POST.get("comment", ""))
     try:
         order = services.approve_order(order=order, actor=request.user, comment=form.cleaned_data["comment"])
     except DomainError as exc:
         report_domain_error(request, exc)
+        return _render_detail(request, number, approve_comment=form.cleaned_data["comment"])
     else:
         if order.status == OrderStatus.ON_HOLD:
             messages.warning(request, _("Approved, but the order is on hold again: %(reasons)s") % {
@@ -134,11 +142,12 @@ def review_reject(request, number):
     form = CommentForm(request.POST)
     if not form.is_valid():
         report_form_errors(request, form)
-        return _detail(number)
+        return _render_detail(request, number, reject_comment=request.POST.get("comment", ""))
     try:
         order = services.reject_order(order=order, actor=request.user, comment=form.cleaned_data["comment"])
     except DomainError as exc:
         report_domain_error(request, exc)
+        return _render_detail(request, number, reject_comment=form.cleaned_data["comment"])
     else:
         messages.success(request, _("Order %(number)s rejected and cancelled.") % {"number": order.number})
     return _detail(number)
@@ -151,12 +160,13 @@ def review_change_address(request, number):
     form = AddressForm(request.POST, order=order, can_view_pii=user_can_view_pii(request.user))
     if not form.is_valid():
         report_form_errors(request, form)
-        return _detail(number)
+        return _render_detail(request, number, address_form=form)
     try:
         order_services.order_change_address(order=order, actor=request.user, comment=form.cleaned_data["comment"],
                                             **form.changes)
     except DomainError as exc:
         report_domain_error(request, exc)
+        return _render_detail(request, number, address_form=form)
     else:
         messages.success(request, _("Address of order %(number)s changed.") % {"number": order.number})
     return _detail(number)
