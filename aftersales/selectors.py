@@ -21,6 +21,7 @@ from aftersales.models import (
 from aftersales.rules import SLA_WARNING_SHARE, SlaLevel, policy_for, sla_for, sla_level
 from core.errors import NotFound
 from orders.models import Order, OrderEvent
+from orders.selectors import order_search
 
 RECEIVABLE_STATUSES = (ReturnStatus.APPROVED, ReturnStatus.AWAITING_RETURN)
 
@@ -168,6 +169,22 @@ def order_for_return(*, number: str) -> Order:
     if order is None:
         raise NotFound()
     return order
+
+
+def orders_for_return(*, term: str, limit: int = 20) -> list[Order]:
+    """The orders a clerk means when raising a request: what the global search understands (order
+    number with or without SO, channel order ID, name, phone, last four digits) plus the tracking
+    number of its parcel or of a return parcel. Newest first."""
+    term = (term or "").strip()
+    if not term:
+        return []
+    exact = Order.objects.filter(number__iexact=term)
+    matches = order_search(Order.objects.all(), term)
+    tracked = Order.objects.filter(Q(shipments__tracking_number=term) | Q(return_requests__return_tracking_number=term))
+    ids = set(exact.values_list("pk", flat=True)) | set(matches.values_list("pk", flat=True)[:limit]) | set(
+        tracked.values_list("pk", flat=True)[:limit])
+    return list(Order.objects.select_related("channel", "customer").filter(pk__in=ids)
+                .order_by("-created_at", "-pk")[:limit])
 
 
 def policy_of(request: ReturnRequest) -> ReturnPolicy:

@@ -35,6 +35,7 @@ from aftersales.selectors import (
     attach_sla,
     awaiting_refund_count,
     order_for_return,
+    orders_for_return,
     parcels_to_receive,
     queue_counts,
     return_request_detail,
@@ -297,8 +298,16 @@ def create(request):
     try:
         order = order_for_return(number=number)
     except NotFound:
-        messages.error(request, _("Order %(number)s not found.") % {"number": number})
-        return render(request, "aftersales/create.html", {"order": None, "number": number})
+        # Not an exact order number: the same things the global search understands.
+        candidates = orders_for_return(term=number)
+        if len(candidates) == 1:
+            order = candidates[0]
+        elif candidates:
+            return render(request, "aftersales/create.html", {"order": None, "number": number,
+                                                              "candidates": candidates})
+        else:
+            messages.error(request, _("Order %(number)s not found.") % {"number": number})
+            return render(request, "aftersales/create.html", {"order": None, "number": number})
     form = CreateForm(request.POST or None, order=order)
     if request.method == "POST":
         if form.is_valid():

@@ -34,7 +34,8 @@ def home(request):
 @require_GET
 @login_required
 def search(request):
-    term = (request.GET.get("q") or "").strip()
+    # The header's box is `find` (pages have search fields named `q` of their own); the page's is `q`.
+    term = (request.GET.get("q") or request.GET.get("find") or "").strip()
     if not user_may_see_orders(request.user):
         raise PermissionDenied
     results = list(order_search(term)[:SEARCH_LIMIT + 1]) if term else []

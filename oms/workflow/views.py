@@ -20,6 +20,7 @@ from core.feedback import report_domain_error, report_form_errors
 from core.models import Role
 from core.money import format_cny
 from core.pii import user_can_view_pii
+from core.punctuation import is_chinese
 from finance.selectors import refundable_payments
 from oms.workflow import services
 from oms.workflow.checks import HOLD_REASON_LABELS
@@ -71,6 +72,11 @@ def _render_queue(request, params, bulk_form, *, selected=(), status=200):
 @require_GET
 @reviewer_required
 def review_detail(request, number):
+    return _render_detail(request, number)
+
+
+def _render_detail(request, number, **kept):
+    """The order's workbench page; after a refused decision, with what the reviewer typed (`kept`)."""
     order = _get_order(number)
     can_view_pii = user_can_view_pii(request.user)
     return render(request, "workflow/review_detail.html", {
@@ -85,6 +91,8 @@ def review_detail(request, number):
         "can_edit_address": order.status in ADDRESS_EDITABLE,
         "comment_form": CommentForm(),
         "address_form": AddressForm(order=order, can_view_pii=can_view_pii),
+        "approve_comment": "", "reject_comment": "",
+        **kept,
     })
 
 
@@ -93,7 +101,9 @@ def reject_effect(order) -> str:
     payments = refundable_payments(order_id=order.pk)
     if not payments:
         return _("Rejecting cancels the order and releases its stock. Nothing was paid, so nothing is refunded.")
-    refunds = "、".join(f"{format_cny(p.available)}（{p.get_method_display()}）" for p in payments)
+    refunds = ("、" if is_chinese() else ", ").join(
+        _("%(amount)s (%(method)s)") % {"amount": format_cny(p.available), "method": p.get_method_display()}
+        for p in payments)
     return _("Rejecting cancels the order, releases its stock and refunds %(refunds)s to the original payment "
              "at once.") % {"refunds": refunds}
 
@@ -109,11 +119,12 @@ def review_approve(request, number):
     form = CommentForm(request.POST)
     if not form.is_valid():
         report_form_errors(request, form)
-        return _detail(number)
+        return _render_detail(request, number, approve_comment=request.POST.get("comment", ""))
     try:
         order = services.approve_order(order=order, actor=request.user, comment=form.cleaned_data["comment"])
     except DomainError as exc:
         report_domain_error(request, exc)
+        return _render_detail(request, number, approve_comment=form.cleaned_data["comment"])
     else:
         if order.status == OrderStatus.ON_HOLD:
             messages.warning(request, _("Approved, but the order is on hold again: %(reasons)s") % {
@@ -131,11 +142,12 @@ def review_reject(request, number):
     form = CommentForm(request.POST)
     if not form.is_valid():
         report_form_errors(request, form)
-        return _detail(number)
+        return _render_detail(request, number, reject_comment=request.POST.get("comment", ""))
     try:
         order = order_services.order_reject(order=order, actor=request.user, comment=form.cleaned_data["comment"])
     except DomainError as exc:
         report_domain_error(request, exc)
+        return _render_detail(request, number, reject_comment=form.cleaned_data["comment"])
     else:
         messages.success(request, _("Order %(number)s rejected and cancelled.") % {"number": order.number})
     return _detail(number)
@@ -148,12 +160,13 @@ def review_change_address(request, number):
     form = AddressForm(request.POST, order=order, can_view_pii=user_can_view_pii(request.user))
     if not form.is_valid():
         report_form_errors(request, form)
-        return _detail(number)
+        return _render_detail(request, number, address_form=form)
     try:
         order_services.order_change_address(order=order, actor=request.user, comment=form.cleaned_data["comment"],
                                             **form.changes)
     except DomainError as exc:
         report_domain_error(request, exc)
+        return _render_detail(request, number, address_form=form)
     else:
         messages.success(request, _("Address of order %(number)s changed.") % {"number": order.number})
     return _detail(number)

@@ -221,3 +221,12 @@ def test_the_403_page_is_chinese(client, make_user):
     assert response.status_code == 403
     html = response.content.decode()
     assert "您无权打开此页面" in html and "Forbidden" not in html
+
+
+def test_a_refused_approval_keeps_the_comment_the_reviewer_typed(client, reviewer):
+    order = held_for_large_amount()  # needs the finance director: a plain reviewer is refused
+    client.force_login(reviewer)
+    response = client.post(reverse("workflow:review-approve", args=[order.number]), {"comment": "客户是老客户，已核实"})
+    assert response.status_code == 200
+    assert messages_of(response)
+    assert ">客户是老客户，已核实</textarea>" in response.content.decode()

@@ -136,3 +136,22 @@ def test_logging_in_lands_on_the_home_page_not_the_admin_index(client, make_user
     assert page.status_code == 302 and page["Location"].endswith("?next=/")
     response = client.post("/admin/login/?next=/", {"username": "wh", "password": "pass-Word-123", "next": "/"})
     assert response.status_code == 302 and response["Location"] == "/"
+
+
+@pytest.mark.parametrize("term", [lambda o: o.number[2:], lambda o: o.shipments.first().tracking_number,
+                                  lambda o: "5678", lambda o: "+86 139 5555 5678", lambda o: "欧阳娜娜"])
+def test_new_aftersales_request_accepts_what_the_search_accepts(client, make_user, term):
+    order = delivered_order(lines=[(ProductFactory(), 1, "10.00")], customer_name="欧阳娜娜",
+                            customer_phone="13955555678", recipient_phone="13955555678")
+    client.force_login(make_user("as", Role.AFTERSALES))
+    html = client.get(reverse("aftersales:create"), {"order": term(order)}).content.decode()
+    assert 'id="create-form"' in html and order.number in html
+
+
+def test_new_aftersales_request_lists_the_candidates_when_several_match(client, make_user):
+    orders = [delivered_order(lines=[(ProductFactory(), 1, "10.00")], customer_name=f"客户{i}",
+                              customer_phone=f"139000{i}4321", recipient_phone=f"139000{i}4321") for i in (1, 2)]
+    client.force_login(make_user("as", Role.AFTERSALES))
+    html = client.get(reverse("aftersales:create"), {"order": "4321"}).content.decode()
+    assert 'id="candidates"' in html and all(o.number in html for o in orders)
+    assert 'id="create-form"' not in html
