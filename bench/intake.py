@@ -321,8 +321,9 @@ def forget_redis_keys(url: str) -> None:
     import redis
 
     client = redis.Redis.from_url(url)
-    for key in client.scan_iter("django_q:oms:*"):
-        client.delete(key)
+    for pattern in ("django_q:oms:*", "oms:*"):  # queued jobs, and the cache (review rules)
+        for key in client.scan_iter(pattern):
+            client.delete(key)
 
 
 # -- main ------------------------------------------------------------------------------------------

@@ -234,6 +234,10 @@ Q_CLUSTER = {
 }
 if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
+    # One cache for every web and worker process: the order intake reads review rules from it, and
+    # a rule changed in the admin must reach all of them at once (oms.workflow.services.cached_active_rules).
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
+                          "KEY_PREFIX": "oms"}}
 else:
     Q_CLUSTER["orm"] = "default"
 

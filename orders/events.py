@@ -104,6 +104,15 @@ def events_written_together() -> Iterator[list[OrderEvent]]:
     insert_objects(OrderEvent, events)
 
 
+def write_queued_events() -> None:
+    """Write the enclosing `events_written_together` block's events now (e.g. inside a
+    `core.bulk.write_pipeline` with other final writes); later ones are written at the block's end."""
+    queued = _queued_events.get()
+    if queued:
+        insert_objects(OrderEvent, list(queued))
+        queued.clear()
+
+
 def queued_events() -> list[OrderEvent] | None:
     """The queue of the enclosing `events_written_together` block, None outside one."""
     return _queued_events.get()

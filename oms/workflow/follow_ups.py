@@ -24,6 +24,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from core.actors import SystemActor, actor_name, actor_user
+from core.bulk import insert_objects
 from core.errors import DomainError
 from oms.workflow.models import FollowUp
 from orders.models import Order
@@ -65,7 +66,7 @@ def follow_ups_record(*, order: Order, kinds: list[str], actor) -> list[FollowUp
     user = actor_user(actor)
     rows = [FollowUp(order=order, kind=kind, created_at=now, actor=user, actor_name=actor_name(actor))
             for kind in sorted(set(kinds), key=ORDER_OF_KINDS.index)]
-    FollowUp.objects.bulk_create(rows)
+    insert_objects(FollowUp, rows)  # no ids read back: may join the caller's write pipeline
     order_id = order.pk
     transaction.on_commit(lambda: enqueue(order_id))
     return rows

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from core.bulk import write_pipeline
 from core.errors import InsufficientStock
 from core.money import to_money
 from core.transactions import without_nested_savepoints
@@ -36,7 +37,7 @@ from oms.workflow.models import FollowUp
 from oms.workflow.registry import registered_steps
 from oms.workflow.services import PaymentInput, cached_active_rules, evaluate_checks
 from orders import services as order_services
-from orders.events import events_written_together
+from orders.events import events_written_together, write_queued_events
 from orders.models import Order, OrderSource, OrderStatus, PaymentStatus
 from orders.services import HoldReason, OrderInput
 
@@ -62,16 +63,20 @@ def intake_order(*, data: OrderInput, payment: PaymentInput | None, actor, sourc
             reasons = _run_steps_in_request(order=order, actor=actor)
         if reasons:
             order = order_services.order_put_on_hold(order=order, reasons=reasons, actor=actor, locked=True)
-            order_services.order_history_record(order=order, actor=actor)  # its one row, as committed
+            with write_pipeline():  # the last writes read nothing back: one round trip on PostgreSQL
+                order_services.order_history_record(order=order, actor=actor)  # its one row, as committed
+                write_queued_events()
             return order
         order = order_services.order_pass_review(order=order, actor=actor, locked=True)
-        order_services.order_history_record(order=order, actor=actor)
         kinds = []
         if order.payment_status == PaymentStatus.PAID and any(s.code == "issue_invoice" for s in registered_steps()):
             kinds.append(FollowUp.Kind.ISSUE_INVOICE)
         if order.status == OrderStatus.AWAITING_SHIPMENT:
             kinds.append(FollowUp.Kind.PLAN_SHIPMENTS)
-        follow_ups_record(order=order, kinds=kinds, actor=actor)
+        with write_pipeline():  # the last writes read nothing back: one round trip on PostgreSQL
+            order_services.order_history_record(order=order, actor=actor)  # its one row, as committed
+            follow_ups_record(order=order, kinds=kinds, actor=actor)
+            write_queued_events()
         return order
 
 

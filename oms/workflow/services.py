@@ -135,7 +135,11 @@ def review_order(*, order: Order, actor=SYSTEM) -> Order:
 
 @transaction.atomic
 def submit_order(*, data: OrderInput, payment: PaymentInput | None, actor, source: str = OrderSource.API) -> Order:
-    """Create an order from a channel, record the payment the channel reports, review it at once."""
+    """Create an order from a channel, record the payment the channel reports, review it at once.
+
+    Everything inline, invoice and shipments included (demo data, back-office tools, tests). The
+    API takes the lean path, `oms.workflow.intake.intake_order`, which leaves those to follow-ups.
+    """
     order = order_services.order_create(data=data, actor=actor, source=source)
     emit_order_event(event=WebhookEvent.ORDER_CREATED, order=order)  # outbound webhooks (oms.integrations)
     if payment is not None and to_money(payment.paid_amount) > 0:

@@ -132,3 +132,23 @@ def test_an_order_cancelled_before_its_follow_ups_ran(api, django_capture_on_com
 def test_orders_on_hold_or_unpaid_have_no_follow_ups(api, django_capture_on_commit_callbacks):
     held = submit(api, django_capture_on_commit_callbacks, paid_amount="1.00")
     assert held.status == "on_hold" and order_follow_ups(held) == []
+
+
+def test_short_stock_goes_on_hold_without_reserving_anything(api, django_capture_on_commit_callbacks):
+    from catalog.tests.factories import ProductFactory as Plain
+    from inventory.models import Reservation
+
+    body = order_payload(products=[ProductFactory(price="199.00")])
+    scarce = Plain._meta.model.objects.create(sku="SCARCE-1", name="缺货商品", price="199.00")  # no stock at all
+    body["lines"].append({"sku": scarce.sku, "quantity": 1, "unit_price": "199.00", "discount": "0.00"})
+    body["payment"]["paid_amount"] = "607.00"
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.post("/api/v1/orders", data=json.dumps(body), content_type="application/json")
+    assert response.status_code == 201, response.json()
+    assert response.json()["status"] == "on_hold" and response.json()["hold_reasons"] == ["stock_shortage"]
+    order = Order.objects.get(number=response.json()["number"])
+    assert not Reservation.objects.filter(order=order).exists() and order_follow_ups(order) == []
+    assert order.payment_status == "paid" and order.history.count() == 1
+    assert list(order.events.order_by("at", "id").values_list("kind", flat=True)) == [
+        "created", "payment_recorded", "held"]
+    assert_books_and_stock_clean()
