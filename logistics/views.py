@@ -6,6 +6,8 @@ as JSON for the packing bench, which talks to the server on every scan).
 
 from __future__ import annotations
 
+from csp.constants import SELF
+from csp.decorators import csp_replace
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
@@ -14,6 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
 from core.errors import DocumentNotAvailable, DomainError
@@ -107,6 +110,8 @@ def handover(request):
     return _back(request)
 
 
+@xframe_options_sameorigin  # the packing bench shows the label in a frame of its own page
+@csp_replace({"frame-ancestors": [SELF]})
 @login_required
 @permission_required(VIEW, raise_exception=True)
 def shipment_label(request, number):
