@@ -207,6 +207,11 @@ LOGIN_URL = "admin:login"
 LOGIN_REDIRECT_URL = "workflow:review-queue"
 
 REDIS_URL = env_str("REDIS_URL", "")
+# The cache (rate limits such as the phone search's) is shared by all web processes through Redis when
+# there is one; otherwise each process keeps its own.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
+                      "KEY_PREFIX": "oms"}} if REDIS_URL else {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 Q_CLUSTER = {
     "name": "oms",
     "workers": env_int("OMS_Q_WORKERS", 2),

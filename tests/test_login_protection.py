@@ -5,7 +5,6 @@ import io
 import pytest
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django_otp.oath import totp
@@ -112,8 +111,10 @@ def test_view_only_roles_do_not_print_labels(client, make_user):
     assert label["X-Frame-Options"] == "SAMEORIGIN" and "frame-ancestors 'self'" in label["Content-Security-Policy"]
 
 
-def test_phone_search_without_pii_permission_is_exact_and_rate_limited(client, make_user):
-    cache.clear()
+def test_phone_search_without_pii_permission_is_exact_and_rate_limited(client, make_user, settings):
+    # A fresh private cache (never clear() a shared Redis from a test).
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                                   "LOCATION": "phone-search-test"}}
     order = released_order([(product("SKU-P1"), 1, "10.00")])
     client.force_login(make_user("cs2", Role.CUSTOMER_SERVICE, is_staff=True))
     url = reverse("admin:orders_order_changelist")
