@@ -82,6 +82,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "oms.security.SlidingSessionMiddleware",
     "oms.security.RequireSecondFactorMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -140,9 +141,9 @@ AXES_LOCKOUT_TEMPLATE = "security/locked_out.html"
 AXES_IPWARE_PROXY_COUNT = env_int("OMS_PROXY_COUNT", 0)
 AXES_VERBOSE = False
 
-# Sessions end after an idle hour (each request moves the deadline) and with the browser.
+# Sessions end after an idle hour (activity moves the deadline, see oms.security.SlidingSessionMiddleware)
+# and with the browser.
 SESSION_COOKIE_AGE = env_int("OMS_SESSION_IDLE_SECONDS", 60 * 60)
-SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 # TOTP second factor (django-otp), required for these roles and superusers; on by default in production.

@@ -48,9 +48,19 @@ def test_weak_passwords_are_refused(password):
         validate_password(password)
 
 
-def test_sessions_end_after_an_idle_hour():
-    assert settings.SESSION_COOKIE_AGE <= 3600 and settings.SESSION_SAVE_EVERY_REQUEST
-    assert settings.SESSION_EXPIRE_AT_BROWSER_CLOSE
+def test_sessions_end_after_an_idle_hour(client, make_user):
+    from unittest import mock
+
+    from django.contrib.sessions.models import Session
+
+    assert settings.SESSION_COOKIE_AGE <= 3600 and settings.SESSION_EXPIRE_AT_BROWSER_CLOSE
+    client.force_login(make_user("idle", Role.WAREHOUSE))
+    client.get("/logistics/shipments/")
+    key = client.session.session_key
+    first = Session.objects.get(session_key=key).expire_date
+    with mock.patch("time.time", return_value=__import__("time").time() + 600):
+        client.get("/logistics/shipments/")  # active ten minutes later: the deadline moves
+    assert Session.objects.get(session_key=key).expire_date > first
 
 
 def test_finance_needs_a_second_factor(client, make_user, settings):
