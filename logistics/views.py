@@ -6,6 +6,8 @@ as JSON for the packing bench, which talks to the server on every scan).
 
 from __future__ import annotations
 
+from csp.constants import SELF
+from csp.decorators import csp_replace
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
@@ -110,6 +112,7 @@ def handover(request):
 
 
 @xframe_options_sameorigin  # the packing bench shows the label in a frame of its own page
+@csp_replace({"frame-ancestors": [SELF]})
 @login_required
 @permission_required(VIEW, raise_exception=True)
 def shipment_label(request, number):

@@ -91,3 +91,27 @@ def second_factor(request):
         context["qr"] = segno.make(device.config_url, error="m").svg_data_uri(scale=5)
         context["secret"] = device.config_url.split("secret=")[1].split("&")[0]
     return render(request, "security/second_factor.html", context)
+
+
+class SlidingSessionMiddleware:
+    """Idle sessions end after `SESSION_COOKIE_AGE` (an hour): an active user's session is extended
+    at most every `REFRESH_SECONDS`, by touching it. `SESSION_SAVE_EVERY_REQUEST` would do the same
+    with one more database write on every page, which list pages' query budgets cannot afford."""
+
+    REFRESH_SECONDS = 300
+    KEY = "_oms_touched"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        user = getattr(request, "user", None)
+        if session is not None and getattr(user, "is_authenticated", False) and not session.modified:
+            import time
+
+            now = int(time.time())
+            if now - int(session.get(self.KEY, 0)) >= self.REFRESH_SECONDS:
+                session[self.KEY] = now  # saved by SessionMiddleware on the way out: expiry = now + age
+        return response

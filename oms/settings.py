@@ -84,6 +84,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "oms.security.SlidingSessionMiddleware",
     "oms.security.RequireSecondFactorMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -143,9 +144,9 @@ AXES_LOCKOUT_TEMPLATE = "security/locked_out.html"
 AXES_IPWARE_PROXY_COUNT = env_int("OMS_PROXY_COUNT", 0)
 AXES_VERBOSE = False
 
-# Sessions end after an idle hour (each request moves the deadline) and with the browser.
+# Sessions end after an idle hour (activity moves the deadline, see oms.security.SlidingSessionMiddleware)
+# and with the browser.
 SESSION_COOKIE_AGE = env_int("OMS_SESSION_IDLE_SECONDS", 60 * 60)
-SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 # TOTP second factor (django-otp), required for these roles and superusers; on by default in production.
@@ -165,13 +166,13 @@ CONTENT_SECURITY_POLICY = {
         "object-src": ["'none'"],
         "base-uri": ["'self'"],
         "form-action": ["'self'"],
-        "frame-ancestors": [SELF],  # the packing bench shows the label PDF in a frame of our own page
+        "frame-ancestors": ["'none'"],  # the label PDF (framed by the packing bench) allows 'self' itself
     },
 }
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
-X_FRAME_OPTIONS = "SAMEORIGIN"
+X_FRAME_OPTIONS = "DENY"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -219,6 +220,11 @@ EMAIL_USE_TLS = env_bool("OMS_EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("OMS_EMAIL_FROM", "oms@localhost")
 
 REDIS_URL = env_str("REDIS_URL", "")
+# The cache (rate limits such as the phone search's) is shared by all web processes through Redis when
+# there is one; otherwise each process keeps its own.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
+                      "KEY_PREFIX": "oms"}} if REDIS_URL else {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 Q_CLUSTER = {
     "name": "oms",
     "workers": env_int("OMS_Q_WORKERS", 2),
