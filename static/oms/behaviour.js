@@ -9,3 +9,10 @@ document.addEventListener("change", function (event) {
     document.querySelectorAll('input[name="' + name + '"]').forEach(function (box) { box.checked = target.checked; });
   }
 });
+// <form data-confirm="…">: ask before submitting (the text says what will happen, e.g. a refund).
+document.addEventListener("submit", function (event) {
+  var form = event.target;
+  if (form.matches && form.matches("form[data-confirm]") && !window.confirm(form.getAttribute("data-confirm"))) {
+    event.preventDefault();
+  }
+});
