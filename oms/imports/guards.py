@@ -188,7 +188,7 @@ class Limits:
         if grid is None:
             return
         rows, columns = grid
-        if columns > MAX_COLUMNS or rows > MAX_ROWS:
+        if columns > MAX_COLUMNS:  # no spreadsheet program writes such a column: the file is damaged
             raise damaged(self.name, sheet)
         if rows * columns > _setting("OMS_IMPORT_MAX_CELLS", DEFAULT_MAX_CELLS):
             raise too_many_cells(self.name, sheet, rows, columns)
@@ -369,7 +369,7 @@ def _check_declared_dimension(head: bytes, limits: Limits, sheet: str) -> None:
     if match is None or match.group(3) is None:
         return
     rows, columns = int(match.group(4)), _column_number(match.group(3))
-    if columns > MAX_COLUMNS or rows > MAX_ROWS:
+    if columns > MAX_COLUMNS:
         raise damaged(limits.name, sheet)
     if rows * columns > _setting("OMS_IMPORT_MAX_CELLS", DEFAULT_MAX_CELLS):
         raise too_many_cells(limits.name, sheet, rows, columns)
