@@ -212,9 +212,11 @@ def check_workbook(path: Path, name: str, kind: str) -> Limits:
             members = _members(archive)
             _check_unpacked(members, name)
             if kind in ("xlsx", "xlsm"):
-                _check_shared_strings(archive, members, name)
                 for sheet, part in _sheet_parts(archive, members, "xl/workbook.xml").items():
+                    with archive.open(members[part]) as source:  # what it declares: refused before anything
+                        _check_declared_dimension(source.read(64 * 1024), limits, sheet)
                     limits.lazy[sheet] = (lambda sheet=sheet, part=part: _xlsx_grid(path, part, limits, sheet))
+                _check_shared_strings(archive, members, name)
             elif kind == "xlsb":
                 for sheet, part in _sheet_parts(archive, members, "xl/workbook.bin").items():
                     with archive.open(members[part]) as source:
