@@ -146,7 +146,7 @@ def main() -> None:
         writer(path, args.lines, f"{run}{suffix[0].upper()}")
         cases.append((path, ("anchor", "reader", "dry-run", "import")))
     if args.largest:
-        for lines in (600_000, 1_150_000):  # 12 M cells of 20 columns; about 50 MB of .xlsx
+        for lines in (580_000, 1_100_000):  # just under 12 M cells of 20 columns; just under 50 MiB of .xlsx
             path = workdir / f"legacy-{lines}.xlsx"
             base.write_xlsx(path, lines, f"{run}L{lines}")
             cases.append((path, ("anchor", "reader")))

@@ -126,7 +126,8 @@ def template_workbook() -> bytes:
     guide.append([])
     notes = [
         _("One row per order line. Rows with the same 渠道 and 订单号 form one order; they need not be adjacent."),
-        _("The first row holds the headers, in Chinese or in English, in any order. Unknown columns are ignored."),
+        _("The headers are in one row — the first, or below up to nine title rows — in Chinese or in English, in "
+          "any order. Unknown columns are ignored."),
         _("Replace the example row (row 2) of the Orders sheet with your orders. The headers may also be "
           "written in English (second column above); columns shaded in orange are required."),
         _("An order with any error is not imported; the other orders are. Orders already in OMS (same channel "

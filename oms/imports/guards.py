@@ -188,7 +188,7 @@ class Limits:
         if grid is None:
             return
         rows, columns = grid
-        if columns > MAX_COLUMNS or rows > MAX_ROWS:
+        if columns > MAX_COLUMNS:  # no spreadsheet program writes such a column: the file is damaged
             raise damaged(self.name, sheet)
         if rows * columns > _setting("OMS_IMPORT_MAX_CELLS", DEFAULT_MAX_CELLS):
             raise too_many_cells(self.name, sheet, rows, columns)
@@ -212,9 +212,11 @@ def check_workbook(path: Path, name: str, kind: str) -> Limits:
             members = _members(archive)
             _check_unpacked(members, name)
             if kind in ("xlsx", "xlsm"):
-                _check_shared_strings(archive, members, name)
                 for sheet, part in _sheet_parts(archive, members, "xl/workbook.xml").items():
+                    with archive.open(members[part]) as source:  # what it declares: refused before anything
+                        _check_declared_dimension(source.read(64 * 1024), limits, sheet)
                     limits.lazy[sheet] = (lambda sheet=sheet, part=part: _xlsx_grid(path, part, limits, sheet))
+                _check_shared_strings(archive, members, name)
             elif kind == "xlsb":
                 for sheet, part in _sheet_parts(archive, members, "xl/workbook.bin").items():
                     with archive.open(members[part]) as source:
@@ -312,11 +314,15 @@ def _xlsx_grid(path: Path, part: str, limits: Limits | None = None, sheet: str =
     or row 99,999 are looked at; every cell or row tag without a reference may extend the grid by
     one (calamine continues from the previous cell). Prefixed elements take the exact scan."""
     with zipfile.ZipFile(path) as archive, archive.open(_members(archive)[part]) as source:
-        max_row, max_col = 99_999, 26  # the refs not looked at lie within this
+        max_row, max_col = 99_999, 0  # rows not looked at lie within 99,999; columns A–Z are found below
         cells = cell_refs = rows = row_refs = prefixed = 0
         carry = b""
+        first = True
         while True:
             chunk = source.read(_CHUNK)
+            if first and limits is not None:
+                _check_declared_dimension(chunk, limits, sheet)
+                first = False
             window = carry + chunk
             cut = window.rfind(b"<") if chunk else len(window)
             if cut < 0:
@@ -327,6 +333,10 @@ def _xlsx_grid(path: Path, part: str, limits: Limits | None = None, sheet: str =
             rows += text.count(b"<row")
             row_refs += text.count(b'<row r="')
             prefixed += text.count(b":c")
+            for letter in range(ord("Z"), ord("A") + max(max_col, 1) - 1, -1):  # the last single-letter column
+                if b'<c r="' + bytes((letter,)) in text:
+                    max_col = max(max_col, letter - 64)
+                    break
             for match in _FAR_CELL.finditer(text):
                 letters = match.group(1).rstrip(b"0123456789")
                 digits = match.group(1)[len(letters):] + match.group(2)
@@ -347,6 +357,24 @@ def _xlsx_grid(path: Path, part: str, limits: Limits | None = None, sheet: str =
     if prefixed:
         return _xlsx_grid_exact(path, part)
     return max_row + (rows - row_refs), max_col + (cells - cell_refs)
+
+
+_DIMENSION = re.compile(rb'<(?:[A-Za-z_][\w.-]*:)?dimension\s+ref\s*=\s*"([A-Za-z]{1,8})([0-9]{1,9})'
+                        rb'(?::([A-Za-z]{1,8})([0-9]{1,9}))?"')
+
+
+def _check_declared_dimension(head: bytes, limits: Limits, sheet: str) -> None:
+    """A worksheet that declares (`<dimension ref="A1:XFD1048576">`) more than it may hold is refused
+    before its cells are scanned: the declaration alone decides, in microseconds. A smaller
+    declaration proves nothing (it may lie); the scan then decides."""
+    match = _DIMENSION.search(head)
+    if match is None or match.group(3) is None:
+        return
+    rows, columns = int(match.group(4)), _column_number(match.group(3))
+    if columns > MAX_COLUMNS:
+        raise damaged(limits.name, sheet)
+    if rows * columns > _setting("OMS_IMPORT_MAX_CELLS", DEFAULT_MAX_CELLS):
+        raise too_many_cells(limits.name, sheet, rows, columns)
 
 
 def _xlsx_grid_exact(path: Path, part: str) -> tuple[int, int]:

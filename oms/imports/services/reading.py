@@ -65,10 +65,9 @@ def read_header(sheet: Sheet, name: str, rows=None):
                          % {"columns": ", ".join(match.duplicated)})
     above = candidates[:-1]
     if above:
-        first, last = above[0][0], above[-1][0]
         text = " / ".join(" ".join(cell_text(c) for c in cells if cell_text(c))[:40] for _n, cells, _m in above)
-        sheet.notes.append((number, _("The header is in row %(row)s: rows %(first)s–%(last)s above it were skipped "
-                                      "(“%(text)s”).") % {"row": number, "first": first, "last": last,
+        sheet.notes.append((number, _("The header is in row %(row)s: rows %(rows)s above it were skipped "
+                                      "(“%(text)s”).") % {"row": number, "rows": row_ranges([n for n, _c, _m in above]),
                                                           "text": text}))
     return number, match, rows
 

@@ -299,3 +299,19 @@ def test_the_fast_and_the_exact_ods_scans_agree(tmp_path):
         exact = guards._ods_grids(archive.open("content.xml"))
         fast = guards._ods_grids_fast(archive.open("content.xml"))
     assert fast == exact and exact["订单"][0] == (5, 20) and exact["订单"][1] == [((1, 0), (2, 0))]
+
+
+def test_a_dimension_that_lies_small_does_not_hide_a_far_cell(tmp_path):
+    path = _replace_sheet(write_xlsx(tmp_path / "plain.xlsx", [["订单号"]]), tmp_path / "liar.xlsx", (
+        f'<worksheet {NS}><dimension ref="A1:A1"/><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>订单号'
+        '</t></is></c></row><row r="1048576"><c r="XFD1048576"><v>1</v></c></row></sheetData></worksheet>'))
+    assert "1,048,576 rows × 16,384 columns" in refused(path)
+
+
+def test_the_grid_bound_of_an_ordinary_sheet_is_its_columns_times_the_row_floor(tmp_path):
+    from oms.imports import guards
+
+    path = write_xlsx(tmp_path / "orders.xlsx", format_orders())
+    limits = guards.check_workbook(path, "orders.xlsx", "xlsx")
+    limits.check_sheet("Sheet")
+    assert limits.grids["Sheet"] == (99_999, 20)  # T is the last column: 20, not a floor of 26
