@@ -99,6 +99,19 @@ order_status_changed: Hook[OrderStatusChanged] = Hook(
 
 
 @dataclass(frozen=True)
+class OrderSubmitted:
+    order: Any  # orders.models.Order, just created from a channel, not reviewed yet
+    actor: Any
+
+
+order_submitted: Hook[OrderSubmitted] = Hook(
+    "order_submitted",
+    "After `oms.workflow.services.submit_order` created a channel order, before its review, inside the "
+    "transaction: outbound webhooks (`order.created`).",
+)
+
+
+@dataclass(frozen=True)
 class OrderAddressChanged:
     order: Order  # locked by the caller, already saved with the new address
     actor: Actor

@@ -44,6 +44,7 @@ class IntegrationsConfig(AppConfig):
         # Outbound webhooks: every order transition becomes the subscribed systems' events.
         from oms.integrations import webhooks
 
+        hooks.order_submitted.register(webhooks.on_order_submitted)
         hooks.order_status_changed.register(webhooks.on_order_status_changed)
         outbox.register_transport(WebhookKind.WEBHOOK, webhooks.send, max_attempts=webhooks.MAX_ATTEMPTS,
                                   after=webhooks.after_attempt)

@@ -11,7 +11,8 @@ messages die after many failures in a row is paused (its events wait) and the ad
 told; resuming it sends what waited.
 
 Where events come from:
-- `order.created`: `oms.workflow.services.submit_order`, right after the order is created;
+- `order.created`: the `order_submitted` hook, fired by `oms.workflow.services.submit_order` right after
+  the order is created (the workflow does not import integrations);
 - `order.reviewed`, `order.paid`, `order.shipped`, `order.completed`, `order.cancelled`: the
   `order_status_changed` hook, i.e. every transition of every order, whoever made it;
 - `order.delivered`: the carrier webhook that reports a parcel delivered;
@@ -122,6 +123,11 @@ def emit_order_event(*, event: str, order: Order, extra: dict | None = None) -> 
     if not WebhookSubscription.objects.filter(active=True).exists():
         return 0  # nobody listens: not even the payload is built
     return emit(event=event, order=order, key=order.number, data={"order": order_data(order), **(extra or {})})
+
+
+def on_order_submitted(payload: hooks.OrderSubmitted) -> None:
+    """Hook `order_submitted`: a channel order was created (before its review)."""
+    emit_order_event(event=WebhookEvent.ORDER_CREATED, order=payload.order)
 
 
 def on_order_status_changed(payload: hooks.OrderStatusChanged) -> None:

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core import hooks
 from core.actors import SYSTEM
 from core.errors import DomainError, InvalidTransition, PermissionDenied, ValidationFailed
 from core.models import Role
@@ -21,8 +22,6 @@ from core.money import to_money
 from core.roles import user_has_role
 from finance.models import PaymentSource
 from finance.services import payment_record
-from oms.integrations.models import WebhookEvent
-from oms.integrations.webhooks import emit_order_event
 from oms.workflow.checks import HOLD_REASON_LABELS
 from oms.workflow.models import ReviewRule
 from oms.workflow.registry import registered_checks, registered_steps
@@ -141,7 +140,7 @@ def submit_order(*, data: OrderInput, payment: PaymentInput | None, actor, sourc
     API takes the lean path, `oms.workflow.intake.intake_order`, which leaves those to follow-ups.
     """
     order = order_services.order_create(data=data, actor=actor, source=source)
-    emit_order_event(event=WebhookEvent.ORDER_CREATED, order=order)  # outbound webhooks (oms.integrations)
+    hooks.order_submitted.fire(hooks.OrderSubmitted(order=order, actor=actor))  # e.g. outbound webhooks
     if payment is not None and to_money(payment.paid_amount) > 0:
         record_channel_payment(order=order, payment=payment, actor=actor)
     return review_order(order=order, actor=actor)

@@ -153,12 +153,14 @@ def test_timeline_and_low_stock_are_relayed_once(receiver):
     from orders.events import record_event
 
     goods = product(stock=10)
-    subscribe(receiver.url, events=["order.refunded", "stock.low"])
+    subscribe(receiver.url, events=["return.requested", "order.refunded", "stock.low"])
     webhooks.relay_events()  # first run starts from now
     order = paid_order(goods)
+    record_event(order=order, kind="return_requested", message="申请退货", actor=SYSTEM, data={"rma": "RMA1"})
     record_event(order=order, kind="refund_completed", message="退款完成", actor=SYSTEM, data={"amount": "100.00"})
     Stock.objects.filter(product=goods).update(low_stock_threshold=20)
-    assert webhooks.relay_events() == 2
+    assert webhooks.relay_events() == 3
     assert webhooks.relay_events() == 0
-    topics = sorted(OutboxMessage.objects.filter(kind="webhook").values_list("topic", flat=True))
-    assert topics == ["order.refunded", "stock.low"]
+    messages = OutboxMessage.objects.filter(kind="webhook").order_by("pk")
+    assert [m.topic for m in messages] == ["return.requested", "order.refunded", "stock.low"]
+    assert messages[0].payload["data"]["details"]["rma"] == "RMA1" and messages[0].key == order.number
