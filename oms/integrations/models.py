@@ -376,6 +376,28 @@ class WebhookSubscription(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    # Every order event asks "does anyone listen?" (`webhooks.anyone_listening`, cached): a change to
+    # the subscriptions forgets the answer, now and again when the transaction commits.
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        subscribers_changed()
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        subscribers_changed()
+        return result
+
+
+LISTENING_CACHE_KEY = "integrations:anyone_listening"
+
+
+def subscribers_changed() -> None:
+    from django.core.cache import cache
+    from django.db import transaction
+
+    cache.delete(LISTENING_CACHE_KEY)
+    transaction.on_commit(lambda: cache.delete(LISTENING_CACHE_KEY))
+
 
 class WebhookDelivery(OutboxMessage):
     """The outbox seen as outbound webhook deliveries (a proxy: same rows, kind `webhook`)."""

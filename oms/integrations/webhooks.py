@@ -11,8 +11,9 @@ messages die after many failures in a row is paused (its events wait) and the ad
 told; resuming it sends what waited.
 
 Where events come from:
-- `order.created`: the `order_submitted` hook, fired by `oms.workflow.services.submit_order` right after
-  the order is created (the workflow does not import integrations);
+- `order.created`: the `order_submitted` hook, fired right after the order is created by the API's
+  intake (`oms.workflow.intake.intake_order`) and by `oms.workflow.services.submit_order` (connectors,
+  demo data); the workflow does not import integrations;
 - `order.reviewed`, `order.paid`, `order.shipped`, `order.completed`, `order.cancelled`: the
   `order_status_changed` hook, i.e. every transition of every order, whoever made it;
 - `order.delivered`: the carrier webhook that reports a parcel delivered;
@@ -36,6 +37,7 @@ from django.utils import timezone
 from core import hooks
 from oms.integrations import outbox, signing
 from oms.integrations.models import (
+    LISTENING_CACHE_KEY,
     OutboxMessage,
     OutboxStatus,
     RelayCursor,
@@ -119,8 +121,20 @@ def emit(*, event: str, data: dict, key: str, order: Order | None = None, event_
     return len(subscriptions)
 
 
+def anyone_listening() -> bool:
+    """Whether any subscription is active, from the cache (the order intake asks on every order;
+    `WebhookSubscription.save/delete` forget the answer, and it lives a minute at most)."""
+    from django.core.cache import cache
+
+    listening = cache.get(LISTENING_CACHE_KEY)
+    if listening is None:
+        listening = WebhookSubscription.objects.filter(active=True).exists()
+        cache.set(LISTENING_CACHE_KEY, listening, 60)
+    return listening
+
+
 def emit_order_event(*, event: str, order: Order, extra: dict | None = None) -> int:
-    if not WebhookSubscription.objects.filter(active=True).exists():
+    if not anyone_listening():
         return 0  # nobody listens: not even the payload is built
     return emit(event=event, order=order, key=order.number, data={"order": order_data(order), **(extra or {})})
 
@@ -188,7 +202,7 @@ def relay_events(*, limit: int = 1000) -> int:
         low_now[stock.pk] = stock
     for pk in sorted(set(low_now) - alerted):
         stock = low_now[pk]
-        if WebhookSubscription.objects.filter(active=True).exists():
+        if anyone_listening():
             emitted += emit(event=WebhookEvent.STOCK_LOW, key=f"stock:{stock.product.sku}", data={"stock": {
                 "sku": stock.product.sku, "warehouse": stock.warehouse.code, "on_hand": stock.on_hand,
                 "reserved": stock.reserved, "available": stock.available_qty,

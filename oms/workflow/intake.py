@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from core import hooks
 from core.bulk import write_pipeline
 from core.errors import InsufficientStock
 from core.money import to_money
@@ -52,6 +53,7 @@ def intake_order(*, data: OrderInput, payment: PaymentInput | None, actor, sourc
             events_written_together():
         order = order_services.order_create(data=data, actor=actor, source=source, check_duplicate=False,
                                             history=False)
+        hooks.order_submitted.fire(hooks.OrderSubmitted(order=order, actor=actor))  # e.g. outbound webhooks
         if payment is not None and to_money(payment.paid_amount) > 0:
             payment_record(order=order, amount=payment.paid_amount, method=payment.method,
                            source=PaymentSource.CHANNEL, provider=order.channel.code,
