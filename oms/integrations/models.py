@@ -271,7 +271,7 @@ class PlatformOrderLink(models.Model):
 
 
 class SyncStatus(models.TextChoices):
-    RUNNING = "running", _("Running")
+    RUNNING = "running", pgettext_lazy("sync", "Running")
     SUCCEEDED = "succeeded", _("Succeeded")
     PARTIAL = "partial", _("Finished with failed orders")
     FAILED = "failed", _("Failed")
@@ -293,7 +293,7 @@ class SyncRun(models.Model):
     requests = models.PositiveIntegerField(_("requests"), default=0)
     throttled = models.PositiveIntegerField(_("rate-limited answers"), default=0)
     fetched = models.PositiveIntegerField(_("fetched"), default=0)
-    created = models.PositiveIntegerField(_("created"), default=0)
+    created = models.PositiveIntegerField(pgettext_lazy("count", "created"), default=0)
     updated = models.PositiveIntegerField(_("updated"), default=0)
     skipped = models.PositiveIntegerField(_("skipped"), default=0)
     failed = models.PositiveIntegerField(_("failed"), default=0)
@@ -318,11 +318,12 @@ class SyncItem(models.Model):
         ATTENTION = "attention", _("Needs attention")
         FAILED = "failed", _("Failed")
 
-    run = models.ForeignKey(SyncRun, on_delete=models.CASCADE, related_name="items", verbose_name=_("run"))
+    run = models.ForeignKey(SyncRun, on_delete=models.CASCADE, related_name="items",
+                            verbose_name=pgettext_lazy("sync", "run"))
     external_id = models.CharField(_("platform order ID"), max_length=64)
     order_number = models.CharField(_("order number"), max_length=32, blank=True)
     outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices)
-    message = models.TextField(_("message"), blank=True)
+    message = models.TextField(pgettext_lazy("outbox", "message"), blank=True)
 
     class Meta:
         verbose_name = _("sync item")
@@ -422,8 +423,8 @@ class RelayCursor(models.Model):
     """How far a relay has read a log (the order timeline, stock levels) to turn it into webhook events."""
 
     name = models.CharField(_("name"), max_length=40, unique=True)
-    position = models.BigIntegerField(_("position"), default=0)
-    state = models.JSONField(_("state"), default=dict, blank=True)
+    position = models.BigIntegerField(pgettext_lazy("cursor", "position"), default=0)
+    state = models.JSONField(pgettext_lazy("cursor", "state"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("relay cursor")
@@ -474,7 +475,8 @@ class SmsGateway(models.Model):
         ALIYUN = "aliyun", _("Aliyun-style gateway (template code + parameters)")
 
     code = models.SlugField(_("code"), max_length=32, unique=True, default="default")
-    provider = models.CharField(_("provider"), max_length=16, choices=Provider.choices, default=Provider.CONSOLE)
+    provider = models.CharField(pgettext_lazy("service", "provider"), max_length=16, choices=Provider.choices,
+                                default=Provider.CONSOLE)
     endpoint = models.URLField(_("endpoint"), max_length=500, blank=True)
     access_key_id = models.CharField(_("AccessKey ID"), max_length=100, blank=True)
     access_key_secret = models.CharField(_("AccessKey secret"), max_length=200, blank=True)

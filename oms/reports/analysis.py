@@ -14,7 +14,7 @@ from django.db.models import Count, F, Max, Min, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext_lazy
+from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 
 from aftersales.models import ReturnLine
 from catalog.models import Product
@@ -226,8 +226,8 @@ class CustomerReport:
     rows: list[dict] = field(default_factory=list)
 
     def table_for_export(self):
-        header = [_("Customer"), _("Phone"), _("Orders"), _("Spend"), _("First order"), _("Last order"),
-                  _("Segment")]
+        header = [_("Customer"), _("Phone"), pgettext("measure", "Orders"), _("Spend"), _("First order"),
+                  _("Last order"), _("Segment")]
         rows = [[r["name"], r["phone"], r["orders"], r["spend"], r["first"].date().isoformat(),
                  r["last"].date().isoformat(), str(SEGMENTS[r["segment"]])] for r in self.rows]
         return header, rows

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.enums import Role
 from core.money import MoneyField
@@ -31,7 +32,7 @@ class OrderDaily(models.Model):
     province = models.CharField(_("province"), max_length=32, blank=True)
     warehouse = _fk("inventory.Warehouse", _("warehouse"))
     legacy = models.BooleanField(_("legacy import"), default=False)
-    orders = models.PositiveIntegerField(_("orders"), default=0)
+    orders = models.PositiveIntegerField(pgettext_lazy("measure", "orders"), default=0)
     units = models.PositiveIntegerField(_("units"), default=0)
     order_value = MoneyField(_("order value"))
     cancelled = models.PositiveIntegerField(_("cancelled"), default=0)
@@ -95,7 +96,7 @@ class OrderChannelDaily(models.Model):
     day = models.DateField(_("day"))
     channel = _fk("orders.Channel", _("channel"))
     legacy = models.BooleanField(_("legacy import"), default=False)
-    orders = models.PositiveIntegerField(_("orders"), default=0)
+    orders = models.PositiveIntegerField(pgettext_lazy("measure", "orders"), default=0)
     units = models.PositiveIntegerField(_("units"), default=0)
     order_value = MoneyField(_("order value"))
     cancelled = models.PositiveIntegerField(_("cancelled"), default=0)
@@ -137,8 +138,8 @@ class RefundDaily(models.Model):
     day = models.DateField(_("day"))
     channel = _fk("orders.Channel", _("channel"))
     province = models.CharField(_("province"), max_length=32, blank=True)
-    refunds = models.PositiveIntegerField(_("refunds"), default=0)
-    amount = MoneyField(_("refunded"))
+    refunds = models.PositiveIntegerField(pgettext_lazy("measure", "refunds"), default=0)
+    amount = MoneyField(pgettext_lazy("measure", "refunded"))
 
     class Meta:
         verbose_name = _("daily refunds")
@@ -155,8 +156,8 @@ class StockDaily(models.Model):
     day = models.DateField(_("day"))
     warehouse = _fk("inventory.Warehouse", _("warehouse"))
     product = _fk("catalog.Product", _("product"))
-    received = models.IntegerField(_("received"), default=0)
-    issued = models.IntegerField(_("issued"), default=0)
+    received = models.IntegerField(pgettext_lazy("measure", "received"), default=0)
+    issued = models.IntegerField(pgettext_lazy("measure", "issued"), default=0)
     other = models.IntegerField(_("other movements"), default=0)
     closing = models.IntegerField(_("closing on hand"), default=0)
 
@@ -213,7 +214,7 @@ class RollupRun(models.Model):
 
 
 class ChartType(models.TextChoices):
-    NUMBER = "number", _("Number")
+    NUMBER = "number", pgettext_lazy("chart", "Number")
     LINE = "line", _("Line")
     BAR = "bar", _("Bar")
     PIE = "pie", _("Pie")

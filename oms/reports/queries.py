@@ -18,6 +18,7 @@ from django.db.models.functions import TruncMonth, TruncWeek
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from catalog.models import Product
 from core.errors import ValidationFailed
@@ -45,7 +46,7 @@ class Measure:
 
 
 MEASURES = {m.code: m for m in [
-    Measure("orders", _("Orders"), "orders", "orders"),
+    Measure("orders", pgettext_lazy("measure", "Orders"), "orders", "orders"),
     Measure("order_value", _("Order value"), "order_value", "orders", money=True),
     Measure("cancelled", _("Cancelled orders"), "cancelled", "orders"),
     Measure("units", _("Units sold"), "units", "sales"),
