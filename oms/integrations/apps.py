@@ -9,6 +9,12 @@ _WEBHOOKS = ["integrations.view_webhooksubscription", "integrations.view_webhook
              "integrations.view_deadletter", "integrations.replay_webhookdelivery", "integrations.view_outboxattempt"]
 
 
+# Administrators configure the connections (credentials, receivers, gateways); others only watch them.
+_CONFIGURE = [f"integrations.{action}_{model}" for model in (
+    "channelconnector", "webhooksubscription", "crmendpoint", "smsgateway", "webhooksender", "outboundendpoint")
+    for action in ("view", "add", "change", "delete")]
+
+
 class IntegrationsConfig(AppConfig):
     name = "oms.integrations"
     label = "integrations"
@@ -23,6 +29,7 @@ class IntegrationsConfig(AppConfig):
                        "integrations.view_syncrun", "integrations.view_syncitem",
                        "integrations.view_platformorderlink", *_WEBHOOKS],
         Role.WAREHOUSE: ["integrations.view_outboxmessage", "integrations.view_outboxattempt"],
+        Role.ADMIN: _CONFIGURE,
     }
 
     def ready(self):

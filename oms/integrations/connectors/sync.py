@@ -233,7 +233,7 @@ def _goods(api_order: dict) -> dict:
 
 
 def _changed(link: PlatformOrderLink, platform_order: PlatformOrder, actor):
-    from oms.workflow.services import cancel_order
+    from orders.services import order_cancel
     from orders.services import order_change_address
 
     if link.content_hash == platform_order.content_hash:
@@ -245,7 +245,7 @@ def _changed(link: PlatformOrderLink, platform_order: PlatformOrder, actor):
     done, attention, outcome = [], [], Outcome.UPDATED
     if platform_order.status == "cancelled" and before.get("status") != "cancelled":
         if order.status in CANCELLABLE_STATUSES:
-            order = cancel_order(order=order, actor=actor, reason=_("Cancelled on the platform."))
+            order = order_cancel(order=order, actor=actor, reason=_("Cancelled on the platform."))
             done.append(_("Cancelled on the platform."))
         elif order.status != OrderStatus.CANCELLED:
             attention.append(_("Cancelled on the platform after it shipped: intercept the parcel or open a return."))

@@ -11,8 +11,9 @@ from logistics.tests.factories import product
 from oms.integrations import outbox, signing, webhooks
 from oms.integrations.models import OutboxMessage, OutboxStatus, WebhookEvent, WebhookSubscription
 from oms.integrations.tests.receivers import Receiver
-from oms.workflow.services import PaymentInput, cancel_order, submit_order
+from oms.workflow.services import PaymentInput, submit_order
 from orders.models import Channel, OrderStatus
+from orders.services import order_cancel
 from orders.tests.factories import order_input
 
 pytestmark = pytest.mark.django_db
@@ -73,7 +74,7 @@ def test_a_receiver_down_for_an_hour_gets_every_event_in_order_when_back(receive
     goods = product(stock=50)
     subscribe(receiver.url)
     orders = [paid_order(goods) for _ in range(3)]
-    cancel_order(order=orders[1], actor=SYSTEM, reason="客户取消")
+    order_cancel(order=orders[1], actor=SYSTEM, reason="客户取消")
     receiver.stop()  # down
     start = timezone.now()
     run_clock(start, 60)
