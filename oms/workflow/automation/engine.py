@@ -196,3 +196,38 @@ def replay(*, rule: AutomationRule, days: int, limit: int = 20000) -> ReplayResu
         if "notify" in kinds:
             result.notified += 1
     return result
+
+
+def automation_approval_roles(*, order: Order) -> set[str]:
+    """The roles whose approval the automation rules that held `order` asked for (their firings record
+    them as they were when the rule fired: a later edit of the rule does not change a waiting order)."""
+    roles = set()
+    for done in RuleFiring.objects.filter(order=order).values_list("actions", flat=True):
+        for action in done:
+            if action.get("type") == "require_approval" and action.get("outcome") == "held":
+                roles.add(action["params"]["role"])
+    return roles
+
+
+_STATUS_TRIGGERS = {"shipped": "shipped", "completed": "completed", "cancelled": "cancelled"}
+
+
+def fire_on_status_change(payload) -> None:
+    """`order_status_changed` handler: the triggers that lower stages cause (shipped by logistics,
+    completed on delivery, cancelled by orders) run their rules here, inside the same transaction."""
+    trigger = _STATUS_TRIGGERS.get(payload.target)
+    if trigger is None or payload.source == payload.target:
+        return
+    automation_fire(order=payload.order, trigger=trigger, actor=payload.actor)
+
+
+def register_labels() -> None:
+    """Name the hold reasons and the timeline kind of automation rules (AppConfig.ready)."""
+    from django.utils.translation import pgettext_lazy
+
+    from oms.workflow.checks import HOLD_REASON_LABELS
+    from orders.events import KIND_LABELS
+
+    HOLD_REASON_LABELS.setdefault(action_mod.AUTOMATION_HOLD, gettext_lazy("Held by an automation rule"))
+    HOLD_REASON_LABELS.setdefault(action_mod.AUTOMATION_APPROVAL, gettext_lazy("Approval required by a rule"))
+    KIND_LABELS.setdefault(action_mod.EVENT_KIND, pgettext_lazy("timeline", "Automation"))
