@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 
 from oms.workflow.automation import actions as action_mod
 from oms.workflow.automation.conditions import compile_condition, order_context
+from oms.workflow.automation.fast import fast_matcher
 from oms.workflow.automation.models import AutomationRule, RuleFiring
 from orders.events import record_event, timeline_message
 from orders.models import Order
@@ -39,18 +40,25 @@ class CompiledRule:
     enabled: bool
     active_from: object = None
     active_to: object = None
+    matcher: object = None  # context -> bool: the condition as Python closures (`fast`)
 
     def active_at(self, moment) -> bool:
         return self.enabled and (self.active_from is None or self.active_from <= moment) \
             and (self.active_to is None or moment < self.active_to)
 
     def matches(self, context: dict) -> bool:
-        return self.condition is None or bool(self.condition.matches(context))
+        if self.condition is None:
+            return True
+        if self.matcher is None:
+            self.matcher = fast_matcher(self.condition)
+        return self.matcher(context)
 
 
 def compile_rule(rule: AutomationRule) -> CompiledRule:
-    return CompiledRule(pk=rule.pk, name=rule.name, trigger=rule.trigger, version=rule.version,
-                        priority=rule.priority, condition=compile_condition(rule.condition),
+    condition = compile_condition(rule.condition)
+    return CompiledRule(matcher=fast_matcher(condition) if condition is not None else None,
+                        pk=rule.pk, name=rule.name, trigger=rule.trigger, version=rule.version,
+                        priority=rule.priority, condition=condition,
                         actions=list(rule.actions or []), enabled=rule.enabled,
                         active_from=rule.active_from, active_to=rule.active_to)
 

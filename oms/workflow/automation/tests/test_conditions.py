@@ -7,6 +7,7 @@ import pytest
 from catalog.tests.factories import ProductFactory
 from core.errors import ValidationFailed
 from oms.workflow.automation.conditions import ConditionError, compile_condition, order_context
+from oms.workflow.automation.fast import fast_matcher, to_python
 from oms.workflow.automation.models import AutomationRule
 from oms.workflow.automation.services import rule_validate
 from orders.tests.factories import create_order
@@ -34,7 +35,24 @@ CONTEXT = {"amount": Decimal("2500.00"), "paid_amount": Decimal("0"), "channel":
     ("amount - paid_amount > 2000", True), ("(line_count > 1 ? quantity : 0) == 3", True),
 ])
 def test_operators(expression, expected):
-    assert compile_condition(expression).matches(CONTEXT) is expected
+    rule = compile_condition(expression)
+    assert rule.matches(CONTEXT) is expected
+    # The closures the engine evaluates give rule-engine's answer, without falling back to it.
+    assert to_python(rule.statement.expression)(CONTEXT) == expected
+    assert fast_matcher(rule)(CONTEXT) is expected
+
+
+@pytest.mark.parametrize("expression", [
+    'channel == "tmall"', 'channel != "tmall"', "amount == 2500", "amount == 2500.0", "is_cod == true",
+    'province =~ "新疆"', 'province =~~ "疆"', 'province !~~ "疆"', '"疆" in province', "not needs_qc and is_cod",
+    "-amount < 0", "amount * 2 > 4000", "amount / 2 == 1250", "weight % 1 == 0.5", "amount // 1000 == 2",
+    '"vip" in customer_tags and "SKU-1" in skus', "line_count >= 2 and quantity <= 3",
+])
+def test_closures_agree_with_rule_engine(expression):
+    rule = compile_condition(expression)
+    for context in (CONTEXT, {**CONTEXT, "channel": "tmall", "province": "浙江省", "amount": Decimal("10"),
+                              "is_cod": False, "customer_tags": (), "needs_qc": True}):
+        assert fast_matcher(rule)(context) is rule.matches(context), context
 
 
 def test_empty_condition_matches_every_order():
