@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -63,9 +64,16 @@ def compile_rule(rule: AutomationRule) -> CompiledRule:
                         active_from=rule.active_from, active_to=rule.active_to)
 
 
+# How long a process trusts its compiled rules before it reads the shared generation token again:
+# the token is in the default cache (a database table or Redis), one query per order otherwise. A
+# change made in this process is seen at once; in other processes within these seconds.
+LOCAL_SECONDS = 5.0
+
+
 @dataclass
 class _ProcessCache:
     generation: str | None = None
+    checked_at: float = 0.0
     by_trigger: dict[str, list[CompiledRule]] = field(default_factory=dict)
 
 
@@ -84,12 +92,16 @@ def _generation() -> str:
 def enabled_rules(trigger: str) -> list[CompiledRule]:
     """The enabled rules of `trigger`, compiled, by priority: from this process's cache while the
     shared generation token (the default cache, Redis in production) has not changed."""
+    now = time.monotonic()
+    if _cache.generation is not None and now - _cache.checked_at < LOCAL_SECONDS:
+        return _cache.by_trigger.get(trigger, [])
     token = _generation()
     if token != _cache.generation:
         by_trigger: dict[str, list[CompiledRule]] = {}
         for rule in AutomationRule.objects.filter(enabled=True).order_by("priority", "pk"):
             by_trigger.setdefault(rule.trigger, []).append(compile_rule(rule))
         _cache.by_trigger, _cache.generation = by_trigger, token
+    _cache.checked_at = now
     return _cache.by_trigger.get(trigger, [])
 
 
@@ -97,6 +109,7 @@ def automation_rules_changed() -> None:
     """Every process recompiles its rules at its next evaluation (now, and again after commit)."""
     def bump():
         cache.set(_GENERATION_KEY, uuid.uuid4().hex, None)
+        _cache.generation = None  # this process: recompile at the next evaluation
 
     bump()
     transaction.on_commit(bump)
