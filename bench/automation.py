@@ -24,6 +24,7 @@ import os
 import statistics
 import sys
 import time
+from datetime import UTC
 from decimal import Decimal
 from pathlib import Path
 
@@ -69,7 +70,7 @@ def main():
     provinces = ["浙江省", "新疆", "广东省", "四川省", "北京市"]
     products = [Product.objects.create(sku=f"BENCH-{i:03d}", name=f"商品{i}", price=Decimal("99.00"),
                                        weight_kg=Decimal("0.350"), needs_qc=i % 7 == 0) for i in range(30)]
-    from datetime import datetime, timezone as tz
+    from datetime import datetime
 
     for n in range(args.orders):
         lines = [LineInput(sku=products[(n + k) % 30].sku, quantity=1 + k, unit_price=Decimal("99.00"))
@@ -78,7 +79,7 @@ def main():
             channel=channels[n % 4], external_id=f"B{n:06d}", customer_name="张三", customer_phone="13812341234",
             recipient="张三", recipient_phone="13812341234", province=provinces[n % 5], city="某市",
             district="某区", address_detail=f"某路{n}号", postal_code="310000", lines=lines,
-            shipping_fee=Decimal("10.00"), ordered_at=datetime(2026, 11, 24, 2, 0, tzinfo=tz.utc)), actor=SYSTEM)
+            shipping_fee=Decimal("10.00"), ordered_at=datetime(2026, 11, 24, 2, 0, tzinfo=UTC)), actor=SYSTEM)
 
     templates = [
         'channel == "ch{i}" and amount > {i}00',
@@ -100,7 +101,7 @@ def main():
 
     def bare(order):
         lines = list(order.lines.all())
-        return order.channel.code == "douyin" and order.total > 2000 and any(l.product.needs_qc for l in lines)
+        return order.channel.code == "douyin" and order.total > 2000 and any(line.product.needs_qc for line in lines)
 
     def fire(order):
         automation_fire(order=order, trigger="created", actor=SYSTEM)

@@ -15,7 +15,7 @@ from oms.workflow.automation.services import rule_restore, rule_save
 from oms.workflow.automation.tests.helpers import make_rule
 from oms.workflow.intake import intake_order
 from oms.workflow.payments import receive_payment
-from oms.workflow.services import PaymentInput, approve_order, submit_order
+from oms.workflow.services import approve_order, submit_order
 from orders import services as order_services
 from orders.models import OrderStatus, PaymentMethod
 from orders.tests.factories import order_input
