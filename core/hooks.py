@@ -100,8 +100,8 @@ order_status_changed: Hook[OrderStatusChanged] = Hook(
 
 @dataclass(frozen=True)
 class OrderSubmitted:
-    order: Any  # orders.models.Order, just created from a channel, not reviewed yet
-    actor: Any
+    order: Order  # just created from a channel, not reviewed yet
+    actor: Actor
 
 
 order_submitted: Hook[OrderSubmitted] = Hook(

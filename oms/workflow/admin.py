@@ -360,3 +360,6 @@ class ReviewRuleAdmin(ReadOnlyHistoryAdmin):
     def has_delete_permission(self, request, obj=None):
         # Deleting a rule would silently run its check with defaults; switch it off instead.
         return False
+
+# Automation rules (issue 19): their admin lives with them.
+from oms.workflow.automation import admin as _automation_admin  # noqa: E402, F401

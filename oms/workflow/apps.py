@@ -23,3 +23,10 @@ class WorkflowConfig(AppConfig):
 
         # More sellable stock: retry the backorder queue in a background job after commit.
         hooks.stock_replenished.register(enqueue_backorder_retry)
+
+        # Automation rules (issue 19): shipped / completed / cancelled are status changes made by
+        # lower stages (logistics, orders); their rules run from this one hook handler.
+        from oms.workflow.automation.engine import fire_on_status_change, register_labels
+
+        hooks.order_status_changed.register(fire_on_status_change)
+        register_labels()

@@ -32,6 +32,8 @@ from finance.models import PaymentSource
 from finance.services import payment_record
 from inventory.services import order_stock_try_reserve
 from logistics.handlers import shipments_planned_by_caller
+from oms.workflow.automation.engine import automation_fire
+from oms.workflow.automation.models import Trigger
 from oms.workflow.checks import HoldCode
 from oms.workflow.follow_ups import follow_ups_record
 from oms.workflow.models import FollowUp
@@ -61,6 +63,8 @@ def intake_order(*, data: OrderInput, payment: PaymentInput | None, actor, sourc
         # No lock to take: the order's row was inserted by this transaction, which holds it until
         # commit, and `order` is current (the services above updated it in place).
         reasons = evaluate_checks(order=order, rules=cached_active_rules())
+        # Automation rules (issue 19), trigger `created`: their holds join the checks' reasons.
+        order = automation_fire(order=order, trigger=Trigger.CREATED, actor=actor, holds=reasons)
         if not reasons:
             reasons = _run_steps_in_request(order=order, actor=actor)
         if reasons:
@@ -70,6 +74,8 @@ def intake_order(*, data: OrderInput, payment: PaymentInput | None, actor, sourc
                 write_queued_events()
             return order
         order = order_services.order_pass_review(order=order, actor=actor, locked=True)
+        # Automation rules, trigger `reviewed` (a hold here holds the released order: no follow-ups then).
+        order = automation_fire(order=order, trigger=Trigger.REVIEWED, actor=actor)
         kinds = []
         if order.payment_status == PaymentStatus.PAID and any(s.code == "issue_invoice" for s in registered_steps()):
             kinds.append(FollowUp.Kind.ISSUE_INVOICE)

@@ -96,3 +96,7 @@ class FollowUp(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} · {self.get_status_display()}"
+
+
+# Automation rules (issue 19) live in `oms.workflow.automation`; imported here so Django finds them.
+from oms.workflow.automation.models import AutomationRule, RuleFiring, RuleVersion  # noqa: E402, F401

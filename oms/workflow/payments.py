@@ -24,6 +24,8 @@ from django.utils.translation import gettext_lazy
 from finance import services as finance
 from finance.models import PaymentSource
 from finance.services.refunds import PAID_AFTER_CANCELLATION
+from oms.workflow.automation.engine import automation_fire
+from oms.workflow.automation.models import Trigger
 from oms.workflow.checks import HoldCode
 from oms.workflow.registry import review_step
 from orders import services as order_services
@@ -46,6 +48,8 @@ def settle_after_payment(*, order: Order, actor, allow_partial: bool) -> Order:
         if order.paid_amount == order.total:
             order = order_services.order_mark_paid(order=order, actor=actor)
             finance.invoice_issue_if_due(order=order, actor=actor)
+            # Automation rules (issue 19), trigger `paid`.
+            order = automation_fire(order=order, trigger=Trigger.PAID, actor=actor)
         elif order.paid_amount > order.total or not allow_partial:
             order = order_services.order_put_on_hold(order=order, reasons=[_mismatch(order)], actor=actor)
     elif order.status == OrderStatus.AWAITING_SHIPMENT and order.paid_amount > order.total \

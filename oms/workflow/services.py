@@ -22,6 +22,9 @@ from core.money import to_money
 from core.roles import user_has_role
 from finance.models import PaymentSource
 from finance.services import payment_record
+from oms.workflow.automation.actions import AUTOMATION_APPROVAL
+from oms.workflow.automation.engine import automation_approval_roles, automation_fire
+from oms.workflow.automation.models import Trigger
 from oms.workflow.checks import HOLD_REASON_LABELS
 from oms.workflow.models import ReviewRule
 from oms.workflow.registry import registered_checks, registered_steps
@@ -125,11 +128,14 @@ def review_order(*, order: Order, actor=SYSTEM) -> Order:
     if order.status != OrderStatus.PENDING_REVIEW:
         raise InvalidTransition(_("Only orders pending review can be reviewed automatically."))
     reasons = evaluate_checks(order=order)
+    # Automation rules (issue 19), trigger `created`: their holds join the checks' reasons.
+    order = automation_fire(order=order, trigger=Trigger.CREATED, actor=actor, holds=reasons)
     if not reasons:
         reasons = _run_steps(order=order, actor=actor)
     if reasons:
         return order_services.order_put_on_hold(order=order, reasons=reasons, actor=actor)
-    return order_services.order_pass_review(order=order, actor=actor)
+    order = order_services.order_pass_review(order=order, actor=actor)
+    return automation_fire(order=order, trigger=Trigger.REVIEWED, actor=actor)
 
 
 @transaction.atomic
@@ -157,7 +163,10 @@ def record_channel_payment(*, order: Order, payment: PaymentInput, actor) -> Ord
 def required_approval_roles(*, order: Order) -> set[str]:
     roles = dict(ReviewRule.objects.filter(code__in=order.hold_reasons).exclude(approval_role="")
                  .values_list("code", "approval_role"))
-    return set(roles.values())
+    result = set(roles.values())
+    if AUTOMATION_APPROVAL in order.hold_reasons:  # automation rules: the roles their firings asked for
+        result |= automation_approval_roles(order=order)
+    return result
 
 
 @transaction.atomic

@@ -233,8 +233,7 @@ def _goods(api_order: dict) -> dict:
 
 
 def _changed(link: PlatformOrderLink, platform_order: PlatformOrder, actor):
-    from orders.services import order_cancel
-    from orders.services import order_change_address
+    from orders.services import order_cancel, order_change_address
 
     if link.content_hash == platform_order.content_hash:
         return None, link.order.number, ""
