@@ -10,6 +10,7 @@ from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.admin import ReadOnlyAdminMixin
 from core.errors import DocumentNotAvailable, DomainError
@@ -76,7 +77,7 @@ class ShipmentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def units(self, obj):
         return getattr(obj, "units", None)
 
-    @admin.display(description=_("cash on delivery"), ordering="cod_amount")
+    @admin.display(description=pgettext_lazy("amount to collect", "cash on delivery"), ordering="cod_amount")
     def cod(self, obj):
         return format_cny(obj.cod_amount) if obj.cod_amount else "—"
 

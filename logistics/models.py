@@ -101,7 +101,7 @@ class Shipment(ConcurrentTransitionMixin, models.Model):
     weight_kg = models.DecimalField(_("weight (kg)"), max_digits=8, decimal_places=3, null=True, blank=True,
                                     validators=[MinValueValidator(0)])
     packages = models.PositiveSmallIntegerField(_("packages"), default=1, validators=[MinValueValidator(1)])
-    cod_amount = MoneyField(_("cash on delivery"),
+    cod_amount = MoneyField(pgettext_lazy("amount to collect", "cash on delivery"),
                             help_text=_("What the carrier collects from the recipient; zero for prepaid orders."))
     wave = models.ForeignKey(PickWave, on_delete=models.SET_NULL, null=True, blank=True, related_name="shipments",
                              verbose_name=_("pick wave"))
