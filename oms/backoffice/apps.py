@@ -10,3 +10,19 @@ class BackofficeConfig(AppConfig):
     name = "oms.backoffice"
     label = "backoffice"
     verbose_name = _("Back office")
+
+    def ready(self):
+        from django.apps import apps
+
+        if apps.is_installed("oms.reports"):
+            _place_report_widgets()
+
+
+def _place_report_widgets() -> None:
+    """Today's numbers and the role's shared dashboards on every home page whose user may see them."""
+    from oms.backoffice.widgets import Widget, register
+    from oms.reports.widgets import home_widgets_for
+
+    register(Widget(key="reports", title=_("Today"), template="backoffice/widgets/reports.html",
+                    context=lambda request: {"html": home_widgets_for(request.user, request=request)},
+                    allowed=lambda user: user.has_perm("reports.view_dashboard"), position=200, wide=True))

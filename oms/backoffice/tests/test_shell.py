@@ -155,3 +155,14 @@ def test_new_aftersales_request_lists_the_candidates_when_several_match(client, 
     html = client.get(reverse("aftersales:create"), {"order": "4321"}).content.decode()
     assert 'id="candidates"' in html and all(o.number in html for o in orders)
     assert 'id="create-form"' not in html
+
+
+def test_home_shows_todays_numbers_from_the_reports_to_roles_that_see_dashboards(client, make_user):
+    """The reports app's panel sits in the home page's widget slot (registered by the shell)."""
+    manager = make_user("m", Role.MANAGER)
+    client.force_login(manager)
+    html = client.get("/").content.decode()
+    assert 'data-widget="reports"' in html and 'id="today-panel"' in html
+    assert "echarts.min.js" in html  # the chart library comes with the panel, from our own static files
+    client.force_login(make_user("nobody"))  # no role: no dashboards
+    assert 'data-widget="reports"' not in client.get("/").content.decode()
