@@ -15,9 +15,10 @@ is repaired by the next one, and a rebuild gives exactly what the incremental ru
 
 Revenue is read from `finance.RecognisedLine`, the per-line breakdown of the journal's revenue
 postings (Cr 6001 at shipment, Dr 6001 on a return or an allowance), so a period's revenue here
-equals the balance of account 6001 over the same period. Legacy orders imported as shipped or
-completed never went through the journal: their lines and shipping fee count on their order day,
-split into net and VAT the way finance splits them, and flagged `legacy`.
+equals the balance of account 6001 over the same period; revenue of imported orders is flagged
+`legacy`. The import books a shipped or completed legacy order's revenue as an opening entry on its
+order day; a legacy order without one (imported before the import booked money) counts from its
+lines and shipping fee on its order day, split into net and VAT the way finance splits them.
 """
 
 from __future__ import annotations
@@ -135,8 +136,10 @@ def _revenue_warehouse():
 def _journal_sales(first: date, last: date, keys: tuple[str, ...]) -> dict[tuple, dict]:
     qs = (RecognisedLine.objects.filter(_window("entry__posted_at", first, last))
           .annotate(d=TruncDate("entry__posted_at", tzinfo=TZ), wh=_revenue_warehouse(),
-                    ch=F("order__channel_id"), prov=F("order__province"), prod=F("order_line__product_id"))
-          .values("d", *keys)
+                    ch=F("order__channel_id"), prov=F("order__province"), prod=F("order_line__product_id"),
+                    # legacy orders' revenue is in the journal too (the import's opening entries)
+                    legacy=Case(When(order__source=OrderSource.IMPORT, then=Value(True)), default=Value(False)))
+          .values("d", *keys, "legacy")
           .annotate(units=Coalesce(Sum("quantity", filter=Q(component="line", quantity__gt=0)), 0),
                     returned=Coalesce(Sum("quantity", filter=Q(component="line", quantity__lt=0)), 0),
                     revenue=Coalesce(Sum("net"), ZERO, output_field=MONEY),
@@ -145,7 +148,7 @@ def _journal_sales(first: date, last: date, keys: tuple[str, ...]) -> dict[tuple
           .order_by())
     result = {}
     for r in qs:
-        key = (r["d"], *(r[k] for k in keys), False)
+        key = (r["d"], *(r[k] for k in keys), r["legacy"])
         result[key] = {"units": r["units"], "units_returned": -r["returned"], "revenue": r["revenue"],
                        "revenue_gross": r["gross"], "returns": -r["returns"]}
     return result

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from aftersales.models import ReturnRequest, ReturnStatus
-from aftersales.tests.factories import ACTOR, delivered_order, paid_order
+from aftersales.tests.factories import ACTOR, delivered_order, invoiced_order
 from catalog.tests.factories import ProductFactory
 from core.enums import Role
 from finance import services as finance
@@ -102,7 +102,7 @@ def test_refund_is_not_offered_on_an_unpaid_order(finance_client):
     unpaid = held_for_address()
     html = finance_client.get(reverse("finance:order-funds", args=[unpaid.number])).content.decode()
     assert reverse("finance:order-refund", args=[unpaid.number]) not in html
-    paid = paid_order(lines=[(ProductFactory(), 1, "10.00")])
+    paid = invoiced_order(lines=[(ProductFactory(), 1, "10.00")])
     html = finance_client.get(reverse("finance:order-funds", args=[paid.number])).content.decode()
     assert reverse("finance:order-refund", args=[paid.number]) in html
 
@@ -132,7 +132,7 @@ def test_a_refused_bank_transfer_names_the_field_by_its_label_and_keeps_the_inpu
 
 
 def test_the_invoice_table_scrolls_instead_of_squeezing(finance_client):
-    order = paid_order(lines=[(ProductFactory(), 1, "10.00")])
+    order = invoiced_order(lines=[(ProductFactory(), 1, "10.00")])
     html = finance_client.get(reverse("finance:order-funds", args=[order.number])).content.decode()
     invoices = html.split("<h2>发票</h2>")[1]
     assert invoices.lstrip().startswith('<div class="scroll-x"><table class="grid">')

@@ -12,7 +12,7 @@ from aftersales.tests.factories import (
     ACTOR,
     approve,
     delivered_order,
-    paid_order,
+    invoiced_order,
     receive_all,
     request_for,
 )
@@ -76,7 +76,7 @@ def test_every_flow_shows_its_rows_with_links(client, manager):
 
 
 def test_refund_shows_in_funds_and_reservations_by_warehouse_in_lines(client, manager):
-    order = paid_order(lines=[(ProductFactory(sku="CUP-1"), 1, "30.00")])
+    order = invoiced_order(lines=[(ProductFactory(sku="CUP-1"), 1, "30.00")])
     client.force_login(manager)
     html = page_of(client, order)
     assert 'data-reservation="SH01"' in section(html, "order-lines")
@@ -116,7 +116,7 @@ def test_order_numbers_elsewhere_link_to_the_order_page(client, manager, make_us
 
 
 def test_warehouse_user_sees_pack_action_for_a_parcel_in_the_warehouse(client, make_user):
-    order = paid_order(lines=[(ProductFactory(), 1, "10.00")])
+    order = invoiced_order(lines=[(ProductFactory(), 1, "10.00")])
     client.force_login(make_user("wh", Role.WAREHOUSE))
     html = page_of(client, order)
     shipment = order.shipments.get()

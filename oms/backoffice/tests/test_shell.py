@@ -6,7 +6,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from aftersales.tests.factories import delivered_order, paid_order
+from aftersales.tests.factories import delivered_order, invoiced_order
 from catalog.tests.factories import ProductFactory
 from core.enums import Role
 from orders.models import Customer
@@ -64,7 +64,7 @@ def test_home_shows_the_roles_work_queues_with_links(client, make_user, role, qu
 
 
 def test_queue_counts_what_waits_and_links_to_the_screen(client, make_user):
-    paid_order(lines=[(ProductFactory(), 1, "10.00")])
+    invoiced_order(lines=[(ProductFactory(), 1, "10.00")])
     user = make_user("wh", Role.WAREHOUSE)
     client.force_login(user)
     html = client.get("/").content.decode()
