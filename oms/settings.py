@@ -26,6 +26,9 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 _DEVELOPMENT_TOOL = Path(sys.argv[0] if sys.argv else "").name in ("manage.py", "django-admin") \
     or "pytest" in sys.modules
 DEBUG = env_bool("DJANGO_DEBUG", _DEVELOPMENT_TOOL)
+# Demo data (users with a published password) only where DEBUG was configured on; read from here
+# because the test runner switches DEBUG off for the tests themselves.
+OMS_DEMO_DATA_ALLOWED = DEBUG
 _INSECURE_DEV_KEY = "django-insecure-oms-development-key-do-not-use-in-production"
 SECRET_KEY = env_str("DJANGO_SECRET_KEY", _INSECURE_DEV_KEY if DEBUG else "")
 if not SECRET_KEY:

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from core.errors import DomainError
+from core.feedback import report_domain_error
 from oms.imports.exports import (
     CSV_CONTENT_TYPE,
     XLSX_CONTENT_TYPE,
@@ -109,7 +110,7 @@ def import_run(request, pk: int):
     try:
         import_batch_start(batch=batch, mode=mode, actor=request.user, language=translation.get_language())
     except DomainError as exc:
-        messages.error(request, str(exc))
+        report_domain_error(request, exc)
     return redirect("imports:detail", pk=pk)
 
 

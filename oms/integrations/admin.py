@@ -8,7 +8,9 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from core.admin import ReadOnlyAdminMixin
+from core.feedback import report_domain_error
 from core.pii import mask_pii_in, user_can_view_pii
+from core.punctuation import labelled
 from oms.env import MIN_SECRET_LENGTH, weak_secret
 from oms.integrations import inbox
 from oms.integrations.models import InboundAttempt, InboundEvent, WebhookSender
@@ -250,8 +252,8 @@ class ChannelConnectorAdmin(admin.ModelAdmin):
         for connector in queryset.filter(active=True):
             try:
                 run = sync.connector_pull(connector=connector)
-            except PlatformError as exc:
-                self.message_user(request, f"{connector}: {exc}", messages.ERROR)
+            except PlatformError as failure:  # the platform's own words, not a domain error of ours
+                self.message_user(request, labelled(str(connector), failure.message), messages.ERROR)
                 continue
             self.message_user(request, run_summary(run), messages.SUCCESS if run.status == SyncStatus.SUCCEEDED
                               else messages.WARNING)
@@ -309,8 +311,8 @@ class SyncRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         for run in queryset.select_related("connector").order_by("pk"):
             try:
                 again = sync.connector_retry_run(run=run)
-            except PlatformError as exc:
-                self.message_user(request, f"{run.connector}: {exc}", messages.ERROR)
+            except PlatformError as failure:  # the platform's own words, not a domain error of ours
+                self.message_user(request, labelled(str(run.connector), failure.message), messages.ERROR)
                 continue
             self.message_user(request, run_summary(again), messages.SUCCESS if again.status == SyncStatus.SUCCEEDED
                               else messages.WARNING)
@@ -546,7 +548,7 @@ class VoucherExportAdmin(admin.ModelAdmin):
             export = voucher_export_create(period=data["period"], day=data["day"], file_format=data["file_format"],
                                            include_exported=data["include_exported"], actor=request.user)
         except DomainError as exc:
-            self.message_user(request, str(exc), messages.ERROR)
+            report_domain_error(request, exc)
             return
         obj.pk, obj.filename = export.pk, export.filename
         self.message_user(request, _("%(n)d vouchers exported, debit ¥%(debit)s = credit ¥%(credit)s.") % {

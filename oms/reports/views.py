@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from catalog.models import Product
 from core.enums import Role
 from core.errors import DomainError, ValidationFailed
+from core.feedback import report_domain_error
 from inventory.models import Warehouse
 from oms.reports import analysis, services
 from oms.reports.exports import csv_bytes, dashboard_workbook, result_table, xlsx_bytes
@@ -37,11 +38,7 @@ def _date(value) -> date | None:
 
 
 def _show_errors(request, exc: DomainError) -> None:
-    for problems in exc.errors.values():
-        for problem in problems:
-            messages.error(request, problem)
-    if not exc.errors:
-        messages.error(request, str(exc))
+    report_domain_error(request, exc)
 
 
 def _choices() -> dict:

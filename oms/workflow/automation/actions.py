@@ -122,7 +122,7 @@ def hold_reason(action: dict, *, rule, version: int) -> HoldReason:
     return HoldReason(AUTOMATION_HOLD, str(params["reason"]), data)
 
 
-def execute(action: dict, *, order: Order, rule, version: int, actor, holds: list | None) -> tuple[Order, dict]:
+def perform(action: dict, *, order: Order, rule, version: int, actor, holds: list | None) -> tuple[Order, dict]:
     """Do the action; return the (possibly new) order and what was done, for the firing's record.
 
     `holds`: inside the review, a list that receives the hold reasons instead of holding at once."""

@@ -136,7 +136,7 @@ def automation_fire(*, order: Order, trigger: str, actor, holds: list | None = N
                 continue
         done = []
         for action in rule.actions:
-            order, outcome = action_mod.execute(action, order=order, rule=rule, version=rule.version,
+            order, outcome = action_mod.perform(action, order=order, rule=rule, version=rule.version,
                                                 actor=actor, holds=holds)
             done.append(outcome)
         RuleFiring.objects.create(rule_id=rule.pk, version=rule.version, order=order, trigger=trigger,

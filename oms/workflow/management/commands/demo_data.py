@@ -11,7 +11,7 @@ class Command(BaseCommand):
         parser.add_argument("--orders", type=int, default=50, help="how many demo orders in total (default 50)")
 
     def handle(self, *args, orders, **options):
-        if not settings.DEBUG:
+        if not settings.OMS_DEMO_DATA_ALLOWED:
             # Demo users share a published password (admin / oms-demo-2026): never on a production database.
             raise CommandError("demo_data is refused with DJANGO_DEBUG=0: it creates users with a published "
                                "password. Load demo data only in development.")
