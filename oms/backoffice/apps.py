@@ -23,6 +23,6 @@ def _place_report_widgets() -> None:
     from oms.backoffice.widgets import Widget, register
     from oms.reports.widgets import home_widgets_for
 
-    register(Widget(key="reports", title=_("Today"), template="backoffice/widgets/reports.html",
+    register(Widget(key="reports", title=_("Dashboards"), template="backoffice/widgets/reports.html",
                     context=lambda request: {"html": home_widgets_for(request.user, request=request)},
                     allowed=lambda user: user.has_perm("reports.view_dashboard"), position=200, wide=True))

@@ -185,13 +185,16 @@ def home_widgets_context(user, *, today=None) -> dict:
     roles = user_roles(user)
     widgets = (Widget.objects.filter(dashboard__on_home=True, dashboard__shared_with__in=roles)
                .select_related("dashboard").order_by("dashboard__name", "position", "id"))
-    return {"today_panel": today_numbers(), "home_widgets": [render_widget(w, today=today) for w in widgets]}
+    # Today's revenue and counts are for those who read reports (managers, finance director,
+    # administrators); every other role sees the dashboards shared with it.
+    today_panel = today_numbers() if user.has_perm("reports.view_reports") else None
+    return {"today_panel": today_panel, "home_widgets": [render_widget(w, today=today) for w in widgets]}
 
 
 def home_widgets_for(user, *, request=None, include_scripts: bool = True) -> str:
     """Rendered HTML of the user's home widgets ("" for a user who may not see dashboards)."""
     context = home_widgets_context(user)
-    if context["today_panel"] is None:
+    if context["today_panel"] is None and not context["home_widgets"]:
         return ""
     context["include_scripts"] = include_scripts
     return render_to_string("reports/_home_widgets.html", context, request=request)
