@@ -27,14 +27,11 @@ PY = sys.executable
 sys.path.insert(0, str(ROOT / "scripts"))
 
 from smoke_serve import admin_sql, free_port, manage, request  # noqa: E402
+from smoke_serve import fail as smoke_fail  # noqa: E402
 
 
 def fail(message: str, log: Path | None = None) -> None:
-    print(f"fuzz: FAILED: {message}", file=sys.stderr)
-    if log is not None and log.exists():
-        print("---- server output (last 80 lines) ----", file=sys.stderr)
-        print("\n".join(log.read_text(errors="replace").splitlines()[-80:]), file=sys.stderr)
-    raise SystemExit(1)
+    smoke_fail(message, log, who="fuzz", source="server", lines=80)
 
 
 def main() -> int:

@@ -31,11 +31,12 @@ ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
 
 
-def fail(message: str, log: Path | None = None) -> None:
-    print(f"smoke: FAILED: {message}", file=sys.stderr)
+def fail(message: str, log: Path | None = None, *, who: str = "smoke", source: str = "serve.sh",
+         lines: int = 60) -> None:
+    print(f"{who}: FAILED: {message}", file=sys.stderr)
     if log is not None and log.exists():
-        print("---- serve.sh output (last 60 lines) ----", file=sys.stderr)
-        print("\n".join(log.read_text(errors="replace").splitlines()[-60:]), file=sys.stderr)
+        print(f"---- {source} output (last {lines} lines) ----", file=sys.stderr)
+        print("\n".join(log.read_text(errors="replace").splitlines()[-lines:]), file=sys.stderr)
     raise SystemExit(1)
 
 

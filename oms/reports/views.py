@@ -263,6 +263,16 @@ def sales(request):
                                                   **_choices()})
 
 
+def _export(request, report, title, filename: str):
+    """The report's main table as the file `?export=xlsx|csv` asks for, or None to render the page."""
+    fmt = request.GET.get("export")
+    if fmt not in ("xlsx", "csv"):
+        return None
+    header, rows = report.table_for_export()
+    content = xlsx_bytes([(title, header, rows)]) if fmt == "xlsx" else csv_bytes(header, rows)
+    return _download(content, filename, fmt)
+
+
 @login_required
 @view_reports
 def inventory(request):
@@ -272,11 +282,9 @@ def inventory(request):
         _show_errors(request, exc)
         period, (start, end) = "this_month", period_dates("this_month")
     report = analysis.inventory_report(start=start, end=end)
-    fmt = request.GET.get("export")
-    if fmt in ("xlsx", "csv"):
-        header, rows = report.table_for_export()
-        content = xlsx_bytes([(_("Inventory turnover"), header, rows)]) if fmt == "xlsx" else csv_bytes(header, rows)
-        return _download(content, f"inventory-{start}-{end}", fmt)
+    exported = _export(request, report, _("Inventory turnover"), f"inventory-{start}-{end}")
+    if exported:
+        return exported
     return render(request, "reports/inventory.html", {"report": report, "period": period, "start": start, "end": end,
                                                       **_choices()})
 
@@ -285,11 +293,9 @@ def inventory(request):
 @view_reports
 def customers(request):
     report = analysis.customer_report()
-    fmt = request.GET.get("export")
-    if fmt in ("xlsx", "csv"):
-        header, rows = report.table_for_export()
-        content = xlsx_bytes([(_("Customers"), header, rows)]) if fmt == "xlsx" else csv_bytes(header, rows)
-        return _download(content, "customers", fmt)
+    exported = _export(request, report, _("Customers"), "customers")
+    if exported:
+        return exported
     return render(request, "reports/customers.html", {"report": report})
 
 
@@ -302,10 +308,8 @@ def fulfilment(request):
         _show_errors(request, exc)
         period, (start, end) = "this_month", period_dates("this_month")
     report = analysis.fulfilment_report(start=start, end=end)
-    fmt = request.GET.get("export")
-    if fmt in ("xlsx", "csv"):
-        header, rows = report.table_for_export()
-        content = xlsx_bytes([(_("Fulfilment"), header, rows)]) if fmt == "xlsx" else csv_bytes(header, rows)
-        return _download(content, f"fulfilment-{start}-{end}", fmt)
+    exported = _export(request, report, _("Fulfilment"), f"fulfilment-{start}-{end}")
+    if exported:
+        return exported
     return render(request, "reports/fulfilment.html", {"report": report, "period": period, "start": start,
                                                        "end": end, **_choices()})
