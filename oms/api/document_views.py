@@ -18,7 +18,7 @@ from rest_framework.views import APIView
 from core.errors import NotFound, PermissionDenied
 from finance.selectors import invoice_for_document
 from finance.services.printing import invoices_render_file
-from oms.api.schema import FORBIDDEN_SCOPE_OR_CHANNEL, UNAUTHORIZED
+from oms.api.schema import BAD_REQUEST, FORBIDDEN_SCOPE_OR_CHANNEL, UNAUTHORIZED
 from orders.models import Order
 
 
@@ -48,7 +48,7 @@ class InvoicePdfView(APIView):
     @extend_schema(
         summary="Invoice PDF of an order",
         responses={(200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description="the invoice"),
-                   401: UNAUTHORIZED, 403: FORBIDDEN_SCOPE_OR_CHANNEL,
+                   400: BAD_REQUEST, 401: UNAUTHORIZED, 403: FORBIDDEN_SCOPE_OR_CHANNEL,
                    404: OpenApiResponse(description="unknown order, or no invoice issued yet")},
     )
     def get(self, request, number: str):
