@@ -240,11 +240,7 @@ def _period_from(request) -> tuple[str, date, date]:
 @login_required
 @view_reports
 def sales(request):
-    try:
-        period, start, end = _period_from(request)
-    except DomainError as exc:
-        _show_errors(request, exc)
-        period, (start, end) = "this_month", period_dates("this_month")
+    period, start, end = _period_or_this_month(request)
     grain = request.GET.get("grain") if request.GET.get("grain") in ("day", "week", "month") else "day"
     dimension = request.GET.get("by") if request.GET.get("by") in ("channel", "province", "warehouse", "product") \
         else "channel"
@@ -263,6 +259,15 @@ def sales(request):
                                                   **_choices()})
 
 
+def _period_or_this_month(request) -> tuple[str, date, date]:
+    """The period the request asks for; on a bad one, its errors shown and this month instead."""
+    try:
+        return _period_from(request)
+    except DomainError as exc:
+        _show_errors(request, exc)
+        return "this_month", *period_dates("this_month")
+
+
 def _export(request, report, title, filename: str):
     """The report's main table as the file `?export=xlsx|csv` asks for, or None to render the page."""
     fmt = request.GET.get("export")
@@ -276,11 +281,7 @@ def _export(request, report, title, filename: str):
 @login_required
 @view_reports
 def inventory(request):
-    try:
-        period, start, end = _period_from(request)
-    except DomainError as exc:
-        _show_errors(request, exc)
-        period, (start, end) = "this_month", period_dates("this_month")
+    period, start, end = _period_or_this_month(request)
     report = analysis.inventory_report(start=start, end=end)
     exported = _export(request, report, _("Inventory turnover"), f"inventory-{start}-{end}")
     if exported:
@@ -302,11 +303,7 @@ def customers(request):
 @login_required
 @view_reports
 def fulfilment(request):
-    try:
-        period, start, end = _period_from(request)
-    except DomainError as exc:
-        _show_errors(request, exc)
-        period, (start, end) = "this_month", period_dates("this_month")
+    period, start, end = _period_or_this_month(request)
     report = analysis.fulfilment_report(start=start, end=end)
     exported = _export(request, report, _("Fulfilment"), f"fulfilment-{start}-{end}")
     if exported:
