@@ -13,7 +13,13 @@
     /work/main/.venv/bin/python bench/reports.py --orders 50000      # quick
     BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/reports_bench …   (the default)
 
-The database is dropped and created first, and dropped again at the end unless --keep.
+The database is dropped and created first, and dropped again at the end unless --keep (only a database
+whose name contains "bench" is ever dropped). `--reuse` takes the database as it is instead: migrates it,
+fills it only if it holds no orders, and keeps it, so a second run skips the ten-minute fill:
+
+    DATABASE=postgres://postgres@127.0.0.1:5432/oms_h20
+    /work/main/.venv/bin/python bench/reports.py --database-url $DATABASE --reuse --fill-only   # once
+    /work/main/.venv/bin/python bench/reports.py --database-url $DATABASE --reuse               # each measurement
 """
 
 from __future__ import annotations
@@ -39,6 +45,11 @@ def parse_args():
     parser.add_argument("--orders", type=int, default=1_000_000)
     parser.add_argument("--requests", type=int, default=7)
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
+    parser.add_argument("--reuse", action="store_true",
+                        help="use the database as it is (migrate it; fill it only if it has no orders) and keep it")
+    parser.add_argument("--fill-only", action="store_true", help="stop after migrating and filling")
+    parser.add_argument("--no-rebuild", action="store_true",
+                        help="with --reuse: keep the rollups already built, time only the pages")
     parser.add_argument("--database-url", default=os.environ.get(
         "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/reports_bench"))
     return parser.parse_args()
@@ -54,6 +65,14 @@ def _admin_connection(url):
     conn = psycopg.connect(host=cfg["HOST"] or "127.0.0.1", port=cfg["PORT"] or 5432, user=cfg["USER"],
                            dbname="postgres", autocommit=True)
     return conn, cfg["NAME"]
+
+
+def orders_filled() -> int:
+    from django.db import connection
+
+    with connection.cursor() as c:
+        c.execute("SELECT count(*) FROM orders_order")
+        return c.fetchone()[0]
 
 
 def recreate(url: str) -> None:
@@ -93,8 +112,9 @@ def fill(n: int) -> float:
         p0 = c.fetchone()[0]
         c.execute("SELECT array_agg(id ORDER BY id) FROM inventory_warehouse")
         warehouses = c.fetchone()[0]
-        c.execute("""INSERT INTO orders_customer (name, phone, email, company_name, tax_id, created_at)
-                     SELECT '客户' || i, '138' || lpad(i::text, 8, '0'), '', '', '', now()
+        c.execute("""INSERT INTO orders_customer (name, phone, email, company_name, tax_id, company_address_phone,
+                     company_bank_account, created_at)
+                     SELECT '客户' || i, '138' || lpad(i::text, 8, '0'), '', '', '', '', '', now()
                      FROM generate_series(1, 100000) i""")
         c.execute("SELECT min(id) FROM orders_customer")
         c0 = c.fetchone()[0]
@@ -116,11 +136,11 @@ def fill(n: int) -> float:
                         phone, province, city, district, address_detail, postal_code, status, hold_reasons,
                         payment_method,
                         payment_status, subtotal, discount_total, shipping_fee, total, paid_amount, refunded_amount,
-                        note, ordered_at, created_at, updated_at)
+                        note, invoice_request, ordered_at, created_at, updated_at)
                       SELECT i, 'SO' || lpad(i::text, 12, '0'), channel_id, 'EXT' || i, {c0} + i % 100000,
                         CASE WHEN legacy THEN 'import' ELSE 'api' END, '收件人', '13800000000', province, '某市', '',
                         '某路1号', '', status, '[]'::jsonb, 'alipay', 'paid', qty * price, 0, 10, qty * price + 10,
-                        qty * price + 10, 0, '', at, at, at FROM gen""")
+                        qty * price + 10, 0, '', '{{}}'::jsonb, at, at, at FROM gen""")
         c.execute("""INSERT INTO orders_orderline (order_id, product_id, sku, name, quantity, unit_price, discount,
                         amount, tax_rate, quantity_reserved, quantity_shipped, quantity_returned)
                       SELECT i, product_id, 'SKU', '商品', qty, price, 0, qty * price, 0.130, 0,
@@ -162,9 +182,83 @@ def dashboard(user):
     return board
 
 
+def pages(args) -> None:
+    """The 8-widget dashboard and the customer report through Django's test client, each beside its bare
+    reference query on the raw order table, run in the same process."""
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.test import Client
+    from django.urls import reverse
+
+    from core.enums import Role
+    from core.roles import group_for, sync_roles
+    from oms.reports.models import CustomerSummary
+
+    sync_roles()
+    user = (get_user_model().objects.filter(username="bench-manager").first()
+            or get_user_model().objects.create_user("bench-manager", password="x", is_staff=True))
+    user.groups.add(group_for(Role.MANAGER))
+    board = dashboard(user)
+    client = Client()
+    client.force_login(user)
+    url = reverse("reports:dashboard", args=[board.pk])
+    samples = []
+    for i in range(args.requests + 1):
+        clock = time.monotonic()
+        response = client.get(url)
+        elapsed = (time.monotonic() - clock) * 1000
+        assert response.status_code == 200, response.status_code
+        if i:
+            samples.append(elapsed)
+    page_ms = statistics.median(samples)
+
+    reference = []
+    with connection.cursor() as c:
+        for _ in range(args.requests):
+            clock = time.monotonic()
+            c.execute("""SELECT channel_id, SUM(total) FROM orders_order
+                         WHERE ordered_at >= date_trunc('month', now() AT TIME ZONE 'Asia/Shanghai')
+                                            AT TIME ZONE 'Asia/Shanghai'
+                         GROUP BY channel_id""")
+            c.fetchall()
+            reference.append((time.monotonic() - clock) * 1000)
+    ref_ms = statistics.median(reference)
+    print(f"8-widget dashboard page: median {page_ms:.0f} ms over {args.requests} requests "
+          f"(min {min(samples):.0f}, max {max(samples):.0f})")
+    print(f"bare reference query (revenue by channel this month on orders_order): median {ref_ms:.0f} ms")
+    print(f"ratio dashboard / reference: {page_ms / ref_ms:.2f}")
+
+    # The customer report (RFM, repeat rate, LTV, top customers, cohorts) from the customer rollups,
+    # the whole page, beside the per-customer aggregate it used to run on the order table.
+    url = reverse("reports:customers")
+    samples = []
+    for i in range(args.requests + 1):
+        clock = time.monotonic()
+        response = client.get(url)
+        elapsed = (time.monotonic() - clock) * 1000
+        assert response.status_code == 200, response.status_code
+        if i:
+            samples.append(elapsed)
+    customers_ms = statistics.median(samples)
+    reference = []
+    with connection.cursor() as c:
+        for _ in range(args.requests):
+            clock = time.monotonic()
+            c.execute("""SELECT customer_id, COUNT(*), SUM(total - refunded_amount), MIN(ordered_at),
+                         MAX(ordered_at) FROM orders_order WHERE status <> 'cancelled' GROUP BY customer_id""")
+            c.fetchall()
+            reference.append((time.monotonic() - clock) * 1000)
+    customers_ref = statistics.median(reference)
+    print(f"customer report page: median {customers_ms:.0f} ms over {args.requests} requests "
+          f"(min {min(samples):.0f}, max {max(samples):.0f}) for {CustomerSummary.objects.count():,} customers")
+    print(f"bare reference (per-customer aggregate on orders_order): median {customers_ref:.0f} ms; "
+          f"ratio customer report / reference: {customers_ms / customers_ref:.2f}")
+
+
 def main():
     args = parse_args()
-    recreate(args.database_url)
+    if not args.reuse:
+        recreate(args.database_url)
     os.environ["DATABASE_URL"] = args.database_url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "oms.settings")
     os.environ.setdefault("DJANGO_DEBUG", "1")
@@ -174,17 +268,23 @@ def main():
     from django.conf import settings
     from django.core.management import call_command
     from django.db import connection
-    from django.test import Client
-    from django.urls import reverse
 
     settings.ALLOWED_HOSTS = ["testserver", "localhost"]
     try:
         clock = time.monotonic()
         call_command("migrate", verbosity=0)
         print(f"migrate: {time.monotonic() - clock:.1f} s")
-        print(f"fill {args.orders:,} orders: {fill(args.orders):.1f} s")
+        filled = orders_filled() if args.reuse else 0
+        if filled:
+            print(f"reusing {filled:,} orders")
+        else:
+            print(f"fill {args.orders:,} orders: {fill(args.orders):.1f} s")
+        if args.fill_only:
+            return
 
         from oms.reports.models import (
+            CustomerMonth,
+            CustomerSummary,
             OrderChannelDaily,
             OrderDaily,
             ProductSalesDaily,
@@ -196,51 +296,29 @@ def main():
         )
         from oms.reports.rollups import rollups_rebuild
 
+        if args.no_rebuild:
+            return pages(args)
         run = rollups_rebuild()
         print(f"rollup rebuild: {run.seconds:.1f} s for {run.days} days; rows: "
               + ", ".join(f"{m.__name__} {m.objects.count():,}" for m in
                           (OrderDaily, OrderChannelDaily, SalesDaily, SalesChannelDaily, ProductSalesDaily,
-                           RefundDaily, StockDaily, StateDaily)))
-
-        from django.contrib.auth import get_user_model
-
-        from core.enums import Role
-        from core.roles import group_for, sync_roles
-
-        sync_roles()
-        user = get_user_model().objects.create_user("bench-manager", password="x", is_staff=True)
-        user.groups.add(group_for(Role.MANAGER))
-        board = dashboard(user)
-        client = Client()
-        client.force_login(user)
-        url = reverse("reports:dashboard", args=[board.pk])
-        samples = []
-        for i in range(args.requests + 1):
-            clock = time.monotonic()
-            response = client.get(url)
-            elapsed = (time.monotonic() - clock) * 1000
-            assert response.status_code == 200, response.status_code
-            if i:
-                samples.append(elapsed)
-        page_ms = statistics.median(samples)
-
-        reference = []
+                           RefundDaily, StockDaily, StateDaily, CustomerSummary, CustomerMonth)))
+        # Bare reference for the rebuild: one set-based pass over the revenue postings (revenue by local
+        # day and channel into a scratch table), the least any rebuild of the sales rollups must do.
         with connection.cursor() as c:
-            for _ in range(args.requests):
-                clock = time.monotonic()
-                c.execute("""SELECT channel_id, SUM(total) FROM orders_order
-                             WHERE ordered_at >= date_trunc('month', now() AT TIME ZONE 'Asia/Shanghai')
-                                                AT TIME ZONE 'Asia/Shanghai'
-                             GROUP BY channel_id""")
-                c.fetchall()
-                reference.append((time.monotonic() - clock) * 1000)
-        ref_ms = statistics.median(reference)
-        print(f"8-widget dashboard page: median {page_ms:.0f} ms over {args.requests} requests "
-              f"(min {min(samples):.0f}, max {max(samples):.0f})")
-        print(f"bare reference query (revenue by channel this month on orders_order): median {ref_ms:.0f} ms")
-        print(f"ratio dashboard / reference: {page_ms / ref_ms:.2f}")
+            clock = time.monotonic()
+            c.execute("""CREATE TEMP TABLE bench_reference AS
+                         SELECT (e.posted_at AT TIME ZONE 'Asia/Shanghai')::date AS d, o.channel_id, SUM(rl.net) AS net
+                         FROM finance_recognisedline rl JOIN finance_journalentry e ON e.id = rl.entry_id
+                         JOIN orders_order o ON o.id = rl.order_id GROUP BY 1, 2""")
+            rebuild_ref = time.monotonic() - clock
+            c.execute("DROP TABLE bench_reference")
+        print(f"bare reference (revenue by day and channel into a table): {rebuild_ref:.1f} s; "
+              f"ratio rebuild / reference: {run.seconds / rebuild_ref:.1f}")
+
+        pages(args)
     finally:
-        if not args.keep:
+        if not (args.keep or args.reuse):
             drop(args.database_url)
 
 

@@ -5,7 +5,7 @@ from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from catalog.models import Product
+from catalog.models import Category, Product
 from core.money import format_cny
 
 
@@ -23,9 +23,11 @@ class ConfigurationHistoryAdmin(SimpleHistoryAdmin):
 
 @admin.register(Product)
 class ProductAdmin(ConfigurationHistoryAdmin):
-    list_display = ["sku", "name", "price_display", "tax_rate_display", "weight_kg", "barcode", "needs_qc", "active"]
+    list_display = ["sku", "name", "category", "price_display", "tax_rate_display", "weight_kg", "barcode", "needs_qc",
+                    "active"]
     list_display_links = ["sku", "name"]
-    list_filter = ["active", "needs_qc", "tax_rate"]
+    list_select_related = ["category__parent"]
+    list_filter = ["active", ("category", admin.RelatedOnlyFieldListFilter), "needs_qc", "tax_rate"]
     search_fields = ["=sku", "=barcode", "name"]
     search_help_text = _("SKU or barcode (exact), or part of the name.")
     list_per_page = 50
@@ -33,8 +35,8 @@ class ProductAdmin(ConfigurationHistoryAdmin):
     ordering = ["sku"]
     readonly_fields = ["created_at", "updated_at"]
     fieldsets = [
-        (None, {"fields": ["sku", "name", "active"]}),
-        (_("Price and tax"), {"fields": ["price", "tax_rate"]}),
+        (None, {"fields": ["sku", "name", "category", "active"]}),
+        (_("Price and tax"), {"fields": ["price", "tax_rate", "standard_cost"]}),
         (_("Logistics"), {"fields": ["weight_kg", "barcode", "needs_qc"]}),
         (_("Record"), {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
     ]
@@ -61,3 +63,19 @@ class ProductAdmin(ConfigurationHistoryAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False  # order lines point to products; untick “active” to stop selling one
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "parent", "position"]
+    list_display_links = ["code", "name"]
+    list_filter = [("parent", admin.RelatedOnlyFieldListFilter)]
+    list_select_related = ["parent__parent"]
+    search_fields = ["code", "name"]
+    ordering = ["position", "code"]
+
+    def has_delete_permission(self, request, obj=None):
+        # Products point to their category (PROTECT); an empty leaf may go.
+        if obj is not None and (obj.products.exists() or obj.children.exists()):
+            return False
+        return super().has_delete_permission(request, obj)

@@ -14,5 +14,7 @@ class CatalogConfig(AppConfig):
         Role.WAREHOUSE: ["catalog.view_product"],
         Role.FINANCE: ["catalog.view_product"],
         Role.AFTERSALES: ["catalog.view_product"],
-        Role.MANAGER: ["catalog.view_product", "catalog.add_product", "catalog.change_product"],
+        Role.MANAGER: ["catalog.view_product", "catalog.add_product", "catalog.change_product",
+                       # the category tree is part of the catalogue the manager keeps
+                       "catalog.view_category", "catalog.add_category", "catalog.change_category"],
     }

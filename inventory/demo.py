@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 from datetime import timedelta
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
@@ -96,6 +97,9 @@ def seed_stock(*, seed: int = 2026) -> int:
                     expiry = today + timedelta(days=rng.randint(60, 540) if delivery else rng.randint(20, 120))
                 plan.setdefault((code, delivery), []).append(ReceiptLine(
                     sku=product.sku, quantity=units, expiry_date=expiry,
+                    # the newer delivery cost a little more: FIFO valuation has something to tell apart
+                    unit_cost=(product.price * (Decimal("0.55") if delivery == 0 else Decimal("0.58"))).quantize(
+                        Decimal("0.01")),
                     batch_number=f"B{today:%y%m}{delivery}{product.sku[-3:]}-{code}",
                     bin_code=BINS[delivery % 2][0]))
     receipts = 0

@@ -37,6 +37,8 @@ class ReceiptLineForm(forms.Form):
     expiry_date = forms.DateField(label=_("Expiry date"), required=False,
                                   widget=forms.DateInput(attrs={"type": "date"}))
     bin_code = forms.CharField(label=_("Bin"), max_length=32, required=False)
+    unit_cost = forms.DecimalField(label=_("Unit cost"), required=False, min_value=0, max_digits=14, decimal_places=2,
+                                   help_text=_("Empty: the product's standard cost."))
 
 
 ReceiptLineFormSet = forms.formset_factory(ReceiptLineForm, extra=5, max_num=50, min_num=1, validate_min=True)

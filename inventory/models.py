@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from core.money import MoneyField
 from core.regions import PROVINCES, REGIONS, region_of
 
 PROVINCE_CHOICES = [(name, name) for name in PROVINCES]
@@ -161,6 +162,10 @@ class Lot(models.Model):
                             verbose_name=_("bin location"))
     quantity = models.PositiveIntegerField(_("quantity"), default=0)
     reserved = models.PositiveIntegerField(_("reserved"), default=0)
+    # What one unit of this lot cost when it came in; goods issued from the lot are valued at it
+    # (FIFO by lot). Empty: the receipt named no cost, and the product's standard cost values it.
+    unit_cost = MoneyField(_("unit cost"), null=True, blank=True, default=None,
+                           help_text=_("Cost of one unit as received; empty means the product's standard cost."))
     quarantined = models.BooleanField(_("in quarantine"), default=False,
                                       help_text=_("Returned goods waiting for QC; not sellable."))
 

@@ -63,7 +63,8 @@ def receipt_create(request):
     formset = ReceiptLineFormSet(request.POST or None, prefix="lines")
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         lines = [ReceiptLine(sku=f["sku"], quantity=f["quantity"], batch_number=f.get("batch_number") or "",
-                             expiry_date=f.get("expiry_date"), bin_code=f.get("bin_code") or "")
+                             expiry_date=f.get("expiry_date"), bin_code=f.get("bin_code") or "",
+                             unit_cost=f.get("unit_cost"))
                  for f in formset.cleaned_data if f]
         try:
             receipt = stock_receive(warehouse=form.cleaned_data["warehouse"], lines=lines, actor=request.user,

@@ -201,6 +201,9 @@ RAW_SQL_MODULES = {
     "oms/imports/services/writing.py",  # ANALYZE after bulk loading, the planner's row estimate (no data)
     "oms/api/views.py",  # the health check's SELECT 1
     "core/numbering.py",  # a sequence's UPDATE … RETURNING: one round trip per number (the intake's budget)
+    # the rollups' INSERT … SELECT into the reports' own tables (the set-based rebuild); fenced by the
+    # hand-computed figures, the journal reconciliation and rebuild == refresh (oms/reports/tests/test_rollups.py)
+    "oms/reports/rollups.py",
 }
 # Who may call the bulk writers: a stage's writers (its services and timeline writers), the import's
 # writer for its own records.

@@ -130,7 +130,7 @@ def stock_transfer(*, source, destination, sku: str, quantity: int, reason: str,
     taken = take_from_lots(batch, kind=MovementKind.TRANSFER_OUT, stock=out_stock, lots=lots, quantity=quantity)
     for lot, units in taken:
         twin = batch.new_lot(stock=in_stock, batch_number=lot.batch_number, received_at=lot.received_at,
-                             expiry_date=lot.expiry_date)
+                             expiry_date=lot.expiry_date, unit_cost=lot.unit_cost)  # goods keep their cost
         batch.move(kind=MovementKind.TRANSFER_IN, stock=in_stock, lot=twin, on_hand=units)
     movements = batch.flush()
     hooks.stock_replenished.fire(hooks.StockReplenished(product_ids=(product.pk,), warehouse_id=dst.pk,

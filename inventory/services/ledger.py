@@ -40,9 +40,10 @@ class LedgerBatch:
         self._new_lots: list[Lot] = []
 
     def new_lot(self, *, stock: Stock, batch_number: str, received_at=None, expiry_date=None, bin=None,
-                quarantined: bool = False) -> Lot:
+                quarantined: bool = False, unit_cost=None) -> Lot:
         lot = Lot(stock=stock, batch_number=batch_number, received_at=received_at or self.at,
-                  expiry_date=expiry_date, bin=bin, quantity=0, reserved=0, quarantined=quarantined)
+                  expiry_date=expiry_date, bin=bin, quantity=0, reserved=0, quarantined=quarantined,
+                  unit_cost=unit_cost)
         self._new_lots.append(lot)
         return lot
 

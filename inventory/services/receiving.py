@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -22,6 +23,7 @@ class ReceiptLine:
     batch_number: str = ""
     expiry_date: date | None = None
     bin_code: str = ""
+    unit_cost: Decimal | None = None  # purchase cost of one unit; None: the product's standard cost
 
 
 @dataclass
@@ -29,6 +31,16 @@ class Receipt:
     number: str
     warehouse: Warehouse
     lots: list[Lot] = field(default_factory=list)
+
+
+def _cost(value) -> Decimal | None:
+    try:
+        cost = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return None
+    if not cost.is_finite() or cost < 0 or cost != cost.quantize(Decimal("0.01")) or cost >= Decimal("1e12"):
+        return None
+    return cost.quantize(Decimal("0.01"))
 
 
 @transaction.atomic
@@ -59,6 +71,8 @@ def stock_receive(*, warehouse, lines: list[ReceiptLine], actor, reference: str 
             if found is None or found.kind != Bin.Kind.STORAGE:
                 errors.add(f"lines.{index}.bin", _("No storage bin “%(bin)s” in this warehouse.")
                            % {"bin": line.bin_code})
+        if line.unit_cost is not None and _cost(line.unit_cost) is None:
+            errors.add(f"lines.{index}.unit_cost", _("Enter a cost of zero or more, with at most 2 decimals."))
         if len(line.batch_number or "") > 64:
             errors.add(f"lines.{index}.batch_number", _("At most 64 characters."))
     errors.raise_if_any()
@@ -75,7 +89,8 @@ def stock_receive(*, warehouse, lines: list[ReceiptLine], actor, reference: str 
         stock = stocks[(wh.pk, product.pk)]
         lot = batch.new_lot(stock=stock, batch_number=(line.batch_number or "").strip() or number,
                             received_at=received_at, expiry_date=line.expiry_date,
-                            bin=bins.get((line.bin_code or "").strip().upper()))
+                            bin=bins.get((line.bin_code or "").strip().upper()),
+                            unit_cost=_cost(line.unit_cost) if line.unit_cost is not None else None)
         batch.move(kind=MovementKind.RECEIPT, stock=stock, lot=lot, on_hand=line.quantity)
         receipt.lots.append(lot)
     batch.flush()

@@ -101,7 +101,10 @@ def return_stock_receive(*, order_line: OrderLine, warehouse, quantity: int, dis
         if bin_obj is None and quarantine:
             bin_obj = Bin.objects.filter(warehouse=wh, kind=Bin.Kind.QUARANTINE, active=True).order_by("code").first()
         expiries = [lot.expiry_date for lot in issued_lots if lot.expiry_date]
+        # Returned goods come back at the cost they left with, when their lots agree on one.
+        costs = {lot.unit_cost for lot in issued_lots}
         lot = batch.new_lot(
+            unit_cost=costs.pop() if len(costs) == 1 else None,
             stock=stock,
             batch_number=issued_lots[0].batch_number if len(issued_lots) == 1 else f"RET-{reference.strip()}",
             received_at=min((lot.received_at for lot in issued_lots), default=None) if not quarantine else None,
@@ -159,7 +162,7 @@ def quarantine_stock_release(*, warehouse, sku: str, quantity: int, restock: boo
             target = sellable.get((qlot.batch_number, qlot.expiry_date))
             if target is None:
                 target = batch.new_lot(stock=stock, batch_number=qlot.batch_number, received_at=qlot.received_at,
-                                       expiry_date=qlot.expiry_date, bin=storage_bin)
+                                       expiry_date=qlot.expiry_date, bin=storage_bin, unit_cost=qlot.unit_cost)
                 sellable[(qlot.batch_number, qlot.expiry_date)] = target
             batch.move(kind=MovementKind.QUARANTINE_RELEASE, stock=stock, lot=target, on_hand=take)
             touched.append(target)

@@ -10,8 +10,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Count, F, Max, Min, Q, Sum
-from django.db.models.functions import TruncMonth
+from django.db.models import Case, CharField, Count, F, Max, Q, Sum, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
@@ -20,11 +19,11 @@ from aftersales.models import ReturnLine
 from catalog.models import Product
 from inventory.models import Lot, Stock, Warehouse
 from logistics.models import Shipment, ShipmentStatus
-from oms.reports.models import StateDaily, StockDaily
+from oms.reports.models import CustomerMonth, CustomerSummary, StateDaily, StockDaily
 from oms.reports.queries import DIMENSIONS, MEASURES, SUPPORTED, Query, compare, drill_url, run
 from oms.reports.rollups import day_start
 from oms.reports.widgets import chart_options
-from orders.models import OPEN_STATUSES, Customer, Order, OrderLine, OrderStatus
+from orders.models import OPEN_STATUSES, Customer, OrderLine, OrderStatus
 
 ZERO = Decimal("0.00")
 
@@ -104,16 +103,34 @@ class InventoryReport:
     backorders: list[dict]
     expiring: list[Lot]
 
-    def table_for_export(self):
-        header = [_("Warehouse"), _("SKU"), _("Product"), _("Units issued"), _("Units received"), _("Average stock"),
-                  _("Closing stock"), _("Turnover"), _("Days of inventory")]
-        rows = [[r["warehouse"], r["sku"], r["name"], r["issued"], r["received"], r["average"], r["closing"],
-                 r["turnover"], r["days"]] for r in self.rows]
-        return header, rows
+    def tables_for_export(self) -> list[tuple[str, list[str], list[list]]]:
+        """Every table of the page, as (title, header, rows)."""
+        turnover = [[r["warehouse"], r["sku"], r["name"], r["issued"], r["received"], r["average"], r["closing"],
+                     r["cogs"], r["average_value"], r["closing_value"], r["turnover"], r["days"],
+                     r["turnover_units"], r["days_units"]] for r in self.rows]
+        return [
+            (_("Turnover and days of inventory"),
+             [_("Warehouse"), _("SKU"), _("Product"), _("Units issued"), _("Units received"), _("Average stock"),
+              _("Closing stock"), _("Cost of goods issued"), _("Average stock at cost"), _("Closing stock at cost"),
+              _("Turnover"), _("Days of inventory"), _("Turnover (units)"), _("Days of inventory (units)")],
+             turnover),
+            (_("Slow movers"), [_("Warehouse"), _("SKU"), _("Units issued"), _("Closing stock"),
+                                _("Days of inventory (units)")],
+             [[r["warehouse"], r["sku"], r["issued"], r["closing"], r["days_units"]] for r in self.slow_movers]),
+            (_("Stock-outs"), [_("Warehouse"), _("SKU"), _("On hand"), _("Reserved")],
+             [[s.warehouse.name, s.product.sku, s.on_hand, s.reserved] for s in self.stock_outs]),
+            (_("Backorder ageing"), [_("Waiting"), pgettext("measure", "Orders"), _("Units short")],
+             [[str(b["label"]), b["orders"], b["units"]] for b in self.backorders]),
+            (_("Lots expiring within 30 days"), [_("Warehouse"), _("SKU"), _("Batch number"), _("Expiry date"),
+                                                  _("Quantity")],
+             [[lot.stock.warehouse.name, lot.stock.product.sku, lot.batch_number, lot.expiry_date.isoformat(),
+               lot.quantity] for lot in self.expiring]),
+        ]
 
 
-def average_stock(rows: list[tuple[date, int]], opening: int, start: date, end: date) -> Decimal:
-    """Mean of the end-of-day level over every day of the period (the level holds until the next movement)."""
+def average_stock(rows: list[tuple[date, int | Decimal]], opening: int | Decimal, start: date, end: date) -> Decimal:
+    """Mean of the end-of-day level (units or value) over every day of the period (a level holds until the
+    next movement)."""
     level, total, cursor = opening, 0, start
     for day, closing in rows:
         total += level * (day - cursor).days
@@ -122,42 +139,61 @@ def average_stock(rows: list[tuple[date, int]], opening: int, start: date, end: 
     return (Decimal(total) / ((end - start).days + 1)).quantize(Decimal("0.01"))
 
 
+def _turnover(issued: Decimal, average: Decimal) -> Decimal | None:
+    return (issued / average).quantize(Decimal("0.01")) if average else None
+
+
+def _days_of_inventory(average: Decimal, issued: Decimal, days: int) -> Decimal | None:
+    return (average * days / issued).quantize(Decimal("0.1")) if issued else None
+
+
 def inventory_report(*, start: date, end: date, slow_days: int = 30, expiring_days: int = 30) -> InventoryReport:
     days = (end - start).days + 1
     within = StockDaily.objects.filter(day__gte=start, day__lte=end).order_by("warehouse_id", "product_id", "day")
     series: dict[tuple, list] = defaultdict(list)
-    moved: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
-    for row in within.values_list("warehouse_id", "product_id", "day", "closing", "issued", "received"):
+    values: dict[tuple, list] = defaultdict(list)
+    moved: dict[tuple, list] = defaultdict(lambda: [0, 0, ZERO])
+    for row in within.values_list("warehouse_id", "product_id", "day", "closing", "issued", "received",
+                                  "closing_value", "issued_value"):
         key = row[:2]
         series[key].append((row[2], row[3]))
+        values[key].append((row[2], row[6]))
         moved[key][0] += row[4]
         moved[key][1] += row[5]
-    openings = {}
+        moved[key][2] += row[7]
+    openings, opening_values = {}, {}
     before = (StockDaily.objects.filter(day__lt=start).values("warehouse_id", "product_id")
               .annotate(last=Max("day")).order_by())
     last_days = {(r["warehouse_id"], r["product_id"]): r["last"] for r in before}
     if last_days:
         for r in StockDaily.objects.filter(day__lt=start, day__in=set(last_days.values())).values_list(
-                "warehouse_id", "product_id", "day", "closing"):
+                "warehouse_id", "product_id", "day", "closing", "closing_value"):
             if last_days.get(r[:2]) == r[2]:
                 openings[r[:2]] = r[3]
+                opening_values[r[:2]] = r[4]
     keys = set(series) | {k for k, v in openings.items() if v}
     warehouses = {w.pk: w.name for w in Warehouse.objects.all()}
     products = {p.pk: p for p in Product.objects.filter(pk__in={k[1] for k in keys})}
     rows = []
     for key in keys:
-        opening = openings.get(key, 0)
+        opening, opening_value = openings.get(key, 0), opening_values.get(key, ZERO)
         avg = average_stock(series.get(key, []), opening, start, end)
-        issued, received = moved[key] if key in moved else (0, 0)
+        avg_value = average_stock(values.get(key, []), opening_value, start, end)
+        issued, received, cogs = moved[key] if key in moved else (0, 0, ZERO)
         closing = series[key][-1][1] if series.get(key) else opening
-        turnover = (Decimal(issued) / avg).quantize(Decimal("0.01")) if avg else None
-        doi = (avg * days / issued).quantize(Decimal("0.1")) if issued else None
+        closing_value = values[key][-1][1] if values.get(key) else opening_value
         product = products.get(key[1])
         rows.append({"warehouse": warehouses.get(key[0], ""), "sku": product.sku if product else "",
                      "name": product.name if product else "", "issued": issued, "received": received, "average": avg,
-                     "closing": closing, "turnover": turnover, "days": doi})
+                     "closing": closing,
+                     # in cost: cost of goods issued over the average stock value (the issue's measure)
+                     "cogs": cogs, "average_value": avg_value, "closing_value": closing_value,
+                     "turnover": _turnover(cogs, avg_value), "days": _days_of_inventory(avg_value, cogs, days),
+                     # the same in units, for goods nobody has costed yet
+                     "turnover_units": _turnover(Decimal(issued), avg),
+                     "days_units": _days_of_inventory(avg, Decimal(issued), days)})
     rows.sort(key=lambda r: (r["warehouse"], r["sku"]))
-    slow = [r for r in rows if r["closing"] > 0 and (r["days"] is None or r["days"] > slow_days)]
+    slow = [r for r in rows if r["closing"] > 0 and (r["days_units"] is None or r["days_units"] > slow_days)]
     slow.sort(key=lambda r: (r["issued"], -r["closing"]))
     stock_outs = list(Stock.objects.filter(warehouse__active=True, product__active=True)
                       .filter(on_hand__lte=F("reserved")).select_related("warehouse", "product")
@@ -225,65 +261,81 @@ class CustomerReport:
     cohort_months: int
     rows: list[dict] = field(default_factory=list)
 
-    def table_for_export(self):
-        header = [_("Customer"), _("Phone"), pgettext("measure", "Orders"), _("Spend"), _("First order"),
-                  _("Last order"), _("Segment")]
-        rows = [[r["name"], r["phone"], r["orders"], r["spend"], r["first"].date().isoformat(),
-                 r["last"].date().isoformat(), str(SEGMENTS[r["segment"]])] for r in self.rows]
-        return header, rows
+    def tables_for_export(self) -> list[tuple[str, list[str], list[list]]]:
+        """Every table of the page, as (title, header, rows)."""
+        offsets = [f"+{i}" for i in range(1, self.cohort_months + 1)]
+        return [
+            (_("Summary"), [_("Customers with orders"), _("Repeat-purchase rate (%)"),
+                            _("Lifetime value (average spend)")],
+             [[self.customers, self.repeat_rate, self.lifetime_value]]),
+            (_("RFM segments"), [_("Segment"), _("Number of customers"), _("Spend")],
+             [[str(s["label"]), s["customers"], s["spend"]] for s in self.segments]),
+            (_("Cohorts by first-order month"), [_("First order"), _("Number of customers"), *offsets],
+             [[c["month"], c["size"], *[n for n, _rate in c["cells"]]] for c in self.cohorts]),
+            (_("Customer list"), [_("Customer"), _("Phone"), pgettext("measure", "Orders"), _("Spend"),
+                                  _("First order"), _("Last order"), _("Segment")],
+             [[r["name"], r["phone"], r["orders"], r["spend"], r["first"].isoformat(), r["last"].isoformat(),
+               str(SEGMENTS[r["segment"]])] for r in self.rows]),
+        ]
 
 
-def customer_stats():
-    """Per customer: orders (not cancelled), spend (order totals less refunds), first and last order."""
-    return (Customer.objects.filter(orders__isnull=False).exclude(orders__status=OrderStatus.CANCELLED)
-            .annotate(order_count=Count("orders", filter=~Q(orders__status=OrderStatus.CANCELLED)),
-                      spend=Sum(F("orders__total") - F("orders__refunded_amount"),
-                                filter=~Q(orders__status=OrderStatus.CANCELLED)),
-                      first_order=Min("orders__ordered_at"), last_order=Max("orders__ordered_at")))
+def segment_case(today: date) -> Case:
+    """`rfm_segment` as SQL over the customer rollup, so the page counts segments in the database."""
+    def since(days: int) -> date:
+        return today - timedelta(days=days)
+
+    return Case(
+        When(last_day__lt=since(180), then=Value("lost")),
+        When(orders__gte=3, last_day__gte=since(30), then=Value("champion")),
+        When(orders__gte=3, then=Value("loyal")),
+        When(orders__gte=2, last_day__lt=since(90), then=Value("at_risk")),
+        When(orders=1, last_day__gte=since(30), then=Value("new")),
+        default=Value("regular"), output_field=CharField())
 
 
-def customer_report(*, now=None, months: int = 6, top: int = 20) -> CustomerReport:
-    now = now or timezone.now()
-    rows = []
-    for c in customer_stats().values("id", "name", "phone", "order_count", "spend", "first_order", "last_order"):
-        recency = (now - c["last_order"]).days
-        rows.append({"id": c["id"], "name": c["name"], "phone": c["phone"], "orders": c["order_count"],
-                     "spend": c["spend"] or ZERO, "first": c["first_order"], "last": c["last_order"],
-                     "segment": rfm_segment(recency_days=recency, frequency=c["order_count"])})
-        rows[-1]["segment_label"] = SEGMENTS[rows[-1]["segment"]]
-    count = len(rows)
-    repeat = sum(1 for r in rows if r["orders"] >= 2)
-    spend = sum((r["spend"] for r in rows), ZERO)
-    seg_counts: dict[str, list] = defaultdict(lambda: [0, ZERO])
+def _customer_rows(queryset, today: date) -> list[dict]:
+    rows = list(queryset.values("customer_id", "orders", "revenue", "first_day", "last_day"))
+    names = {pk: (name, phone) for pk, name, phone in
+             Customer.objects.filter(pk__in=[r["customer_id"] for r in rows]).values_list("id", "name", "phone")}
+    result = []
     for r in rows:
-        seg_counts[r["segment"]][0] += 1
-        seg_counts[r["segment"]][1] += r["spend"]
-    segments = [{"code": code, "label": label, "customers": seg_counts[code][0], "spend": seg_counts[code][1]}
-                for code, label in SEGMENTS.items()]
-    rows.sort(key=lambda r: (-r["spend"], r["id"]))
+        name, phone = names.get(r["customer_id"], ("", ""))
+        segment = rfm_segment(recency_days=(today - r["last_day"]).days, frequency=r["orders"])
+        result.append({"id": r["customer_id"], "name": name, "phone": phone, "orders": r["orders"],
+                       "spend": r["revenue"] or ZERO, "first": r["first_day"], "last": r["last_day"],
+                       "segment": segment, "segment_label": SEGMENTS[segment]})
+    return result
+
+
+def customer_report(*, now=None, months: int = 6, top: int = 20,
+                    everyone: bool = False) -> CustomerReport:
+    """RFM, repeat rate, lifetime value, top customers and cohorts, read from the customer rollups
+    (`CustomerSummary`, `CustomerMonth`: one row per customer, one per customer and month) and counted
+    in the database; `everyone=True` also lists every customer (the export)."""
+    today = timezone.localdate(now or timezone.now())
+    summaries = CustomerSummary.objects.all()
+    totals = summaries.aggregate(n=Count("id"), repeat=Count("id", filter=Q(orders__gte=2)), spend=Sum("revenue"))
+    count, repeat, spend = totals["n"], totals["repeat"], totals["spend"] or ZERO
+    by_segment = {r["segment"]: r for r in summaries.annotate(segment=segment_case(today)).values("segment")
+                  .annotate(n=Count("id"), spend=Sum("revenue")).order_by()}
+    segments = [{"code": code, "label": label, "customers": by_segment.get(code, {}).get("n", 0),
+                 "spend": by_segment.get(code, {}).get("spend") or ZERO} for code, label in SEGMENTS.items()]
+    ranked = summaries.order_by("-revenue", "customer_id")
     return CustomerReport(
         customers=count, repeat_rate=(Decimal(repeat * 100) / count).quantize(Decimal("0.1")) if count else ZERO,
         lifetime_value=(spend / count).quantize(Decimal("0.01")) if count else ZERO, segments=segments,
-        top=rows[:top], cohorts=cohort_table(months=months), cohort_months=months, rows=rows)
-
-
-def _month_index(day: date) -> int:
-    return day.year * 12 + day.month - 1
+        top=_customer_rows(ranked[:top], today), cohorts=cohort_table(months=months), cohort_months=months,
+        rows=_customer_rows(ranked, today) if everyone else [])
 
 
 def cohort_table(*, months: int = 6) -> list[dict]:
-    """Customers by the month of their first order; for each later month, how many ordered again."""
-    active = (Order.objects.exclude(status=OrderStatus.CANCELLED)
-              .annotate(m=TruncMonth("ordered_at")).values_list("customer_id", "m").distinct().order_by())
-    by_customer: dict[int, set[int]] = defaultdict(set)
-    for customer_id, month in active:
-        by_customer[customer_id].add(_month_index(month.date() if hasattr(month, "date") else month))
+    """Customers by the month of their first order; for each later month, how many ordered again
+    (counted in the database from the customer-month rollup)."""
+    counts = (CustomerMonth.objects.annotate(offset=F("month_index") - F("cohort_index"))
+              .filter(offset__lte=months).values("cohort_index", "offset").annotate(n=Count("id")).order_by())
     cohorts: dict[int, list[int]] = defaultdict(lambda: [0] * (months + 1))
-    for seen in by_customer.values():
-        first = min(seen)
-        for offset in range(months + 1):
-            if first + offset in seen:
-                cohorts[first][offset] += 1
+    for r in counts:
+        cohorts[r["cohort_index"]][r["offset"]] = r["n"]
     result = []
     for first in sorted(cohorts)[-12:]:
         counts = cohorts[first]
@@ -309,12 +361,22 @@ class FulfilmentReport:
     exceptions: list[dict]
     returns: list[dict]
 
-    def table_for_export(self):
-        header = [_("SKU"), _("Product"), _("Units shipped"), _("Units returned"), _("Return rate (%)"),
-                  _("Reasons")]
-        rows = [[r["sku"], r["name"], r["shipped"], r["returned"], r["rate"],
-                 "; ".join(f"{name} {n}" for name, n in r["reasons"])] for r in self.returns]
-        return header, rows
+    def tables_for_export(self) -> list[tuple[str, list[str], list[list]]]:
+        """Every table of the page, as (title, header, rows)."""
+        return [
+            (_("Shipped late"), [_("Promised hours"), _("Shipped late"), _("Shipped on time"), _("Late rate (%)")],
+             [[self.late["hours"], self.late["late"], self.late["on_time"], self.late["rate"]]]),
+            (_("Time in each order state"), [_("State"), _("Orders that left it"), _("Average hours")],
+             [[str(s["label"]), s["count"], s["average_hours"]] for s in self.states]),
+            (_("Warehouse and carrier stages"), [_("Stage"), pgettext("measure", "Shipments"), _("Average hours")],
+             [[str(s["label"]), s["count"], s["average_hours"]] for s in self.stages]),
+            (_("Shipping exceptions"), [_("Exception"), pgettext("measure", "Shipments")],
+             [[e["exception_reason"] or "—", e["n"]] for e in self.exceptions]),
+            (_("Return rate and reasons per product"),
+             [_("SKU"), _("Product"), _("Units shipped"), _("Units returned"), _("Return rate (%)"), _("Reasons")],
+             [[r["sku"], r["name"], r["shipped"], r["returned"], r["rate"],
+               "; ".join(f"{name} {n}" for name, n in r["reasons"])] for r in self.returns]),
+        ]
 
 
 def _hours(seconds) -> Decimal:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from decimal import Decimal
 
 import openpyxl
@@ -72,6 +73,26 @@ def csv_bytes(header: list[str], rows: list[list]) -> bytes:
     for row in rows:
         writer.writerow([f"{v:.2f}" if isinstance(v, Decimal) else v for v in row])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")  # BOM: Excel opens Chinese CSV correctly
+
+
+def csv_zip_bytes(tables: list[tuple[str, list[str], list[list]]]) -> bytes:
+    """Several tables as CSV: a zip holding one file per table (`01-<title>.csv`, in page order), each
+    the same UTF-8-with-BOM CSV as a single-table export, so each opens in Excel as it is."""
+    buffer = io.BytesIO()
+    used: set = set()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for index, (title, header, rows) in enumerate(tables, start=1):
+            name = _sheet_name(f"{index:02d}-{title}", used)
+            archive.writestr(f"{name}.csv", csv_bytes([str(h) for h in header], rows))
+    return buffer.getvalue()
+
+
+def tables_export(tables: list[tuple[str, list[str], list[list]]], fmt: str) -> tuple[bytes, str]:
+    """A report's tables as (content, file extension): one sheet per table in xlsx, a zip of CSVs for csv."""
+    tables = [(str(title), [str(h) for h in header], rows) for title, header, rows in tables]
+    if fmt == "xlsx":
+        return xlsx_bytes(tables), "xlsx"
+    return csv_zip_bytes(tables), "zip"
 
 
 def dashboard_workbook(dashboard) -> bytes:

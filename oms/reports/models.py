@@ -160,6 +160,11 @@ class StockDaily(models.Model):
     issued = models.IntegerField(pgettext_lazy("measure", "issued"), default=0)
     other = models.IntegerField(_("other movements"), default=0)
     closing = models.IntegerField(_("closing on hand"), default=0)
+    # The same movements valued at cost: each at its lot's unit cost (FIFO by lot), the product's
+    # standard cost where the lot has none, zero where neither is known.
+    received_value = MoneyField(_("received at cost"))
+    issued_value = MoneyField(_("cost of goods issued"))
+    closing_value = MoneyField(_("closing stock at cost"))
 
     class Meta:
         verbose_name = _("daily stock")
@@ -187,6 +192,43 @@ class StateDaily(models.Model):
 
     def __str__(self) -> str:
         return f"{self._meta.verbose_name} {self.day}"
+
+
+class CustomerSummary(models.Model):
+    """Per customer, over every order that was not cancelled (legacy imports included): first and last
+    order day (Asia/Shanghai), number of orders, and revenue net (order totals less refunds)."""
+
+    customer = _fk("orders.Customer", _("customer"))
+    first_day = models.DateField(_("first order"))
+    last_day = models.DateField(_("last order"))
+    orders = models.PositiveIntegerField(pgettext_lazy("measure", "orders"), default=0)
+    revenue = MoneyField(_("spend"))
+
+    class Meta:
+        verbose_name = _("customer summary")
+        verbose_name_plural = _("customer summaries")
+        indexes = [models.Index(fields=["customer"], name="reports_custsummary_cust_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id}: {self.orders}"
+
+
+class CustomerMonth(models.Model):
+    """Months a customer ordered in (as year × 12 + month − 1), beside the month of their first order:
+    the cohort table counts these rows."""
+
+    customer = _fk("orders.Customer", _("customer"))
+    month_index = models.PositiveIntegerField(_("month"))
+    cohort_index = models.PositiveIntegerField(_("first-order month"))
+    orders = models.PositiveIntegerField(pgettext_lazy("measure", "orders"), default=0)
+
+    class Meta:
+        verbose_name = _("customer month")
+        verbose_name_plural = _("customer months")
+        indexes = [models.Index(fields=["customer"], name="reports_custmonth_cust_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id}: {self.month_index}"
 
 
 class RollupRun(models.Model):

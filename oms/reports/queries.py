@@ -20,7 +20,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from catalog.models import Product
+from catalog.models import Category, Product
+from catalog.selectors import category_subtree_ids
 from core.errors import ValidationFailed
 from inventory.models import Warehouse
 from oms.reports.models import (
@@ -66,16 +67,19 @@ DIMENSIONS = {
     "province": _("Province"),
     "warehouse": _("Warehouse"),
     "product": _("Product"),
+    "category": _("Category"),
     "legacy": _("Legacy import"),
 }
 TIME_DIMENSIONS = ("day", "week", "month")
 # Which dimensions each source's rollups carry.
 SUPPORTED = {
     "orders": {"", "day", "week", "month", "channel", "province", "warehouse", "legacy"},
-    "sales": {"", "day", "week", "month", "channel", "province", "warehouse", "product", "legacy"},
+    "sales": {"", "day", "week", "month", "channel", "province", "warehouse", "product", "category", "legacy"},
     "refunds": {"", "day", "week", "month", "channel", "province"},
 }
-FILTERS = ("channel", "province", "warehouse", "product", "legacy")
+FILTERS = ("channel", "province", "warehouse", "product", "category", "legacy")
+# Sales by product or category read the product rollup; a category is the product's category at the
+# time of the query (joined in, not stored in the rollup), so re-filing a product re-files its history.
 
 PERIODS = {
     "today": _("Today"),
@@ -148,6 +152,9 @@ class Query:
                 errors[f"filters.{key}"] = [_("Unknown filter.")]
         if measure and measure.source in ("orders", "derived", "refunds") and self.filters.get("product"):
             errors["filters.product"] = [_("%(measure)s cannot be filtered by product.") % {"measure": measure.label}]
+        if measure and measure.source in ("orders", "derived", "refunds") and self.filters.get("category"):
+            errors["filters.category"] = [_("%(measure)s cannot be filtered by category.")
+                                          % {"measure": measure.label}]
         if errors:
             raise ValidationFailed(errors=errors)
 
@@ -188,7 +195,7 @@ def _model(source: str, dimension_set: set[str], filters: dict):
         return OrderDaily if fine else OrderChannelDaily
     if source == "refunds":
         return RefundDaily
-    if "product" in used:
+    if used & {"product", "category"}:
         return ProductSalesDaily
     return SalesDaily if fine else SalesChannelDaily
 
@@ -197,7 +204,7 @@ def _group_expr(dimension: str):
     return {
         "day": ("day", None), "week": ("bucket", TruncWeek("day")), "month": ("bucket", TruncMonth("day")),
         "channel": ("channel_id", None), "province": ("province", None), "warehouse": ("warehouse_id", None),
-        "product": ("product_id", None), "legacy": ("legacy", None),
+        "product": ("product_id", None), "category": ("product__category_id", None), "legacy": ("legacy", None),
     }[dimension]
 
 
@@ -207,6 +214,11 @@ def _aggregate(source: str, field_name: str, q: Query) -> dict[tuple, Decimal | 
     qs = model.objects.filter(day__gte=q.start, day__lte=q.end)
     for key, value in q.filters.items():
         if value in (None, ""):
+            continue
+        if key == "category":
+            # The category and everything filed under it; "none": uncategorised products and the shipping fee.
+            qs = (qs.filter(product__category__isnull=True) if value == "none"
+                  else qs.filter(product__category_id__in=category_subtree_ids(value)))
             continue
         column = {"channel": "channel_id", "warehouse": "warehouse_id", "product": "product_id"}.get(key, key)
         qs = qs.filter(**{column: value})
@@ -261,6 +273,8 @@ def labels(dimension: str, keys) -> dict:
         return {w.pk: w.name for w in Warehouse.objects.filter(pk__in=keys)}
     if dimension == "product":
         return {p.pk: f"{p.sku} {p.name}" for p in Product.objects.filter(pk__in=keys)}
+    if dimension == "category":
+        return {c.pk: c.path for c in Category.objects.filter(pk__in=keys).select_related("parent__parent")}
     if dimension == "legacy":
         return {True: str(_("Legacy import")), False: str(_("Live orders"))}
     if dimension == "week":
@@ -275,6 +289,8 @@ def labels(dimension: str, keys) -> dict:
 def _none_label(dimension: str) -> str:
     if dimension == "product":
         return str(_("Shipping fee and allowances"))
+    if dimension == "category":
+        return str(_("No category (incl. shipping fee)"))
     if dimension in ("warehouse", "channel", "province"):
         return str(_("Not assigned"))
     return str(_("Total"))

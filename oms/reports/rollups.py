@@ -10,6 +10,13 @@ django-q2 schedule, every few minutes) recomputes only the days touched since th
   (all three are append-only): the day they were posted;
 - refunds completed since the last run: the day they completed.
 
+The customer rollups (`CustomerSummary`, `CustomerMonth`) are per customer, not per day: a run
+recomputes every customer whose orders changed (order rows, new timeline events, completed refunds).
+
+Orders and sales are written by one `INSERT … SELECT` per table (joins and GROUP BY in the database);
+stock, refunds and state durations by one aggregate query each. A rebuild writes the whole history in
+one pass and one transaction.
+
 A day is always recomputed whole (delete its rows, aggregate again), so a run that dies half way
 is repaired by the next one, and a rebuild gives exactly what the incremental runs gave.
 
@@ -25,38 +32,35 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from datetime import time as dtime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import (
-    Case,
     Count,
     DecimalField,
-    Exists,
     ExpressionWrapper,
     F,
-    IntegerField,
     Max,
     Min,
-    OuterRef,
     Q,
-    Subquery,
     Sum,
     Value,
-    When,
 )
-from django.db.models.functions import Coalesce, Round, TruncDate
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from aftersales.models import ReturnRequest
 from finance.models import JournalEntry, RecognisedLine, Refund, RefundStatus
-from inventory.models import MovementKind, Reservation, StockMovement
+from inventory.models import MovementKind, Reservation, Stock, StockMovement
 from logistics.models import Shipment
 from oms.reports.models import (
+    CustomerMonth,
+    CustomerSummary,
     OrderChannelDaily,
     OrderDaily,
     ProductSalesDaily,
@@ -100,156 +104,158 @@ def _window(field: str, first: date, last: date) -> Q:
     return Q(**{f"{field}__gte": day_start(first), f"{field}__lt": day_start(last + timedelta(days=1))})
 
 
-# -- one table each ------------------------------------------------------------------------------------
+# -- orders and sales: one INSERT … SELECT per table ---------------------------------------------------
+#
+# Joins, not per-row look-ups: a revenue posting finds its warehouse by joining the shipment (or the
+# return) whose number is the entry's reference; an order finds its first shipment and its first
+# reservation through one grouped pass each. The channel-grain tables are summed from the fine ones
+# just written. The SQL is the same on SQLite and PostgreSQL except the local-day expression, which
+# comes from Django's own backend (`datetime_cast_date_sql`), so both agree with `TruncDate(tzinfo=TZ)`.
 
-def _order_warehouse():
-    """The warehouse an order ships from: its first shipment's, else its first reservation's."""
-    shipment = Shipment.objects.filter(order=OuterRef("pk")).order_by("pk").values("warehouse_id")[:1]
-    reservation = Reservation.objects.filter(order=OuterRef("pk")).order_by("pk").values("stock__warehouse_id")[:1]
-    return Coalesce(Subquery(shipment), Subquery(reservation))
-
-
-def _orders(first: date, last: date) -> list[OrderDaily]:
-    units = OrderLine.objects.filter(order=OuterRef("pk")).values("order").annotate(n=Sum("quantity")).values("n")
-    rows = (Order.objects.filter(_window("ordered_at", first, last))
-            .annotate(d=TruncDate("ordered_at", tzinfo=TZ), wh=_order_warehouse(),
-                      legacy=Case(When(source=OrderSource.IMPORT, then=Value(True)), default=Value(False)),
-                      n_units=Coalesce(Subquery(units, output_field=IntegerField()), 0))
-            .values("d", "channel_id", "province", "wh", "legacy")
-            .annotate(orders=Count("id"), units=Sum("n_units"), value=Sum("total"),
-                      cancelled=Count("id", filter=Q(status=OrderStatus.CANCELLED)),
-                      cod=Count("id", filter=Q(payment_method="cod")))
-            .order_by())
-    return [OrderDaily(day=r["d"], channel_id=r["channel_id"], province=r["province"], warehouse_id=r["wh"],
-                       legacy=r["legacy"], orders=r["orders"], units=r["units"] or 0, order_value=r["value"] or ZERO,
-                       cancelled=r["cancelled"], cod_orders=r["cod"]) for r in rows]
+def _table(model) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
 
 
-def _revenue_warehouse():
-    """A revenue posting's warehouse: the shipment (recognition) or the return (reversal) it references."""
-    shipment = Shipment.objects.filter(number=OuterRef("entry__reference")).values("warehouse_id")[:1]
-    returned = ReturnRequest.objects.filter(number=OuterRef("entry__reference")).values("warehouse_id")[:1]
-    fallback = Shipment.objects.filter(order=OuterRef("order_id")).order_by("pk").values("warehouse_id")[:1]
-    return Coalesce(Subquery(shipment), Subquery(returned), Subquery(fallback))
+def _local_day_sql(column: str) -> tuple[str, list]:
+    sql, params = connection.ops.datetime_cast_date_sql(column, (), settings.TIME_ZONE)
+    # Time-zone names inline (they come from settings, not users): a GROUP BY on the expression must
+    # read exactly like its SELECT, which two separate bind parameters would not.
+    for value in params:
+        sql = sql.replace("%s", "'" + str(value).replace("'", "''") + "'", 1)
+    return sql, []
 
 
-def _journal_sales(first: date, last: date, keys: tuple[str, ...]) -> dict[tuple, dict]:
-    qs = (RecognisedLine.objects.filter(_window("entry__posted_at", first, last))
-          .annotate(d=TruncDate("entry__posted_at", tzinfo=TZ), wh=_revenue_warehouse(),
-                    ch=F("order__channel_id"), prov=F("order__province"), prod=F("order_line__product_id"),
-                    # legacy orders' revenue is in the journal too (the import's opening entries)
-                    legacy=Case(When(order__source=OrderSource.IMPORT, then=Value(True)), default=Value(False)))
-          .values("d", *keys, "legacy")
-          .annotate(units=Coalesce(Sum("quantity", filter=Q(component="line", quantity__gt=0)), 0),
-                    returned=Coalesce(Sum("quantity", filter=Q(component="line", quantity__lt=0)), 0),
-                    revenue=Coalesce(Sum("net"), ZERO, output_field=MONEY),
-                    gross=Coalesce(Sum("gross"), ZERO, output_field=MONEY),
-                    returns=Coalesce(Sum("net", filter=Q(net__lt=0)), ZERO, output_field=MONEY))
-          .order_by())
-    result = {}
-    for r in qs:
-        key = (r["d"], *(r[k] for k in keys), r["legacy"])
-        result[key] = {"units": r["units"], "units_returned": -r["returned"], "revenue": r["revenue"],
-                       "revenue_gross": r["gross"], "returns": -r["returns"]}
-    return result
+def _bounds(first: date, last: date) -> list:
+    adapt = connection.ops.adapt_datetimefield_value
+    return [adapt(day_start(first)), adapt(day_start(last + timedelta(days=1)))]
 
 
-def _legacy_orders(first: date, last: date):
-    journaled = RecognisedLine.objects.filter(order=OuterRef("pk"))
-    return (Order.objects.filter(_window("ordered_at", first, last), source=OrderSource.IMPORT,
-                                 status__in=LEGACY_SHIPPED)
-            .exclude(Exists(journaled)))
+def _execute(sql: str, params: list) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
-def _legacy_sales(first: date, last: date, keys: tuple[str, ...]) -> dict[tuple, dict]:
-    """Legacy shipped orders: lines net of VAT (rounded half up, as finance splits them), units net of returns,
-    and the shipping fee at the shipping tax rate, on the order day."""
-    orders = _legacy_orders(first, last)
-    result: dict[tuple, dict] = defaultdict(lambda: {"units": 0, "units_returned": 0, "revenue": ZERO,
-                                                     "revenue_gross": ZERO, "returns": ZERO})
-    sold = ExpressionWrapper(F("amount") * (F("quantity") - F("quantity_returned")) / F("quantity"), output_field=MONEY)
-    lines = (OrderLine.objects.filter(order__in=orders)
-             .annotate(d=TruncDate("order__ordered_at", tzinfo=TZ), wh=Value(None, output_field=IntegerField()),
-                       ch=F("order__channel_id"), prov=F("order__province"), prod=F("product_id"),
-                       gross_sold=Round(sold, 2))
-             .annotate(net_sold=Round(ExpressionWrapper(F("gross_sold") / (1 + F("tax_rate")), output_field=MONEY), 2))
-             .values("d", *keys)
-             .annotate(units=Sum("quantity"), returned=Sum("quantity_returned"), revenue=Sum("net_sold"),
-                       gross=Sum("gross_sold"))
-             .order_by())
-    for r in lines:
-        row = result[(r["d"], *(r[k] for k in keys), True)]
-        row["units"] += r["units"] - r["returned"]
-        row["units_returned"] += r["returned"]
-        row["revenue"] += r["revenue"] or ZERO
-        row["revenue_gross"] += r["gross"] or ZERO
-    rate = Decimal(str(settings.OMS_SHIPPING_TAX_RATE))
-    fees = (orders.filter(shipping_fee__gt=0)
-            .annotate(d=TruncDate("ordered_at", tzinfo=TZ), wh=Value(None, output_field=IntegerField()),
-                      ch=F("channel_id"), prov=F("province"), prod=Value(None, output_field=IntegerField()),
-                      net_fee=Round(ExpressionWrapper(F("shipping_fee") / (1 + rate), output_field=MONEY), 2))
-            .values("d", *keys)
-            .annotate(net=Sum("net_fee"), gross=Sum("shipping_fee"))
-            .order_by())
-    for r in fees:
-        row = result[(r["d"], *(r[k] for k in keys), True)]
-        row["revenue"] += r["net"] or ZERO
-        row["revenue_gross"] += r["gross"] or ZERO
-    return result
+def _insert_orders(first: date, last: date) -> None:
+    order, line = _table(Order), _table(OrderLine)
+    shipment, reservation, stock = _table(Shipment), _table(Reservation), _table(Stock)
+    day, day_params = _local_day_sql("o.ordered_at")
+    in_window = f"SELECT id FROM {order} WHERE ordered_at >= %s AND ordered_at < %s"
+    bounds = _bounds(first, last)
+    sql = f"""
+        INSERT INTO {_table(OrderDaily)} (day, channel_id, province, warehouse_id, legacy, orders, units, order_value,
+                                          cancelled, cod_orders)
+        SELECT d, channel_id, province, wh, legacy, COUNT(*), SUM(n_units), SUM(total), SUM(cancelled), SUM(cod)
+        FROM (
+            SELECT {day} AS d, o.channel_id, o.province, COALESCE(fs.warehouse_id, st.warehouse_id) AS wh,
+                   (o.source = %s) AS legacy, COALESCE(u.n, 0) AS n_units, o.total,
+                   CASE WHEN o.status = %s THEN 1 ELSE 0 END AS cancelled,
+                   CASE WHEN o.payment_method = %s THEN 1 ELSE 0 END AS cod
+            FROM {order} o
+            LEFT JOIN (SELECT order_id, SUM(quantity) AS n FROM {line} WHERE order_id IN ({in_window})
+                       GROUP BY order_id) u ON u.order_id = o.id
+            LEFT JOIN (SELECT order_id, MIN(id) AS first_id FROM {shipment} WHERE order_id IN ({in_window})
+                       GROUP BY order_id) f ON f.order_id = o.id
+            LEFT JOIN {shipment} fs ON fs.id = f.first_id
+            LEFT JOIN (SELECT order_id, MIN(id) AS first_id FROM {reservation} WHERE order_id IN ({in_window})
+                       GROUP BY order_id) fr ON fr.order_id = o.id
+            LEFT JOIN {reservation} rv ON rv.id = fr.first_id
+            LEFT JOIN {stock} st ON st.id = rv.stock_id
+            WHERE o.ordered_at >= %s AND o.ordered_at < %s
+        ) x
+        GROUP BY d, channel_id, province, wh, legacy"""
+    _execute(sql, [*day_params, OrderSource.IMPORT, OrderStatus.CANCELLED, "cod", *bounds, *bounds, *bounds,
+                   *bounds])
+    _execute(f"""
+        INSERT INTO {_table(OrderChannelDaily)} (day, channel_id, legacy, orders, units, order_value, cancelled,
+                                                 cod_orders)
+        SELECT day, channel_id, legacy, SUM(orders), SUM(units), SUM(order_value), SUM(cancelled), SUM(cod_orders)
+        FROM {_table(OrderDaily)} WHERE day >= %s AND day <= %s GROUP BY day, channel_id, legacy""",
+             [first, last])
 
 
-SALES_MEASURES = ("units", "units_returned", "revenue", "revenue_gross", "returns")
+def _sales_source(first: date, last: date) -> tuple[str, list]:
+    """Revenue rows at the finest grain — (day, channel, province, product, warehouse, legacy) — as SQL:
+    the journal's recognised lines, then legacy shipped orders that never went through the journal
+    (lines net of VAT rounded half up as finance splits them, units net of returns, and the shipping
+    fee at the shipping tax rate, on the order day)."""
+    recognised, entry, order, line = _table(RecognisedLine), _table(JournalEntry), _table(Order), _table(OrderLine)
+    shipment, returned = _table(Shipment), _table(ReturnRequest)
+    posted_day, posted_params = _local_day_sql("e.posted_at")
+    order_day, order_params = _local_day_sql("o.ordered_at")
+    legacy_where = f"""o.ordered_at >= %s AND o.ordered_at < %s AND o.source = %s AND o.status IN (%s, %s)
+                       AND NOT EXISTS (SELECT 1 FROM {recognised} x WHERE x.order_id = o.id)"""
+    legacy_params = [*_bounds(first, last), OrderSource.IMPORT, *LEGACY_SHIPPED]
+    sold = "ROUND(ol.amount * 1.0 * (ol.quantity - ol.quantity_returned) / NULLIF(ol.quantity, 0), 2)"
+    sql = f"""
+        SELECT {posted_day} AS d, o.channel_id AS ch, o.province AS prov, ol.product_id AS prod,
+               COALESCE(s.warehouse_id, r.warehouse_id,
+                        (SELECT x.warehouse_id FROM {shipment} x WHERE x.order_id = rl.order_id
+                         ORDER BY x.id LIMIT 1)) AS wh,
+               (o.source = %s) AS legacy,
+               CASE WHEN rl.component = %s AND rl.quantity > 0 THEN rl.quantity ELSE 0 END AS units,
+               CASE WHEN rl.component = %s AND rl.quantity < 0 THEN -rl.quantity ELSE 0 END AS units_returned,
+               rl.net AS revenue, rl.gross AS revenue_gross,
+               CASE WHEN rl.net < 0 THEN -rl.net ELSE 0 END AS returns
+        FROM {recognised} rl
+        JOIN {entry} e ON e.id = rl.entry_id
+        JOIN {order} o ON o.id = rl.order_id
+        LEFT JOIN {line} ol ON ol.id = rl.order_line_id
+        LEFT JOIN {shipment} s ON s.number = e.reference
+        LEFT JOIN {returned} r ON r.number = e.reference
+        WHERE e.posted_at >= %s AND e.posted_at < %s
+        UNION ALL
+        SELECT {order_day}, o.channel_id, o.province, ol.product_id, NULL, (1 = 1),
+               ol.quantity - ol.quantity_returned, ol.quantity_returned,
+               ROUND({sold} / (1 + ol.tax_rate), 2), {sold}, 0
+        FROM {line} ol JOIN {order} o ON o.id = ol.order_id
+        WHERE {legacy_where}
+        UNION ALL
+        SELECT {order_day}, o.channel_id, o.province, NULL, NULL, (1 = 1), 0, 0,
+               ROUND(o.shipping_fee * 1.0 / (1 + %s), 2), o.shipping_fee, 0
+        FROM {order} o
+        WHERE {legacy_where} AND o.shipping_fee > 0"""
+    params = [*posted_params, OrderSource.IMPORT, "line", "line", *_bounds(first, last),
+              *order_params, *legacy_params,
+              *order_params, Decimal(str(settings.OMS_SHIPPING_TAX_RATE)), *legacy_params]
+    return sql, params
 
 
-def _fold(rows: dict[tuple, dict], key) -> dict[tuple, dict]:
-    """Sum the measures of fine-grained sales rows into coarser keys."""
-    result: dict[tuple, dict] = {}
-    for fine, values in rows.items():
-        coarse = key(fine)
-        target = result.get(coarse)
-        if target is None:
-            result[coarse] = dict(values)
-        else:
-            for name in SALES_MEASURES:
-                target[name] += values[name]
-    return result
+SALES_SUMS = ("SUM(units), SUM(units_returned), COALESCE(SUM(revenue), 0), COALESCE(SUM(revenue_gross), 0), "
+              "COALESCE(SUM(returns), 0)")
+SALES_COLUMNS = "units, units_returned, revenue, revenue_gross, returns"
 
 
-def _all_sales(first: date, last: date) -> dict[type, list]:
-    """One pass over the journal (and the legacy orders) at the finest grain — (day, channel, province,
-    product, warehouse, legacy) — folded into the three sales tables."""
-    keys = ("ch", "prov", "prod", "wh")
-    fine = {**_journal_sales(first, last, keys), **_legacy_sales(first, last, keys)}
-    by_province = _fold(fine, lambda k: (k[0], k[1], k[2] or "", k[4], k[5]))
-    by_product = _fold(fine, lambda k: (k[0], k[1], k[3], k[4], k[5]))
-    by_channel = _fold(fine, lambda k: (k[0], k[1], k[5]))
-    return {
-        SalesDaily: [SalesDaily(day=k[0], channel_id=k[1], province=k[2], warehouse_id=k[3], legacy=k[4], **v)
-                     for k, v in by_province.items()],
-        ProductSalesDaily: [ProductSalesDaily(day=k[0], channel_id=k[1], product_id=k[2], warehouse_id=k[3],
-                                              legacy=k[4], **v) for k, v in by_product.items()],
-        SalesChannelDaily: [SalesChannelDaily(day=k[0], channel_id=k[1], legacy=k[2], **v)
-                            for k, v in by_channel.items()],
-    }
+@contextmanager
+def _scratch(name: str, select: str, params: list):
+    """A temporary table holding one aggregate pass, read by several inserts, dropped afterwards."""
+    _execute(f"DROP TABLE IF EXISTS {name}", [])
+    _execute(f"CREATE TEMPORARY TABLE {name} AS {select}", params)
+    try:
+        yield name
+    finally:
+        _execute(f"DROP TABLE IF EXISTS {name}", [])
 
 
-def _all_orders(first: date, last: date) -> dict[type, list]:
-    rows = _orders(first, last)
-    slim: dict[tuple, OrderChannelDaily] = {}
-    for r in rows:
-        key = (r.day, r.channel_id, r.legacy)
-        target = slim.get(key)
-        if target is None:
-            slim[key] = OrderChannelDaily(day=r.day, channel_id=r.channel_id, legacy=r.legacy, orders=r.orders,
-                                          units=r.units, order_value=r.order_value, cancelled=r.cancelled,
-                                          cod_orders=r.cod_orders)
-        else:
-            target.orders += r.orders
-            target.units += r.units
-            target.order_value += r.order_value
-            target.cancelled += r.cancelled
-            target.cod_orders += r.cod_orders
-    return {OrderDaily: rows, OrderChannelDaily: list(slim.values())}
+def _insert_sales(first: date, last: date) -> None:
+    source, params = _sales_source(first, last)
+    # One pass over the journal at the finest grain; the province and product tables group that.
+    fine = f"""SELECT d, ch, COALESCE(prov, '') AS prov, prod, wh, legacy, SUM(units) AS units,
+                      SUM(units_returned) AS units_returned, COALESCE(SUM(revenue), 0) AS revenue,
+                      COALESCE(SUM(revenue_gross), 0) AS revenue_gross, COALESCE(SUM(returns), 0) AS returns
+               FROM ({source}) src GROUP BY d, ch, COALESCE(prov, ''), prod, wh, legacy"""
+    with _scratch("reports_sales_fine", fine, params) as table:
+        _execute(f"""
+            INSERT INTO {_table(SalesDaily)} (day, channel_id, province, warehouse_id, legacy, {SALES_COLUMNS})
+            SELECT d, ch, prov, wh, legacy, {SALES_SUMS} FROM {table} GROUP BY d, ch, prov, wh, legacy""", [])
+        _execute(f"""
+            INSERT INTO {_table(ProductSalesDaily)} (day, channel_id, product_id, warehouse_id, legacy,
+                                                     {SALES_COLUMNS})
+            SELECT d, ch, prod, wh, legacy, {SALES_SUMS} FROM {table} GROUP BY d, ch, prod, wh, legacy""", [])
+    _execute(f"""
+        INSERT INTO {_table(SalesChannelDaily)} (day, channel_id, legacy, {SALES_COLUMNS})
+        SELECT day, channel_id, legacy, SUM(units), SUM(units_returned), SUM(revenue), SUM(revenue_gross),
+               SUM(returns)
+        FROM {_table(SalesDaily)} WHERE day >= %s AND day <= %s GROUP BY day, channel_id, legacy""", [first, last])
 
 
 def _refunds(first: date, last: date) -> list[RefundDaily]:
@@ -261,26 +267,42 @@ def _refunds(first: date, last: date) -> list[RefundDaily]:
                         refunds=r["n"], amount=r["amount"] or ZERO) for r in rows]
 
 
+def movement_value():
+    """A ledger row's on-hand change at cost: its lot's unit cost (goods leave at the cost of the lot they
+    are picked from — FIFO by lot), else the product's standard cost, else nothing known (zero)."""
+    cost = Coalesce(F("lot__unit_cost"), F("stock__product__standard_cost"), Value(ZERO), output_field=MONEY)
+    return ExpressionWrapper(F("on_hand_delta") * cost, output_field=MONEY)
+
+
 def _stock(first: date, last: date) -> list[StockDaily]:
+    value = movement_value()
     moved = (StockMovement.objects.filter(_window("at", first, last))
-             .annotate(d=TruncDate("at", tzinfo=TZ))
+             .annotate(d=TruncDate("at", tzinfo=TZ), v=value)
              .values("d", "stock_id", "stock__warehouse_id", "stock__product_id")
              .annotate(received=Coalesce(Sum("on_hand_delta", filter=Q(kind__in=RECEIPT_KINDS)), 0),
                        issued=Coalesce(Sum("on_hand_delta", filter=Q(kind=MovementKind.ISSUE)), 0),
-                       net=Coalesce(Sum("on_hand_delta"), 0))
+                       net=Coalesce(Sum("on_hand_delta"), 0),
+                       received_value=Coalesce(Sum("v", filter=Q(kind__in=RECEIPT_KINDS)), ZERO, output_field=MONEY),
+                       issued_value=Coalesce(Sum("v", filter=Q(kind=MovementKind.ISSUE)), ZERO, output_field=MONEY),
+                       net_value=Coalesce(Sum("v"), ZERO, output_field=MONEY))
              .order_by("stock_id", "d"))
     moved = list(moved)
     if not moved:
         return []
-    # Opening level of each stock row at the first day: everything the ledger holds before it.
-    opening = dict(StockMovement.objects.filter(at__lt=day_start(first), stock_id__in={r["stock_id"] for r in moved})
-                   .values("stock_id").annotate(n=Sum("on_hand_delta")).values_list("stock_id", "n").order_by())
+    # Opening level (and value) of each stock row at the first day: everything the ledger holds before it.
+    opening = {r["stock_id"]: (r["n"], r["v"] or ZERO) for r in StockMovement.objects.filter(
+        at__lt=day_start(first), stock_id__in={r["stock_id"] for r in moved}).annotate(value=value)
+        .values("stock_id").annotate(n=Sum("on_hand_delta"), v=Sum("value")).order_by()}
     result, level = [], dict(opening)
     for r in moved:
-        level[r["stock_id"]] = level.get(r["stock_id"], 0) + r["net"]
+        units, worth = level.get(r["stock_id"], (0, ZERO))
+        units, worth = units + r["net"], worth + r["net_value"]
+        level[r["stock_id"]] = (units, worth)
         result.append(StockDaily(day=r["d"], warehouse_id=r["stock__warehouse_id"], product_id=r["stock__product_id"],
                                  received=r["received"], issued=-r["issued"],
-                                 other=r["net"] - r["received"] - r["issued"], closing=level[r["stock_id"]]))
+                                 other=r["net"] - r["received"] - r["issued"], closing=units,
+                                 received_value=r["received_value"], issued_value=-r["issued_value"],
+                                 closing_value=worth))
     return result
 
 
@@ -310,11 +332,69 @@ def _states(first: date, last: date) -> list[StateDaily]:
     return [StateDaily(day=k[0], channel_id=k[1], state=k[2], count=v[0], seconds=v[1]) for k, v in totals.items()]
 
 
+# -- customers: one row per customer, one per customer and month --------------------------------------
+
+def _month_index_sql(day_sql: str) -> str:
+    """year × 12 + month − 1 of a date expression (the cohort arithmetic stays integer on both databases)."""
+    if connection.vendor == "postgresql":
+        return f"(EXTRACT(YEAR FROM {day_sql})::integer * 12 + EXTRACT(MONTH FROM {day_sql})::integer - 1)"
+    return f"(CAST(strftime('%%Y', {day_sql}) AS INTEGER) * 12 + CAST(strftime('%%m', {day_sql}) AS INTEGER) - 1)"
+
+
+def _insert_customers(customer_ids: list[int] | None) -> None:
+    """(Re)compute the customer rollups of these customers (all of them when None): delete, then insert."""
+    if customer_ids is not None and not customer_ids:
+        return
+    order = _table(Order)
+    day, day_params = _local_day_sql("o.ordered_at")
+    month = _month_index_sql(day)
+    chunks = [None] if customer_ids is None else [customer_ids[i:i + 500] for i in range(0, len(customer_ids), 500)]
+    for chunk in chunks:
+        only = "" if chunk is None else f" AND o.customer_id IN ({', '.join(['%s'] * len(chunk))})"
+        ids = [] if chunk is None else list(chunk)
+        if chunk is None:
+            CustomerSummary.objects.all().delete()
+            CustomerMonth.objects.all().delete()
+        else:
+            CustomerSummary.objects.filter(customer_id__in=chunk).delete()
+            CustomerMonth.objects.filter(customer_id__in=chunk).delete()
+        kept = f"o.status <> %s AND o.customer_id IS NOT NULL{only}"
+        # One pass over the orders, per customer and month; both tables are read from it.
+        monthly = f"""SELECT o.customer_id, {month} AS mi, COUNT(*) AS n, MIN({day}) AS first_day,
+                             MAX({day}) AS last_day, SUM(o.total - o.refunded_amount) AS revenue
+                      FROM {order} o WHERE {kept} GROUP BY o.customer_id, {month}"""
+        with _scratch("reports_customer_months", monthly, [*day_params, OrderStatus.CANCELLED, *ids]) as table:
+            _execute(f"""
+                INSERT INTO {_table(CustomerSummary)} (customer_id, first_day, last_day, orders, revenue)
+                SELECT customer_id, MIN(first_day), MAX(last_day), SUM(n), SUM(revenue)
+                FROM {table} GROUP BY customer_id""", [])
+            _execute(f"""
+                INSERT INTO {_table(CustomerMonth)} (customer_id, month_index, cohort_index, orders)
+                SELECT m.customer_id, m.mi, f.first_mi, m.n FROM {table} m
+                JOIN (SELECT customer_id, MIN(mi) AS first_mi FROM {table} GROUP BY customer_id) f
+                  ON f.customer_id = m.customer_id""", [])
+
+
+def _touched_customers(last: RollupRun, marks: dict) -> list[int]:
+    """Customers whose orders changed since the last run: order rows (placed, cancelled, refunded) and
+    orders with a new timeline event or a refund completed since."""
+    since = last.orders_since
+    ids: set[int] = set()
+    if since:
+        ids.update(Order.objects.filter(updated_at__gte=since).values_list("customer_id", flat=True))
+        ids.update(Refund.objects.filter(completed_at__gte=since).values_list("order__customer_id", flat=True))
+    ids.update(Order.objects.filter(events__id__gt=last.last_event_id, events__id__lte=marks["last_event_id"])
+               .values_list("customer_id", flat=True))
+    return sorted(i for i in ids if i is not None)
+
+
 MODELS = (OrderDaily, OrderChannelDaily, SalesDaily, ProductSalesDaily, SalesChannelDaily, RefundDaily, StockDaily,
           StateDaily)
-BUILDERS = (_all_orders, _all_sales, lambda first, last: {RefundDaily: _refunds(first, last)},
-            lambda first, last: {StockDaily: _stock(first, last)},
-            lambda first, last: {StateDaily: _states(first, last)})
+# Each writes its tables for a run of whole days; the channel-grain tables after the fine ones they sum.
+WRITERS = (_insert_orders, _insert_sales,
+           lambda first, last: RefundDaily.objects.bulk_create(_refunds(first, last), batch_size=BATCH),
+           lambda first, last: StockDaily.objects.bulk_create(_stock(first, last), batch_size=BATCH),
+           lambda first, last: StateDaily.objects.bulk_create(_states(first, last), batch_size=BATCH))
 
 
 def _write(first: date, last: date, *, replace: bool) -> None:
@@ -322,9 +402,8 @@ def _write(first: date, last: date, *, replace: bool) -> None:
         if replace:
             for model in MODELS:
                 model.objects.filter(day__gte=first, day__lte=last).delete()
-        for build in BUILDERS:
-            for model, rows in build(first, last).items():
-                model.objects.bulk_create(rows, batch_size=BATCH)
+        for write in WRITERS:
+            write(first, last)
 
 
 def recompute_days(days: set[date]) -> int:
@@ -354,19 +433,18 @@ def rollups_rebuild() -> RollupRun:
     clock = time.monotonic()
     run = RollupRun(full=True, orders_since=timezone.now(), **_watermarks())
     first = _first_day()
+    days = 0
+    # One transaction, one INSERT … SELECT per table over the whole history (set-based: the database
+    # joins and groups 1M orders faster than any loop of ours), so readers see the old rollups until
+    # the new ones are complete.
     with transaction.atomic():
         for model in MODELS:
             model.objects.all().delete()
-    days = 0
-    if first:
-        today = local_day(timezone.now())
-        # Month by month: each transaction and each aggregate stays a manageable size.
-        cursor = first
-        while cursor <= today:
-            month_end = min((cursor.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1), today)
-            _write(cursor, month_end, replace=False)
-            days += (month_end - cursor).days + 1
-            cursor = month_end + timedelta(days=1)
+        if first:
+            today = local_day(timezone.now())
+            _write(first, today, replace=False)
+            days = (today - first).days + 1
+        _insert_customers(None)
     run.days, run.finished_at, run.seconds = days, timezone.now(), time.monotonic() - clock
     run.save()
     return run
@@ -409,6 +487,8 @@ def rollups_refresh() -> RollupRun:
         # Closing levels after a back-dated movement change on every later day that has a row.
         days |= set(StockDaily.objects.filter(day__gt=min(stock_days)).values_list("day", flat=True).distinct())
     recompute_days(days)
+    with transaction.atomic():
+        _insert_customers(_touched_customers(last, marks))
     run = RollupRun.objects.create(started_at=started, finished_at=timezone.now(), full=False, days=len(days),
                                    seconds=time.monotonic() - clock, orders_since=started, **marks)
     return run

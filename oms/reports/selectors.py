@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from aftersales.models import OPEN_RETURN_STATUSES, ReturnRequest
+from catalog.selectors import category_subtree_ids
 from finance.models import RecognisedLine, Refund, RefundStatus
 from inventory.models import Reservation
 from logistics.models import Shipment
@@ -31,6 +32,16 @@ def drill_orders(*, measure: str, start: date, end: date, filters: dict) -> Quer
             RecognisedLine.objects.filter(order=OuterRef("pk")))
         if filters.get("product") not in (None, "", "none"):
             legacy &= Exists(OrderLine.objects.filter(order=OuterRef("pk"), product_id=filters["product"]))
+        category = filters.get("category")
+        if category == "none":
+            # the rollup's "no category" row: uncategorised products and the shipping fee (no order line)
+            posted = posted.filter(Q(order_line__isnull=True) | Q(order_line__product__category__isnull=True))
+            legacy &= (Q(shipping_fee__gt=0) | Exists(OrderLine.objects.filter(order=OuterRef("pk"),
+                                                                               product__category__isnull=True)))
+        elif category not in (None, ""):
+            subtree = category_subtree_ids(category)
+            posted = posted.filter(order_line__product__category_id__in=subtree)
+            legacy &= Exists(OrderLine.objects.filter(order=OuterRef("pk"), product__category_id__in=subtree))
         qs = qs.filter(Exists(posted) | legacy)
     elif source == "refunds":
         qs = qs.filter(Exists(Refund.objects.filter(_window("completed_at", start, end), order=OuterRef("pk"),
@@ -40,7 +51,7 @@ def drill_orders(*, measure: str, start: date, end: date, filters: dict) -> Quer
         if measure == "cancelled":
             qs = qs.filter(status="cancelled")
     for key, value in filters.items():
-        if value in (None, "") or key == "product":
+        if value in (None, "") or key in ("product", "category"):
             continue
         if key == "channel":
             qs = qs.filter(channel_id=value)

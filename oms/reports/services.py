@@ -45,7 +45,7 @@ def _clean_filters(filters: dict) -> dict:
     for key, value in (filters or {}).items():
         if value in (None, ""):
             continue
-        if key in ("channel", "warehouse", "product"):
+        if key in ("channel", "warehouse", "product", "category"):
             try:
                 value = int(value)
             except (TypeError, ValueError):

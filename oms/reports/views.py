@@ -13,13 +13,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from catalog.models import Product
+from catalog.models import Category, Product
 from core.enums import Role
 from core.errors import DomainError, ValidationFailed
 from core.feedback import report_domain_error
 from inventory.models import Warehouse
 from oms.reports import analysis, services
-from oms.reports.exports import csv_bytes, dashboard_workbook, result_table, xlsx_bytes
+from oms.reports.exports import csv_bytes, dashboard_workbook, result_table, tables_export, xlsx_bytes
 from oms.reports.models import ChartType, Dashboard, Frequency, Widget
 from oms.reports.queries import DIMENSIONS, FILTERS, MEASURES, PERIODS, period_dates
 from oms.reports.selectors import drill_orders
@@ -47,6 +47,7 @@ def _choices() -> dict:
             "periods": [(k, v) for k, v in PERIODS.items() if k != "custom"],
             "charts": ChartType.choices, "channels": Channel.objects.order_by("name"),
             "warehouses": Warehouse.objects.order_by("code"), "roles": Role.choices,
+            "categories": sorted(Category.objects.select_related("parent__parent"), key=lambda c: c.path),
             "frequencies": Frequency.choices}
 
 
@@ -162,8 +163,8 @@ def subscription_create(request, pk: int):
 
 
 def _download(content: bytes, name: str, fmt: str) -> HttpResponse:
-    kind = ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" if fmt == "xlsx"
-            else "text/csv; charset=utf-8")
+    kind = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "zip": "application/zip"}.get(fmt, "text/csv; charset=utf-8")
     response = HttpResponse(content, content_type=kind)
     response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
     return response
@@ -212,6 +213,9 @@ def orders(request):
         if key == "product":
             product = Product.objects.filter(pk=value).first() if value != "none" else None
             shown = f"{product.sku} {product.name}" if product else _("Shipping fee and allowances")
+        elif key == "category":
+            category = Category.objects.filter(pk=value).first() if str(value).isdigit() else None
+            shown = category.path if category else _("No category (incl. shipping fee)")
         elif key == "legacy":
             shown = _("Legacy import") if value == "1" else _("Live orders")
         else:
@@ -242,8 +246,8 @@ def _period_from(request) -> tuple[str, date, date]:
 def sales(request):
     period, start, end = _period_or_this_month(request)
     grain = request.GET.get("grain") if request.GET.get("grain") in ("day", "week", "month") else "day"
-    dimension = request.GET.get("by") if request.GET.get("by") in ("channel", "province", "warehouse", "product") \
-        else "channel"
+    dimension = request.GET.get("by") if request.GET.get("by") in ("channel", "province", "warehouse", "product",
+                                                                   "category") else "channel"
     filters = {}
     if request.GET.get("f_channel", "").isdigit():
         filters["channel"] = int(request.GET["f_channel"])
@@ -268,14 +272,14 @@ def _period_or_this_month(request) -> tuple[str, date, date]:
         return "this_month", *period_dates("this_month")
 
 
-def _export(request, report, title, filename: str):
-    """The report's main table as the file `?export=xlsx|csv` asks for, or None to render the page."""
+def _export(request, report, filename: str):
+    """Every table of the report as the file `?export=xlsx|csv` asks for (xlsx: a sheet per table; csv: a
+    zip of one CSV per table), or None to render the page."""
     fmt = request.GET.get("export")
     if fmt not in ("xlsx", "csv"):
         return None
-    header, rows = report.table_for_export()
-    content = xlsx_bytes([(title, header, rows)]) if fmt == "xlsx" else csv_bytes(header, rows)
-    return _download(content, filename, fmt)
+    content, extension = tables_export(report.tables_for_export(), fmt)
+    return _download(content, filename, extension)
 
 
 @login_required
@@ -283,7 +287,7 @@ def _export(request, report, title, filename: str):
 def inventory(request):
     period, start, end = _period_or_this_month(request)
     report = analysis.inventory_report(start=start, end=end)
-    exported = _export(request, report, _("Inventory turnover"), f"inventory-{start}-{end}")
+    exported = _export(request, report, f"inventory-{start}-{end}")
     if exported:
         return exported
     return render(request, "reports/inventory.html", {"report": report, "period": period, "start": start, "end": end,
@@ -293,8 +297,8 @@ def inventory(request):
 @login_required
 @view_reports
 def customers(request):
-    report = analysis.customer_report()
-    exported = _export(request, report, _("Customers"), "customers")
+    report = analysis.customer_report(everyone=request.GET.get("export") in ("xlsx", "csv"))
+    exported = _export(request, report, "customers")
     if exported:
         return exported
     return render(request, "reports/customers.html", {"report": report})
@@ -305,7 +309,7 @@ def customers(request):
 def fulfilment(request):
     period, start, end = _period_or_this_month(request)
     report = analysis.fulfilment_report(start=start, end=end)
-    exported = _export(request, report, _("Fulfilment"), f"fulfilment-{start}-{end}")
+    exported = _export(request, report, f"fulfilment-{start}-{end}")
     if exported:
         return exported
     return render(request, "reports/fulfilment.html", {"report": report, "period": period, "start": start,

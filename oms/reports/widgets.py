@@ -29,7 +29,17 @@ from core.roles import user_has_role
 from finance.models import RecognisedLine
 from logistics.models import Shipment
 from oms.reports.models import ChartType, Dashboard, Widget
-from oms.reports.queries import DIMENSIONS, MEASURES, PERIODS, Query, Result, drill_url, period_dates, run
+from oms.reports.queries import (
+    DIMENSIONS,
+    MEASURES,
+    PERIODS,
+    TIME_DIMENSIONS,
+    Query,
+    Result,
+    drill_url,
+    period_dates,
+    run,
+)
 from oms.reports.rollups import day_start
 from oms.reports.selectors import open_returns_count
 from orders.models import Order, OrderStatus
@@ -66,9 +76,13 @@ def chart_options(result: Result, chart: str) -> dict:
         series.append({"name": name, "type": "line" if chart == ChartType.LINE else "bar", "smooth": True,
                        "data": [_number(points[label].value) if label in points else 0 for label in labels]})
         drills.append([points[label].drill if label in points else "" for label in labels])
+    axis_label = {"hideOverlap": True}
+    if result.query.dimension not in TIME_DIMENSIONS and max((len(str(label)) for label in labels), default=0) > 4:
+        # Category paths and product names are long: slant them rather than let ECharts hide every other one.
+        axis_label = {"interval": 0, "rotate": 30}
     return {"options": {"tooltip": {"trigger": "axis"}, "legend": {"show": len(series) > 1, "type": "scroll"},
                         "grid": {"left": 60, "right": 20, "top": 30, "bottom": 40, "containLabel": True},
-                        "xAxis": {"type": "category", "data": labels, "axisLabel": {"hideOverlap": True}},
+                        "xAxis": {"type": "category", "data": labels, "axisLabel": axis_label},
                         "yAxis": {"type": "value"}, "series": series},
             "drills": drills}
 

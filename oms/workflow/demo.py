@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from aftersales.demo import seed_aftersales
+from catalog.demo import seed_categories
 from catalog.models import Product
 from core.actors import SystemActor
 from core.enums import Role
@@ -69,6 +70,7 @@ def seed_catalog() -> int:
                                "barcode": f"69{index + 1:011d}", "needs_qc": sku == "SKU-019"},
         )
         created += was_created
+    seed_categories()
     return created
 
 

@@ -9,6 +9,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from catalog.models import Category
 from conftest import ARTIFACTS
 from core.enums import Role
 from finance.models import JournalEntry
@@ -56,6 +57,7 @@ def test_manager_builds_revenue_by_channel_and_drills_into_a_bar(browser_page, l
     page.wait_for_selector(".widget-chart canvas")
     page.wait_for_function("document.querySelector('.widget-chart').chart !== undefined")
     shot(page, "dashboard")
+    dashboard_url = page.url
 
     # The pixel centre of the 京东 bar, from the chart itself.
     point = page.evaluate("""() => {
@@ -74,6 +76,40 @@ def test_manager_builds_revenue_by_channel_and_drills_into_a_bar(browser_page, l
     assert world["b"].number in table and world["a"].number not in table
     assert "京东" in page.inner_text("#drill-filters")
     shot(page, "drill")
+
+    # Revenue by category: TEE filed under 服装 › 上装, MUG under 家居 › 厨房; its 厨房 bar drills to A and B.
+    apparel = Category.objects.create(code="APPAREL", name="服装")
+    world["tee"].category = Category.objects.create(code="TOPS", name="上装", parent=apparel)
+    world["tee"].save()
+    world["mug"].category = Category.objects.create(code="KITCHEN", name="厨房",
+                                                    parent=Category.objects.create(code="HOME", name="家居"))
+    world["mug"].save()
+    page.goto(dashboard_url)
+    page.select_option("#id_measure", "revenue")
+    page.select_option("#id_dimension", "category")
+    page.select_option("#id_chart", "bar")
+    page.fill("#id_title", "本月各品类收入")
+    page.click("#add-widget")
+    page.wait_for_function("document.querySelectorAll('.widget-chart').length === 2 && "
+                           "document.querySelectorAll('.widget-chart')[1].chart !== undefined")
+    shot(page, "category-widget")
+    point = page.evaluate("""() => {
+        const el = document.querySelectorAll('.widget-chart')[1];
+        const option = el.chart.getOption();
+        const index = option.xAxis[0].data.indexOf('家居 › 厨房');
+        const value = option.series[0].data[index];
+        const [x, y] = el.chart.convertToPixel({seriesIndex: 0}, [index, value / 2]);
+        const box = el.getBoundingClientRect();
+        return {x: box.left + x, y: box.top + y, index, labels: option.xAxis[0].data};
+    }""")
+    assert point["index"] >= 0, point
+    assert "服装 › 上装" in point["labels"]
+    page.mouse.click(point["x"], point["y"])
+    page.wait_for_url("**/reports/orders/**")
+    table = page.inner_text("#drill-orders")
+    assert world["a"].number in table and world["b"].number in table and world["c"].number not in table
+    assert "家居 › 厨房" in page.inner_text("#drill-filters")
+    shot(page, "category-drill")
 
     page.goto("/reports/sales/")
     page.wait_for_selector("#sales-summary")

@@ -35,8 +35,10 @@ def test_inventory_turnover_from_the_ledger(world):
     tee = next(r for r in report.rows if r["sku"] == "TEE")
     # Received 100 and issued 2 today (the world's stock arrives the day the test runs): average = closing = 98.
     assert (tee["received"], tee["issued"], tee["closing"], tee["average"]) == (100, 2, 98, D("98.00"))
-    assert tee["turnover"] == (D(2) / D(98)).quantize(D("0.01"))
-    assert tee["days"] == D("49.0")  # 98 on hand ÷ 2 a day
+    assert tee["turnover_units"] == (D(2) / D(98)).quantize(D("0.01"))
+    assert tee["days_units"] == D("49.0")  # 98 on hand ÷ 2 a day
+    # The world's stock came in without a cost and TEE has no standard cost: nothing to turn over in cost.
+    assert (tee["cogs"], tee["average_value"], tee["turnover"], tee["days"]) == (D("0.00"), D("0.00"), None, None)
 
 
 def test_customer_value_and_segments(world):
@@ -71,3 +73,23 @@ def test_fulfilment_returns_and_lateness(world):
     states = {s["state"]: s["count"] for s in report.states}
     assert states.get("pending_review", 0) >= 3
     assert {r["sku"] for r in report.returns} == {"TEE", "MUG"}
+
+
+def test_segments_counted_in_the_database_match_rfm_segment(db):
+    """The page counts segments in SQL (`segment_case`); every boundary agrees with `rfm_segment`."""
+    from collections import Counter
+
+    from oms.reports.models import CustomerSummary
+
+    today = date(2026, 12, 10)
+    rows, expected = [], Counter()
+    for index, (recency, frequency) in enumerate((r, f) for r in (0, 29, 30, 31, 89, 90, 91, 180, 181, 400)
+                                                 for f in (1, 2, 3, 7)):
+        last = today - timedelta(days=recency)
+        rows.append(CustomerSummary(customer_id=index + 1, first_day=last, last_day=last, orders=frequency,
+                                    revenue=D("10.00")))
+        expected[rfm_segment(recency_days=recency, frequency=frequency)] += 1
+    CustomerSummary.objects.bulk_create(rows)
+    report = customer_report(now=timezone.make_aware(timezone.datetime(2026, 12, 10, 12)))
+    assert {s["code"]: s["customers"] for s in report.segments if s["customers"]} == dict(expected)
+    assert report.customers == 40 and report.lifetime_value == D("10.00") and report.repeat_rate == D("75.0")
