@@ -311,3 +311,23 @@ def test_survey_is_started_once_per_order():
     assert SatisfactionSurvey.objects.filter(order=order).count() == 1
     outcomes = sorted(d["outcome"] for f in RuleFiring.objects.filter(order=order) for d in f.actions)
     assert outcomes == ["sent", "skipped"]
+
+
+def test_lists_filter_by_priority_tag_and_team(make_user):
+    from oms.workflow.filters import ReviewQueueFilter
+    from orders import services as order_services
+
+    clerk = make_user("shouhou01", Role.AFTERSALES)
+    urgent = released_order([(product(stock=10), 1, Decimal("99.00"))])
+    plain = released_order([(product(stock=10), 1, Decimal("99.00"))])
+    order_services.order_set_priority(order=urgent, priority=OrderPriority.URGENT, actor=SYSTEM)
+    order_services.order_tag_add(order=urgent, tag="大客户", actor=SYSTEM)
+    order_services.order_assign_team(order=urgent, team=Role.AFTERSALES, actor=SYSTEM)
+
+    def numbers(**data):
+        return {o.number for o in ReviewQueueFilter(data=data, queryset=Order.objects.all(), user=clerk).qs}
+
+    assert numbers(priority="2") == {urgent.number}
+    assert numbers(tag="大客户") == {urgent.number}
+    assert numbers(assigned="my_team") == {urgent.number}
+    assert plain.number in numbers()
