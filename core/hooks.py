@@ -154,3 +154,59 @@ shipping_instruction: Hook[ShippingInstruction] = Hook(
     "A shipment of a warehouse run by an external WMS was released or withdrawn, inside the transaction: "
     "write the instruction to the outbox so it is delivered after commit, with retries.",
 )
+
+
+# -- issue 19: the milestones automation rules fire on (the stages fire them, the workflow listens) --------
+@dataclass(frozen=True)
+class ShipmentDelivered:
+    shipment: Shipment  # locked by the caller, already `delivered`
+    order: Order  # locked by the caller; not completed yet (the hook fires before the completion)
+    actor: Actor
+    by_hand: bool  # confirmed by a clerk, not reported by the carrier
+
+
+shipment_delivered: Hook[ShipmentDelivered] = Hook(
+    "shipment_delivered",
+    "A parcel was delivered (carrier report or confirmed by hand), inside the transaction, before the order "
+    "may complete: outbound `order.delivered`, automation rules.",
+)
+
+
+@dataclass(frozen=True)
+class ShipmentsPlanned:
+    order: Order  # locked by the caller
+    actor: Actor
+    shipments: tuple[Shipment, ...]  # the shipments just created
+
+
+shipments_planned: Hook[ShipmentsPlanned] = Hook(
+    "shipments_planned",
+    "New shipments were planned for an order, inside the transaction: automation rules (e.g. QC first).",
+)
+
+
+@dataclass(frozen=True)
+class ReturnRequested:
+    order: Order
+    actor: Actor
+    return_number: str  # the RMA's number
+    kind: str  # return / exchange / …
+
+
+return_requested: Hook[ReturnRequested] = Hook(
+    "return_requested",
+    "A return or exchange was requested for an order, inside the transaction: automation rules.",
+)
+
+
+@dataclass(frozen=True)
+class RefundCompleted:
+    order: Order
+    actor: Actor
+    amount: object  # Decimal, yuan
+
+
+refund_completed: Hook[RefundCompleted] = Hook(
+    "refund_completed",
+    "A refund was paid out for an order, inside the transaction: automation rules.",
+)

@@ -13,13 +13,13 @@ class LogisticsConfig(AppConfig):
     verbose_name = _("Logistics")
     role_permissions = {
         Role.WAREHOUSE: [*_VIEW, "logistics.pack_shipment", "logistics.ship_shipment", "logistics.change_shipment",
-                         "logistics.add_pickwave"],
+                         "logistics.add_pickwave", "logistics.view_qualitycheck", "logistics.inspect_qualitycheck"],
         Role.CUSTOMER_SERVICE: [*_VIEW],
         Role.REVIEWER: [*_VIEW],
         Role.FINANCE: [*_VIEW],
         Role.AFTERSALES: [*_VIEW],
         Role.MANAGER: [*_VIEW, "logistics.pack_shipment", "logistics.ship_shipment", "logistics.change_shipment",
-                       "logistics.add_pickwave"],
+                       "logistics.add_pickwave", "logistics.view_qualitycheck", "logistics.inspect_qualitycheck"],
     }
 
     def ready(self):
@@ -45,4 +45,7 @@ class LogisticsConfig(AppConfig):
             Kind.TRACKING: pgettext_lazy("timeline", "Carrier tracking"),
             Kind.SHIPMENT_RETURNED: pgettext_lazy("timeline", "Returned to sender"),
             Kind.CARRIER_CHANGED: pgettext_lazy("timeline", "Carrier changed"),
+            Kind.QC_REQUESTED: pgettext_lazy("timeline", "QC required"),
+            Kind.QC_PASSED: pgettext_lazy("timeline", "QC passed"),
+            Kind.QC_FAILED: pgettext_lazy("timeline", "QC failed"),
         })

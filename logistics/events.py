@@ -24,6 +24,9 @@ class LogisticsEventKind:
     TRACKING = "tracking"
     SHIPMENT_RETURNED = "shipment_returned"
     CARRIER_CHANGED = "carrier_changed"
+    QC_REQUESTED = "qc_requested"
+    QC_PASSED = "qc_passed"
+    QC_FAILED = "qc_failed"  # the order's hold is its own `status_changed` entry
 
 
 later = lazy(lambda build: build(), str)
@@ -118,3 +121,19 @@ def carrier_changed_event(*, order: Order, actor, shipment, before: str, after: 
                                  {"number": shipment.number, "before": carrier_label(before),
                                   "after": carrier_label(after)}),
         actor=actor, data={"shipment": shipment.number, "before": before, "after": after})
+
+
+def qc_requested_event(*, order: Order, actor, reason: str) -> OrderEvent:
+    return record_event(order=order, kind=LogisticsEventKind.QC_REQUESTED, actor=actor,
+                        message=timeline_message(gettext_lazy("Quality check required before shipping: %(reason)s"),
+                                                 {"reason": reason or "-"}),
+                        data={"reason": reason})
+
+
+def qc_decided_event(*, order: Order, actor, passed: bool, note: str, photo: str = "") -> OrderEvent:
+    if passed:
+        message = timeline_message(gettext_lazy("Quality check passed: %(note)s"), {"note": note or "-"})
+    else:
+        message = timeline_message(gettext_lazy("Quality check failed: %(note)s"), {"note": note})
+    return record_event(order=order, kind=LogisticsEventKind.QC_PASSED if passed else LogisticsEventKind.QC_FAILED,
+                        actor=actor, message=message, data={"note": note, "photo": photo})

@@ -241,3 +241,53 @@ class TrackingEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.shipment_id} {self.status} {self.occurred_at:%Y-%m-%d %H:%M}"
+
+
+class QualityCheckStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for QC")
+    PASSED = "passed", _("QC passed")
+    FAILED = "failed", _("QC failed")
+
+
+def qc_photo_path(instance, filename: str) -> str:
+    return f"qc/{instance.order_id}/{filename}"
+
+
+def _private_storage():
+    from finance.storage import private_storage  # the stage below keeps the private storage
+
+    return private_storage()
+
+
+class QualityCheck(models.Model):
+    """A quality check an order must pass before its parcels are packed or handed over (issue 19).
+
+    Requested by an automation rule (`require_qc`), decided at the QC queue screen. One per order:
+    a failed check is inspected again (pass or fail once more) after the goods were fixed.
+    Written only by `logistics.services.qc`.
+    """
+
+    order = models.OneToOneField("orders.Order", on_delete=models.CASCADE, related_name="quality_check",
+                                 verbose_name=_("order"))
+    status = models.CharField(_("status"), max_length=10, choices=QualityCheckStatus.choices,
+                              default=QualityCheckStatus.PENDING, db_index=True)
+    reason = models.CharField(_("why"), max_length=255, blank=True,
+                              help_text=_("Why the order goes to QC (e.g. the rule that asked for it)."))
+    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    request_data = models.JSONField(_("request details"), default=dict, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+", verbose_name=_("inspector"))
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    # Optional evidence, in the private storage (never under the public MEDIA URL).
+    photo = models.FileField(_("photo"), upload_to=qc_photo_path, storage=_private_storage, blank=True,
+                             max_length=200)
+
+    class Meta:
+        verbose_name = _("quality check")
+        verbose_name_plural = _("quality checks")
+        ordering = ["requested_at", "pk"]
+        permissions = [("inspect_qualitycheck", _("Can pass or fail quality checks"))]
+
+    def __str__(self) -> str:
+        return f"QC {self.order_id} {self.status}"

@@ -200,3 +200,14 @@ def open_shipments_for(*, order: Order, warehouse: Warehouse) -> list[Shipment]:
 def shipment_by_tracking(*, carrier: str, tracking_number: str) -> Shipment | None:
     return (Shipment.objects.filter(carrier=carrier, tracking_number=(tracking_number or "").strip())
             .exclude(status=ShipmentStatus.CANCELLED).select_related("order").first())
+
+
+def quality_checks_open():
+    """Quality checks waiting for a decision, and failed ones to inspect again; oldest request first,
+    with the order, its lines and their products joined (one page, a fixed number of queries)."""
+    from logistics.models import QualityCheck, QualityCheckStatus
+
+    return (QualityCheck.objects.filter(status__in=[QualityCheckStatus.PENDING, QualityCheckStatus.FAILED])
+            .select_related("order", "order__channel", "decided_by")
+            .prefetch_related("order__lines__product")
+            .order_by("status", "requested_at", "pk"))

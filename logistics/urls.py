@@ -20,4 +20,8 @@ urlpatterns = [
     path("packing/<str:number>/reset/", views.packing_reset, name="packing-reset"),
     path("packing/<str:number>/pack/", views.packing_pack, name="packing-pack"),
     path("exceptions/", views.exceptions, name="exceptions"),
+    path("shipments/<str:number>/confirm-delivery/", views.confirm_delivery, name="confirm-delivery"),
+    path("qc/", views.qc_queue, name="qc-queue"),
+    path("qc/<int:pk>/decide/", views.qc_decide, name="qc-decide"),
+    path("qc/<int:pk>/photo/", views.qc_photo, name="qc-photo"),
 ]

@@ -1,4 +1,4 @@
-"""Warehouse screens: shipments, wave picking, the scanner-driven packing bench, exceptions.
+"""Warehouse screens: shipments, wave picking, the scanner-driven packing bench, exceptions, the QC queue.
 
 Views parse input, call one service and render; refusals from services are shown as messages (or
 as JSON for the packing bench, which talks to the server on every scan).
@@ -23,7 +23,7 @@ from core.errors import DocumentNotAvailable, DomainError
 from core.feedback import domain_error_text, report_domain_error
 from logistics import documents, selectors, services
 from logistics.forms import ShipmentFilterForm, WaveFilterForm
-from logistics.models import PickWave, Shipment
+from logistics.models import PickWave, QualityCheck, Shipment
 
 VIEW = "logistics.view_shipment"
 PACK = "logistics.pack_shipment"
@@ -297,3 +297,62 @@ def return_to_sender(request, number):
     else:
         messages.success(request, _("Shipment %(number)s marked as returned to sender.") % {"number": number})
     return redirect("logistics:exceptions")
+
+
+@login_required
+@permission_required(SHIP, raise_exception=True)
+@require_POST
+def confirm_delivery(request, number):
+    """A clerk confirms a delivery the carrier never reported (the customer called)."""
+    shipment = get_object_or_404(Shipment, number=number)
+    try:
+        services.shipment_confirm_delivery(shipment=shipment, note=request.POST.get("note", ""), actor=request.user)
+    except DomainError as exc:
+        report_domain_error(request, exc)
+    else:
+        messages.success(request, _("Delivery of shipment %(number)s confirmed.") % {"number": number})
+    return redirect("logistics:exceptions")
+
+
+# -- quality control before shipping (issue 19) ------------------------------------------------------------
+QC = "logistics.inspect_qualitycheck"
+
+
+@login_required
+@permission_required(QC, raise_exception=True)
+def qc_queue(request):
+    """Orders waiting for their quality check (and failed ones to inspect again), oldest first."""
+    return render(request, "logistics/qc_queue.html", {"checks": selectors.quality_checks_open()[:200]})
+
+
+@login_required
+@permission_required(QC, raise_exception=True)
+@require_POST
+def qc_decide(request, pk):
+    check = get_object_or_404(QualityCheck, pk=pk)
+    decision, note, photo = request.POST.get("decision"), request.POST.get("note", ""), request.FILES.get("photo")
+    number = check.order.number
+    try:
+        if decision == "pass":
+            services.qc_pass(check=check, note=note, photo=photo, actor=request.user)
+            messages.success(request, _("Order %(number)s passed QC.") % {"number": number})
+        elif decision == "fail":
+            services.qc_fail(check=check, note=note, photo=photo, actor=request.user)
+            messages.warning(request, _("Order %(number)s failed QC and is on hold.") % {"number": number})
+        else:
+            raise Http404
+    except DomainError as exc:
+        report_domain_error(request, exc)
+    return redirect("logistics:qc-queue")
+
+
+@login_required
+@permission_required(QC, raise_exception=True)
+def qc_photo(request, pk):
+    """The inspector's photo, from the private storage (never a public media URL)."""
+    check = get_object_or_404(QualityCheck, pk=pk)
+    if not check.photo:
+        raise Http404
+    from django.http import FileResponse
+
+    return FileResponse(check.photo.open("rb"), filename=check.photo.name.rsplit("/", 1)[-1])

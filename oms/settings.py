@@ -328,6 +328,8 @@ OMS_AUTO_COMPLETE_DAYS = env_int("OMS_AUTO_COMPLETE_DAYS", 10)  # complete order
 OMS_TRACKING_STALE_HOURS = env_int("OMS_TRACKING_STALE_HOURS", 72)  # no carrier news that long → exceptions
 OMS_NOTIFICATION_BACKENDS = env_list("OMS_NOTIFICATION_BACKENDS", ["logistics.notifications.ConsoleBackend"])
 OMS_SMS_GATEWAY_URL = env_str("OMS_SMS_GATEWAY_URL", "")
+# Where customers reach the public pages (satisfaction surveys): the links in texts and e-mails start here.
+OMS_PUBLIC_BASE_URL = env_str("OMS_PUBLIC_BASE_URL", "http://localhost:8000")
 OMS_SHIPPER = {  # the sender printed on shipping labels; the address is the shipping warehouse's
     "name": env_str("OMS_SHIPPER_NAME", "OMS 示例零售"),
     "phone": env_str("OMS_SHIPPER_PHONE", "400-820-8820"),

@@ -22,6 +22,7 @@ urlpatterns = [
     path("logistics/", include("logistics.urls")),
     path("finance/", include("finance.urls")),
     path("finance/payments/", include("oms.workflow.payment_urls")),
+    path("survey/", include("oms.workflow.survey_urls")),  # public: the signed link is the key
     path("i18n/", include("django.conf.urls.i18n")),
 ] + static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 

@@ -166,6 +166,22 @@ class ChannelAdmin(admin.ModelAdmin):
         return False
 
 
+class TagFilter(admin.SimpleListFilter):
+    """Orders carrying a tag (set by a clerk or an automation rule)."""
+
+    title = _("tag")
+    parameter_name = "tag"
+
+    def lookups(self, request, model_admin):
+        from orders.models import OrderTag
+
+        names = OrderTag.objects.order_by("name").values_list("name", flat=True).distinct()[:50]
+        return [(name, name) for name in names]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(tags__name=self.value()).distinct() if self.value() else queryset
+
+
 # -- timeline -------------------------------------------------------------------------------------
 
 class EventKindFilter(admin.SimpleListFilter):
@@ -253,7 +269,8 @@ class OrderAdmin(ReadOnlyHistoryAdmin):
     """The order list and read-only order page. Registered by `oms.workflow.admin` (with buttons)."""
 
     list_select_related = LIST_RELATED
-    list_filter = ["status", "channel", "payment_status", "source", ("ordered_at", admin.DateFieldListFilter)]
+    list_filter = ["status", "channel", "payment_status", "source", "priority", "assigned_team", TagFilter,
+                   ("ordered_at", admin.DateFieldListFilter)]
     search_fields = ["=number", "=external_id", "=phone"]
     search_help_text = _("Order number, channel order ID or phone (exact).")
     show_full_result_count = False

@@ -32,6 +32,8 @@ class EventKind:
     CANCELLED = "cancelled"
     ADDRESS_CHANGED = "address_changed"
     ASSIGNED = "assigned"
+    PRIORITY_SET = "priority_set"
+    TAGGED = "tagged"
     PAYMENT_RECORDED = "payment_recorded"
     NOTE = "note"
     IMPORTED = "imported"
@@ -201,6 +203,8 @@ register_timeline_kinds(EventKind, {
     EventKind.CANCELLED: pgettext_lazy("timeline", "Cancelled"),
     EventKind.ADDRESS_CHANGED: pgettext_lazy("timeline", "Address changed"),
     EventKind.ASSIGNED: pgettext_lazy("timeline", "Assigned"),
+    EventKind.PRIORITY_SET: pgettext_lazy("timeline", "Priority"),
+    EventKind.TAGGED: pgettext_lazy("timeline", "Tag"),
     EventKind.PAYMENT_RECORDED: pgettext_lazy("timeline", "Payment"),
     EventKind.NOTE: pgettext_lazy("timeline", "Note"),
     EventKind.IMPORTED: pgettext_lazy("timeline", "Imported"),

@@ -19,6 +19,7 @@ from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from simple_history.models import HistoricalRecords
 
+from core.enums import Role
 from core.money import ZERO, MoneyField
 
 
@@ -100,6 +101,12 @@ class PaymentStatus(models.TextChoices):
     REFUNDED = "refunded", _("Refunded")
 
 
+class OrderPriority(models.IntegerChoices):
+    NORMAL = 0, _("Normal")
+    HIGH = 1, _("High")
+    URGENT = 2, _("Urgent")
+
+
 class OrderSource(models.TextChoices):
     API = "api", _("API")
     ADMIN = "admin", _("Back office")
@@ -154,6 +161,11 @@ class Order(ConcurrentTransitionMixin, models.Model):
                     "address_phone, bank_account."))
     assigned_to = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                     related_name="assigned_orders", verbose_name=_("assigned to"))
+    # A team (a back-office role) the order is routed to, e.g. by an automation rule; anyone in it may take it.
+    assigned_team = models.CharField(_("assigned team"), max_length=20, blank=True, db_index=True,
+                                     choices=Role.choices)
+    priority = models.PositiveSmallIntegerField(_("priority"), choices=OrderPriority.choices,
+                                                default=OrderPriority.NORMAL, db_index=True)
     ordered_at = models.DateTimeField(_("ordered at"))
     created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_index=True)
@@ -241,6 +253,23 @@ class Order(ConcurrentTransitionMixin, models.Model):
                 custom={"label": _("reject")})
     def reject(self):
         pass
+
+
+class OrderTag(models.Model):
+    """A label on an order (set by a clerk or an automation rule), e.g. 大客户; lists filter by it."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="tags", verbose_name=_("order"))
+    name = models.CharField(_("tag"), max_length=32, db_index=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("order tag")
+        verbose_name_plural = _("order tags")
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["order", "name"], name="orders_tag_once_per_order")]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class OrderLine(models.Model):

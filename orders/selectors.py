@@ -59,6 +59,7 @@ def order_detail_qs() -> QuerySet[Order]:
     return order_list().prefetch_related(
         Prefetch("lines", queryset=OrderLine.objects.order_by("id")),
         Prefetch("events", queryset=OrderEvent.objects.select_related("actor").order_by("at", "id")),
+        "tags",
     )
 
 

@@ -30,6 +30,7 @@ from aftersales.rules import (
 from aftersales.services.common import Errors, mark_status_changed, next_return_number, require_comment
 from aftersales.services.settlement import return_request_refund
 from catalog.selectors import normalise_sku, products_by_sku
+from core import hooks
 from core.actors import SYSTEM, actor_name, actor_user
 from core.errors import IdempotencyConflict, InvalidTransition, ValidationFailed
 from core.fsm import run_transition
@@ -210,6 +211,8 @@ def return_request_create(*, order: Order, kind: str, reason: str, lines: list[R
         needs_approval=request.needs_approval, approval_reasons=request.approval_reasons,
         before_shipment=before_shipment, source=source,
     )
+    hooks.return_requested.fire(hooks.ReturnRequested(order=request.order, actor=actor, return_number=request.number,
+                                                      kind=request.kind))
     if policy.auto_approve and not request.needs_approval:
         return return_request_approve(request=request, actor=SYSTEM, comment=str(_("Within the rules.")))
     return request

@@ -31,6 +31,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core import hooks
 from core.actors import SYSTEM, actor_name, actor_user
 from core.errors import PermissionDenied, ValidationFailed
 from core.fsm import run_transition
@@ -197,6 +198,7 @@ def refund_complete(*, refund: Refund, provider_refund_id: str, actor) -> Refund
                                   provider_refund_id=provider_refund_id,
                                   data={"refund": refund.pk, "amount": f"{refund.amount:.2f}", "entry": entry.number,
                                         "provider_refund_id": provider_refund_id})
+    hooks.refund_completed.fire(hooks.RefundCompleted(order=order, actor=actor, amount=refund.amount))
     return refund
 
 
@@ -287,6 +289,7 @@ def refund_record_external(*, order: Order, amount, provider: str, actor, transa
                                   data={"amount": f"{amount:.2f}", "provider": provider,
                                         "transaction_id": transaction_id, "provider_refund_id": provider_refund_id,
                                         "refunds": [r.pk for r in refunds]})
+    hooks.refund_completed.fire(hooks.RefundCompleted(order=order, actor=actor, amount=amount))
     return refunds
 
 

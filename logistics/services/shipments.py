@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import hooks
 from core.errors import InvalidTransition, ValidationFailed
 from core.fsm import run_transition
 from core.money import ZERO, to_money
@@ -125,6 +126,7 @@ def order_shipments_create(*, order: Order, actor) -> list[Shipment]:
                                    quantities=[q for _w, q in wanted])
     for shipment in shipments:
         send_instruction(shipment=shipment, action="ship")
+    hooks.shipments_planned.fire(hooks.ShipmentsPlanned(order=order, actor=actor, shipments=tuple(shipments)))
     return shipments
 
 

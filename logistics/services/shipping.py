@@ -26,6 +26,7 @@ from logistics.carriers import carrier_label
 from logistics.lock_objects import lock_shipment
 from logistics.models import IN_WAREHOUSE_STATUSES, Carrier, Shipment, ShipmentLine
 from logistics.notifications import Notification, notify
+from logistics.services.qc import qc_guard
 from logistics.services.shipments import SHIPPABLE_ORDER_STATUSES, line_value, next_shipment_number, split_amount
 from logistics.services.warehouse_work import _check_tracking_free, parse_weight
 from orders import services as order_services
@@ -63,6 +64,7 @@ def shipment_ship(*, shipment: Shipment, actor, tracking_number: str = "", carri
         if not order_payment_covers_goods(order=order):
             raise InvalidTransition(_("Order %(number)s has been refunded and its payment no longer covers the "
                                       "goods; it cannot ship.") % {"number": order.number})
+        qc_guard(order)  # a quality check asked for by a rule comes first (issue 19)
         if carrier and carrier != shipment.carrier:
             shipment.carrier = carrier
         if tracking_number and tracking_number != shipment.tracking_number:

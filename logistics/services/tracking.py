@@ -11,6 +11,7 @@ from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import hooks
 from core.actors import SystemActor
 from core.errors import InvalidTransition, ValidationFailed
 from core.fsm import run_transition
@@ -41,7 +42,7 @@ class TrackingOutcome:
 
 
 def shipment_track(*, shipment: Shipment, status: str, occurred_at: datetime, actor, location: str = "",
-                   description: str = "", source: str = "") -> TrackingOutcome:
+                   description: str = "", source: str = "", by_hand: bool = False) -> TrackingOutcome:
     """Store one tracking report and move the shipment (and maybe the order) on.
 
     `source` identifies the report (a carrier's event id); the same source twice changes nothing.
@@ -95,6 +96,10 @@ def shipment_track(*, shipment: Shipment, status: str, occurred_at: datetime, ac
                 "tracking_number": shipment.tracking_number, "status": status,
                 "occurred_at": occurred_at.isoformat(), "location": location, "description": description,
                 "report_id": source, "moved": moved}
+        if moved and status == TrackingStatus.DELIVERED:
+            # Before the order may complete: receivers and rules hear "delivered" before "completed".
+            hooks.shipment_delivered.fire(hooks.ShipmentDelivered(shipment=shipment, order=order, actor=actor,
+                                                                  by_hand=by_hand))
         completed = False
         if moved and status == TrackingStatus.DELIVERED and _all_delivered(order):
             order_services.order_complete(
@@ -111,6 +116,17 @@ def _all_delivered(order: Order) -> bool:
         return False  # a part is still in the warehouse (or the order is not in a completable state)
     statuses = set(order.shipments.exclude(status=ShipmentStatus.CANCELLED).values_list("status", flat=True))
     return statuses == {ShipmentStatus.DELIVERED}
+
+
+def shipment_confirm_delivery(*, shipment: Shipment, actor, note: str = "",
+                              delivered_at: datetime | None = None) -> TrackingOutcome:
+    """A clerk confirms by hand that a parcel arrived (the customer called, the carrier's report never
+    came): the same path as the carrier's report, marked as confirmed by hand, once per shipment."""
+    note = (note or "").strip()
+    return shipment_track(shipment=shipment, status=TrackingStatus.DELIVERED,
+                          occurred_at=delivered_at or timezone.now(), actor=actor,
+                          description=note or _("Delivery confirmed by hand"),
+                          source=f"manual:{shipment.number}", by_hand=True)
 
 
 @transaction.atomic

@@ -22,6 +22,7 @@ from logistics.carriers import carrier_label, connector_for
 from logistics.lock_objects import lock_shipment, lock_shipments
 from logistics.models import Carrier, PickWave, Shipment, ShipmentLine, ShipmentStatus
 from logistics.services.instructions import is_wms_run
+from logistics.services.qc import qc_guard
 from logistics.services.shipments import SHIPPABLE_ORDER_STATUSES
 from orders.lock_objects import lock_order, lock_orders
 
@@ -103,6 +104,7 @@ def _check_packable(shipment: Shipment, order, *, own_bench: bool = False) -> No
     if not order_payment_covers_goods(order=order):
         raise InvalidTransition(_("Order %(number)s has been refunded and its payment no longer covers the goods; "
                                   "do not pack it.") % {"number": order.number})
+    qc_guard(order)  # a quality check asked for by a rule comes first (issue 19)
 
 
 @transaction.atomic

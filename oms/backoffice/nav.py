@@ -66,6 +66,7 @@ ENTRIES: list[NavEntry] = [
     NavEntry("warehouse", _("Packing station"), "logistics:packing", perm("logistics.pack_shipment"), "packing"),
     NavEntry("warehouse", _("Wave picking"), "logistics:waves", perm("logistics.add_pickwave"), "waves"),
     NavEntry("warehouse", _("Shipments"), "logistics:shipments", perm("logistics.view_shipment"), "shipments"),
+    NavEntry("warehouse", _("QC queue"), "logistics:qc-queue", perm("logistics.inspect_qualitycheck"), "qc"),
     NavEntry("warehouse", _("Shipping exceptions"), "logistics:exceptions", perm("logistics.change_shipment"),
              "exceptions"),
     NavEntry("warehouse", _("Return receiving"), "aftersales:receiving", perm("aftersales.receive_returnrequest"),

@@ -19,7 +19,8 @@ from finance.selectors import order_balances
 from inventory.events import StockEventKind
 from inventory.selectors import order_reservations_by_warehouse
 from logistics.events import LogisticsEventKind
-from logistics.models import Shipment, ShipmentLine, TrackingEvent
+from logistics.models import QualityCheck, Shipment, ShipmentLine, TrackingEvent
+from oms.workflow.automation.models import SatisfactionSurvey
 from oms.workflow.selectors import order_history
 from orders.events import EventKind, kind_label
 from orders.models import Order, OrderEvent
@@ -89,6 +90,8 @@ class OrderPage:
     returns: list[ReturnRequest]
     timeline: list[TimelineEntry]
     history: list
+    quality_check: QualityCheck | None = None
+    survey: SatisfactionSurvey | None = None
 
 
 def order_page(*, number: str, user) -> OrderPage:
@@ -118,4 +121,6 @@ def order_page(*, number: str, user) -> OrderPage:
         returns=list(return_request_list(order=order).order_by("created_at", "pk")),
         timeline=timeline,
         history=order_history(order=order, user=user),
+        quality_check=QualityCheck.objects.filter(order=order).select_related("decided_by").first(),
+        survey=SatisfactionSurvey.objects.filter(order=order).first(),
     )

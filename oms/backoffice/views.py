@@ -12,6 +12,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from core.enums import Role
 from finance.models import Account
 from oms.backoffice.actions import order_actions
 from oms.backoffice.queues import queues_for
@@ -61,6 +62,7 @@ def order_detail(request, number: str):
         "page": page, "order": page.order, "balances": balances,
         "actions": order_actions(page=page, user=request.user),
         "status_class": _STATUS_CLASS.get(page.order.status, ""),
+        "assigned_team_label": Role(page.order.assigned_team).label if page.order.assigned_team else "",
     })
 
 

@@ -53,6 +53,7 @@ class IntegrationsConfig(AppConfig):
 
         hooks.order_submitted.register(webhooks.on_order_submitted)
         hooks.order_status_changed.register(webhooks.on_order_status_changed)
+        hooks.shipment_delivered.register(webhooks.on_shipment_delivered)
         outbox.register_transport(WebhookKind.WEBHOOK, webhooks.send, max_attempts=webhooks.MAX_ATTEMPTS,
                                   after=webhooks.after_attempt)
         # CRM follow-ups and text messages: written to the outbox by whoever calls them, sent by their adapters.

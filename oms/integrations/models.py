@@ -24,6 +24,7 @@ class WebhookKind(models.TextChoices):
     WEBHOOK = "webhook", _("Outbound webhook")
     CRM = "crm", _("CRM")
     SMS = "sms", _("SMS gateway")
+    AUTOMATION = "automation", _("Automation rule call")
 
 
 class WebhookSender(models.Model):

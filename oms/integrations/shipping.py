@@ -118,10 +118,7 @@ def handle_carrier(event, data: dict, actor) -> None:
         raise NotFound(_("Unknown tracking number %(number)s.") % {"number": data["tracking_number"]})
     if shipment.status in IN_WAREHOUSE_STATUSES:
         raise NotShippedYet(f"{shipment.number} has not been reported shipped yet")
-    if data["status"] == "delivered" and shipment.status != "delivered":
-        from oms.integrations.webhooks import on_parcel_delivered
-
-        on_parcel_delivered(shipment=shipment)  # before the order may complete: receivers hear it in that order
+    # A delivery becomes `order.delivered` through the `shipment_delivered` hook (also for one confirmed by hand).
     shipment_track(shipment=shipment, status=data["status"], occurred_at=data["occurred_at"],
                    location=data["location"], description=data["description"], source=data["event_id"], actor=actor)
 

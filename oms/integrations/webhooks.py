@@ -16,7 +16,7 @@ Where events come from:
   demo data); the workflow does not import integrations;
 - `order.reviewed`, `order.paid`, `order.shipped`, `order.completed`, `order.cancelled`: the
   `order_status_changed` hook, i.e. every transition of every order, whoever made it;
-- `order.delivered`: the carrier webhook that reports a parcel delivered;
+- `order.delivered`: a parcel delivered (the carrier's report or a clerk's confirmation: hook `shipment_delivered`);
 - `return.requested`, `order.refunded`: relayed from the order timeline (`relay_events`, every minute);
 - `stock.low`: relayed when a stock row falls to its alert threshold (same job), once until it recovers.
 """
@@ -164,11 +164,16 @@ def on_order_status_changed(payload: hooks.OrderStatusChanged) -> None:
         emit_order_event(event=event, order=order, extra={"previous_status": source})
 
 
-def on_parcel_delivered(*, shipment) -> int:
-    """The carrier says a parcel arrived (called by the carrier webhook before it updates the shipment)."""
-    return emit_order_event(event=WebhookEvent.ORDER_DELIVERED, order=shipment.order,
+def on_parcel_delivered(*, shipment, order=None) -> int:
+    """A parcel arrived: the carrier said so, or a clerk confirmed it by hand."""
+    return emit_order_event(event=WebhookEvent.ORDER_DELIVERED, order=order or shipment.order,
                             extra={"shipment": {"number": shipment.number, "carrier": shipment.carrier,
                                                 "tracking_number": shipment.tracking_number}})
+
+
+def on_shipment_delivered(payload: hooks.ShipmentDelivered) -> None:
+    """Hook `shipment_delivered`: fired before the order may complete, so receivers hear it in that order."""
+    on_parcel_delivered(shipment=payload.shipment, order=payload.order)
 
 
 # -- relays: the order timeline and stock levels ----------------------------------------------------------------

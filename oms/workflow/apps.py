@@ -30,3 +30,11 @@ class WorkflowConfig(AppConfig):
 
         hooks.order_status_changed.register(fire_on_status_change)
         register_labels()
+        # Delivered, shipment planned, return requested, refunded: from the stages' own hooks.
+        from oms.workflow.automation import triggers
+
+        triggers.register()
+        # A failed quality check (logistics) holds the order with this reason; survey answers on the timeline.
+        from oms.workflow.automation.steps import register_step_labels
+
+        register_step_labels()

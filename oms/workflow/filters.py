@@ -10,12 +10,13 @@ from django.db.models.functions import Cast
 from django.utils.translation import gettext_lazy as _
 
 from oms.workflow.checks import HOLD_REASON_LABELS
-from orders.models import Channel
+from orders.models import Channel, OrderPriority
 
 
 class AssignedChoice:
     ME = "me"
     UNASSIGNED = "unassigned"
+    MY_TEAM = "my_team"  # routed to a team (role) the user is in
 
 
 class SortChoice:
@@ -64,8 +65,12 @@ class ReviewQueueFilter(django_filters.FilterSet):
         field_name="ordered_at", label=_("Ordered between"),
         widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"}))
     assigned = django_filters.ChoiceFilter(
-        choices=[(AssignedChoice.ME, _("Assigned to me")), (AssignedChoice.UNASSIGNED, _("Unassigned"))],
+        choices=[(AssignedChoice.ME, _("Assigned to me")), (AssignedChoice.MY_TEAM, _("Assigned to my team")),
+                 (AssignedChoice.UNASSIGNED, _("Unassigned"))],
         method="filter_assigned", label=_("Assignee"), empty_label=_("Anyone"))
+    priority = django_filters.ChoiceFilter(choices=OrderPriority.choices, label=_("Priority"),
+                                           empty_label=_("Any priority"))
+    tag = django_filters.CharFilter(field_name="tags__name", lookup_expr="exact", label=_("Tag"), distinct=True)
     sort = django_filters.ChoiceFilter(
         choices=[(SortChoice.OLDEST, _("Waiting longest first")), (SortChoice.NEWEST, _("Newest first")),
                  (SortChoice.AMOUNT_DESC, _("Amount, highest first")),
@@ -85,6 +90,11 @@ class ReviewQueueFilter(django_filters.FilterSet):
             return queryset.filter(assigned_to=self.user) if self.user is not None else queryset.none()
         if value == AssignedChoice.UNASSIGNED:
             return queryset.filter(assigned_to__isnull=True)
+        if value == AssignedChoice.MY_TEAM:
+            if self.user is None:
+                return queryset.none()
+            teams = list(self.user.groups.values_list("name", flat=True))
+            return queryset.filter(assigned_team__in=teams)
         return queryset
 
     def sort_by(self, queryset, name, value):

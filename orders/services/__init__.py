@@ -22,7 +22,14 @@ from orders.services.create import (
     priced_lines,
     validate_order_input,
 )
-from orders.services.details import ADDRESS_FIELDS, order_assign, order_change_address
+from orders.services.details import (
+    ADDRESS_FIELDS,
+    order_assign,
+    order_assign_team,
+    order_change_address,
+    order_set_priority,
+    order_tag_add,
+)
 from orders.services.funds import order_set_funds, payment_status_for
 from orders.services.lines import order_line_quantities_set
 from orders.services.status import (
@@ -38,7 +45,8 @@ from orders.services.status import (
 )
 
 __all__ = [
-    "ADDRESS_FIELDS", "HoldReason", "LineInput", "OrderInput", "order_assign", "order_cancel", "order_change_address",
+    "ADDRESS_FIELDS", "HoldReason", "LineInput", "OrderInput", "order_assign", "order_assign_team",
+    "order_set_priority", "order_tag_add", "order_cancel", "order_change_address",
     "order_complete", "order_create", "order_history_record", "order_input_problems", "order_line_quantities_set",
     "order_mark_paid", "order_pass_review", "order_put_on_hold", "order_reject", "order_set_funds", "order_ship",
     "orders_put_on_hold", "payment_status_for", "priced_line_values", "priced_lines", "validate_order_input",

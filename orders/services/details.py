@@ -1,4 +1,4 @@
-"""Changes to an order that do not move its state: the shipping address, the assignee."""
+"""Changes to an order that do not move its state: the shipping address, the assignee, team, priority, tags."""
 
 from __future__ import annotations
 
@@ -7,11 +7,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core import hooks
+from core.enums import Role
 from core.errors import InvalidTransition, ValidationFailed
 from core.phones import normalise_phone
 from orders.events import EventKind, record_event, timeline_message
 from orders.lock_objects import lock_order
-from orders.models import Order, OrderStatus
+from orders.models import Order, OrderPriority, OrderStatus, OrderTag
 
 ADDRESS_FIELDS = ("recipient", "phone", "province", "city", "district", "address_detail", "postal_code")
 
@@ -62,4 +63,57 @@ def order_assign(*, order: Order, assignee, actor) -> Order:
                      gettext_lazy("Assigned to %(user)s."),
                      {"user": assignee.get_username() if assignee else "-"}),
                  actor=actor, data={"assignee": assignee.get_username() if assignee else None})
+    return order
+
+
+@transaction.atomic
+def order_assign_team(*, order: Order, team: str, actor) -> Order:
+    """Route the order to a team (a back-office role); anyone in it may then take it."""
+    if team and team not in Role.values:
+        raise ValidationFailed(errors={"team": [_("Unknown team “%(team)s”.") % {"team": team}]})
+    order = lock_order(order)
+    if order.assigned_team == team:
+        return order
+    order.assigned_team = team
+    order.save(update_fields=["assigned_team", "updated_at"])
+    record_event(order=order, kind=EventKind.ASSIGNED, actor=actor, data={"team": team},
+                 message=timeline_message(gettext_lazy("Assigned to the team %(team)s."),
+                                          {"team": Role(team).label if team else "-"}))
+    return order
+
+
+@transaction.atomic
+def order_set_priority(*, order: Order, priority: int, actor, reason: str = "") -> Order:
+    if priority not in OrderPriority.values:
+        raise ValidationFailed(errors={"priority": [_("Unknown priority.")]})
+    order = lock_order(order)
+    if order.priority == priority:
+        return order
+    before = order.priority
+    order.priority = priority
+    order.save(update_fields=["priority", "updated_at"])
+    record_event(order=order, kind=EventKind.PRIORITY_SET, actor=actor,
+                 data={"before": before, "after": priority, "reason": reason},
+                 message=timeline_message(gettext_lazy("Priority set to %(priority)s. %(reason)s"),
+                                          {"priority": OrderPriority(priority).label, "reason": reason}))
+    return order
+
+
+def clean_tag(name) -> str:
+    name = str(name or "").strip()
+    if not name or len(name) > 32:
+        raise ValidationFailed(errors={"tag": [_("A tag is 1 to 32 characters.")]})
+    return name
+
+
+@transaction.atomic
+def order_tag_add(*, order: Order, tag: str, actor, reason: str = "") -> Order:
+    """Label the order (once: a tag it already has is not added again)."""
+    tag = clean_tag(tag)
+    order = lock_order(order)
+    _tag, created = OrderTag.objects.get_or_create(order=order, name=tag)
+    if created:
+        record_event(order=order, kind=EventKind.TAGGED, actor=actor, data={"tag": tag, "reason": reason},
+                     message=timeline_message(gettext_lazy("Tagged “%(tag)s”. %(reason)s"),
+                                              {"tag": tag, "reason": reason}))
     return order

@@ -12,6 +12,7 @@ class Trigger(models.TextChoices):
     CREATED = "created", _("Order created")
     REVIEWED = "reviewed", _("Order reviewed")
     PAID = "paid", _("Order paid")
+    SHIPMENT_PLANNED = "shipment_planned", _("Shipment planned")
     SHIPPED = "shipped", _("Order shipped")
     DELIVERED = "delivered", _("Order delivered")
     COMPLETED = "completed", _("Order completed")
@@ -94,3 +95,29 @@ class RuleFiring(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rule} → {self.order_id}"
+
+
+class SatisfactionSurvey(models.Model):
+    """A satisfaction survey of one order (action `start_survey`): a link with a signed token, answered
+    once on a public page (score 1–5 and a comment), shown on the order page."""
+
+    order = models.OneToOneField("orders.Order", on_delete=models.CASCADE, related_name="satisfaction_survey",
+                                 verbose_name=_("order"))
+    rule = models.ForeignKey(AutomationRule, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                             verbose_name=_("automation rule"))
+    rule_version = models.PositiveIntegerField(_("rule version"), null=True, blank=True)
+    created_at = models.DateTimeField(_("sent at"), default=timezone.now)
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    score = models.PositiveSmallIntegerField(_("score"), null=True, blank=True)
+    comment = models.TextField(_("comment"), blank=True)
+
+    class Meta:
+        verbose_name = _("satisfaction survey")
+        verbose_name_plural = _("satisfaction surveys")
+        ordering = ["-created_at", "-pk"]
+        constraints = [models.CheckConstraint(condition=models.Q(score__isnull=True) | models.Q(score__gte=1,
+                                                                                                 score__lte=5),
+                                              name="workflow_survey_score_1_to_5")]
+
+    def __str__(self) -> str:
+        return f"survey {self.order_id}"

@@ -110,13 +110,15 @@ def test_cancelled_trigger():
     assert firings(order) == [("测试规则", "cancelled", 1)]
 
 
-def test_tag_and_priority_are_skipped_while_orders_have_no_such_fields():
+def test_tag_and_priority_are_set_on_the_order():
     make_rule(trigger="reviewed", actions=[{"type": "set_tag", "params": {"tag": "大客户"}},
                                            {"type": "set_priority", "params": {"priority": 1}}])
     order = submit_order(data=order_input(), payment=None, actor=SYSTEM)
     done = RuleFiring.objects.get(order=order).actions
-    assert [(d["type"], d["outcome"]) for d in done] == [("set_tag", "skipped"), ("set_priority", "skipped")]
+    assert [(d["type"], d["outcome"]) for d in done] == [("set_tag", "done"), ("set_priority", "done")]
+    order.refresh_from_db()
     assert order.status == OrderStatus.AWAITING_PAYMENT
+    assert order.priority == 1 and list(order.tags.values_list("name", flat=True)) == ["大客户"]
 
 
 def test_disabled_and_out_of_period_rules_do_not_fire():
