@@ -205,3 +205,5 @@ class RuleFiringAdmin(admin.ModelAdmin):
     def actions_display(self, obj):
         return "；".join(f"{ACTION_TYPES.get(a.get('type'), a.get('type'))}：{a.get('outcome', '')}"
                         for a in obj.actions)
+
+from oms.workflow.automation import approval_admin  # noqa: E402, F401  (approval chains, read-only)

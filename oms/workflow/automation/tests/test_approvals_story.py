@@ -42,7 +42,8 @@ def an_order(channel, province, city, total, *, days_ago, actor=SYSTEM):
     order = submit_order(data=order_input(channel_code=channel, province=province, city=city,
                                           lines=[(ProductFactory(), 1, total)], shipping_fee="0.00"),
                          payment=None, actor=actor)
-    Order.objects.filter(pk=order.pk).update(created_at=timezone.now() - timedelta(days=days_ago))
+    if days_ago:
+        Order.objects.filter(pk=order.pk).update(created_at=timezone.now() - timedelta(days=days_ago))
     return order
 
 
@@ -75,7 +76,7 @@ def test_administrator_builds_replays_and_switches_on_the_rule_then_the_manager_
     page.locator('[data-nav="admin"]').click()
     page.locator('a[href$="/admin/workflow/automationrule/"]').first.click()
     page.wait_for_url(re.compile(r"/admin/workflow/automationrule/$"))
-    page.locator("a.addlink").first.click()
+    page.locator(".object-tools a.addlink").click()
     page.wait_for_selector("#rule-builder")
 
     # 2. The condition with the builder: three rows, all of them.
@@ -105,8 +106,7 @@ def test_administrator_builds_replays_and_switches_on_the_rule_then_the_manager_
     body = page.locator("#content").inner_text()
     shot(page, "3-replay")
     total = sum(Decimal(o.total) for o in matching)
-    assert re.search(r"送审批\S*\s+3\s", body) or "3" in body
-    assert f"¥{total:,.2f}" in body
+    assert re.search(rf"将转审批\s+3\s+¥{total:,.2f}", body), body
     for order in matching:
         assert order.number in body
 
@@ -154,3 +154,29 @@ def test_administrator_builds_replays_and_switches_on_the_rule_then_the_manager_
     assert "王经理 同意第 1 级审批" in text and "第 2 版" in text and "已核实客户，同意发货" in text
     shot(page, "8-order-timeline")
     assert manager.pk != clerk.pk
+
+
+def test_the_builder_leaves_what_it_cannot_show_as_text_and_the_server_shows_the_mistake(
+        browser_page, login, make_user):
+    page = browser_page
+    page.set_viewport_size({"width": 1366, "height": 900})
+    make_user("admin1", Role.ADMIN, is_staff=True)
+    login("admin1")
+    page.goto("/admin/workflow/automationrule/add/")
+    page.wait_for_selector("#rule-builder")
+    page.fill("#id_condition", '(amount > 100 or is_cod) and channel == "jd"')
+    assert page.locator("#rule-builder").is_hidden() and page.locator(".rb-cannot").is_visible()
+    page.fill("#id_condition", 'channel == "jd" or not is_cod or "SKU-1" in skus')  # representable again
+    assert page.locator(".rb-row").count() == 3
+    assert page.locator(".rb-joiner").input_value() == "or"
+    assert [page.locator(".rb-op").nth(i).input_value() for i in range(3)] == ["==", "false", "has"]
+    page.fill("#id_condition", "amount >")
+    page.fill("#id_name", "坏规则")
+    page.select_option("#id_trigger", "created")
+    page.locator('input[name="_save"]').click()
+    page.wait_for_selector(".errorlist")
+    errors = page.locator(".field-condition .errorlist").inner_text()
+    assert "语法错误" in errors and "第 9 个字符处" in errors, errors
+    assert page.input_value("#id_condition") == "amount >"  # kept as typed, still editable
+    shot(page, "9-builder-mistake")
+    assert not AutomationRule.objects.filter(name="坏规则").exists()

@@ -145,8 +145,10 @@
     cannot.appendChild(el("p", {"class": "errornote"}, texts.cannot));
     var restart = el("button", {type: "button", "class": "button rb-restart"}, texts.restart);
     cannot.appendChild(restart);
-    textarea.parentNode.insertBefore(box, textarea);
-    textarea.parentNode.insertBefore(cannot, textarea);
+    // Under the textarea, the full width of the admin's row (its flex container wraps).
+    textarea.parentNode.classList.add("rb-host");
+    textarea.parentNode.insertBefore(cannot, textarea.nextSibling);
+    textarea.parentNode.insertBefore(box, textarea.nextSibling);
     Object.keys(config.values || {}).forEach(function (name) {
       var list = el("datalist", {id: "rb-values-" + name});
       config.values[name].forEach(function (v) { list.appendChild(el("option", {value: v})); });
