@@ -486,5 +486,13 @@ def approvals_waiting_for(user, *, today=None) -> list[InboxItem]:
     return items
 
 
+def open_levels(order: Order) -> list[str]:
+    """What the order's open chains wait for, in words (the review workbench shows it)."""
+    tasks = ApprovalTask.objects.filter(request__order=order, request__status="open",
+                                        status=ApprovalTask.Status.OPEN).select_related("request")
+    return [_("level %(level)d of “%(rule)s”: %(who)s") % {"level": t.level, "rule": t.request.rule_name,
+                                                           "who": _who(t)} for t in tasks]
+
+
 def approvals_waiting_count(user) -> int:
     return len(approvals_waiting_for(user))

@@ -35,7 +35,7 @@ def builder_texts() -> dict:
         "title": _("Condition builder"), "all": _("all of these"), "any": _("any of these"),
         "match": _("Orders matching"), "add": _("Add a condition"), "remove": _("Remove"),
         "field": _("Field"), "operator": _("Operator"), "value": _("Value"),
-        "cannot": _("The builder cannot show this expression; edit it as text below, or start again with the "
+        "cannot": _("The builder cannot show this expression: edit it as text, or start again with the "
                     "builder."),
         "restart": _("Start again with the builder"),
         "empty": _("No condition: every order matches."),

@@ -272,3 +272,10 @@ def test_delegation_screen_creates_and_ends(client, people):
     client.force_login(people["manager"])
     client.post(reverse("workflow:approvals-delegation-end", args=[delegation.pk]))
     assert not ApprovalDelegation.objects.filter(pk=delegation.pk).exists()
+
+
+def test_the_review_workbench_says_what_the_chain_waits_for(client, clerk, people):
+    _rule, order = held_order(approval({"role": "manager"}, {"role": "finance_director"}), actor=clerk)
+    client.force_login(people["reviewer"])
+    page = client.get(reverse("workflow:review-detail", args=[order.number])).content.decode()
+    assert 'id="approval-levels"' in page and "“抖音新疆大单”第 1 级：经理" in page
