@@ -26,6 +26,13 @@ def is_administrator(user) -> bool:
     return user.is_superuser or user_has_role(user, Role.ADMIN)
 
 
+def _may_approve(user) -> bool:
+    """Reviewers' roles approve; anyone else only while an approval level waits for them."""
+    from oms.workflow.automation.approvals import approvals_waiting_count
+
+    return user.has_perm("orders.review_order") or approvals_waiting_count(user) > 0
+
+
 @dataclass(frozen=True)
 class NavEntry:
     group: str
@@ -61,6 +68,7 @@ GROUPS: dict[str, Promise] = {
 
 ENTRIES: list[NavEntry] = [
     NavEntry("orders", _("Review workbench"), "workflow:review-queue", perm("orders.review_order"), "review"),
+    NavEntry("orders", _("Approvals inbox"), "workflow:approvals", _may_approve, "approvals"),
     NavEntry("orders", _("All orders"), "admin:orders_order_changelist",
              lambda u: u.is_staff and u.has_perm("orders.view_order"), "orders"),
     NavEntry("warehouse", _("Packing station"), "logistics:packing", perm("logistics.pack_shipment"), "packing"),

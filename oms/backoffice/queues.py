@@ -19,8 +19,8 @@ from logistics.models import Shipment, ShipmentStatus
 from logistics.selectors import exception_shipments
 from oms.backoffice.nav import perm
 from oms.imports.models import ImportBatch
-from oms.workflow.filters import with_hold_reason
-from oms.workflow.models import ReviewRule
+from oms.workflow.automation.approvals import approvals_waiting_count
+from oms.workflow.selectors import approval_codes, held_for_my_approval
 from orders.models import Order, OrderStatus
 
 
@@ -52,28 +52,14 @@ def _held_unassigned(user) -> int:
     return Order.objects.filter(status=OrderStatus.ON_HOLD, assigned_to__isnull=True).count()
 
 
-def _approval_codes(user) -> list[str]:
-    """Hold reasons (rule codes) that only a role of this user may approve."""
-    rules = ReviewRule.objects.exclude(approval_role="")
-    if not user.is_superuser:
-        rules = rules.filter(approval_role__in=list(user.groups.values_list("name", flat=True)))
-    return sorted(set(rules.values_list("code", flat=True)))
-
-
 def _approvals_mine(user) -> int:
-    codes = _approval_codes(user)
-    if not codes:
-        return 0
-    ids: set[int] = set()
-    held = Order.objects.filter(status=OrderStatus.ON_HOLD)
-    for code in codes:
-        ids.update(with_hold_reason(held, code).values_list("pk", flat=True))
-    return len(ids)
+    """Orders held for a review rule's approval by a role of mine, plus the automation rules' approval
+    levels waiting for me (role, name, escalation, delegation): the approvals inbox lists both."""
+    return len(held_for_my_approval(user)) + approvals_waiting_count(user)
 
 
-def _approvals_query(user) -> dict:
-    codes = _approval_codes(user)
-    return {"reason": codes[0]} if len(codes) == 1 else {}
+def _may_approve(user) -> bool:
+    return bool(approval_codes(user)) or approvals_waiting_count(user) > 0
 
 
 def _shipments(*statuses) -> Callable:
@@ -85,8 +71,8 @@ QUEUES: list[Queue] = [
           "workflow:review-queue", {"assigned": "me"}, urgent=True),
     Queue("held-unassigned", _("On hold, nobody assigned"), perm("orders.review_order"), _held_unassigned,
           "workflow:review-queue", {"assigned": "unassigned"}),
-    Queue("approvals-mine", _("Approvals waiting for me"), lambda u: bool(_approval_codes(u)), _approvals_mine,
-          "workflow:review-queue", _approvals_query, urgent=True),
+    Queue("approvals-mine", _("Approvals waiting for me"), _may_approve, _approvals_mine,
+          "workflow:approvals", urgent=True),
     Queue("to-pick", _("Shipments to put in a wave"), perm("logistics.add_pickwave"),
           lambda u: Shipment.objects.filter(status=ShipmentStatus.CREATED, wave__isnull=True).count(),
           "logistics:waves"),

@@ -75,3 +75,21 @@ def page_size(raw) -> int:
     except (TypeError, ValueError):
         return PAGE_SIZES[0]
     return value if value in PAGE_SIZES else PAGE_SIZES[0]
+
+
+_DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")  # ISO: what a date input takes
+
+
+class DelegationForm(forms.Form):
+    """Delegate my approvals to a colleague while I am away (both days included)."""
+
+    delegate = forms.ModelChoiceField(label=_("Delegate to"), queryset=None)
+    starts_on = forms.DateField(label=pgettext_lazy("period", "From"), widget=_DATE)
+    ends_on = forms.DateField(label=pgettext_lazy("period", "To"), widget=_DATE)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        from django.contrib.auth import get_user_model
+
+        self.fields["delegate"].queryset = (get_user_model().objects.filter(is_active=True, is_staff=True)
+                                            .exclude(pk=user.pk).order_by("username"))

@@ -99,4 +99,10 @@ class FollowUp(models.Model):
 
 
 # Automation rules (issue 19) live in `oms.workflow.automation`; imported here so Django finds them.
+from oms.workflow.automation.approval_models import (  # noqa: E402, F401
+    ApprovalDecision,
+    ApprovalDelegation,
+    ApprovalRequest,
+    ApprovalTask,
+)
 from oms.workflow.automation.models import AutomationRule, RuleFiring, RuleVersion  # noqa: E402, F401

@@ -8,7 +8,7 @@ from django.db.models import OuterRef, QuerySet, Subquery
 
 from core.errors import NotFound
 from oms.workflow.checks import HOLD_REASON_LABELS
-from oms.workflow.filters import ReviewQueueFilter
+from oms.workflow.filters import ReviewQueueFilter, with_hold_reason
 from orders.events import EventKind
 from orders.history import HistoryEntry, history_entries
 from orders.models import Order, OrderEvent, OrderStatus
@@ -97,3 +97,26 @@ def order_follow_ups(order) -> list[FollowUpRow]:
     return [FollowUpRow(kind=f.kind, kind_label=str(f.get_kind_display()), status=f.status,
                         status_label=str(f.get_status_display()), attempts=f.attempts, last_error=f.last_error,
                         outcome=f.outcome, created_at=f.created_at, done_at=f.done_at) for f in rows]
+
+
+def approval_codes(user) -> list[str]:
+    """Hold reasons (review rule codes) that only a role of this user may approve."""
+    from oms.workflow.models import ReviewRule
+
+    rules = ReviewRule.objects.exclude(approval_role="")
+    if not user.is_superuser:
+        rules = rules.filter(approval_role__in=list(user.groups.values_list("name", flat=True)))
+    return sorted(set(rules.values_list("code", flat=True)))
+
+
+def held_for_my_approval(user) -> list[Order]:
+    """Orders on hold for a review rule whose approval role is one of mine (decided on the review
+    workbench), oldest first: the second list of the approvals inbox."""
+    codes = approval_codes(user)
+    if not codes:
+        return []
+    held = Order.objects.filter(status=OrderStatus.ON_HOLD)
+    ids: set[int] = set()
+    for code in codes:
+        ids.update(with_hold_reason(held, code).values_list("pk", flat=True))
+    return list(Order.objects.filter(pk__in=ids).select_related("channel", "customer").order_by("created_at", "pk"))

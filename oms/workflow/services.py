@@ -23,6 +23,7 @@ from core.roles import user_has_role
 from finance.models import PaymentSource
 from finance.services import payment_record
 from oms.workflow.automation.actions import AUTOMATION_APPROVAL
+from oms.workflow.automation.approvals import approvals_settle_for_review
 from oms.workflow.automation.engine import automation_approval_roles, automation_fire
 from oms.workflow.automation.models import Trigger
 from oms.workflow.checks import HOLD_REASON_LABELS
@@ -188,6 +189,14 @@ def approve_order(*, order: Order, actor, comment: str) -> Order:
     if missing:
         roles = "、".join(str(Role(r).label) for r in missing)
         raise PermissionDenied(_("This order needs the approval of: %(roles)s.") % {"roles": roles})
+    # Automation approval chains: only a reviewer whose approval completes them may approve here.
+    approvals_settle_for_review(order=order, actor=actor, comment=comment)
+    return release_held_order(order=order, actor=actor, comment=comment)
+
+
+def release_held_order(*, order: Order, actor, comment: str) -> Order:
+    """An approved on-hold order (locked) moves on: the stages' steps run, then the review passes — or
+    it is held again if a step fails. For `approve_order` and the last approval of a chain."""
     approved_reasons = list(order.hold_reasons)
     reasons = _run_steps(order=order, actor=actor)
     if reasons:

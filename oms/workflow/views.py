@@ -23,6 +23,7 @@ from core.pii import user_can_view_pii
 from core.punctuation import is_chinese
 from finance.selectors import refundable_payments
 from oms.workflow import services
+from oms.workflow.automation.approvals import open_levels
 from oms.workflow.checks import HOLD_REASON_LABELS
 from oms.workflow.filters import ReviewQueueFilter
 from oms.workflow.forms import PAGE_SIZES, AddressForm, BulkApproveForm, CommentForm, page_size
@@ -86,6 +87,7 @@ def _render_detail(request, number, **kept):
         "history": order_history(order=order, user=request.user),
         "hold_reasons": hold_reason_details(order=order),
         "approval_roles": [Role(r).label for r in sorted(services.required_approval_roles(order=order))],
+        "approval_levels": open_levels(order),
         "can_decide": order.status == OrderStatus.ON_HOLD,
         "reject_effect": reject_effect(order),
         "can_edit_address": order.status in ADDRESS_EDITABLE,

@@ -6,4 +6,7 @@ typed order context, ordered actions — evaluated explicitly by the workflow la
 - `actions`: what an action does (hold, approval by a role, tag / priority, notify).
 - `engine`: compiled rules cached per process, invalidated on change; `automation_fire`, `dry_run`, `replay`.
 - `services`: the writers (save with a version, restore a version).
+- `approvals` (+ `approval_models`): approval chains of `require_approval` — levels in sequence, any / all,
+  the submitter blocked, reminders and escalation (schedule), delegation; the inbox reads them.
+- `builder`: the condition field's form builder (admin widget + `static/workflow/rule_builder.js`).
 """

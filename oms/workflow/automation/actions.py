@@ -1,8 +1,8 @@
 """What an automation rule's actions do. Each action is `{"type": ..., "params": {...}}`.
 
 - `hold` `{reason}`: put the order on hold (`orders.services.order_put_on_hold`) with the reason;
-- `require_approval` `{role, reason?}`: put it on hold until someone in `role` approves it (the
-  approval check of `oms.workflow.services.approve_order` reads the role from the firing);
+- `require_approval` `{levels: [{role?, users?, mode, remind/escalate…}], reason?}` (or the one-level
+  `{role}`): put it on hold and open an approval chain (`automation.approvals`) decided level by level;
 - `set_tag` `{tag}` / `set_priority` `{priority: 0 normal, 1 high, 2 urgent}`: the order's own fields
   (`orders.services.order_tag_add` / `order_set_priority`);
 - `notify` `{message, channel: in_app|console|sms|email, template_code?, subject?}`: the message, a
@@ -38,6 +38,7 @@ from django.utils.translation import gettext_lazy
 from core.errors import DomainError, ValidationFailed
 from core.models import Role
 from logistics.carriers import carrier_label
+from oms.workflow.automation import approvals
 from orders.events import record_event, timeline_message
 from orders.models import Order, OrderPriority, OrderStatus
 from orders.services import HoldReason
@@ -92,8 +93,8 @@ def clean_actions(actions) -> list[dict]:
             continue
         if kind == "hold" and not str(params.get("reason", "")).strip():
             errors.append(prefix + _("a hold needs a reason."))
-        elif kind == "require_approval" and params.get("role") not in Role.values:
-            errors.append(prefix + _("role must be one of %(roles)s.") % {"roles": ", ".join(Role.values)})
+        elif kind == "require_approval":
+            errors += [prefix + problem for problem in approvals.clean_approval_params(params)]
         elif kind == "set_tag" and not str(params.get("tag", "")).strip():
             errors.append(prefix + _("a tag is required."))
         elif kind == "set_priority" and (not isinstance(params.get("priority"), int)
@@ -185,7 +186,7 @@ def describe(action: dict, order: Order) -> str:
     if kind == "hold":
         return _("Put on hold: %(reason)s") % {"reason": params["reason"]}
     if kind == "require_approval":
-        return _("Hold for the approval of: %(role)s") % {"role": Role(params["role"]).label}
+        return _("Hold for the approval of: %(role)s") % {"role": approvals.describe_levels(params)}
     if kind == "set_tag":
         return _("Tag “%(tag)s”") % {"tag": params["tag"]}
     if kind == "set_priority":
@@ -209,7 +210,7 @@ def hold_reason(action: dict, *, rule, version: int) -> HoldReason:
     params = action.get("params") or {}
     data = {"rule": rule.pk, "rule_version": version}
     if action["type"] == "require_approval":
-        data["approval_role"] = params["role"]
+        data["approval_role"] = params.get("role", "")
         reason = params.get("reason") or _("rule “%(rule)s”") % {"rule": rule.name}
         return HoldReason(AUTOMATION_APPROVAL,
                           timeline_message(gettext_lazy("Needs approval (%(reason)s)"), {"reason": reason}), data)
@@ -235,6 +236,9 @@ def perform(action: dict, *, order: Order, rule, version: int, actor, holds: lis
         else:
             done["outcome"] = "skipped"
             done["why"] = f"status {order.status} cannot be held"
+        if kind == "require_approval" and done["outcome"] == "held":  # the chain of levels, tasks per level
+            done["approval_request"] = approvals.approval_request_open(
+                order=order, rule=rule, version=version, params=params, actor=actor).pk
     elif kind == "notify":
         text = render_message(params["message"], order)
         channel = params.get("channel", "in_app")

@@ -21,6 +21,7 @@ from core.models import Role
 from core.roles import user_has_role
 from oms.workflow.automation import engine
 from oms.workflow.automation.actions import ACTION_TYPES
+from oms.workflow.automation.builder import ConditionBuilderWidget
 from oms.workflow.automation.conditions import FIELDS
 from oms.workflow.automation.models import AutomationRule, RuleFiring, RuleVersion, Trigger
 from oms.workflow.automation.services import rule_restore, rule_save, rule_validate
@@ -35,7 +36,7 @@ class AutomationRuleForm(forms.ModelForm):
     class Meta:
         model = AutomationRule
         fields = ["name", "trigger", "condition", "actions", "priority", "active_from", "active_to", "enabled"]
-        widgets = {"condition": forms.Textarea(attrs={"rows": 3, "cols": 80})}
+        widgets = {"condition": ConditionBuilderWidget()}  # rows of field / operator / value (static JS)
 
     def clean(self):
         cleaned = super().clean()
@@ -204,3 +205,5 @@ class RuleFiringAdmin(admin.ModelAdmin):
     def actions_display(self, obj):
         return "；".join(f"{ACTION_TYPES.get(a.get('type'), a.get('type'))}：{a.get('outcome', '')}"
                         for a in obj.actions)
+
+from oms.workflow.automation import approval_admin  # noqa: E402, F401  (approval chains, read-only)

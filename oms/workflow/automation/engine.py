@@ -225,7 +225,8 @@ def automation_approval_roles(*, order: Order) -> set[str]:
     roles = set()
     for done in RuleFiring.objects.filter(order=order).values_list("actions", flat=True):
         for action in done:
-            if action.get("type") == "require_approval" and action.get("outcome") == "held":
+            if action.get("type") == "require_approval" and action.get("outcome") == "held" \
+                    and not action.get("approval_request"):  # a chain is decided by its tasks (`approvals`)
                 roles.add(action["params"]["role"])
     return roles
 
