@@ -42,6 +42,8 @@ class CompiledRule:
     active_from: object = None
     active_to: object = None
     matcher: object = None  # context -> bool: the condition as Python closures (`fast`)
+    stalled_state: str = ""  # trigger `stalled` only (`automation.timed`)
+    stalled_hours: int | None = None
 
     def active_at(self, moment) -> bool:
         return self.enabled and (self.active_from is None or self.active_from <= moment) \
@@ -61,7 +63,8 @@ def compile_rule(rule: AutomationRule) -> CompiledRule:
                         pk=rule.pk, name=rule.name, trigger=rule.trigger, version=rule.version,
                         priority=rule.priority, condition=condition,
                         actions=list(rule.actions or []), enabled=rule.enabled,
-                        active_from=rule.active_from, active_to=rule.active_to)
+                        active_from=rule.active_from, active_to=rule.active_to,
+                        stalled_state=rule.stalled_state, stalled_hours=rule.stalled_hours)
 
 
 # How long a process trusts its compiled rules before it reads the shared generation token again:
