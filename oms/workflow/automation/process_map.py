@@ -41,7 +41,7 @@ TRIGGER_STATES = {
     Trigger.REFUNDED: OrderStatus.COMPLETED,
 }
 HOLDING_KINDS = {"hold", "require_approval"}  # a branch to `on_hold`
-RULE_ROW = 1.5  # vertical room per rule below its state
+RULE_ROW = 1.8  # vertical room per rule below its state
 LABEL_WIDTH = 22  # characters of a condition shown in a rule's box
 
 
@@ -98,7 +98,8 @@ def process_map(*, now=None) -> dict:
         if rule.trigger == Trigger.STALLED:
             trigger = _("%(hours)s hours in “%(state)s”") % {"hours": rule.stalled_hours,
                                                              "state": OrderStatus(rule.stalled_state).label}
-        lines = [rule.name, _("when: %(condition)s") % {"condition": _short(rule.condition) or _("every order")}]
+        lines = [rule.name, _("trigger: %(trigger)s") % {"trigger": trigger},
+                 _("when: %(condition)s") % {"condition": _short(rule.condition) or _("every order")}]
         lines += [f"{i}. {_action_text(a)}" for i, a in enumerate(rule.actions or [], start=1)]
         node_id = f"rule:{rule.pk}"
         nodes.append({"id": node_id, "name": "\n".join(lines), "x": x + 0.25, "y": 1.6 + row * RULE_ROW,
@@ -113,6 +114,10 @@ def process_map(*, now=None) -> dict:
             label = _("approval") if "require_approval" in kinds else _("hold")
             links.append({"source": node_id, "target": f"state:{OrderStatus.ON_HOLD}", "label": label,
                           "kind": "branch"})
-    height = 520 + 150 * max(stack.values(), default=0)
-    return {"nodes": nodes, "links": links, "categories": categories, "height": height,
+    rows = max(stack.values(), default=0)
+    # Room below the lowest rule's centre for its box (ECharts fits the nodes' centres to the area).
+    longest = max((len(n["actions"]) for n in nodes if n["kind"] == "rule"), default=0)
+    bottom = 40 + 10 * (4 + longest)
+    height = 520 + 170 * rows + bottom
+    return {"nodes": nodes, "links": links, "categories": categories, "height": height, "bottom": bottom,
             "rules": sum(stack.values())}

@@ -99,7 +99,9 @@ def _param_details(old: dict, new: dict) -> list[str]:
     details = []
     for key in sorted(set(old) | set(new)):
         if old.get(key) != new.get(key):
-            details.append(f"{key}：{_param(old[key]) if key in old else '—'} → {_param(new[key]) if key in new else '—'}")
+            before = _param(old[key]) if key in old else "—"
+            after = _param(new[key]) if key in new else "—"
+            details.append(f"{key}：{before} → {after}")
     return details
 
 

@@ -11,11 +11,11 @@
       return {
         id: n.id, name: n.name, x: n.x * 140, y: n.y * 110, category: n.category,
         symbol: state ? "roundRect" : "rect",
-        symbolSize: state ? [104, 40] : [196, 26 + 16 * n.name.split("\n").length],
+        symbolSize: state ? [104, 40] : [158, 14 + 16 * n.name.split("\n").length],
         label: state
           ? { show: true, color: "#fff", fontSize: 14, fontWeight: "bold" }
-          : { show: true, color: "#222", fontSize: 12, lineHeight: 16, align: "left", position: "inside",
-              width: 180, overflow: "truncate", backgroundColor: "transparent" },
+          : { show: true, color: "#222", fontSize: 12, lineHeight: 16, align: "center", position: "inside",
+              width: 146, overflow: "truncate" },
         itemStyle: state ? {} : { color: n.category === 3 ? "#f1f2f4" : "#fdf3e1",
                                   borderColor: COLORS[n.category], borderWidth: 1.5 },
         tooltip: { formatter: function () { return n.name.replace(/\n/g, "<br>"); } }
@@ -25,8 +25,12 @@
       var style = { color: "#8a939e", width: 1.4, curveness: 0.15 };
       if (l.kind === "trigger") style = { color: "#c27c0e", width: 1.2, type: "dashed", curveness: 0 };
       if (l.kind === "branch") style = { color: "#c0392b", width: 1.6, curveness: 0.25 };
+      // Only the main path and the branches are labelled: the many edges into on hold and cancelled
+      // say the same word, and a rule's box names its own trigger.
+      var quiet = l.kind === "trigger" || (l.kind === "transition" &&
+        (l.target === "state:on_hold" || l.target === "state:cancelled"));
       return { source: l.source, target: l.target, lineStyle: style,
-               label: { show: true, formatter: l.label, fontSize: 11, color: style.color } };
+               label: { show: !quiet, formatter: l.label, fontSize: 11, color: style.color } };
     });
     var chart = echarts.init(el, null, { renderer: "canvas" });
     chart.setOption({
@@ -34,7 +38,7 @@
       tooltip: { confine: true },
       legend: { data: data.categories, top: 0 },
       series: [{
-        type: "graph", layout: "none", roam: true, top: 50, bottom: 20, left: 70, right: 120,
+        type: "graph", layout: "none", roam: true, top: 60, bottom: data.bottom, left: 80, right: 90,
         edgeSymbol: ["none", "arrow"], edgeSymbolSize: 8,
         categories: data.categories.map(function (c) { return { name: c }; }),
         data: nodes, links: links
