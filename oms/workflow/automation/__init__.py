@@ -6,4 +6,8 @@ typed order context, ordered actions — evaluated explicitly by the workflow la
 - `actions`: what an action does (hold, approval by a role, tag / priority, notify).
 - `engine`: compiled rules cached per process, invalidated on change; `automation_fire`, `dry_run`, `replay`.
 - `services`: the writers (save with a version, restore a version).
+- `timed`: the time-based trigger "N hours in a state with no progress" (a django-q2 schedule).
+- `versions`: a rule's versions as field-by-field differences (the versions page).
+- `replay_basis`: what the replay judges as the order arrived, as at the trigger, or as now.
+- `process_map`: the order's states with the enabled rules' steps and branches, for the ECharts map.
 """

@@ -24,6 +24,7 @@ from oms.workflow.automation.actions import ACTION_TYPES
 from oms.workflow.automation.conditions import FIELDS
 from oms.workflow.automation.models import AutomationRule, RuleFiring, RuleVersion, Trigger
 from oms.workflow.automation.process_map import process_map
+from oms.workflow.automation.replay_basis import BASIS_LABELS
 from oms.workflow.automation.services import rule_restore, rule_save, rule_validate
 from oms.workflow.automation.versions import rule_version_diffs
 from orders.models import Order
@@ -165,7 +166,7 @@ class AutomationRuleAdmin(admin.ModelAdmin):
         result = engine.replay(rule=rule, days=days)
         return TemplateResponse(request, "admin/workflow/automationrule/replay.html", self._context(
             request, _("Replay “%(rule)s”") % {"rule": rule.name}, rule=rule, result=result, days=days,
-            basis=[(name, FIELDS[name][1], how) for name, how in result.basis if name in FIELDS]))
+            basis=[(name, FIELDS[name][1], BASIS_LABELS[how]) for name, how in result.basis if name in FIELDS]))
 
     def process_view(self, request):
         if not _is_admin(request):

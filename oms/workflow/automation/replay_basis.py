@@ -50,12 +50,16 @@ def fixed_by_trigger(rule) -> tuple[str, ...]:
     return fields + (("paid_amount",) if rule.trigger == Trigger.PAID else ())
 
 
+BASIS_LABELS = {"arrived": gettext_lazy("as it arrived"), "trigger": gettext_lazy("as at the trigger"),
+                "now": gettext_lazy("as now")}
+
+
 def basis(rule) -> list[tuple[str, str]]:
-    """(field, how the replay knows it) for the replay page."""
+    """(field, how the replay knows it: a key of `BASIS_LABELS`) for the replay page."""
     fixed = fixed_by_trigger(rule)
-    rows = [(name, str(gettext_lazy("as it arrived"))) for name in FIXED_AT_ARRIVAL]
-    rows += [(name, str(gettext_lazy("as at the trigger"))) for name in fixed]
-    rows += [(name, str(gettext_lazy("as now"))) for name in (*_AS_NOW, "status") if name not in fixed]
+    rows = [(name, "arrived") for name in FIXED_AT_ARRIVAL]
+    rows += [(name, "trigger") for name in fixed]
+    rows += [(name, "now") for name in (*_AS_NOW, "status") if name not in fixed]
     return rows
 
 
