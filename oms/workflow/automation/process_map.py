@@ -62,7 +62,7 @@ def _action_text(action: dict) -> str:
     kind, params = action.get("type"), action.get("params") or {}
     label = str(ACTION_TYPES.get(kind, kind))
     detail = params.get("role") or params.get("reason") or params.get("tag") or params.get("priority") \
-        or params.get("step") or params.get("channel") or ""
+        or params.get("step") or _short(params.get("message") or "") or ""  # a message, not its channel code
     if kind == "require_approval" and params.get("role"):
         from core.models import Role
 
