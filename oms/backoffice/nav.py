@@ -91,6 +91,9 @@ ENTRIES: list[NavEntry] = [
     NavEntry("reports", _("Reports and dashboards"), "reports:home", perm("reports.view_dashboard"), "reports"),
     NavEntry("data", _("Import centre"), "imports:centre", perm("imports.run_import"), "imports"),
     NavEntry("admin", _("Administration"), "admin:index", is_administrator, "admin"),
+    NavEntry("admin", _("Automation rules"), "admin:workflow_automationrule_changelist", is_administrator,
+             "automation-rules"),
+    NavEntry("admin", _("Process map"), "admin:workflow_automationrule_process", is_administrator, "process-map"),
 ]
 
 

@@ -9,4 +9,8 @@ typed order context, ordered actions — evaluated explicitly by the workflow la
 - `approvals` (+ `approval_models`): approval chains of `require_approval` — levels in sequence, any / all,
   the submitter blocked, reminders and escalation (schedule), delegation; the inbox reads them.
 - `builder`: the condition field's form builder (admin widget + `static/workflow/rule_builder.js`).
+- `timed`: the time-based trigger "N hours in a state with no progress" (a django-q2 schedule).
+- `versions`: a rule's versions as field-by-field differences (the versions page).
+- `replay_basis`: what the replay judges as the order arrived, as at the trigger, or as now.
+- `process_map`: the order's states with the enabled rules' steps and branches, for the ECharts map.
 """

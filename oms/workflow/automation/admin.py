@@ -24,7 +24,10 @@ from oms.workflow.automation.actions import ACTION_TYPES
 from oms.workflow.automation.builder import ConditionBuilderWidget
 from oms.workflow.automation.conditions import FIELDS
 from oms.workflow.automation.models import AutomationRule, RuleFiring, RuleVersion, Trigger
+from oms.workflow.automation.process_map import process_map
+from oms.workflow.automation.replay_basis import BASIS_LABELS
 from oms.workflow.automation.services import rule_restore, rule_save, rule_validate
+from oms.workflow.automation.versions import rule_version_diffs
 from orders.models import Order
 
 
@@ -88,6 +91,7 @@ class AutomationRuleAdmin(admin.ModelAdmin):
     search_fields = ["name", "condition"]
     inlines = [RuleVersionInline]
     change_list_template = "admin/workflow/automationrule/change_list.html"
+    change_form_template = "admin/workflow/automationrule/change_form.html"
 
     def has_module_permission(self, request):
         return _is_admin(request)
@@ -125,6 +129,9 @@ class AutomationRuleAdmin(admin.ModelAdmin):
             path("dry-run/", self.admin_site.admin_view(self.dry_run_view), name="workflow_automationrule_dry_run"),
             path("<int:pk>/replay/", self.admin_site.admin_view(self.replay_view),
                  name="workflow_automationrule_replay"),
+            path("process/", self.admin_site.admin_view(self.process_view), name="workflow_automationrule_process"),
+            path("<int:pk>/versions/", self.admin_site.admin_view(self.versions_view),
+                 name="workflow_automationrule_versions"),
             path("<int:pk>/restore/<int:version_pk>/", self.admin_site.admin_view(self.restore_view),
                  name="workflow_automationrule_restore"),
         ]
@@ -159,7 +166,22 @@ class AutomationRuleAdmin(admin.ModelAdmin):
             days = 30
         result = engine.replay(rule=rule, days=days)
         return TemplateResponse(request, "admin/workflow/automationrule/replay.html", self._context(
-            request, _("Replay “%(rule)s”") % {"rule": rule.name}, rule=rule, result=result, days=days))
+            request, _("Replay “%(rule)s”") % {"rule": rule.name}, rule=rule, result=result, days=days,
+            basis=[(name, FIELDS[name][1], BASIS_LABELS[how]) for name, how in result.basis if name in FIELDS]))
+
+    def process_view(self, request):
+        if not _is_admin(request):
+            raise Http404
+        return TemplateResponse(request, "admin/workflow/automationrule/process.html", self._context(
+            request, _("Process map"), graph=process_map()))
+
+    def versions_view(self, request, pk):
+        if not _is_admin(request):
+            raise Http404
+        rule = get_object_or_404(AutomationRule, pk=pk)
+        return TemplateResponse(request, "admin/workflow/automationrule/versions.html", self._context(
+            request, _("Versions of “%(rule)s”") % {"rule": rule.name}, rule=rule,
+            diffs=rule_version_diffs(rule)))
 
     def restore_view(self, request, pk, version_pk):
         if not _is_admin(request):
@@ -173,7 +195,7 @@ class AutomationRuleAdmin(admin.ModelAdmin):
             else:
                 messages.success(request, _("Version %(old)d restored as version %(new)d.") % {
                     "old": version.number, "new": rule.version})
-            return HttpResponseRedirect(reverse("admin:workflow_automationrule_change", args=[pk]))
+            return HttpResponseRedirect(reverse("admin:workflow_automationrule_versions", args=[pk]))
         return TemplateResponse(request, "admin/workflow/automationrule/restore.html", self._context(
             request, _("Restore version %(n)d") % {"n": version.number}, version=version,
             snapshot=json.dumps(version.snapshot, ensure_ascii=False, indent=2)))
@@ -181,7 +203,7 @@ class AutomationRuleAdmin(admin.ModelAdmin):
 
 @admin.register(RuleFiring)
 class RuleFiringAdmin(admin.ModelAdmin):
-    list_display = ["at", "rule", "version", "order", "trigger", "actions_display"]
+    list_display = ["at", "rule", "version_link", "order", "trigger", "actions_display"]
     list_filter = ["trigger"]
     search_fields = ["order__number", "rule__name"]
     list_select_related = ["rule", "order"]
@@ -200,6 +222,12 @@ class RuleFiringAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    @admin.display(description=gettext_lazy("version"), ordering="version")
+    def version_link(self, obj):
+        url = reverse("admin:workflow_automationrule_versions", args=[obj.rule_id])
+        return format_html("<a href='{}#version-{}'>{}</a>", url, obj.version,
+                           _("version %(n)d") % {"n": obj.version})
 
     @admin.display(description=gettext_lazy("actions done"))
     def actions_display(self, obj):

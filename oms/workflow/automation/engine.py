@@ -42,6 +42,8 @@ class CompiledRule:
     active_from: object = None
     active_to: object = None
     matcher: object = None  # context -> bool: the condition as Python closures (`fast`)
+    stalled_state: str = ""  # trigger `stalled` only (`automation.timed`)
+    stalled_hours: int | None = None
 
     def active_at(self, moment) -> bool:
         return self.enabled and (self.active_from is None or self.active_from <= moment) \
@@ -61,7 +63,8 @@ def compile_rule(rule: AutomationRule) -> CompiledRule:
                         pk=rule.pk, name=rule.name, trigger=rule.trigger, version=rule.version,
                         priority=rule.priority, condition=condition,
                         actions=list(rule.actions or []), enabled=rule.enabled,
-                        active_from=rule.active_from, active_to=rule.active_to)
+                        active_from=rule.active_from, active_to=rule.active_to,
+                        stalled_state=rule.stalled_state, stalled_hours=rule.stalled_hours)
 
 
 # How long a process trusts its compiled rules before it reads the shared generation token again:
@@ -189,20 +192,29 @@ class ReplayResult:
     held_amount: Decimal = Decimal("0.00")
     approval_amount: Decimal = Decimal("0.00")
     sample: list[str] = field(default_factory=list)
+    not_reached: int = 0  # orders the trigger never happened to (`replay_basis.reached_trigger`)
+    basis: list = field(default_factory=list)  # (field, "as it arrived" / "as at the trigger" / "as now")
 
 
 def replay(*, rule: AutomationRule, days: int, limit: int = 20000) -> ReplayResult:
-    """`rule` over the orders created in the last `days` days: how many it would have matched, held,
-    sent to approval, notified, with their totals. Reads only (the orders as they are now)."""
+    """`rule` over the orders created in the last `days` days that went through its trigger: how many
+    it would have matched, held, sent to approval, notified, with their totals. Reads only. What is
+    judged as at the trigger and what as now: `replay_basis`."""
+    from oms.workflow.automation import replay_basis
+
     compiled = compile_rule(rule)
     kinds = {a["type"] for a in compiled.actions}
-    result = ReplayResult(days=days)
+    result = ReplayResult(days=days, basis=replay_basis.basis(rule))
     since = timezone.now() - timedelta(days=days)
-    orders = (Order.objects.filter(created_at__gte=since).select_related("channel", "customer")
-              .prefetch_related("lines__product").order_by("-created_at")[:limit])
+    orders = list(Order.objects.filter(created_at__gte=since).select_related("channel", "customer")
+                  .prefetch_related("lines__product").order_by("-created_at")[:limit])
+    reached = replay_basis.reached_trigger(rule, [o.pk for o in orders])
     for order in orders:
+        if reached is not None and order.pk not in reached:
+            result.not_reached += 1
+            continue
         result.orders += 1
-        if not compiled.matches(order_context(order)):
+        if not compiled.matches(replay_basis.as_at_trigger(rule, order_context(order), order)):
             continue
         result.matched += 1
         result.matched_amount += order.total

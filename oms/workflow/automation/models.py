@@ -7,6 +7,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from orders.models import OrderStatus
+
 
 class Trigger(models.TextChoices):
     CREATED = "created", _("Order created")
@@ -19,6 +21,8 @@ class Trigger(models.TextChoices):
     CANCELLED = "cancelled", _("Order cancelled")
     RETURN_REQUESTED = "return_requested", _("Return requested")
     REFUNDED = "refunded", _("Order refunded")
+    # Time-based: checked by the schedule `automation.timed.run_stalled_rules`, not at a step.
+    STALLED = "stalled", _("N hours in a state with no progress")
 
 
 class AutomationRule(models.Model):
@@ -41,6 +45,13 @@ class AutomationRule(models.Model):
     active_from = models.DateTimeField(_("active from"), null=True, blank=True)
     active_to = models.DateTimeField(_("active to"), null=True, blank=True)
     enabled = models.BooleanField(_("enabled"), default=False)
+    # Trigger `stalled` only: the rule fires once per order per time it entered `stalled_state` and
+    # stayed there `stalled_hours` (see `automation.timed`).
+    stalled_state = models.CharField(_("state"), max_length=20, blank=True, choices=OrderStatus.choices,
+                                     help_text=_("Time-based trigger: the state the order stays in."))
+    stalled_hours = models.PositiveIntegerField(_("hours without progress"), null=True, blank=True,
+                                                help_text=_("Time-based trigger: hours since the order "
+                                                            "entered the state."))
     version = models.PositiveIntegerField(_("version"), default=0, editable=False)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -86,12 +97,18 @@ class RuleFiring(models.Model):
     trigger = models.CharField(_("trigger"), max_length=24, choices=Trigger.choices)
     actions = models.JSONField(_("actions done"), default=list)
     at = models.DateTimeField(_("at"), default=timezone.now)
+    # Trigger `stalled`: when the order entered the state it stayed in; with the unique constraint
+    # below, a rule fires once per (order, state entry) however many schedule runs race.
+    state_entered_at = models.DateTimeField(_("entered the state at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("rule firing")
         verbose_name_plural = _("rule firings")
         ordering = ["-at", "-pk"]
         indexes = [models.Index(fields=["order", "rule"], name="automation_firing_order_idx")]
+        constraints = [models.UniqueConstraint(fields=["rule", "order", "state_entered_at"],
+                                               condition=models.Q(state_entered_at__isnull=False),
+                                               name="automation_firing_once_per_state_entry")]
 
     def __str__(self) -> str:
         return f"{self.rule} → {self.order_id}"

@@ -11,7 +11,10 @@ from oms.workflow.automation.conditions import ConditionError, compile_condition
 from oms.workflow.automation.engine import automation_rules_changed
 from oms.workflow.automation.models import AutomationRule, RuleVersion, Trigger
 
-SNAPSHOT_FIELDS = ("name", "trigger", "condition", "actions", "priority", "active_from", "active_to", "enabled")
+SNAPSHOT_FIELDS = ("name", "trigger", "condition", "actions", "priority", "active_from", "active_to", "enabled",
+                   "stalled_state", "stalled_hours")
+# Versions saved before a field existed lack it: restoring them gives it this value.
+_SNAPSHOT_DEFAULTS = {"stalled_state": "", "stalled_hours": None}
 
 
 def rule_validate(rule: AutomationRule) -> None:
@@ -28,10 +31,25 @@ def rule_validate(rule: AutomationRule) -> None:
         rule.actions = clean_actions(rule.actions)
     except ValidationFailed as exc:
         errors.update(exc.errors)
+    if rule.trigger == Trigger.STALLED:
+        errors.update(_stalled_errors(rule))
+    else:  # only the time-based trigger has a state and hours: a rule switched to another drops them
+        rule.stalled_state, rule.stalled_hours = "", None
     if rule.active_from and rule.active_to and rule.active_to <= rule.active_from:
         errors["active_to"] = [_("The end of the active period must be after its start.")]
     if errors:
         raise ValidationFailed(errors=errors)
+
+
+def _stalled_errors(rule: AutomationRule) -> dict[str, list[str]]:
+    from oms.workflow.automation.timed import STALLABLE_STATES
+
+    errors = {}
+    if rule.stalled_state not in STALLABLE_STATES:
+        errors["stalled_state"] = [_("Choose the state the order stays in (an open state or shipped).")]
+    if not rule.stalled_hours or rule.stalled_hours < 1:
+        errors["stalled_hours"] = [_("Give the number of hours, at least 1.")]
+    return errors
 
 
 def _snapshot(rule: AutomationRule) -> dict:
@@ -64,7 +82,7 @@ def rule_restore(*, version: RuleVersion, actor) -> AutomationRule:
 
     rule = AutomationRule.objects.select_for_update().get(pk=version.rule_id)
     for name in SNAPSHOT_FIELDS:
-        value = version.snapshot.get(name)
+        value = version.snapshot.get(name, _SNAPSHOT_DEFAULTS.get(name))
         if name in ("active_from", "active_to"):
             value = parse_datetime(value) if value else None
         setattr(rule, name, value)
