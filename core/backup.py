@@ -45,7 +45,7 @@ def quote(name: str) -> str:
 
 
 def table_fingerprints(cursor, vendor: str, tables: list[str]) -> dict[str, dict]:
-    """{table: {"rows": n, "sha256": …}} over every row in a fixed order (the same on any copy).
+    """{table: {"rows": n, "checksum": …}} over every row in a fixed order (the same on any copy).
 
     PostgreSQL: md5 of the rows' text sorted; SQLite: sha256 of the rows ordered by all columns."""
     out = {}
@@ -65,7 +65,7 @@ def table_fingerprints(cursor, vendor: str, tables: list[str]) -> dict[str, dict
                 hasher.update(repr(tuple(row)).encode())
                 rows += 1
             digest = hasher.hexdigest()
-        out[table] = {"rows": rows, "sha256": digest}
+        out[table] = {"rows": rows, "checksum": digest}
     return out
 
 
