@@ -88,6 +88,7 @@ class ImportBatchAdmin(admin.ModelAdmin):
     list_filter = ["mode", "status", "file_kind"]
     search_fields = ["file_name"]
     list_select_related = ["created_by"]
+    exclude = ["file"]  # private: shown as `stored_file`, a link to the permission-checked download
     readonly_fields = [f.name if f.name != "file" else "stored_file" for f in ImportBatch._meta.fields]
 
     def has_add_permission(self, request):

@@ -96,6 +96,9 @@ def import_detail(request, pk: int):
         "warnings": import_issue_list(batch=batch, kind=ImportIssue.Kind.WARNING),
         "progress_url": reverse("imports:progress", args=[batch.pk]),
         "progress_template": _("%(done)s of %(total)s rows"),
+        # A failed import's counts are the dry run's until a run finishes: count what it really wrote.
+        "written_before_failure": (batch.imported_orders.count() if batch.mode == ImportBatch.Mode.IMPORT
+                                   and batch.status == ImportBatch.Status.FAILED else 0),
     }
     return render(request, "imports/detail.html", context)
 

@@ -125,6 +125,7 @@ def test_the_import_centre_offers_resume_for_a_stalled_batch(client, tmp_path, m
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
     page = client.get(reverse("imports:detail", args=[batch.pk])).content.decode()
     assert 'id="resume-import"' in page and "stopped making progress" in page
+    assert 'id="written-before"' not in page  # nothing was written: the dry run's count is not shown as imported
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("imports:resume", args=[batch.pk]))
     assert response.status_code == 302
