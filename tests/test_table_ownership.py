@@ -201,6 +201,7 @@ RAW_SQL_MODULES = {
     "oms/imports/services/writing.py",  # ANALYZE after bulk loading, the planner's row estimate (no data)
     "oms/api/views.py",  # the health check's SELECT 1
     "core/numbering.py",  # a sequence's UPDATE … RETURNING: one round trip per number (the intake's budget)
+    "core/backup.py",  # backup/restore: read-only checksums of every table, a snapshot shared with pg_dump
 }
 # Who may call the bulk writers: a stage's writers (its services and timeline writers), the import's
 # writer for its own records.
