@@ -54,3 +54,11 @@ def test_move_private_files_moves_photos_left_in_public_media(photo, settings):
     assert private.is_file() and not public.exists()
     call_command("move_private_files")  # twice is harmless
     assert private.is_file()
+
+
+def test_the_admin_links_the_photo_through_the_permission_checked_view(client, photo, django_user_model):
+    client.force_login(django_user_model.objects.create_superuser("root", password="x-Pass-123"))
+    page = client.get(reverse("admin:aftersales_qcphoto_change", args=[photo.pk]))
+    assert page.status_code == 200
+    assert reverse("aftersales:photo", args=[photo.pk]) in page.content.decode()
+    assert "/media/" not in page.content.decode()

@@ -135,3 +135,10 @@ def test_the_schedules_are_registered():
 
     funcs = set(Schedule.objects.values_list("func", flat=True))
     assert {"oms.imports.tasks.purge_import_files", "oms.imports.tasks.fail_stalled_import_batches"} <= funcs
+
+
+def test_the_admin_links_the_file_through_the_permission_checked_view(client, tmp_path, manager, django_user_model):
+    batch = stored(tmp_path, manager)
+    client.force_login(django_user_model.objects.create_superuser("root", password="x-Pass-123"))
+    page = client.get(reverse("admin:imports_importbatch_change", args=[batch.pk])).content.decode()
+    assert reverse("imports:file", args=[batch.pk]) in page and "/media/" not in page
