@@ -80,8 +80,15 @@ class ReturnRequestAdmin(admin.ModelAdmin):
 
 @admin.register(QcPhoto)
 class QcPhotoAdmin(admin.ModelAdmin):
-    list_display = ["line", "image", "uploaded_at", "actor_name"]
-    readonly_fields = ["line", "image", "uploaded_at", "uploaded_by", "actor_name"]
+    list_display = ["line", "photo_link", "uploaded_at", "actor_name"]
+    readonly_fields = ["line", "photo_link", "uploaded_at", "uploaded_by", "actor_name"]
+    exclude = ["image"]
+
+    @admin.display(description=_("photo"))
+    def photo_link(self, obj):
+        """The permission-checked view (photos are in private storage, not public media)."""
+        return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', reverse("aftersales:photo",
+                           args=[obj.pk]), obj.image.name.rsplit("/", 1)[-1])
 
     def has_add_permission(self, request):
         return False

@@ -29,6 +29,7 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from simple_history.models import HistoricalRecords
 
 from core.money import MoneyField
+from core.storage import private_storage
 
 
 class ReturnReason(models.Model):
@@ -406,7 +407,8 @@ def qc_photo_path(instance, filename: str) -> str:
 class QcPhoto(models.Model):
     line = models.ForeignKey(ReturnLine, on_delete=models.CASCADE, related_name="photos",
                              verbose_name=_("return line"))
-    image = models.ImageField(_("photo"), upload_to=qc_photo_path)
+    # Private storage: served only through `aftersales:photo` to holders of view_qcphoto.
+    image = models.ImageField(_("photo"), upload_to=qc_photo_path, storage=private_storage)
     uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                     related_name="+", verbose_name=_("uploaded by"))

@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -45,6 +45,7 @@ from aftersales.selectors import (
 )
 from core.errors import DomainError, NotFound
 from core.feedback import report_domain_error, report_form_errors
+from core.storage import private_file_response
 
 PAGE_SIZE = 50
 
@@ -337,6 +338,6 @@ def create(request):
 def photo(request, pk: int):
     """A QC photo, to signed-in staff who may see them (photos are not public media)."""
     found = QcPhoto.objects.filter(pk=pk).first()
-    if found is None or not found.image.storage.exists(found.image.name):
+    if found is None:
         raise Http404
-    return FileResponse(found.image.open("rb"))
+    return private_file_response(found.image)

@@ -294,6 +294,10 @@ OMS_IMPORT_BATCH_ORDERS = env_int("OMS_IMPORT_BATCH_ORDERS", 2000)
 # Worker processes that check and write a large import's batches (1: all in the importing process).
 OMS_IMPORT_WORKERS = env_int("OMS_IMPORT_WORKERS", 2 if (os.cpu_count() or 1) >= 2 else 1)
 OMS_IMPORT_INLINE_MAX_BYTES = env_int("OMS_IMPORT_INLINE_MAX_BYTES", 256 * 1024)
+# A running import with no progress report for this long is failed (its worker died) and can be resumed.
+OMS_IMPORT_STALLED_MINUTES = env_int("OMS_IMPORT_STALLED_MINUTES", 15)
+# Uploaded import files (customer lists) are deleted this many days after upload; batches keep their report.
+OMS_IMPORT_FILE_RETENTION_DAYS = env_int("OMS_IMPORT_FILE_RETENTION_DAYS", 30)
 
 # Finance (see docs/architecture.md "Finance"). The seller printed on invoices.
 OMS_SELLER = {

@@ -1,5 +1,3 @@
-from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 
@@ -24,6 +22,8 @@ urlpatterns = [
     path("finance/payments/", include("oms.workflow.payment_urls")),
     path("survey/", include("oms.workflow.survey_urls")),  # public: the signed link is the key
     path("i18n/", include("django.conf.urls.i18n")),
-] + static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# No `static(MEDIA_URL, ...)`, not even with DJANGO_DEBUG=1: uploaded files hold customers' data and
+# live in private storage, served only through permission-checked views (core/storage.py).
+]
 
 handler403 = "oms.backoffice.views.permission_denied"

@@ -204,6 +204,7 @@ RAW_SQL_MODULES = {
     # the rollups' INSERT … SELECT into the reports' own tables (the set-based rebuild); fenced by the
     # hand-computed figures, the journal reconciliation and rebuild == refresh (oms/reports/tests/test_rollups.py)
     "oms/reports/rollups.py",
+    "core/backup.py",  # backup/restore: read-only checksums of every table, a snapshot shared with pg_dump
 }
 # Who may call the bulk writers: a stage's writers (its services and timeline writers), the import's
 # writer for its own records.

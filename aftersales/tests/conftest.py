@@ -15,5 +15,7 @@ def cs_clerk(make_user):
 
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
-    """QC photos go to a temporary MEDIA_ROOT, never into the working tree."""
+    """QC photos go to a temporary private root, never into the working tree (public media too, to
+    see that nothing lands there)."""
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.OMS_PRIVATE_MEDIA_ROOT = tmp_path / "private"

@@ -11,6 +11,9 @@ the export queryset from the changelist).
 from __future__ import annotations
 
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportMixin, ImportExportMixin
 
 from catalog.models import Product
@@ -85,13 +88,21 @@ class ImportBatchAdmin(admin.ModelAdmin):
     list_filter = ["mode", "status", "file_kind"]
     search_fields = ["file_name"]
     list_select_related = ["created_by"]
-    readonly_fields = [f.name for f in ImportBatch._meta.fields]
+    exclude = ["file"]  # private: shown as `stored_file`, a link to the permission-checked download
+    readonly_fields = [f.name if f.name != "file" else "stored_file" for f in ImportBatch._meta.fields]
 
     def has_add_permission(self, request):
         return False
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    @admin.display(description=_("file"))
+    def stored_file(self, obj):
+        """A link to the permission-checked download (the file is in private storage, not public media)."""
+        if not obj.file:
+            return "-"
+        return format_html('<a href="{}">{}</a>', reverse("imports:file", args=[obj.pk]), obj.file_name)
 
 
 @admin.register(ImportedOrder)

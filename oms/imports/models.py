@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from core.storage import private_storage
 from logistics.models import Carrier  # the carriers the template accepts (`物流公司`) are logistics' own
 from orders.models import Order
 
@@ -35,7 +36,10 @@ class ImportBatch(models.Model):
         CHECKING = "checking", _("Checking and importing rows")
         WRITING_REPORT = "report", _("Writing the report")
 
-    file = models.FileField(_("file"), upload_to="imports/%Y/%m/", blank=True)
+    # Whole customer lists: private storage, served only to importers (`imports:file`), deleted
+    # after `OMS_IMPORT_FILE_RETENTION_DAYS` (the batch keeps its report).
+    file = models.FileField(_("file"), upload_to="imports/%Y/%m/", storage=private_storage, blank=True)
+    file_deleted_at = models.DateTimeField(_("file deleted at"), null=True, blank=True)
     file_name = models.CharField(_("file name"), max_length=255)
     file_size = models.PositiveBigIntegerField(_("file size"), default=0)
     file_kind = models.CharField(_("file type"), max_length=8, blank=True)
@@ -52,6 +56,9 @@ class ImportBatch(models.Model):
     phase = models.CharField(_("phase"), max_length=10, choices=Phase.choices, blank=True)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    # Written with every progress report of a running batch: a batch whose heartbeat stops (its worker
+    # was killed) is marked failed by `import_batches_fail_stalled` and can be resumed.
+    heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True)
     rows_total = models.PositiveIntegerField(_("rows in file"), default=0)
     rows_done = models.PositiveIntegerField(_("rows done"), default=0)
     failure = models.TextField(_("failure"), blank=True)
@@ -86,6 +93,12 @@ class ImportBatch(models.Model):
         if not self.rows_total:
             return 0
         return min(100, int(self.rows_done * 100 / self.rows_total))
+
+    @property
+    def can_resume(self) -> bool:
+        """A failed import (stalled or stopped) whose file is still here: continue where it stopped."""
+        return (self.mode == self.Mode.IMPORT and self.status == self.Status.FAILED and bool(self.file)
+                and self.file_deleted_at is None)
 
     @property
     def can_import(self) -> bool:

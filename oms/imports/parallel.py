@@ -15,11 +15,8 @@ batches of orders in its own connection and transaction exactly as the single pr
   duplicates and a collision is retried order by order, as before. Batches of different workers
   commit in any order: order numbers follow commit order rather than file order, and open orders
   of different workers reserve stock in the order their batches do (within a batch, oldest first).
-- Reading a large .xlsx is split too (`reading_split`, `TailReader`): parsing the worksheet XML is
-  most of what reading costs (a few Python calls per cell), and no order can be checked before the
-  last row was read (rows of one order may be anywhere in the file), so the workers would wait for
-  it. A forked reader parses the second half of the XML into a spool file of its own while the
-  importing process parses the first; the halves are joined in file order.
+- Reading is not split: the workbook reader (python-calamine) reads a sheet whole, so there is no
+  byte offset where a second reader could start.
 - Workers are not used for a dry run (it writes nothing, so there is nothing to overlap), inside a
   transaction (workers could neither see its rows nor join it), on an in-memory SQLite database,
   for a file of a single batch, or where `fork` is unavailable. django-q2 workers must not be
@@ -39,15 +36,12 @@ from multiprocessing.connection import wait
 from django.conf import settings
 from django.db import connection, connections
 
-from core.errors import ValidationFailed
 from core.phones import normalise_phone
 from oms.imports.columns import INDEX
-from oms.imports.readers import unreadable
 from oms.imports.values import cell_text
 
 logger = logging.getLogger(__name__)
 
-SPLIT_READING_FROM = 4 * 1024 * 1024  # bytes of worksheet XML (about 12,000 rows); below, one reader is quicker
 QUEUED_PER_WORKER = 1  # batches ready for a worker besides the one it is working on
 POLL_EVERY = 256  # orders grouped between two looks for finished batches
 
@@ -77,68 +71,6 @@ def _can_fork(*, warn: bool = True) -> bool:
                            "(set Q_CLUSTER['daemonize_workers'] = False)")
         return False
     return True
-
-
-def reading_split(sheet) -> int | None:
-    """Where a second process starts reading the sheet (`TailReader`), or None to read it in one.
-
-    Dry runs split too: the reader touches no database, so a transaction around the import is no
-    obstacle either.
-    """
-    split_offset = getattr(sheet, "split_offset", None)  # .xlsx only: CSV reads five times faster
-    # No warning of its own: `workers_for` says once per import why a daemonic process cannot fork.
-    if split_offset is None or settings.OMS_IMPORT_WORKERS <= 1 or not _can_fork(warn=False):
-        return None
-    return split_offset(min_bytes=SPLIT_READING_FROM)
-
-
-class TailReader:
-    """A forked process that spools the rows of the sheet's second part (`_Importer._spool`)."""
-
-    def __init__(self, importer, rows, match, spool):
-        self.args = (importer, rows, match, spool)
-        self.process = None
-        self.conn = None
-
-    def __enter__(self):
-        context = multiprocessing.get_context("fork")
-        self.conn, theirs = context.Pipe(duplex=False)
-        self.process = context.Process(target=_read_tail, args=(*self.args, theirs),
-                                       name="oms-import-reader", daemon=True)
-        self.process.start()
-        theirs.close()
-        return self
-
-    def result(self) -> tuple[int, dict]:
-        """(rows spooled, last row index of each order key) of the second part, once it is read."""
-        try:
-            kind, payload = self.conn.recv()
-        except (EOFError, OSError):
-            raise ImportWorkerFailed(f"import reader stopped (exit code {self.process.exitcode})") from None
-        if kind == "unreadable":
-            raise unreadable(payload)
-        if kind != "ok":
-            raise ImportWorkerFailed(f"import reader failed:\n{payload}")
-        return payload
-
-    def __exit__(self, exc_type, exc, tb):
-        self.conn.close()
-        if exc_type is not None and self.process.is_alive():
-            self.process.terminate()  # the import failed in this process: the other half is not wanted
-        self.process.join()
-
-
-def _read_tail(importer, rows, match, spool, conn) -> None:
-    """The reader process. It shares the importer's database connection objects (forked) and must
-    not use them; multiprocessing ends it with os._exit, so nothing of the parent's is closed."""
-    try:
-        conn.send(("ok", importer._spool(rows, match, spool, progress=False)))
-    except ValidationFailed as exc:  # a damaged second half, too many rows: the clerk's message
-        conn.send(("unreadable", str(exc.message)))
-    except BaseException:
-        conn.send(("error", traceback.format_exc()))
-    finally:
-        conn.close()
 
 
 class WorkerPool:

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from core.errors import DomainError
 from core.feedback import report_domain_error
+from core.storage import private_file_response
 from oms.imports.exports import (
     CSV_CONTENT_TYPE,
     XLSX_CONTENT_TYPE,
@@ -31,7 +32,7 @@ from oms.imports.exports import (
 from oms.imports.forms import UploadForm
 from oms.imports.models import ImportBatch, ImportIssue
 from oms.imports.selectors import import_batch_list, import_issue_list
-from oms.imports.services import import_batch_create, import_batch_start
+from oms.imports.services import import_batch_create, import_batch_resume, import_batch_start
 
 ERRORS_PER_PAGE = 100
 
@@ -95,6 +96,9 @@ def import_detail(request, pk: int):
         "warnings": import_issue_list(batch=batch, kind=ImportIssue.Kind.WARNING),
         "progress_url": reverse("imports:progress", args=[batch.pk]),
         "progress_template": _("%(done)s of %(total)s rows"),
+        # A failed import's counts are the dry run's until a run finishes: count what it really wrote.
+        "written_before_failure": (batch.imported_orders.count() if batch.mode == ImportBatch.Mode.IMPORT
+                                   and batch.status == ImportBatch.Status.FAILED else 0),
     }
     return render(request, "imports/detail.html", context)
 
@@ -112,6 +116,25 @@ def import_run(request, pk: int):
     except DomainError as exc:
         report_domain_error(request, exc)
     return redirect("imports:detail", pk=pk)
+
+
+@require_POST
+@migration_staff
+def import_resume(request, pk: int):
+    batch = get_object_or_404(ImportBatch, pk=pk)
+    try:
+        import_batch_resume(batch=batch, actor=request.user, language=translation.get_language())
+    except DomainError as exc:
+        report_domain_error(request, exc)
+    return redirect("imports:detail", pk=pk)
+
+
+@require_GET
+@migration_staff
+def import_file(request, pk: int):
+    """The uploaded file, to importers only: it is a customer list, kept in private storage."""
+    batch = get_object_or_404(ImportBatch, pk=pk)
+    return private_file_response(batch.file, as_attachment=True, filename=batch.file_name)
 
 
 @require_GET

@@ -28,7 +28,8 @@ The package, by job:
 - `checking`: one complete order against the rules;
 - `writing`: a batch of valid orders in one transaction;
 - `importer`: one run (`legacy_orders_import`), tying the three together;
-- `batches`: the life cycle of an import batch (the import centre and `import_orders`);
+- `batches`: the life cycle of an import batch (the import centre and `import_orders`): upload to
+  private storage, run, heartbeat, stalled batches failed and resumed, files deleted after retention;
 - `report`: what a run found.
 """
 
@@ -36,9 +37,12 @@ from oms.imports.services.batches import (
     enqueue_import_job,
     import_batch_create,
     import_batch_execute,
+    import_batch_resume,
     import_batch_run_file,
     import_batch_start,
     import_batch_store_report,
+    import_batches_fail_stalled,
+    import_files_purge,
 )
 from oms.imports.services.checking import HISTORICAL_STATUSES, NEEDS_TRACKING
 from oms.imports.services.importer import DEFAULT_BATCH_ORDERS, _Importer, legacy_orders_import
@@ -49,6 +53,7 @@ from oms.imports.services.writing import ANALYZE_EVERY
 __all__ = [
     "ANALYZE_EVERY", "DEFAULT_BATCH_ORDERS", "HISTORICAL_STATUSES", "NEEDS_TRACKING", "BatchOutcome",
     "ImportReport", "Problem", "Progress", "_Importer", "enqueue_import_job", "import_batch_create",
-    "import_batch_execute", "import_batch_run_file", "import_batch_start", "import_batch_store_report",
+    "import_batch_execute", "import_batch_resume", "import_batch_run_file", "import_batch_start",
+    "import_batch_store_report", "import_batches_fail_stalled", "import_files_purge",
     "legacy_file_inspect", "legacy_orders_import", "read_header",
 ]

@@ -7,11 +7,12 @@ import os
 import shutil
 import tempfile
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
-from django.core.files import File
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.crypto import get_random_string
 from django.utils.translation import gettext as _
@@ -27,30 +28,51 @@ from oms.imports.services.report import ImportReport, _setting
 logger = logging.getLogger(__name__)
 
 DEFAULT_INLINE_MAX_BYTES = 256 * 1024
+DEFAULT_STALLED_MINUTES = 15
+DEFAULT_RETENTION_DAYS = 30
 
 
 def import_batch_create(*, upload, actor, language: str = "") -> ImportBatch:
-    """Store an uploaded file as a new import after checking it can be read; a bad file stores nothing."""
+    """Store an uploaded file in private storage as a new import; the worker reads it.
+
+    The request only copies the upload: opening a workbook costs memory and time that a web
+    process should not spend on a stranger's file. A file small enough to be checked in the request
+    anyway (`OMS_IMPORT_INLINE_MAX_BYTES`, the dry run then runs at once) has its header checked here,
+    so the clerk sees a bad file on the upload form and nothing is stored. A larger file's problems
+    (damaged, wrong header) fail its batch with the same message when the job reads it.
+    """
     name = os.path.basename(upload.name or "upload")
     if upload.size is not None:
         check_size(upload.size, name)  # refused before it is copied anywhere
     suffix = Path(name).suffix.lower()[:8]
-    with tempfile.NamedTemporaryFile(prefix="oms-upload-", suffix=suffix, delete=False) as tmp:
-        for chunk in upload.chunks():
-            tmp.write(chunk)
-        tmp_path = tmp.name
+    batch = ImportBatch(file_name=name[:255], created_by=actor_user(actor), run_by=actor_user(actor),
+                        language=language or translation.get_language() or settings.LANGUAGE_CODE)
+    stored_name = f"{timezone.localdate():%Y%m%d}-{get_random_string(12).lower()}{suffix}"
+    batch.file.save(stored_name, upload, save=False)
     try:
-        kind = legacy_file_inspect(path=tmp_path, file_name=name)
-        batch = ImportBatch(file_name=name[:255], file_size=os.path.getsize(tmp_path), file_kind=kind,
-                            created_by=actor_user(actor), run_by=actor_user(actor),
-                            language=language or translation.get_language() or settings.LANGUAGE_CODE)
-        stored_name = f"{timezone.localdate():%Y%m%d}-{get_random_string(12).lower()}{suffix}"
-        with open(tmp_path, "rb") as handle:
-            batch.file.save(stored_name, File(handle), save=False)
+        batch.file_size = batch.file.size
+        check_size(batch.file_size, name)
+        if _runs_inline(batch):
+            with _local_path(batch) as path:
+                batch.file_kind = legacy_file_inspect(path=path, file_name=name)
         batch.save()
-    finally:
-        os.unlink(tmp_path)
+    except BaseException:
+        batch.file.delete(save=False)  # a refused file is not kept
+        raise
     return batch
+
+
+def _runs_inline(batch: ImportBatch) -> bool:
+    return batch.file_size <= int(_setting("OMS_IMPORT_INLINE_MAX_BYTES", DEFAULT_INLINE_MAX_BYTES))
+
+
+def _file_gone(batch: ImportBatch) -> InvalidTransition:
+    if batch.file_deleted_at is not None:
+        return InvalidTransition(
+            _("The file of this import was deleted on %(date)s (files are kept %(days)s days); upload it again.")
+            % {"date": timezone.localtime(batch.file_deleted_at).strftime("%Y-%m-%d"), "days": retention_days()})
+    return InvalidTransition(_("This import has no stored file (it was run from the command line); run the "
+                               "command again: orders already imported count as duplicates."))
 
 
 def import_batch_start(*, batch: ImportBatch, mode: str, actor, language: str = "") -> ImportBatch:
@@ -64,20 +86,42 @@ def import_batch_start(*, batch: ImportBatch, mode: str, actor, language: str = 
         if mode == ImportBatch.Mode.IMPORT and not batch.can_import:
             raise InvalidTransition(_("Run a dry run first; the import starts from a dry run that found orders to "
                                       "import."))
-        batch.mode = mode
-        batch.status = ImportBatch.Status.QUEUED
-        batch.phase = ""
-        batch.rows_done = 0
-        batch.failure = ""
-        batch.started_at = batch.finished_at = None
-        batch.run_by = actor_user(actor)
-        if language:
-            batch.language = language
-        batch.save()
-        inline = batch.file_size <= int(_setting("OMS_IMPORT_INLINE_MAX_BYTES", DEFAULT_INLINE_MAX_BYTES))
-        pk = batch.pk
-        transaction.on_commit(lambda: import_batch_execute(batch_id=pk) if inline else enqueue_import_job(pk))
+        if not batch.file or batch.file_deleted_at is not None:
+            raise _file_gone(batch)
+        _queue(batch, mode=mode, actor=actor, language=language)
     return batch
+
+
+def import_batch_resume(*, batch: ImportBatch, actor, language: str = "") -> ImportBatch:
+    """Continue a failed (stalled or stopped) import: what it wrote stays, the rest is imported.
+
+    The run reads the file again; orders this batch wrote before it stopped are recognised by their
+    import record and counted as imported, so nothing is written twice.
+    """
+    with transaction.atomic():
+        batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+        if not batch.can_resume:
+            if batch.mode == ImportBatch.Mode.IMPORT and batch.status == ImportBatch.Status.FAILED:
+                raise _file_gone(batch)
+            raise InvalidTransition(_("Only an import that stopped can be resumed."))
+        _queue(batch, mode=ImportBatch.Mode.IMPORT, actor=actor, language=language)
+    return batch
+
+
+def _queue(batch: ImportBatch, *, mode: str, actor, language: str) -> None:
+    batch.mode = mode
+    batch.status = ImportBatch.Status.QUEUED
+    batch.phase = ""
+    batch.rows_done = 0
+    batch.failure = ""
+    batch.started_at = batch.finished_at = batch.heartbeat_at = None
+    batch.run_by = actor_user(actor)
+    if language:
+        batch.language = language
+    batch.save()
+    inline = _runs_inline(batch)
+    pk = batch.pk
+    transaction.on_commit(lambda: import_batch_execute(batch_id=pk) if inline else enqueue_import_job(pk))
 
 
 def enqueue_import_job(batch_id: int) -> None:
@@ -88,16 +132,15 @@ def enqueue_import_job(batch_id: int) -> None:
 
 def import_batch_execute(*, batch_id: int) -> ImportBatch | None:
     """Run a queued batch (in the request for small files, in a django-q2 worker for large ones)."""
+    now = timezone.now()
     claimed = ImportBatch.objects.filter(pk=batch_id, status=ImportBatch.Status.QUEUED).update(
-        status=ImportBatch.Status.RUNNING, started_at=timezone.now(), phase=ImportBatch.Phase.READING)
+        status=ImportBatch.Status.RUNNING, started_at=now, heartbeat_at=now, phase=ImportBatch.Phase.READING)
     if not claimed:
         return None  # already run (a retried job) or deleted
     batch = ImportBatch.objects.select_related("run_by").get(pk=batch_id)
     dry_run = batch.mode == ImportBatch.Mode.DRY_RUN
 
-    def progress(phase: str, done: int, total: int) -> None:
-        ImportBatch.objects.filter(pk=batch_id).update(phase=phase, rows_done=done, rows_total=total)
-
+    progress = _progress_recorder(batch_id)
     with translation.override(batch.language or settings.LANGUAGE_CODE):
         try:
             with _local_path(batch) as path:
@@ -128,13 +171,15 @@ def import_batch_run_file(*, path, dry_run: bool, actor, language: str = "") -> 
     name = os.path.basename(path)
     batch = None
     if not dry_run and os.path.isfile(path):
+        now = timezone.now()
         batch = ImportBatch.objects.create(
             file_name=name[:255], file_size=os.path.getsize(path), mode=ImportBatch.Mode.IMPORT,
-            status=ImportBatch.Status.RUNNING, started_at=timezone.now(), created_by=actor_user(actor),
+            status=ImportBatch.Status.RUNNING, started_at=now, heartbeat_at=now, created_by=actor_user(actor),
             run_by=actor_user(actor), language=language or translation.get_language() or settings.LANGUAGE_CODE,
         )
     try:
-        report = legacy_orders_import(path=path, file_name=name, dry_run=dry_run, actor=actor, batch=batch)
+        report = legacy_orders_import(path=path, file_name=name, dry_run=dry_run, actor=actor, batch=batch,
+                                      progress=None if batch is None else _progress_recorder(batch.pk))
     except ValidationFailed:
         if batch is not None:
             batch.delete()  # nothing was read, nothing to keep
@@ -163,6 +208,68 @@ def import_batch_store_report(*, batch: ImportBatch, report: ImportReport) -> No
         if report.dry_run:
             update["dry_run_summary"] = counts
         ImportBatch.objects.filter(pk=batch.pk).update(**update)
+
+
+def _progress_recorder(batch_id: int):
+    """Progress of a running batch, and its heartbeat: each report says the run is alive."""
+
+    def progress(phase: str, done: int, total: int) -> None:
+        ImportBatch.objects.filter(pk=batch_id).update(phase=phase, rows_done=done, rows_total=total,
+                                                       heartbeat_at=timezone.now())
+
+    return progress
+
+
+def stalled_after_minutes() -> int:
+    return int(_setting("OMS_IMPORT_STALLED_MINUTES", DEFAULT_STALLED_MINUTES))
+
+
+def retention_days() -> int:
+    return int(_setting("OMS_IMPORT_FILE_RETENTION_DAYS", DEFAULT_RETENTION_DAYS))
+
+
+def import_batches_fail_stalled(*, now=None) -> list[int]:
+    """Mark running batches that showed no sign of life for `OMS_IMPORT_STALLED_MINUTES` as failed.
+
+    Their worker was killed or the machine stopped: the batch would say "running" for ever and
+    refuse every run. Orders written before stay; an uploaded import can then be resumed.
+    Returns the ids of the batches marked (the django-q2 schedule runs it every five minutes).
+    """
+    now = now or timezone.now()
+    cutoff = now - timedelta(minutes=stalled_after_minutes())
+    running = ImportBatch.objects.filter(status=ImportBatch.Status.RUNNING)
+    stalled = running.filter(Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, started_at__lt=cutoff))
+    ids = list(stalled.values_list("pk", flat=True))
+    for pk in ids:
+        with transaction.atomic():
+            batch = ImportBatch.objects.select_for_update().filter(pk=pk, status=ImportBatch.Status.RUNNING).first()
+            if batch is None:
+                continue
+            with translation.override(batch.language or settings.LANGUAGE_CODE):
+                failure = _("The import stopped making progress (no sign of life for %(minutes)s minutes: its worker "
+                            "was probably stopped). Orders written before stay imported; resume it to import the "
+                            "rest.") % {"minutes": stalled_after_minutes()}
+            ImportBatch.objects.filter(pk=pk).update(status=ImportBatch.Status.FAILED, failure=failure, phase="",
+                                                     finished_at=now)
+            logger.warning("import batch %s stalled: marked failed", pk)
+    return ids
+
+
+def import_files_purge(*, now=None) -> int:
+    """Delete uploaded files older than `OMS_IMPORT_FILE_RETENTION_DAYS`; each batch keeps its report.
+
+    Files of batches still queued or running are kept. Returns how many files were deleted.
+    """
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=retention_days())
+    old = (ImportBatch.objects.filter(created_at__lt=cutoff, file_deleted_at__isnull=True).exclude(file="")
+           .exclude(status__in=[ImportBatch.Status.QUEUED, ImportBatch.Status.RUNNING]))
+    deleted = 0
+    for batch in old.iterator():
+        batch.file.delete(save=False)  # no error when the file is already gone
+        ImportBatch.objects.filter(pk=batch.pk).update(file="", file_deleted_at=now)
+        deleted += 1
+    return deleted
 
 
 @contextmanager

@@ -125,6 +125,12 @@ class _Checking:
         candidates = Order.objects.filter(external_id__in={external_id for _pk, external_id in wanted})
         return wanted.intersection(candidates.values_list("channel_id", "external_id"))
 
+    def _written_by_batch(self, already: list) -> set[tuple[int, str]]:
+        """(channel id, external id) of the orders in `already` that this run's batch imported itself."""
+        written = Order.objects.filter(import_record__batch_id=self.batch.pk,
+                                       external_id__in={key[1] for key, _rows, _channel in already})
+        return set(written.values_list("channel_id", "external_id"))
+
     def _load_products(self, complete: list) -> None:
         i_sku = INDEX["sku"]
         wanted = set()

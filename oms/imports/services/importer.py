@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tempfile
 import time
-from contextlib import ExitStack, nullcontext
+from contextlib import nullcontext
 from pathlib import Path
 
 from django.utils.translation import gettext as _
@@ -50,39 +50,22 @@ class _Importer(_Reading, _Checking, _Writing):
         self.serial_writes = nullcontext()
 
     def run(self, path, file_name: str) -> ImportReport:
-        from oms.imports import parallel
-
         with open_sheet(path, file_name) as sheet:
             self.report.file_kind, self.report.encoding, self.report.delimiter, self.report.sheet = (
                 sheet.kind, sheet.encoding, sheet.delimiter, sheet.sheet_name)
-            # A large worksheet is read in two halves at once: the second by a forked process.
-            split = parallel.reading_split(sheet)
-            header_row, match, rows = read_header(sheet, file_name,
-                                                  rows=None if split is None else sheet.rows(stop=split))
+            header_row, match, rows = read_header(sheet, file_name)
             self.written = match.written
             self.order_slots = [(key, INDEX[key]) for key in ORDER_KEYS if key in match.positions]
             if match.unknown:
                 self.report.warnings.append(Problem(
                     header_row, ", ".join(match.unknown), "",
                     _("Unknown columns are ignored: %(columns)s.") % {"columns": ", ".join(match.unknown)}))
-            with ExitStack() as stack:
-                spools = [stack.enter_context(tempfile.TemporaryFile(prefix="oms-import-"))]
-                tail = None
-                if split is not None:
-                    spools.append(stack.enter_context(tempfile.TemporaryFile(prefix="oms-import-")))
-                    tail = stack.enter_context(parallel.TailReader(
-                        self, sheet.rows(start=split), match, spools[1]))
-                count, last_seen = self._spool(rows, match, spools[0])
-                if tail is not None:
-                    tail_count, tail_seen = tail.result()
-                    for key, seq in tail_seen.items():  # rows of the second half come after the first's
-                        last_seen[key] = count + seq
-                    count += tail_count
-                    self._check_row_count(count)
+            with tempfile.TemporaryFile(prefix="oms-import-") as spool:
+                count, last_seen = self._spool(rows, match, spool)
                 self.report.rows = count
                 self.report.orders = len(last_seen)
                 self._reading_warnings(sheet, header_row, match)
-                self._assemble(spools, last_seen)
+                self._assemble([spool], last_seen)
         return self.report
 
     def _assemble(self, spools: list, last_seen: dict) -> None:
@@ -157,6 +140,12 @@ class _Importer(_Reading, _Checking, _Writing):
                 outcome.rejected_orders += 1
             else:
                 valid.append(checked)
+        if already and self.batch is not None and not self.dry_run:
+            # A resumed import: what this batch wrote before it stopped is its own, not a duplicate.
+            mine = self._written_by_batch(already)
+            if mine:
+                outcome.imported += len(mine)
+                already = [item for item in already if (item[2].pk, item[0][1]) not in mine]
         if already:
             self._compare_with_oms(already, outcome)
         if valid:

@@ -100,11 +100,11 @@ def legacy_file_inspect(*, path, file_name: str) -> str:
 
 
 class _Reading:
-    """The `_Importer`'s reading: the file's rows to the spool (also run by a forked reader, `parallel`)."""
+    """The `_Importer`'s reading: the file's rows to the spool."""
 
-    def _spool(self, rows, match: HeaderMatch, spool, *, progress: bool = True) -> tuple[int, dict]:
+    def _spool(self, rows, match: HeaderMatch, spool) -> tuple[int, dict]:
         """Rows to the spool file with their order keys, in pickled chunks; (rows spooled, the last row
-        index of every order key). `progress=False` in a forked reader, which must not touch the database."""
+        index of every order key)."""
         positions = [match.positions.get(key) for key in KEYS]
         # Fast path: a row wide enough for every known column is picked apart in C.
         present = [p for p in positions if p is not None]
@@ -143,8 +143,7 @@ class _Reading:
                 pickle.dump(chunk, spool, protocol=pickle.HIGHEST_PROTOCOL)
                 chunk = []
                 self._check_row_count(seq)
-                if progress:
-                    self._report_progress(ImportBatch.Phase.READING, 0, seq)
+                self._report_progress(ImportBatch.Phase.READING, 0, seq)
         if chunk:
             pickle.dump(chunk, spool, protocol=pickle.HIGHEST_PROTOCOL)
         self._check_row_count(seq)
