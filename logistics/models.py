@@ -19,6 +19,7 @@ from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from core.money import MoneyField
+from core.storage import private_storage
 
 
 class Carrier(models.TextChoices):
@@ -254,9 +255,7 @@ def qc_photo_path(instance, filename: str) -> str:
 
 
 def _private_storage():
-    from finance.storage import private_storage  # the stage below keeps the private storage
-
-    return private_storage()
+    return private_storage()  # a callable, so migrations keep naming this function
 
 
 class QualityCheck(models.Model):

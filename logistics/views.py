@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 
 from core.errors import DocumentNotAvailable, DomainError
 from core.feedback import domain_error_text, report_domain_error
+from core.storage import private_file_response
 from logistics import documents, selectors, services
 from logistics.forms import ShipmentFilterForm, WaveFilterForm
 from logistics.models import PickWave, QualityCheck, Shipment
@@ -351,8 +352,4 @@ def qc_decide(request, pk):
 def qc_photo(request, pk):
     """The inspector's photo, from the private storage (never a public media URL)."""
     check = get_object_or_404(QualityCheck, pk=pk)
-    if not check.photo:
-        raise Http404
-    from django.http import FileResponse
-
-    return FileResponse(check.photo.open("rb"), filename=check.photo.name.rsplit("/", 1)[-1])
+    return private_file_response(check.photo)
