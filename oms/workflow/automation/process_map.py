@@ -40,7 +40,7 @@ TRIGGER_STATES = {
     Trigger.RETURN_REQUESTED: OrderStatus.COMPLETED,
     Trigger.REFUNDED: OrderStatus.COMPLETED,
 }
-HOLDING_KINDS = {"hold", "require_approval"}  # a branch to `on_hold`
+HOLDING_KINDS = {"hold", "require_approval", "require_qc"}  # a branch to `on_hold` (a failed QC holds the order)
 RULE_ROW = 1.8  # vertical room per rule below its state
 LABEL_WIDTH = 22  # characters of a condition shown in a rule's box
 
@@ -63,10 +63,10 @@ def _action_text(action: dict) -> str:
     label = str(ACTION_TYPES.get(kind, kind))
     detail = params.get("role") or params.get("reason") or params.get("tag") or params.get("priority") \
         or params.get("step") or _short(params.get("message") or "") or ""  # a message, not its channel code
-    if kind == "require_approval" and params.get("role"):
-        from core.models import Role
+    if kind == "require_approval":
+        from oms.workflow.automation.approvals import describe_levels
 
-        detail = str(Role(params["role"]).label) if params["role"] in Role.values else params["role"]
+        detail = describe_levels(params)
     return f"{label}：{detail}" if detail not in ("", None) else label
 
 
@@ -111,7 +111,8 @@ def process_map(*, now=None) -> dict:
         kinds = [a.get("type") for a in rule.actions or []]
         holding = [a for a in rule.actions or [] if a.get("type") in HOLDING_KINDS]
         if holding:
-            label = _("approval") if "require_approval" in kinds else _("hold")
+            label = (_("approval") if "require_approval" in kinds
+                     else _("hold") if "hold" in kinds else _("quality check failed"))
             links.append({"source": node_id, "target": f"state:{OrderStatus.ON_HOLD}", "label": label,
                           "kind": "branch"})
     rows = max(stack.values(), default=0)
