@@ -38,6 +38,17 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture
+def follow_ups_run(django_capture_on_commit_callbacks, monkeypatch):
+    """`with follow_ups_run(): approve_order(…)` — at the end of the block the test's transaction
+    counts as committed: its on-commit callbacks run and django-q2 runs the queued jobs in-process
+    (`Conf.SYNC`), so the order's follow-ups (invoice, shipments, notifications) are done."""
+    from django_q.conf import Conf
+
+    monkeypatch.setattr(Conf, "SYNC", True)
+    return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
+@pytest.fixture
 def is_postgres():
     return connection.vendor == "postgresql"
 
