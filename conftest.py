@@ -188,7 +188,8 @@ def _forget_cached_review_rules():
     """The order intake reads review rules from the cache; tests change rules through the ORM."""
     from django.core.cache import cache
 
-    keys = ["workflow:active_review_rules", "integrations:anyone_listening"]  # and the webhook subscribers
+    # and the webhook subscribers, and the channels
+    keys = ["workflow:active_review_rules", "integrations:anyone_listening", "orders:active_channels"]
     cache.delete_many(keys)
     yield
     cache.delete_many(keys)

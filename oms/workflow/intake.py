@@ -21,6 +21,8 @@ a concurrent duplicate fails the order's unique constraint and the whole transac
 
 from __future__ import annotations
 
+from collections import Counter
+
 from django.db import transaction
 
 from core import hooks
@@ -93,6 +95,12 @@ def _run_steps_in_request(*, order: Order, actor) -> list[HoldReason]:
             if isinstance(reserved, InsufficientStock):
                 return [HoldReason(HoldCode.STOCK_SHORTAGE, reserved.message,
                                    {"shortages": reserved.data.get("shortages", [])})]
+            # The lines as the reservation left them, so the answer renders without reading them back.
+            taken = Counter()
+            for row in reserved.rows:
+                taken[row["line_id"]] += row["quantity"]
+            for line in order.created_lines:
+                line.quantity_reserved += taken[line.pk]
             continue
         reasons = step.fn(order, actor)
         if reasons:
