@@ -117,7 +117,7 @@ class CustomerNotificationRequested:
 
     order_id: int
     key: str  # sent once per order and key (e.g. "shipment_shipped:SH…")
-    data: dict  # `logistics.notifications.Notification` as a dict, what `deliver` takes
+    data: dict[str, str]  # `logistics.notifications.Notification` as a dict, what `deliver` takes
     actor: Actor
 
 
