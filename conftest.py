@@ -38,6 +38,17 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture
+def follow_ups_run(django_capture_on_commit_callbacks, monkeypatch):
+    """`with follow_ups_run(): approve_order(…)` — at the end of the block the test's transaction
+    counts as committed: its on-commit callbacks run and django-q2 runs the queued jobs in-process
+    (`Conf.SYNC`), so the order's follow-ups (invoice, shipments, notifications) are done."""
+    from django_q.conf import Conf
+
+    monkeypatch.setattr(Conf, "SYNC", True)
+    return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
+@pytest.fixture
 def is_postgres():
     return connection.vendor == "postgresql"
 
@@ -177,7 +188,8 @@ def _forget_cached_review_rules():
     """The order intake reads review rules from the cache; tests change rules through the ORM."""
     from django.core.cache import cache
 
-    keys = ["workflow:active_review_rules", "integrations:anyone_listening"]  # and the webhook subscribers
+    # and the webhook subscribers, and the channels
+    keys = ["workflow:active_review_rules", "integrations:anyone_listening", "orders:active_channels"]
     cache.delete_many(keys)
     yield
     cache.delete_many(keys)

@@ -112,6 +112,23 @@ order_submitted: Hook[OrderSubmitted] = Hook(
 
 
 @dataclass(frozen=True)
+class CustomerNotificationRequested:
+    """A stage wants the customer told something (e.g. `logistics` when a parcel left)."""
+
+    order_id: int
+    key: str  # sent once per order and key (e.g. "shipment_shipped:SH…")
+    data: dict[str, str]  # `logistics.notifications.Notification` as a dict, what `deliver` takes
+    actor: Actor
+
+
+customer_notification_requested: Hook[CustomerNotificationRequested] = Hook(
+    "customer_notification_requested",
+    "Inside the transaction that decided to tell the customer: `oms.workflow` records a follow-up that "
+    "sends it after commit, retried until it went out, never twice.",
+)
+
+
+@dataclass(frozen=True)
 class OrderAddressChanged:
     order: Order  # locked by the caller, already saved with the new address
     actor: Actor

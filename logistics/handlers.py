@@ -17,8 +17,8 @@ _planned_by_caller: ContextVar[bool] = ContextVar("shipments_planned_by_caller",
 @contextmanager
 def shipments_planned_by_caller() -> Iterator[None]:
     """Inside this block the hook does not plan shipments of orders reaching `awaiting_shipment`:
-    the caller plans them itself (the order intake records a follow-up that plans them after commit,
-    `oms.workflow.follow_ups`)."""
+    the caller has them planned (every request and the workflow's services record a follow-up that
+    plans them after commit, `oms.workflow.follow_ups.after_commit`)."""
     token = _planned_by_caller.set(True)
     try:
         yield
@@ -31,7 +31,9 @@ def _held_after_release(payload: OrderStatusChanged) -> bool:
 
 
 def create_shipments_when_releasable(payload: OrderStatusChanged) -> None:
-    """An order reached `awaiting_shipment` (reviewed and paid, or COD): plan its shipments.
+    """An order reached `awaiting_shipment` (reviewed and paid, or COD): plan its shipments — inline
+    only outside `shipments_planned_by_caller` (a lower stage used on its own: a shell, its tests);
+    the workflow defers the planning to a follow-up everywhere else.
 
     An order put on hold after its release keeps its shipments, but a WMS holding them is told to
     stop, and to go on when the order is released again.

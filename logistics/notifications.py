@@ -1,8 +1,11 @@
 """Telling the customer: one interface, pluggable backends (console, e-mail, SMS gateway).
 
-Services build a `Notification` and call `notify()` inside their transaction; it is handed to a
+Services build a `Notification` and call `notify()` inside their transaction; it is sent by a
 django-q2 job only after the transaction commits, so a customer is never told about a shipment
-that was rolled back, and a slow SMS gateway never holds a row lock. `OMS_NOTIFICATION_BACKENDS`
+that was rolled back, and a slow SMS gateway never holds a row lock. With the order and a key, the
+request goes through the hook `customer_notification_requested`: the workflow records it as a
+follow-up in the same transaction (`oms.workflow.follow_ups`), so a lost job is retried by the
+recovery schedule and the same key is never sent twice. `OMS_NOTIFICATION_BACKENDS`
 lists the backends (dotted paths); the default writes to the console.
 """
 
@@ -97,7 +100,8 @@ def backends() -> list[NotificationBackend]:
 
 
 def deliver(data: dict) -> int:
-    """The django-q2 job: hand one notification to every configured backend. Returns how many took it."""
+    """Hand one notification to every configured backend (the django-q2 job, or the workflow's
+    follow-up). Returns how many took it."""
     notification = Notification(**data)
     sent = 0
     for backend in backends():
@@ -110,9 +114,16 @@ def deliver(data: dict) -> int:
     return sent
 
 
-def notify(notification: Notification) -> None:
-    """Queue a notification for after the current transaction commits."""
+def notify(notification: Notification, *, order_id: int | None = None, key: str = "", actor=None) -> None:
+    """Queue a notification for after the current transaction commits (recorded as the order's
+    follow-up when `order_id` is given and the workflow listens; otherwise a plain job)."""
+    from core import hooks
+
     data = asdict(notification)
+    if order_id is not None and hooks.customer_notification_requested.handlers:
+        hooks.customer_notification_requested.fire(hooks.CustomerNotificationRequested(
+            order_id=order_id, key=key or notification.kind, data=data, actor=actor))
+        return
 
     def enqueue():
         from django_q.tasks import async_task

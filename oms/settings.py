@@ -94,6 +94,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "oms.middleware.DomainErrorPageMiddleware",
+    "oms.workflow.middleware.FollowUpsAfterCommit",
     "axes.middleware.AxesMiddleware",  # last, as django-axes asks
 ]
 

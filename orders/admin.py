@@ -165,6 +165,12 @@ class ChannelAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    def save_model(self, request, obj, form, change):
+        from orders.selectors import channels_changed
+
+        super().save_model(request, obj, form, change)
+        channels_changed()  # the order intake reads channels from the cache
+
 
 class TagFilter(admin.SimpleListFilter):
     """Orders carrying a tag (set by a clerk or an automation rule)."""

@@ -76,3 +76,34 @@ def customer_list_with_totals() -> QuerySet[Customer]:
                                 output_field=money), 0, output_field=money),
         last_order_at=Subquery(mine.annotate(m=Max("ordered_at")).values("m")),
     )
+
+
+_CHANNELS_CACHE_KEY = "orders:active_channels"
+_CHANNELS_CACHE_SECONDS = 60  # a safety net; the channel admin forgets the cache on every change
+
+
+def active_channel(code: str):
+    """The active channel with this code, or None — from the default cache (Redis when REDIS_URL is
+    set, so every process sees a change at once), read from the database on a miss. The order intake
+    looks its channel up this way: one query less per order. `channels_changed` forgets the cache."""
+    from django.core.cache import cache
+
+    from orders.models import Channel
+
+    channels = cache.get(_CHANNELS_CACHE_KEY)
+    if channels is not None and code in channels:
+        return channels[code]
+    channel = Channel.objects.filter(code=code, active=True).first()
+    if channel is not None:  # an unknown or inactive code is not cached: the next request reads again
+        cache.set(_CHANNELS_CACHE_KEY, {**(channels or {}), code: channel}, _CHANNELS_CACHE_SECONDS)
+    return channel
+
+
+def channels_changed() -> None:
+    """Forget the cached channels: call after changing a `Channel` (the admin does), and again after
+    the transaction commits."""
+    from django.core.cache import cache
+    from django.db import transaction
+
+    cache.delete(_CHANNELS_CACHE_KEY)
+    transaction.on_commit(lambda: cache.delete(_CHANNELS_CACHE_KEY))

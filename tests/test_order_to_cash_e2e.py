@@ -85,6 +85,8 @@ class Flow:
         assert response.json()["status"] == "accepted"
         event = InboundEvent.objects.get(kind=name.split("-")[1], sender=sender, event_id=payload["event_id"])
         assert event.status == InboundStatus.PROCESSED, event.last_error
+        if self.order is not None:  # what the worker does after the commit: e.g. a payment's invoice, shipments
+            follow_ups.run(self.order.pk)
         return response
 
     def pay(self, amount):

@@ -130,7 +130,8 @@ def shipment_ship(*, shipment: Shipment, actor, tracking_number: str = "", carri
             "cod_amount": f"{shipment.cod_amount:.2f}",
             "remainder": remainder.number if remainder else None,
         })
-        notify(_shipped_notification(order, shipment))
+        notify(_shipped_notification(order, shipment), order_id=order.pk,
+               key=f"shipment_shipped:{shipment.number}", actor=actor)
     return ShipOutcome(shipment=shipment, remainder=remainder)
 
 

@@ -16,7 +16,7 @@ from core.errors import ValidationFailed
 from oms.api.access import ensure_token_channel, order_for_token, token_sees_pii
 from oms.api.pagination import OrderPagination
 from oms.api.parsing import parse_order_payload
-from oms.api.representation import OrderOutSerializer, order_for_api, order_list_for_api, order_prefetched_for_api
+from oms.api.representation import OrderOutSerializer, order_created_for_api, order_for_api, order_list_for_api
 from oms.api.schema import (
     BAD_REQUEST,
     FORBIDDEN_SCOPE_OR_CHANNEL,
@@ -146,7 +146,7 @@ class OrderListCreateView(TokenViewMixin, GenericAPIView):
         parsed = parse_order_payload(payload)
         result = api_order_submit(token=token, data=parsed.data, payment=parsed.payment,
                                   request_hash=request_hash(payload), idempotency_key=key, actor=request.user)
-        order = order_for_api(number=result.order.number) if result.replayed else order_prefetched_for_api(result.order)
+        order = order_for_api(number=result.order.number) if result.replayed else order_created_for_api(result.order)
         headers = {"Location": request.build_absolute_uri(reverse("api:order-detail", args=[order.number]))}
         if result.replayed:
             headers[REPLAYED_HEADER] = "true"

@@ -37,6 +37,23 @@ def order_prefetched_for_api(order: Order) -> Order:
     return order
 
 
+def order_created_for_api(order: Order) -> Order:
+    """The order the intake just committed, ready for the representation without a query: its lines
+    as written and reserved in the request (`created_lines`), and no shipments — the intake never
+    plans them in the request; they follow after commit, so the 201 shows the order as committed."""
+    lines = getattr(order, "created_lines", None)
+    if lines is None:
+        return order_prefetched_for_api(order)
+    cache = getattr(order, "_prefetched_objects_cache", {})
+    for name, rows in (("lines", sorted(lines, key=lambda line: line.pk)), ("shipments", [])):
+        queryset = getattr(order, name).all()
+        queryset._result_cache = list(rows)
+        queryset._prefetch_done = True
+        cache[name] = queryset
+    order._prefetched_objects_cache = cache
+    return order
+
+
 class OrderOutSerializer(order_serializers.OrderOutSerializer):
     """The order as the API contract shows it (`contracts/api-v1.md`): the orders stage's fields plus
     the shipments. Named like its base so the OpenAPI component stays `OrderOut`."""

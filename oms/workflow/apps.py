@@ -29,6 +29,13 @@ class WorkflowConfig(AppConfig):
         from oms.workflow.automation.engine import fire_on_status_change, register_labels
 
         hooks.order_status_changed.register(fire_on_status_change)
+
+        # Orders released inside `follow_ups.after_commit()` (every request, the workflow's services)
+        # record their invoice and shipments as follow-ups; customer notifications are follow-ups too.
+        from oms.workflow import follow_ups
+
+        hooks.order_status_changed.register(follow_ups.on_status_change)
+        hooks.customer_notification_requested.register(follow_ups.on_notification)
         register_labels()
         # Delivered, shipment planned, return requested, refunded: from the stages' own hooks.
         from oms.workflow.automation import triggers

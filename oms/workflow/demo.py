@@ -174,6 +174,13 @@ def seed_shipments() -> int:
     return moved
 
 
+def _follow_ups_now() -> int:
+    """The orders' follow-ups (invoice, shipments), done inline: the demo's next steps need them."""
+    from oms.workflow.follow_ups import run_overdue
+
+    return run_overdue(grace=timedelta(0), limit=1_000_000)
+
+
 def seed_all(*, orders: int) -> dict:
     ensure_review_rules()
     return {
@@ -181,7 +188,9 @@ def seed_all(*, orders: int) -> dict:
         "users": seed_users(),
         "inventory": seed_inventory(),  # before the orders, so that they reserve stock
         "orders": seed_orders(orders),
+        "follow_ups": _follow_ups_now(),  # no cluster runs while seeding: invoices and shipments now
         "finance": seed_finance(),  # after the orders: bank transfers, printed invoices, a credit note
+        "follow_ups_after_finance": _follow_ups_now(),  # orders paid by transfer: invoice, shipments
         "shipments": seed_shipments(),  # after finance: orders paid by transfer ship too
         "returns": seed_aftersales(),  # after shipments: returns of delivered orders
     }

@@ -1,22 +1,34 @@
-"""Follow-ups: what an order's intake leaves for after commit, recorded so that nothing is lost.
+"""Follow-ups: what an order's release leaves for after commit, recorded so that nothing is lost.
 
-The intake (`oms.workflow.intake.intake_order`) commits what must be true when the channel gets its
-`201` — the order, its payment and journal entry, the review decision, the stock reservation —
-and records here, in the same transaction, what can follow: issuing the invoice, planning the
-shipments (with the WMS instruction they write to the outbox). After commit one django-q2 job per
-order runs them (`run`); the schedule `run_overdue` (every minute, migration `0003_follow_ups`)
-runs every follow-up still pending after `GRACE`, so a worker that died, a broker that lost the
-job or a failing service only delays the work. Each kind calls an idempotent service and a
-follow-up is marked done in the same transaction as its work, so running one twice (the job and
-the schedule racing, a retry after a crash) does nothing twice.
+Every path that releases an order for shipment — the API intake (`oms.workflow.intake`), the
+review of a connector's order (`services.review_order`), a reviewer's approval, a payment arriving
+after review (`payments.settle_after_payment`), the backorder queue, an exchange's replacement
+order — commits what must be true (state, money, reservation) and records here, in the same
+transaction, what can follow. `follow_ups_needed` is the one decision: the invoice of an order paid
+in full, the shipments (with the WMS instruction they write to the outbox) of an order awaiting
+shipment. Customer notifications (`logistics.notifications.notify`) are recorded the same way, one
+per order and key. After commit one django-q2 job per order runs them (`run`); the schedule
+`run_overdue` (every minute, migration `0003_follow_ups`) runs every follow-up still pending after
+`GRACE`, so a worker that died, a broker that lost the job or a failing service only delays the
+work. Each kind calls an idempotent service and a follow-up is marked done in the same transaction
+as its work, so running one twice (the job and the schedule racing, a retry after a crash) does
+nothing twice.
+
+Where the work is deferred: inside `after_commit()` — every web request (`FollowUpsAfterCommit`
+middleware), the workflow's services and jobs. A release inside that block reaches `on_status_change`
+(hook `order_status_changed`), which records the follow-ups; the logistics hook then plans nothing
+itself. Outside it (a shell, a lower stage's own test) the logistics hook plans inline as before.
 
 Read the pending ones with `oms.workflow.selectors.order_follow_ups(order)`.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import timedelta
 
 from django.contrib.auth import get_user_model
@@ -26,8 +38,10 @@ from django.utils import timezone
 from core.actors import SystemActor, actor_name, actor_user
 from core.bulk import insert_objects
 from core.errors import DomainError
+from core.hooks import CustomerNotificationRequested, OrderStatusChanged
+from logistics.handlers import shipments_planned_by_caller
 from oms.workflow.models import FollowUp
-from orders.models import Order
+from orders.models import Order, OrderStatus
 
 log = logging.getLogger(__name__)
 
@@ -36,40 +50,131 @@ MAX_ATTEMPTS = 8  # then it is marked failed and shown as such on the order page
 OVERDUE_BATCH = 500
 
 
-def _issue_invoice(order_id: int, actor) -> str:
+def _issue_invoice(follow_up: FollowUp, actor) -> str:
     from finance.services import invoice_issue_if_due
 
-    invoice = invoice_issue_if_due(order=order_id, actor=actor)
+    invoice = invoice_issue_if_due(order=follow_up.order_id, actor=actor)
     return invoice.number if invoice is not None else "not due or already issued"
 
 
-def _plan_shipments(order_id: int, actor) -> str:
+def _plan_shipments(follow_up: FollowUp, actor) -> str:
     from logistics.services import order_shipments_create
 
-    shipments = order_shipments_create(order=order_id, actor=actor)
+    shipments = order_shipments_create(order=follow_up.order_id, actor=actor)
     return ", ".join(s.number for s in shipments) or "nothing left to plan"
 
 
-HANDLERS: dict[str, Callable[[int, object], str]] = {
+def _notify_customer(follow_up: FollowUp, actor) -> str:
+    """Every configured backend gets it; one that fails is logged, not retried (the others must not
+    hear it twice). Only when none took it does the follow-up count a failed attempt and retry."""
+    from logistics.notifications import backends, deliver
+
+    sent = deliver(follow_up.payload)
+    if backends() and not sent:
+        raise RuntimeError("no notification backend took it")
+    return f"sent through {sent} backend(s)"
+
+
+HANDLERS: dict[str, Callable[[FollowUp, object], str]] = {
     FollowUp.Kind.ISSUE_INVOICE: _issue_invoice,
     FollowUp.Kind.PLAN_SHIPMENTS: _plan_shipments,
+    FollowUp.Kind.NOTIFY_CUSTOMER: _notify_customer,
 }
 # Invoice first: the timeline then reads "invoice issued, shipments planned", as it did inline.
-ORDER_OF_KINDS = [FollowUp.Kind.ISSUE_INVOICE, FollowUp.Kind.PLAN_SHIPMENTS]
+ORDER_OF_KINDS = [FollowUp.Kind.ISSUE_INVOICE, FollowUp.Kind.PLAN_SHIPMENTS, FollowUp.Kind.NOTIFY_CUSTOMER]
+
+# None: not deferring (the logistics hook plans inline); "hook": a release records its follow-ups
+# (`on_status_change`); "caller": the caller records them itself (the intake, in its write pipeline).
+_deferring: ContextVar[str | None] = ContextVar("follow_ups_deferring", default=None)
 
 
-def follow_ups_record(*, order: Order, kinds: list[str], actor) -> list[FollowUp]:
-    """Record follow-ups in the caller's transaction and queue their job for after it commits."""
+@contextmanager
+def after_commit(*, recorded_by_caller: bool = False) -> Iterator[None]:
+    """Inside this block an order released for shipment gets its invoice and shipments as follow-ups
+    run after commit, never inline. Nestable; an inner block can only defer more."""
+    mode = "caller" if recorded_by_caller else (_deferring.get() if _deferring.get() == "caller" else "hook")
+    token = _deferring.set(mode)
+    try:
+        with shipments_planned_by_caller():
+            yield
+    finally:
+        _deferring.reset(token)
+
+
+def deferred(fn):
+    """Decorator: the service runs inside `after_commit()` (its releases become follow-ups)."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        with after_commit():
+            return fn(*args, **kwargs)
+    return wrapper
+
+
+# Review steps whose work is a follow-up when deferring (see `follow_ups_needed`).
+AFTER_COMMIT_STEPS = {"issue_invoice"}
+
+
+def deferring() -> bool:
+    return _deferring.get() is not None
+
+
+def follow_ups_needed(order: Order) -> list[str]:
+    """The one decision, for an order that was just released (passed review, paid, approved, let out
+    of the backorder queue): which work follows after commit."""
+    from finance.services.invoices import invoice_is_due
+    from oms.workflow.registry import registered_steps
+
+    kinds = []
+    if invoice_is_due(order) and any(s.code == "issue_invoice" for s in registered_steps()):
+        kinds.append(FollowUp.Kind.ISSUE_INVOICE)
+    if order.status == OrderStatus.AWAITING_SHIPMENT:
+        kinds.append(FollowUp.Kind.PLAN_SHIPMENTS)
+    return kinds
+
+
+def on_status_change(payload: OrderStatusChanged) -> None:
+    """`order_status_changed` handler: inside `after_commit()`, an order reaching `awaiting_shipment`
+    records what `follow_ups_needed` says (the logistics hook plans nothing there)."""
+    if _deferring.get() == "hook" and payload.target == OrderStatus.AWAITING_SHIPMENT:
+        follow_ups_record(order=payload.order, kinds=follow_ups_needed(payload.order), actor=payload.actor,
+                          again=True)
+
+
+def on_notification(payload: CustomerNotificationRequested) -> None:
+    """`customer_notification_requested` handler: a follow-up per order and key, recorded once (a
+    second request with the same key is dropped: the customer hears it once)."""
+    row = FollowUp(order_id=payload.order_id, kind=FollowUp.Kind.NOTIFY_CUSTOMER, key=payload.key[:100],
+                   payload=payload.data, created_at=timezone.now(), actor=actor_user(payload.actor),
+                   actor_name=actor_name(payload.actor))
+    FollowUp.objects.bulk_create([row], ignore_conflicts=True)
+    _enqueue_after_commit(payload.order_id)
+
+
+def follow_ups_record(*, order: Order, kinds: list[str], actor, again: bool = False) -> list[FollowUp]:
+    """Record follow-ups in the caller's transaction and queue their job for after it commits.
+
+    `again`: the order may have had these follow-ups before (released, held, released again): a
+    done one is set pending again (each kind is idempotent, so it redoes only what is missing).
+    Without it the rows are inserted without reading anything back (the intake's new order).
+    """
     if not kinds:
         return []
     now = timezone.now()
     user = actor_user(actor)
-    rows = [FollowUp(order=order, kind=kind, created_at=now, actor=user, actor_name=actor_name(actor))
+    rows = [FollowUp(order=order, kind=kind, key="", created_at=now, actor=user, actor_name=actor_name(actor))
             for kind in sorted(set(kinds), key=ORDER_OF_KINDS.index)]
-    insert_objects(FollowUp, rows)  # no ids read back: may join the caller's write pipeline
-    order_id = order.pk
-    transaction.on_commit(lambda: enqueue(order_id))
+    if again:
+        FollowUp.objects.bulk_create(
+            rows, update_conflicts=True, unique_fields=["order", "kind", "key"],
+            update_fields=["status", "attempts", "last_error", "created_at", "attempted_at", "actor", "actor_name"])
+    else:
+        insert_objects(FollowUp, rows)  # no ids read back: may join the caller's write pipeline
+    _enqueue_after_commit(order.pk)
     return rows
+
+
+def _enqueue_after_commit(order_id: int) -> None:
+    transaction.on_commit(lambda: enqueue(order_id))
 
 
 def enqueue(order_id: int) -> None:
@@ -89,12 +194,11 @@ def _actor_of(follow_up: FollowUp):
     return SystemActor(follow_up.actor_name or "system")
 
 
-def _lock_pending(order_id: int) -> list[FollowUp]:
-    qs = FollowUp.objects.filter(order_id=order_id, status=FollowUp.Status.PENDING)
+def _lock_pending(follow_up_id: int) -> FollowUp | None:
+    qs = FollowUp.objects.filter(pk=follow_up_id, status=FollowUp.Status.PENDING)
     if connection.features.has_select_for_update_skip_locked:
-        qs = qs.select_for_update(skip_locked=True)  # another worker runs them right now: leave them to it
-    rows = list(qs)
-    return sorted(rows, key=lambda f: ORDER_OF_KINDS.index(f.kind))
+        qs = qs.select_for_update(skip_locked=True)  # another worker runs it right now: leave it to it
+    return qs.first()
 
 
 def _attempt_failed(follow_up_id: int, error: str) -> None:
@@ -115,22 +219,21 @@ def run(order_id: int) -> dict[str, str]:
 
     A domain refusal (the order was cancelled or put on hold meanwhile, so there is nothing to plan)
     settles the follow-up as done with the refusal as its outcome; any other error counts an attempt
-    and leaves it pending for the schedule.
+    and leaves it pending for the schedule. Returns outcomes by kind (and key, for notifications).
     """
     outcomes: dict[str, str] = {}
-    kinds = [f.kind for f in FollowUp.objects.filter(order_id=order_id, status=FollowUp.Status.PENDING)]
-    for kind in sorted(kinds, key=ORDER_OF_KINDS.index):
-        follow_up_id = None
+    pending = (FollowUp.objects.filter(order_id=order_id, status=FollowUp.Status.PENDING)
+               .values_list("pk", "kind", "key"))
+    for follow_up_id, kind, key in sorted(pending, key=lambda r: (ORDER_OF_KINDS.index(r[1]), r[0])):
+        label = f"{kind}:{key}" if key else kind
         try:
             with transaction.atomic():
-                rows = [f for f in _lock_pending(order_id) if f.kind == kind]
-                if not rows:
+                follow_up = _lock_pending(follow_up_id)
+                if follow_up is None:
                     continue  # done meanwhile by another worker
-                follow_up = rows[0]
-                follow_up_id = follow_up.pk
                 try:
                     with transaction.atomic():
-                        outcome = HANDLERS[kind](order_id, _actor_of(follow_up))
+                        outcome = HANDLERS[kind](follow_up, _actor_of(follow_up))
                 except DomainError as exc:
                     outcome = f"skipped: {exc}"
                 now = timezone.now()
@@ -139,12 +242,11 @@ def run(order_id: int) -> dict[str, str]:
                 follow_up.attempts += 1
                 follow_up.attempted_at = follow_up.done_at = now
                 follow_up.save(update_fields=["status", "outcome", "attempts", "attempted_at", "done_at"])
-                outcomes[kind] = outcome
+                outcomes[label] = outcome
         except Exception as exc:  # noqa: BLE001 — recorded on the row, retried by the schedule
-            log.exception("follow-up %s of order %s failed", kind, order_id)
-            if follow_up_id is not None:
-                _attempt_failed(follow_up_id, f"{type(exc).__name__}: {exc}")
-            outcomes[kind] = f"failed: {exc}"
+            log.exception("follow-up %s of order %s failed", label, order_id)
+            _attempt_failed(follow_up_id, f"{type(exc).__name__}: {exc}")
+            outcomes[label] = f"failed: {exc}"
     return outcomes
 
 

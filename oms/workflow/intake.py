@@ -11,7 +11,7 @@ Read top-down, in one transaction, all or nothing:
    full, the shipments (and WMS instruction) of an order released for shipment.
 
 Nothing else runs in the request: no invoice, no shipment planning (the logistics hook's inline
-planning is switched off here with `shipments_planned_by_caller`), no PDF. Nested services open no
+planning is switched off here with `follow_ups.after_commit`), no PDF. Nested services open no
 savepoints (`core.transactions.without_nested_savepoints`): any error undoes the whole order, so
 each step uses a service form that reports instead of raising where the intake goes on (a shortage).
 
@@ -20,6 +20,8 @@ a concurrent duplicate fails the order's unique constraint and the whole transac
 """
 
 from __future__ import annotations
+
+from collections import Counter
 
 from django.db import transaction
 
@@ -31,17 +33,15 @@ from core.transactions import without_nested_savepoints
 from finance.models import PaymentSource
 from finance.services import payment_record
 from inventory.services import order_stock_try_reserve
-from logistics.handlers import shipments_planned_by_caller
 from oms.workflow.automation.engine import automation_fire
 from oms.workflow.automation.models import Trigger
 from oms.workflow.checks import HoldCode
-from oms.workflow.follow_ups import follow_ups_record
-from oms.workflow.models import FollowUp
+from oms.workflow.follow_ups import AFTER_COMMIT_STEPS, after_commit, follow_ups_needed, follow_ups_record
 from oms.workflow.registry import registered_steps
 from oms.workflow.services import PaymentInput, cached_active_rules, evaluate_checks
 from orders import services as order_services
 from orders.events import events_written_together, write_queued_events
-from orders.models import Order, OrderSource, OrderStatus, PaymentStatus
+from orders.models import Order, OrderSource, OrderStatus
 from orders.services import HoldReason, OrderInput
 
 
@@ -51,7 +51,7 @@ def intake_order(*, data: OrderInput, payment: PaymentInput | None, actor, sourc
     Raises `ValidationFailed` / `DuplicateOrder` like `order_create` (nothing is stored then). Call it
     as the outermost transaction, or inside one that is all or nothing as well.
     """
-    with transaction.atomic(), without_nested_savepoints(), shipments_planned_by_caller(), \
+    with transaction.atomic(), without_nested_savepoints(), after_commit(recorded_by_caller=True), \
             events_written_together():
         order = order_services.order_create(data=data, actor=actor, source=source, check_duplicate=False,
                                             history=False)
@@ -76,20 +76,12 @@ def intake_order(*, data: OrderInput, payment: PaymentInput | None, actor, sourc
         order = order_services.order_pass_review(order=order, actor=actor, locked=True)
         # Automation rules, trigger `reviewed` (a hold here holds the released order: no follow-ups then).
         order = automation_fire(order=order, trigger=Trigger.REVIEWED, actor=actor)
-        kinds = []
-        if order.payment_status == PaymentStatus.PAID and any(s.code == "issue_invoice" for s in registered_steps()):
-            kinds.append(FollowUp.Kind.ISSUE_INVOICE)
-        if order.status == OrderStatus.AWAITING_SHIPMENT:
-            kinds.append(FollowUp.Kind.PLAN_SHIPMENTS)
+        kinds = follow_ups_needed(order) if order.status != OrderStatus.ON_HOLD else []
         with write_pipeline():  # the last writes read nothing back: one round trip on PostgreSQL
             order_services.order_history_record(order=order, actor=actor)  # its one row, as committed
             follow_ups_record(order=order, kinds=kinds, actor=actor)
             write_queued_events()
         return order
-
-
-# Review steps whose work the intake does after commit instead (see `follow_ups`).
-AFTER_COMMIT_STEPS = {"issue_invoice"}
 
 
 def _run_steps_in_request(*, order: Order, actor) -> list[HoldReason]:
@@ -103,6 +95,12 @@ def _run_steps_in_request(*, order: Order, actor) -> list[HoldReason]:
             if isinstance(reserved, InsufficientStock):
                 return [HoldReason(HoldCode.STOCK_SHORTAGE, reserved.message,
                                    {"shortages": reserved.data.get("shortages", [])})]
+            # The lines as the reservation left them, so the answer renders without reading them back.
+            taken = Counter()
+            for row in reserved.rows:
+                taken[row["line_id"]] += row["quantity"]
+            for line in order.created_lines:
+                line.quantity_reserved += taken[line.pk]
             continue
         reasons = step.fn(order, actor)
         if reasons:

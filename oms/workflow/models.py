@@ -55,7 +55,8 @@ class ReviewRule(models.Model):
 
 
 class FollowUp(models.Model):
-    """Work that follows an order's intake after it committed: issue the invoice, plan shipments.
+    """Work that follows an order's release after it committed: issue the invoice, plan shipments,
+    tell the customer.
 
     Written in the same transaction as the order, so a follow-up exists exactly when its order does;
     a django-q2 job runs it after commit, and the schedule `oms.workflow.follow_ups.run_overdue`
@@ -66,6 +67,7 @@ class FollowUp(models.Model):
     class Kind(models.TextChoices):
         ISSUE_INVOICE = "issue_invoice", _("Issue the invoice")
         PLAN_SHIPMENTS = "plan_shipments", _("Plan shipments and instruct the warehouse")
+        NOTIFY_CUSTOMER = "notify_customer", _("Notify the customer")
 
     class Status(models.TextChoices):
         PENDING = "pending", pgettext_lazy("follow-up", "Pending")
@@ -75,6 +77,10 @@ class FollowUp(models.Model):
     order = models.ForeignKey("orders.Order", on_delete=models.CASCADE, related_name="follow_ups",
                               verbose_name=_("order"))
     kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
+    # Tells apart follow-ups of one kind for one order (a notification per shipment: its kind and
+    # shipment number); empty for the once-per-order kinds.
+    key = models.CharField(_("key"), max_length=100, blank=True, default="")
+    payload = models.JSONField(_("payload"), default=dict, blank=True)  # what a notification says
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)
@@ -91,7 +97,8 @@ class FollowUp(models.Model):
         verbose_name = _("follow-up")
         verbose_name_plural = _("follow-ups")
         ordering = ["pk"]
-        constraints = [models.UniqueConstraint(fields=["order", "kind"], name="follow_up_once_per_order_kind")]
+        constraints = [models.UniqueConstraint(fields=["order", "kind", "key"],
+                                               name="follow_up_once_per_order_kind_key")]
         indexes = [models.Index(fields=["status", "created_at"], name="follow_up_pending_idx")]
 
     def __str__(self) -> str:

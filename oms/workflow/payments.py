@@ -4,8 +4,9 @@
 payment-provider webhook, a bank transfer registered by finance. It records the payment through
 `finance.services.payment_record` and then decides what the order does:
 
-- `awaiting_payment` and now paid exactly in full → `awaiting_shipment` (`order_mark_paid`), and
-  the invoice is issued when `OMS_INVOICE_ON_PAYMENT` is on;
+- `awaiting_payment` and now paid exactly in full → `awaiting_shipment` (`order_mark_paid`); the
+  invoice (when `OMS_INVOICE_ON_PAYMENT` is on) and the shipments follow after commit
+  (`oms.workflow.follow_ups`);
 - `awaiting_payment` and paid less (a provider notification, not a partial bank transfer) or
   more than the total, or `awaiting_shipment` and now overpaid → `on_hold` with `payment_mismatch`;
 - `cancelled` → the money is refunded at once;
@@ -27,6 +28,7 @@ from finance.services.refunds import PAID_AFTER_CANCELLATION
 from oms.workflow.automation.engine import automation_fire
 from oms.workflow.automation.models import Trigger
 from oms.workflow.checks import HoldCode
+from oms.workflow.follow_ups import deferred, deferring
 from oms.workflow.registry import review_step
 from orders import services as order_services
 from orders.events import timeline_message
@@ -47,7 +49,8 @@ def settle_after_payment(*, order: Order, actor, allow_partial: bool) -> Order:
     if order.status == OrderStatus.AWAITING_PAYMENT:
         if order.paid_amount == order.total:
             order = order_services.order_mark_paid(order=order, actor=actor)
-            finance.invoice_issue_if_due(order=order, actor=actor)
+            if not deferring():  # otherwise the release records the invoice as a follow-up
+                finance.invoice_issue_if_due(order=order, actor=actor)
             # Automation rules (issue 19), trigger `paid`.
             order = automation_fire(order=order, trigger=Trigger.PAID, actor=actor)
         elif order.paid_amount > order.total or not allow_partial:
@@ -62,6 +65,7 @@ def settle_after_payment(*, order: Order, actor, allow_partial: bool) -> Order:
     return order
 
 
+@deferred
 @transaction.atomic
 def receive_payment(*, order: Order, amount, method: str, source: str, actor, provider: str = "",
                     transaction_id: str = "", reference: str = "", paid_at=None, allow_partial: bool = False) -> Order:

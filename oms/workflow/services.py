@@ -27,6 +27,7 @@ from oms.workflow.automation.approvals import approvals_settle_for_review
 from oms.workflow.automation.engine import automation_approval_roles, automation_fire
 from oms.workflow.automation.models import Trigger
 from oms.workflow.checks import HOLD_REASON_LABELS
+from oms.workflow.follow_ups import AFTER_COMMIT_STEPS, deferred, deferring
 from oms.workflow.models import ReviewRule
 from oms.workflow.registry import registered_checks, registered_steps
 from orders import services as order_services
@@ -115,13 +116,19 @@ def evaluate_checks(*, order: Order, rules: list[ActiveRule] | None = None) -> l
 
 
 def _run_steps(*, order: Order, actor) -> list[HoldReason]:
+    """The stages' review steps; when deferring (`follow_ups.after_commit`), the invoice is left to the
+    follow-up that the order's release records."""
+    skip = AFTER_COMMIT_STEPS if deferring() else ()
     for step in registered_steps():
+        if step.code in skip:
+            continue
         reasons = step.fn(order, actor)
         if reasons:
             return reasons
     return []
 
 
+@deferred
 @transaction.atomic
 def review_order(*, order: Order, actor=SYSTEM) -> Order:
     """Automatic review of a `pending_review` order: every check, then the stages' steps."""
@@ -139,12 +146,13 @@ def review_order(*, order: Order, actor=SYSTEM) -> Order:
     return automation_fire(order=order, trigger=Trigger.REVIEWED, actor=actor)
 
 
+@deferred
 @transaction.atomic
 def submit_order(*, data: OrderInput, payment: PaymentInput | None, actor, source: str = OrderSource.API) -> Order:
     """Create an order from a channel, record the payment the channel reports, review it at once.
 
-    Everything inline, invoice and shipments included (demo data, back-office tools, tests). The
-    API takes the lean path, `oms.workflow.intake.intake_order`, which leaves those to follow-ups.
+    The invoice and shipments follow after commit (`follow_ups`), as on every path; the API takes
+    the leaner `oms.workflow.intake.intake_order`, which records them in its write pipeline.
     """
     order = order_services.order_create(data=data, actor=actor, source=source)
     hooks.order_submitted.fire(hooks.OrderSubmitted(order=order, actor=actor))  # e.g. outbound webhooks
@@ -170,6 +178,7 @@ def required_approval_roles(*, order: Order) -> set[str]:
     return result
 
 
+@deferred
 @transaction.atomic
 def approve_order(*, order: Order, actor, comment: str) -> Order:
     """A reviewer approves an on-hold order; the stages' steps then run (e.g. stock is reserved).
@@ -216,6 +225,7 @@ class BulkResult:
     failed: dict[str, str] = field(default_factory=dict)
 
 
+@deferred
 def bulk_approve(*, orders, actor, comment: str) -> BulkResult:
     """Approve many orders; each in its own transaction so one refusal does not undo the others."""
     result = BulkResult()
@@ -254,6 +264,7 @@ class BackorderResult:
     held: list[str] = field(default_factory=list)           # reserved, but a later step held them
 
 
+@deferred
 def retry_backorders(*, product_ids=None, actor=SYSTEM, limit: int | None = None) -> BackorderResult:
     """Give waiting orders the stock that arrived, oldest order first; move those that fit on.
 

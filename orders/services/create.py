@@ -20,6 +20,7 @@ from core.numbering import next_order_number
 from core.phones import normalise_phone
 from orders.events import EventKind, record_event, timeline_message
 from orders.models import Channel, Customer, Order, OrderLine, OrderSource, OrderStatus, PaymentMethod, PaymentStatus
+from orders.selectors import active_channel
 
 # `Choices.values` rebuilds its list on every access; the rules run once per order in bulk imports.
 _PAYMENT_METHODS = frozenset(PaymentMethod.values)
@@ -65,7 +66,7 @@ def validate_order_input(data: OrderInput) -> tuple[Channel | None, dict]:
 
     Returns the channel and the products by SKU so that callers do not look them up again.
     """
-    channel = Channel.objects.filter(code=data.channel, active=True).first() if data.channel else None
+    channel = active_channel(data.channel) if data.channel else None
     products = products_by_sku(line.sku for line in data.lines)
     errors = order_input_problems(data, channel=channel, products=products)
     if errors:

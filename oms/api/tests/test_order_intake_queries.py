@@ -1,4 +1,5 @@
-"""POST /api/v1/orders costs at most 30 SQL queries, the same whatever the number of lines.
+"""POST /api/v1/orders costs at most 27 SQL queries, the same whatever the number of lines (30 before
+the channel came from a cache and the answer was rendered from the intake's instance).
 
 The request path is the intake (`oms.workflow.intake`): token, order, lines, customer, channel
 payment and journal entry, review decision, stock reservation, the follow-ups recorded for after
@@ -20,7 +21,7 @@ from oms.api.tests.factories import order_payload
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("stock_everything")]
 
 URL = "/api/v1/orders"
-BUDGET = 30
+BUDGET = 27
 
 
 def _post_counting(api, n_lines: int, *, phone: str, **changes):
@@ -40,7 +41,7 @@ def _summary(queries) -> str:
     return ", ".join(f"{k}={v}" for k, v in sorted(kinds.items()))
 
 
-def test_paid_order_costs_at_most_30_queries_whatever_its_lines(api, capsys):
+def test_paid_order_costs_at_most_27_queries_whatever_its_lines(api, capsys):
     _post_counting(api, 3, phone="13900000000")  # the first order of a process fills caches (review rules)
     counts = {}
     for n in (1, 3, 10):

@@ -11,6 +11,7 @@ from oms.integrations.connectors.base import adapter_for
 from oms.integrations.connectors.fake_douyin import unix
 from oms.integrations.models import OutboxMessage, OutboxStatus
 from oms.integrations.tests.test_connector_pull import START, connector, platform, pull, window_end  # noqa: F401
+from oms.workflow import follow_ups
 from orders.models import Order, OrderStatus
 
 pytestmark = pytest.mark.django_db
@@ -35,6 +36,7 @@ def test_tracking_number_goes_back_through_the_outbox(platform, connector):  # n
     pull(connector, until=window_end(1))
     order = Order.objects.get(external_id="T1")
     assert order.status == OrderStatus.AWAITING_SHIPMENT, order.hold_reasons
+    follow_ups.run(order.pk)  # what the worker does after the pull commits: the shipments are planned
     [shipment] = order.shipments.all()
     shipment_ship(shipment=shipment, actor=ACTOR, tracking_number="SF1234567890", carrier="sf")
     [message] = OutboxMessage.objects.filter(kind="channel")

@@ -13,6 +13,7 @@ from finance.tests.factories import assert_ledger_ok, make_order, paid_order, re
 from oms.integrations import inbox
 from oms.integrations.models import InboundEvent, InboundStatus, WebhookSender
 from oms.integrations.signing import sign
+from oms.workflow import follow_ups
 from orders.models import OrderStatus
 
 pytestmark = pytest.mark.django_db
@@ -52,6 +53,9 @@ def test_full_payment_moves_the_order_to_awaiting_shipment_and_issues_the_invoic
     assert (order.status, order.payment_status) == (OrderStatus.AWAITING_SHIPMENT, "paid")
     payment = Payment.objects.get(order=order)
     assert (payment.provider, payment.transaction_id, payment.source) == ("alipay", "2026112422001", "webhook")
+    # The invoice is a follow-up: the webhook's request does not wait for it; the worker issues it.
+    assert [f.kind for f in order.follow_ups.filter(status="pending")] == ["issue_invoice", "plan_shipments"]
+    follow_ups.run(order.pk)
     assert Invoice.objects.filter(order=order, kind="invoice", status="issued").count() == 1
     event = InboundEvent.objects.get()
     assert (event.status, event.attempts, event.attempt_log.get().succeeded) == (InboundStatus.PROCESSED, 1, True)

@@ -21,11 +21,13 @@ BANK_TRANSFER = {"method": PaymentMethod.BANK_TRANSFER, "source": PaymentSource.
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("stock_everything")]
 
 
-def test_order_arriving_paid_gets_its_invoice_from_the_review_step():
-    order = submit_order(data=order_input(lines=[(ProductFactory(), 2, "199.00")]),
-                         payment=PaymentInput(method="alipay", paid_amount=Decimal("408.00"), transaction_id="T1"),
-                         actor=SYSTEM)
-    assert order.status == OrderStatus.AWAITING_SHIPMENT
+def test_order_arriving_paid_gets_its_invoice_after_commit(follow_ups_run):
+    with follow_ups_run():
+        order = submit_order(data=order_input(lines=[(ProductFactory(), 2, "199.00")]),
+                             payment=PaymentInput(method="alipay", paid_amount=Decimal("408.00"), transaction_id="T1"),
+                             actor=SYSTEM)
+        assert order.status == OrderStatus.AWAITING_SHIPMENT
+        assert not Invoice.objects.filter(order=order).exists()  # not in the request: a follow-up
     payment = Payment.objects.get(order=order)
     assert (payment.source, payment.provider, payment.amount) == ("channel", "tmall", Decimal("408.00"))
     assert Invoice.objects.get(order=order).total == Decimal("408.00")
@@ -41,12 +43,15 @@ def test_channel_payment_mismatch_is_recorded_and_held_by_review():
     assert_ledger_ok()
 
 
-def test_partial_bank_transfers_keep_the_order_waiting_until_paid():
+def test_partial_bank_transfers_keep_the_order_waiting_until_paid(follow_ups_run):
     order = make_order()
     order = receive_payment(order=order, amount="200.00", **BANK_TRANSFER, reference="B1", actor=SYSTEM)
     assert order.status == OrderStatus.AWAITING_PAYMENT
-    order = receive_payment(order=order, amount="208.00", **BANK_TRANSFER, reference="B2", actor=SYSTEM)
+    with follow_ups_run():
+        order = receive_payment(order=order, amount="208.00", **BANK_TRANSFER, reference="B2", actor=SYSTEM)
+        assert not Invoice.objects.filter(order=order).exists()  # the invoice follows after commit
     assert order.status == OrderStatus.AWAITING_SHIPMENT
+    assert [f.kind for f in order.follow_ups.filter(status="done")] == ["issue_invoice", "plan_shipments"]
     assert Invoice.objects.filter(order=order, status="issued").count() == 1
     assert_ledger_ok()
 
@@ -58,14 +63,15 @@ def test_overpayment_holds_the_order():
     assert_ledger_ok()
 
 
-def test_held_order_approved_after_payment_is_completed_gets_its_invoice(finance_director):
+def test_held_order_approved_after_payment_is_completed_gets_its_invoice(finance_director, follow_ups_run):
     order = make_order()
     order = receive_payment(order=order, amount="400.00", method="alipay", source="webhook", transaction_id="A1",
                             actor=SYSTEM)
     assert order.status == OrderStatus.ON_HOLD
     order = receive_payment(order=order, amount="8.00", **BANK_TRANSFER, reference="B2", actor=SYSTEM)
     assert order.status == OrderStatus.ON_HOLD  # a reviewer decides
-    order = approve_order(order=reload(order), actor=finance_director, comment="差额已补")
+    with follow_ups_run():
+        order = approve_order(order=reload(order), actor=finance_director, comment="差额已补")
     assert order.status == OrderStatus.AWAITING_SHIPMENT
     assert Invoice.objects.filter(order=order, status="issued").exists()
     assert_ledger_ok()

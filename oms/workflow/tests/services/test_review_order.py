@@ -17,16 +17,19 @@ def paid(total):
     return PaymentInput(method="alipay", paid_amount=Decimal(total), transaction_id="T1")
 
 
-def test_paid_clean_order_goes_to_awaiting_shipment():
-    order = submit_order(data=order_input(lines=[(ProductFactory(), 2, "199.00")]), payment=paid("408.00"),
-                         actor=SYSTEM)
-    assert order.status == OrderStatus.AWAITING_SHIPMENT
-    assert order.payment_status == "paid"
-    assert order.hold_reasons == []
-    kinds = list(order.events.values_list("kind", flat=True))
-    # The review steps run in order: `reserve_stock` (inventory), then `issue_invoice` (finance).
-    # Review steps (inventory reserves, finance invoices), then the logistics stage plans the shipments.
-    assert kinds == ["created", "payment_recorded", "stock_reserved", "invoice_issued", "review_passed",
+def test_paid_clean_order_goes_to_awaiting_shipment(follow_ups_run):
+    with follow_ups_run():
+        order = submit_order(data=order_input(lines=[(ProductFactory(), 2, "199.00")]), payment=paid("408.00"),
+                             actor=SYSTEM)
+        assert order.status == OrderStatus.AWAITING_SHIPMENT
+        assert order.payment_status == "paid"
+        assert order.hold_reasons == []
+        # In the transaction: the review step `reserve_stock` (inventory), then the decision.
+        kinds = list(order.events.order_by("pk").values_list("kind", flat=True))
+        assert kinds == ["created", "payment_recorded", "stock_reserved", "review_passed"]
+    # After commit, the follow-ups: the invoice (finance), then the shipments (logistics).
+    kinds = list(order.events.order_by("pk").values_list("kind", flat=True))
+    assert kinds == ["created", "payment_recorded", "stock_reserved", "review_passed", "invoice_issued",
                      "shipments_created"]
 
 
