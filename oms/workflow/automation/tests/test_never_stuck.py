@@ -29,7 +29,9 @@ from catalog.tests.factories import ProductFactory
 from core.actors import SYSTEM
 from core.errors import DomainError
 from core.models import Role
-from oms.workflow.automation.actions import ACTION_TYPES, NOTIFY_CHANNELS
+from oms.workflow.automation.actions import ACTION_TYPES, NOTIFY_CHANNELS, SURVEY_CHANNELS
+from oms.workflow.automation.approval_models import ApprovalTask
+from oms.workflow.automation.approvals import approval_decide
 from oms.workflow.automation.conditions import FIELDS
 from oms.workflow.automation.engine import automation_rules_changed
 from oms.workflow.automation.models import AutomationRule, Trigger
@@ -83,13 +85,23 @@ CONDITIONS = st.one_of(
 
 ACTION_GENERATORS = {
     "hold": st.builds(lambda r: {"type": "hold", "params": {"reason": r}}, st.sampled_from(["人工核对", "地址可疑"])),
-    "require_approval": st.builds(lambda role: {"type": "require_approval", "params": {"role": role}},
-                                  st.sampled_from(Role.values)),
+    "require_approval": st.one_of(
+        st.builds(lambda role: {"type": "require_approval", "params": {"role": role}}, st.sampled_from(Role.values)),
+        st.builds(lambda first, second, mode: {"type": "require_approval", "params": {"levels": [
+            {"role": first, "mode": "any"}, {"role": second, "mode": mode}]}},
+            st.sampled_from(Role.values), st.sampled_from(Role.values), st.sampled_from(["any", "all"]))),
     "set_tag": st.just({"type": "set_tag", "params": {"tag": "大客户"}}),
-    "set_priority": st.builds(lambda p: {"type": "set_priority", "params": {"priority": p}}, st.integers(1, 5)),
+    "set_priority": st.builds(lambda p: {"type": "set_priority", "params": {"priority": p}}, st.integers(0, 2)),
     "notify": st.builds(lambda c: {"type": "notify", "params": {"message": "订单 {number} ¥{total}", "channel": c}},
                         st.sampled_from(NOTIFY_CHANNELS)),
+    "require_qc": st.just({"type": "require_qc", "params": {"reason": "易碎品"}}),
+    "assign": st.builds(lambda team: {"type": "assign", "params": {"team": team}}, st.sampled_from(Role.values)),
+    "call_crm": st.just({"type": "call_crm", "params": {"status": "待回访", "note": "订单 {number}"}}),
+    "call_webhook": st.just({"type": "call_webhook", "params": {"endpoint": "crm-hook"}}),
+    "start_survey": st.builds(lambda c: {"type": "start_survey", "params": {"channel": c}},
+                              st.sampled_from(SURVEY_CHANNELS)),
 }
+
 ACTIONS = st.lists(st.one_of(*ACTION_GENERATORS.values()), max_size=3)
 
 
@@ -160,12 +172,18 @@ def drive_to_end(order: Order, *, approver, now) -> Order:
         order = Order.objects.get(pk=order.pk)
         if order.status in FINAL:
             return order
-        before = (order.status, list(order.hold_reasons))
+        before = (order.status, list(order.hold_reasons), _open_tasks(order))
         step(order, _next_step(order), approver=approver, now=now)
         after = Order.objects.get(pk=order.pk)
-        assert (after.status, list(after.hold_reasons)) != before or after.status in FINAL, \
+        assert (after.status, list(after.hold_reasons), _open_tasks(after)) != before or after.status in FINAL, \
             f"{order.number}: {before} did not move"
     raise AssertionError(f"{order.number} is not final after 10 steps: {order.status}")
+
+
+def _open_tasks(order: Order) -> list[int]:
+    """The open approval levels: deciding one is progress even when the order stays held."""
+    return list(ApprovalTask.objects.filter(request__order=order, status=ApprovalTask.Status.OPEN)
+                .values_list("pk", flat=True))
 
 
 def _next_step(order: Order) -> str:
@@ -182,7 +200,13 @@ def step(order: Order, name: str, *, approver, now) -> None:
                             source="manual", reference=f"P{order.pk}-{timezone.now().timestamp()}",
                             allow_partial=False, actor=SYSTEM)
         elif name == "approve" and order.status == OrderStatus.ON_HOLD:
-            approve_order(order=order, actor=approver, comment="同意")
+            # An open approval chain is decided level by level in the inbox; the workbench then releases.
+            task = (ApprovalTask.objects.filter(request__order=order, request__status="open",
+                                                status=ApprovalTask.Status.OPEN).order_by("level").first())
+            if task is not None:
+                approval_decide(task=task, actor=approver, approve=True, comment="同意")
+            else:
+                approve_order(order=order, actor=approver, comment="同意")
         elif name == "ship" and order.status in (OrderStatus.AWAITING_SHIPMENT, OrderStatus.PARTIALLY_SHIPPED):
             order_services.order_ship(order=order, fully=True, actor=SYSTEM, message="已发货")
         elif name == "complete" and order.status == OrderStatus.SHIPPED:
