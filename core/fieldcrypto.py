@@ -324,6 +324,33 @@ def reseal_table(connection, *, table: str, pk: str, columns: list[str], derived
     return read, rewritten
 
 
+def unseal_table(connection, *, table: str, pk: str, columns: list[str], derived=(), batch_size: int = 1000,
+                 **_ignored) -> int:
+    """The reverse of `reseal_table` (a migration run backwards): every encrypted value back to
+    plaintext, in the same batches. The search columns are left as they are (the schema migration
+    before it drops them). Returns the rows rewritten."""
+    from django.db import transaction
+
+    every = field_fernet()
+    quote = connection.ops.quote_name
+    select = (f"SELECT {', '.join(quote(c) for c in [pk, *columns])} FROM {quote(table)} "
+              f"WHERE {quote(pk)} > %s ORDER BY {quote(pk)} LIMIT %s")
+    update = (f"UPDATE {quote(table)} SET {', '.join(f'{quote(c)} = %s' for c in columns)} WHERE {quote(pk)} = %s")
+    last, rewritten = 0, 0
+    while True:
+        with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+            cursor.execute(select, [last, batch_size])
+            rows = cursor.fetchall()
+            if not rows:
+                return rewritten
+            changes = [[every.decrypt(v.encode("ascii")).decode("utf-8") if looks_encrypted(v) else v
+                        for v in row[1:]] + [row[0]] for row in rows if any(looks_encrypted(v) for v in row[1:])]
+            if changes:
+                cursor.executemany(update, changes)
+        last = rows[-1][0]
+        rewritten += len(changes)
+
+
 def table_spec(model) -> dict | None:
     """`reseal_table`'s arguments for a model (or a migration's historical model) with encrypted
     fields: found from the fields themselves, so a new encrypted field needs no list kept elsewhere."""
