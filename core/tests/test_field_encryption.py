@@ -242,3 +242,10 @@ def test_a_phone_change_shows_in_the_history_without_its_search_columns(make_use
     assert [(c.field, c.old, c.new) for c in latest.changes] == [("phone", "138****1234", "139****1111")]
     assert raw("orders_order", "phone_last4", order.pk) == "1111"
     assert list(order_search(order_list(), "13900001111").values_list("pk", flat=True)) == [order.pk]
+
+
+def test_the_inbound_event_admin_searches_what_is_not_encrypted(admin_client):
+    event = InboundEvent.objects.create(kind="carriers", sender="sf", event_id="EV-SEARCH-1", payload={"phone": PHONE},
+                                        body="{}", signed_at=datetime(2026, 12, 1, tzinfo=UTC))
+    page = admin_client.get(reverse("admin:integrations_inboundevent_changelist"), {"q": "EV-SEARCH"})
+    assert page.status_code == 200 and event.event_id in page.content.decode()
