@@ -24,6 +24,7 @@ orders. Everything it starts is stopped at the end (process groups), its Redis k
 from __future__ import annotations
 
 import argparse
+import base64
 import http.client
 import json
 import os
@@ -66,6 +67,8 @@ def environment(args, db_url: str) -> dict:
     return {
         **os.environ, "DATABASE_URL": db_url, "REDIS_URL": args.redis_url, "DJANGO_DEBUG": "0",
         "DJANGO_SECRET_KEY": "bench-" + secrets.token_urlsafe(40), "OMS_WEBHOOK_SECRET": secrets.token_urlsafe(32),
+        "OMS_FIELD_ENCRYPTION_KEYS": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
+        "OMS_BLIND_INDEX_KEY": secrets.token_urlsafe(32),
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost,testserver", "DJANGO_SECURE_SSL_REDIRECT": "0",
         "WEB_CONCURRENCY": str(args.workers), "OMS_Q_WORKERS": str(args.q_workers), "OMS_ACCESS_LOG": "/dev/null",
         "OMS_LOG_LEVEL": "WARNING", "PYTHONPATH": str(ROOT),
@@ -346,6 +349,7 @@ def main() -> None:
     env = environment(args, db_url)
     os.environ.update({k: env[k] for k in ("DATABASE_URL", "REDIS_URL", "DJANGO_DEBUG", "DJANGO_SECRET_KEY",
                                            "OMS_WEBHOOK_SECRET", "DJANGO_ALLOWED_HOSTS", "DJANGO_SECURE_SSL_REDIRECT",
+                                           "OMS_FIELD_ENCRYPTION_KEYS", "OMS_BLIND_INDEX_KEY",
                                            "OMS_Q_WORKERS")})
     os.environ["DJANGO_SETTINGS_MODULE"] = "oms.settings"
     sys.path.insert(0, str(ROOT))

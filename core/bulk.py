@@ -32,6 +32,8 @@ from operator import attrgetter, itemgetter
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.backends.base.operations import BaseDatabaseOperations
 
+from core.fieldcrypto import DerivedSearchField
+
 _PLAIN = {
     "AutoField", "BigAutoField", "SmallAutoField", "BigIntegerField", "BooleanField", "CharField", "EmailField",
     "ForeignKey", "IntegerField", "OneToOneField", "PositiveBigIntegerField", "PositiveIntegerField",
@@ -44,6 +46,10 @@ MAX_PARAMS = 60_000  # per statement (PostgreSQL's protocol allows 65,535)
 
 
 def _adapter(field, connection):
+    if getattr(field, "oms_encrypted", False):
+        # Personal data (core/fieldcrypto.py): the field encrypts it. Its internal type says
+        # TextField, which would otherwise write the plaintext as it is.
+        return partial(field.get_db_prep_save, connection=connection)
     kind = field.get_internal_type()
     if kind in _PLAIN:
         return None
@@ -108,6 +114,19 @@ def _memoised(adapt):
             return adapt(value)
 
     return adapted
+
+
+def _derive(rows: list, fields: list, *, objects: bool) -> None:
+    """Fill the search columns (blind indexes, last four digits) from their source columns, as
+    their fields' `pre_save` does for the ORM: a caller cannot forget them or pass stale ones."""
+    for field in fields:
+        if isinstance(field, DerivedSearchField):
+            if objects:
+                for row in rows:
+                    field.pre_save(row, True)
+            else:
+                for row in rows:
+                    row[field.attname] = field.derive(row[field.source])
 
 
 def _insert_fields(model, *, with_pk: bool = False) -> list:
@@ -194,6 +213,7 @@ def prepare_rows(model, rows: list[dict], *, with_pk: bool = False, using: str =
     (taken with `reserve_ids`), otherwise the database assigns them."""
     connection = connections[using]
     fields = _insert_fields(model, with_pk=with_pk)
+    _derive(rows, fields, objects=False)
     adapters = [(i, adapt) for i, f in enumerate(fields) if (adapt := _adapter(f, connection)) is not None]
     return Prepared(model, fields, _rows_to_values(rows, [f.attname for f in fields], adapters), using)
 
@@ -225,6 +245,7 @@ def prepare_objects(model, objs: list, *, using: str = DEFAULT_DB_ALIAS) -> Prep
                 related = field.get_cached_value(obj)
                 if related is not None:
                     setattr(obj, field.attname, related.pk)
+    _derive(objs, fields, objects=True)
     adapters = [(i, adapt) for i, f in enumerate(fields) if (adapt := _adapter(f, connection)) is not None]
     return Prepared(model, fields, _rows_to_values(objs, [f.attname for f in fields], adapters, objects=True), using)
 
@@ -262,6 +283,8 @@ def prepare_history(model, rows: list, *, when, user_id: int | None, reason: str
             copied.append(field)
     adapters = [(i, adapt) for i, f in enumerate(copied) if (adapt := _adapter(f, connection)) is not None]
     objects = bool(rows) and not isinstance(rows[0], dict)
+    if not objects:  # instances were derived when they were inserted (and history must not write to them)
+        _derive(rows, copied, objects=False)
     values = _rows_to_values(rows, [f.attname for f in copied], adapters, objects=objects, tail=tail)
     return Prepared(history_model, copied + fixed, values, using)
 

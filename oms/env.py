@@ -49,6 +49,7 @@ def env_list(name: str, default: list[str]) -> list[str]:
 # Secrets published in this repository or its docs, and the usual placeholders: never accepted in production.
 KNOWN_WEAK_SECRETS = {
     "django-insecure-oms-development-key-do-not-use-in-production", "dev-webhook-secret", "test-webhook-secret",
+    "oms-development-blind-index-key-do-not-use-in-production",
     "secret", "changeme", "change-me", "password", "abc", "bench", "oms", "oms-demo-2026",
 }
 MIN_SECRET_LENGTH = 32
@@ -64,4 +65,21 @@ def weak_secret(value: str, *, min_length: int = MIN_SECRET_LENGTH) -> str | Non
         return f"shorter than {min_length} characters"
     if len(set(value)) < 10:
         return "too few different characters"
+    return None
+
+
+def fernet_key_problem(key: str) -> str | None:
+    """Why `key` is not a usable field-encryption key (a Fernet key: 32 random bytes, url-safe
+    base64), or None."""
+    import base64
+
+    from cryptography.fernet import Fernet
+
+    try:
+        raw = base64.urlsafe_b64decode(key.encode("ascii"))
+        Fernet(key.encode("ascii"))
+    except (ValueError, UnicodeError):
+        return "not a Fernet key (make one with `manage.py rotate_field_keys --new-key`)"
+    if len(set(raw)) < 16:
+        return "too few different bytes to be random"
     return None

@@ -15,7 +15,7 @@ from csp.constants import NONCE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from oms.env import env_bool, env_int, env_list, env_str, weak_secret
+from oms.env import env_bool, env_int, env_list, env_str, fernet_key_problem, weak_secret
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -277,6 +277,16 @@ SPECTACULAR_SETTINGS = {
 # Business settings (editable per deployment; rules that clerks change live in the database).
 OMS_WEBHOOK_SECRET = env_str("OMS_WEBHOOK_SECRET", "dev-webhook-secret" if DEBUG else "")
 OMS_WEBHOOK_TOLERANCE_SECONDS = 300
+# Personal data at rest (core/fieldcrypto.py, docs/security.md "Personal data at rest"): Fernet keys,
+# comma-separated, newest first (new values use the first; `rotate_field_keys` moves old rows onto it),
+# and the separate key of the blind indexes that exact search by phone and e-mail goes through.
+# The development defaults are published here: production refuses them.
+_DEV_FIELD_ENCRYPTION_KEY = "n7c-9cXa8q1YUhvPKQmDqitEjbCKl9MqkcUG7y7EOdw="
+_DEV_BLIND_INDEX_KEY = "oms-development-blind-index-key-do-not-use-in-production"
+OMS_FIELD_ENCRYPTION_KEYS = env_list("OMS_FIELD_ENCRYPTION_KEYS", [_DEV_FIELD_ENCRYPTION_KEY] if DEBUG else [])
+OMS_BLIND_INDEX_KEY = env_str("OMS_BLIND_INDEX_KEY", _DEV_BLIND_INDEX_KEY if DEBUG else "")
+# Set only while `rotate_field_keys` re-indexes after a change of OMS_BLIND_INDEX_KEY: searches try both.
+OMS_BLIND_INDEX_PREVIOUS_KEY = env_str("OMS_BLIND_INDEX_PREVIOUS_KEY", "")
 # Events still pending this long after they were stored are processed by the worker's schedule.
 OMS_WEBHOOK_PENDING_GRACE_SECONDS = env_int("OMS_WEBHOOK_PENDING_GRACE_SECONDS", 60)
 # Only senders registered in the admin, each with its own secret (contract: with DJANGO_DEBUG=0).
@@ -363,3 +373,17 @@ if not DEBUG:
     if weak_secret(OMS_WEBHOOK_SECRET):
         raise ImproperlyConfigured(f"OMS_WEBHOOK_SECRET is weak ({weak_secret(OMS_WEBHOOK_SECRET)}); "
                                    "use 32+ random characters when DJANGO_DEBUG=0")
+    if not OMS_FIELD_ENCRYPTION_KEYS:
+        raise ImproperlyConfigured("OMS_FIELD_ENCRYPTION_KEYS must be set when DJANGO_DEBUG=0")
+    for _position, _key in enumerate(OMS_FIELD_ENCRYPTION_KEYS, start=1):
+        _problem = "the published development key" if _key == _DEV_FIELD_ENCRYPTION_KEY else fernet_key_problem(_key)
+        if _problem:
+            raise ImproperlyConfigured(f"OMS_FIELD_ENCRYPTION_KEYS: key {_position} is unusable ({_problem})")
+    if not OMS_BLIND_INDEX_KEY:
+        raise ImproperlyConfigured("OMS_BLIND_INDEX_KEY must be set when DJANGO_DEBUG=0")
+    _problem = weak_secret(OMS_BLIND_INDEX_KEY) or (
+        "the same as another secret" if OMS_BLIND_INDEX_KEY in {SECRET_KEY, OMS_WEBHOOK_SECRET,
+                                                                *OMS_FIELD_ENCRYPTION_KEYS} else None)
+    if _problem:
+        raise ImproperlyConfigured(f"OMS_BLIND_INDEX_KEY is weak ({_problem}); "
+                                   "use 32+ random characters of its own when DJANGO_DEBUG=0")

@@ -17,6 +17,7 @@ from django.db import models
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from core.fieldcrypto import DerivedSearchField
 from core.money import MoneyField, format_cny
 from core.pii import mask_email, mask_phone, user_can_view_pii
 
@@ -87,6 +88,8 @@ def history_entries(records: Iterable, *, user, formatters: dict[str, Callable] 
         changes = []
         for change in (delta.changes if delta else []):
             model_field = meta.get_field(change.field)
+            if isinstance(model_field, DerivedSearchField):
+                continue  # a phone's search hash and last digits change with it: not a change of their own
             changes.append(FieldChange(
                 field=change.field, label=capfirst(str(model_field.verbose_name)),
                 old=_display(model_field, change.old, can_view_pii=can_view_pii, related=related,

@@ -20,6 +20,7 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from simple_history.models import HistoricalRecords
 
 from core.enums import Role
+from core.fieldcrypto import BlindIndexField, EncryptedCharField, EncryptedEmailField, PhoneLast4Field
 from core.money import ZERO, MoneyField
 
 
@@ -46,8 +47,12 @@ class Channel(models.Model):
 
 class Customer(models.Model):
     name = models.CharField(_("name"), max_length=100)
-    phone = models.CharField(_("phone"), max_length=32, db_index=True)
-    email = models.EmailField(_("e-mail"), blank=True)
+    # Encrypted at rest; exact search goes through the keyed hashes beside them (core/fieldcrypto.py).
+    phone = EncryptedCharField(_("phone"), max_length=32)
+    phone_index = BlindIndexField(_("phone search hash"), source="phone", kind="phone")
+    phone_last4 = PhoneLast4Field(_("phone last 4 digits"), source="phone")
+    email = EncryptedEmailField(_("e-mail"), blank=True)
+    email_index = BlindIndexField(_("e-mail search hash"), source="email", kind="email")
     company_name = models.CharField(_("company name"), max_length=200, blank=True,
                                     help_text=_("For company invoices."))
     tax_id = models.CharField(_("tax ID"), max_length=32, blank=True)
@@ -61,6 +66,11 @@ class Customer(models.Model):
     class Meta:
         verbose_name = _("customer")
         verbose_name_plural = _("customers")
+        indexes = [
+            models.Index(fields=["phone_index"], name="orders_customer_phone_idx"),
+            models.Index(fields=["phone_last4"], name="orders_customer_last4_idx"),
+            models.Index(fields=["email_index"], name="orders_customer_email_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -131,11 +141,13 @@ class Order(ConcurrentTransitionMixin, models.Model):
 
     # Shipping address: a snapshot on the order, as the channel sent it (edits go on the timeline).
     recipient = models.CharField(_("recipient"), max_length=100)
-    phone = models.CharField(_("recipient phone"), max_length=32)
+    phone = EncryptedCharField(_("recipient phone"), max_length=32)
+    phone_index = BlindIndexField(_("phone search hash"), source="phone", kind="phone")
+    phone_last4 = PhoneLast4Field(_("phone last 4 digits"), source="phone")
     province = models.CharField(_("province"), max_length=32)
     city = models.CharField(_("city"), max_length=32)
     district = models.CharField(_("district"), max_length=32, blank=True)
-    address_detail = models.CharField(pgettext_lazy("street", "address"), max_length=255)
+    address_detail = EncryptedCharField(pgettext_lazy("street", "address"), max_length=255)
     postal_code = models.CharField(_("postal code"), max_length=12, blank=True)
 
     status = FSMField(_("status"), max_length=20, choices=OrderStatus.choices, default=OrderStatus.PENDING_REVIEW,
@@ -190,7 +202,8 @@ class Order(ConcurrentTransitionMixin, models.Model):
         indexes = [
             models.Index(fields=["status", "-created_at"], name="orders_status_created_idx"),
             models.Index(fields=["channel", "-created_at"], name="orders_channel_created_idx"),
-            models.Index(fields=["phone"], name="orders_phone_idx"),
+            models.Index(fields=["phone_index"], name="orders_phone_idx"),
+            models.Index(fields=["phone_last4"], name="orders_phone_last4_idx"),
             models.Index(fields=["external_id"], name="orders_external_id_idx"),
         ]
 

@@ -13,6 +13,7 @@ examples and fails on any 5xx (`not_a_server_error`) or a status the schema does
 from __future__ import annotations
 
 import argparse
+import base64
 import os
 import secrets
 import signal
@@ -59,6 +60,8 @@ def main() -> int:
     env.update({
         "DATABASE_URL": db_url, "DJANGO_DEBUG": "0", "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
         "OMS_WEBHOOK_SECRET": secrets.token_urlsafe(32), "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "OMS_FIELD_ENCRYPTION_KEYS": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
+        "OMS_BLIND_INDEX_KEY": secrets.token_urlsafe(32),
         "DJANGO_SECURE_SSL_REDIRECT": "0", "OMS_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "2",
         "OMS_MEDIA_ROOT": str(tmp / "media"), "OMS_PRIVATE_MEDIA_ROOT": str(tmp / "private"),
         "OMS_LOG_LEVEL": "WARNING",

@@ -13,6 +13,7 @@ invoice and a job has gone through the Redis broker, then stops everything it st
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import secrets
@@ -114,6 +115,8 @@ def main() -> None:
     env = {
         **os.environ, "DATABASE_URL": db_url, "REDIS_URL": redis_url, "DJANGO_DEBUG": "0",
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(50), "OMS_WEBHOOK_SECRET": secrets.token_urlsafe(32),
+        "OMS_FIELD_ENCRYPTION_KEYS": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
+        "OMS_BLIND_INDEX_KEY": secrets.token_urlsafe(32),
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost", "DJANGO_SECURE_SSL_REDIRECT": "0",
         "OMS_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "2", "OMS_Q_WORKERS": "1",
         "OMS_WORKER_STOP_SECONDS": "10",

@@ -16,11 +16,13 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from django.apps import apps
 from django.db import connection
 from django.utils import timezone
 
 from catalog.tests.factories import ProductFactory
 from core import bulk
+from core.fieldcrypto import decrypt_text, looks_encrypted
 from finance.models import EntryKind, JournalEntry, JournalLine, Payment, PaymentSource, RecognisedLine
 from orders.models import Customer, Order, OrderEvent, OrderLine, OrderSource, OrderStatus
 from orders.tests.factories import create_order
@@ -38,14 +40,24 @@ def frozen_now(monkeypatch):
 
 
 def stored(table: str, column: str, values) -> list[dict]:
-    """Rows as the database holds them (no ORM conversion), in the order of `values`."""
+    """Rows as the database holds them (no ORM conversion), in the order of `values`.
+
+    Encrypted columns (personal data, core/fieldcrypto.py) must hold a token; two encryptions of a
+    value differ (a random IV), so they are compared by what they decrypt to."""
     quote = connection.ops.quote_name
     values = list(values)
+    model = next(m for m in apps.get_models() if m._meta.db_table == table)
+    encrypted = {f.column for f in model._meta.local_concrete_fields if getattr(f, "oms_encrypted", False)}
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT * FROM {quote(table)} WHERE {quote(column)} IN ({', '.join(['%s'] * len(values))})",
                        values)
         names = [d[0] for d in cursor.description]
         rows = {row[names.index(column)]: dict(zip(names, row, strict=True)) for row in cursor.fetchall()}
+    for row in rows.values():
+        for name in encrypted:
+            if row[name]:
+                assert looks_encrypted(row[name]), f"{table}.{name} is stored in plain text"
+                row[name] = ("encrypted", decrypt_text(row[name]))
     return [rows[value] for value in values]
 
 

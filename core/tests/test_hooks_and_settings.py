@@ -60,10 +60,17 @@ def _manage(*args, env_extra):
                           timeout=120)
 
 
+# Keys of personal data at rest (core/fieldcrypto.py): a Fernet key and a blind index key of their own.
+FIELD_KEYS = {"OMS_FIELD_ENCRYPTION_KEYS": "b2zc8jQxWJ1S4mKp0vTq7yRn3LdEaFgHuI9oXcVbN6M=",
+              "OMS_BLIND_INDEX_KEY": "a-real-random-blind-index-key-9876543210"}
+PRODUCTION = {"DJANGO_DEBUG": "0",
+              "DJANGO_SECRET_KEY": "x" * 20 + "a-real-long-random-production-secret-key-1234567890",
+              "OMS_WEBHOOK_SECRET": "a-real-random-webhook-secret-0123456789", **FIELD_KEYS}
+
+
 def test_production_settings_pass_check_deploy():
     result = _manage("check", "--deploy", "--fail-level", "WARNING", env_extra={
-        "DJANGO_DEBUG": "0", "DJANGO_SECRET_KEY": "x" * 20 + "a-real-long-random-production-secret-key-1234567890",
-        "DJANGO_ALLOWED_HOSTS": "oms.example.com", "OMS_WEBHOOK_SECRET": "a-real-random-webhook-secret-0123456789",
+        **PRODUCTION, "DJANGO_ALLOWED_HOSTS": "oms.example.com",
     })
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -82,6 +89,19 @@ def test_production_settings_pass_check_deploy():
       "OMS_WEBHOOK_SECRET": "abc"}, "OMS_WEBHOOK_SECRET is weak"),
     ({"DJANGO_DEBUG": "0", "DJANGO_SECRET_KEY": "x" * 20 + "a-real-long-random-production-secret-key-1234567890",
       "OMS_WEBHOOK_SECRET": "dev-webhook-secret"}, "OMS_WEBHOOK_SECRET is weak"),
+    # Issue 17: personal data at rest needs keys of its own, never the published development ones.
+    ({**PRODUCTION, "OMS_FIELD_ENCRYPTION_KEYS": ""}, "OMS_FIELD_ENCRYPTION_KEYS must be set"),
+    ({**PRODUCTION, "OMS_FIELD_ENCRYPTION_KEYS": "n7c-9cXa8q1YUhvPKQmDqitEjbCKl9MqkcUG7y7EOdw="},
+     "key 1 is unusable (the published development key)"),
+    ({**PRODUCTION, "OMS_FIELD_ENCRYPTION_KEYS": f"{FIELD_KEYS['OMS_FIELD_ENCRYPTION_KEYS']},a-password"},
+     "key 2 is unusable (not a Fernet key"),
+    ({**PRODUCTION, "OMS_FIELD_ENCRYPTION_KEYS": "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="},
+     "key 1 is unusable (too few different bytes"),
+    ({**PRODUCTION, "OMS_BLIND_INDEX_KEY": ""}, "OMS_BLIND_INDEX_KEY must be set"),
+    ({**PRODUCTION, "OMS_BLIND_INDEX_KEY": "oms-development-blind-index-key-do-not-use-in-production"},
+     "OMS_BLIND_INDEX_KEY is weak (a published default)"),
+    ({**PRODUCTION, "OMS_BLIND_INDEX_KEY": PRODUCTION["OMS_WEBHOOK_SECRET"]},
+     "OMS_BLIND_INDEX_KEY is weak (the same as another secret)"),
 ])
 def test_bad_environment_is_refused_at_start(env, message):
     result = _manage("check", env_extra=env)
@@ -101,8 +121,7 @@ def test_a_wsgi_server_without_configuration_fails_closed():
 
 def test_demo_data_is_refused_in_production():
     result = _manage("demo_data", "--orders", "0", env_extra={
-        "DJANGO_DEBUG": "0", "DJANGO_SECRET_KEY": "x" * 20 + "a-real-long-random-production-secret-key-1234567890",
-        "OMS_WEBHOOK_SECRET": "a-real-random-webhook-secret-0123456789", "DJANGO_SECURE_SSL_REDIRECT": "0",
+        **PRODUCTION, "DJANGO_SECURE_SSL_REDIRECT": "0",
         "DATABASE_URL": "sqlite:////tmp/h17/demo-refused.sqlite3"})
     assert result.returncode != 0
     assert "demo_data is refused" in result.stderr

@@ -70,12 +70,12 @@ ProductImportExportAdmin = _extend_registered(
 CustomerImportExportAdmin = _extend_registered(
     Customer, (_ImportOptions, ImportExportMixin), resource_classes=[CustomerResource],
     **({} if admin.site.is_registered(Customer) else {"list_display": ["name", "phone", "created_at"],
-                                                        "search_fields": ["name", "phone"]}))
+                                                        "search_fields": ["name"]}))
 OrderExportAdmin = _extend_registered(
     Order, (_SafeExportOptions, ExportMixin), resource_classes=[OrderExportResource],
     **({} if admin.site.is_registered(Order) else {
         "list_display": ["number", "channel", "external_id", "status", "total", "source", "created_at"],
-        "list_filter": ["status", "channel", "source"], "search_fields": ["number", "external_id", "phone"],
+        "list_filter": ["status", "channel", "source"], "search_fields": ["number", "external_id"],
         "list_select_related": ["channel"], "show_full_result_count": False}))
 
 

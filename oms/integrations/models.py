@@ -15,6 +15,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
+from core.fieldcrypto import EncryptedJSONField, EncryptedTextField
+
 
 class WebhookKind(models.TextChoices):
     PAYMENTS = "payments", _("Payment provider")
@@ -71,8 +73,8 @@ class InboundEvent(models.Model):
     event_id = models.CharField(_("event ID"), max_length=100)
     money_key = models.CharField(_("provider transaction"), max_length=80, blank=True,
                                  help_text=_("A money event's status and provider transaction ID; unique."))
-    payload = models.JSONField(_("payload"))
-    body = models.TextField(_("raw body"))
+    payload = EncryptedJSONField(_("payload"))  # names, phones and addresses: encrypted at rest
+    body = EncryptedTextField(_("raw body"))
     signed_at = models.DateTimeField(_("signed at"))
     received_at = models.DateTimeField(_("received at"), default=timezone.now, db_index=True)
     status = models.CharField(_("status"), max_length=10, choices=InboundStatus.choices, default=InboundStatus.PENDING,
@@ -162,7 +164,7 @@ class OutboxMessage(models.Model):
     key = models.CharField(_("ordering key"), max_length=64, blank=True, db_index=True,
                            help_text=_("Messages with the same key are delivered in the order they were written."))
     order_number = models.CharField(_("order number"), max_length=32, blank=True, db_index=True)
-    payload = models.JSONField(_("payload"))
+    payload = EncryptedJSONField(_("payload"))  # names, phones and addresses: encrypted at rest
     status = models.CharField(_("status"), max_length=10, choices=OutboxStatus.choices, default=OutboxStatus.PENDING,
                               db_index=True)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)

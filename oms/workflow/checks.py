@@ -11,6 +11,7 @@ from decimal import Decimal
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from core.fieldcrypto import blind_index_lookups
 from core.phones import normalise_phone
 from core.regions import canonical_province
 from oms.workflow.registry import review_check
@@ -104,14 +105,17 @@ def check_large_amount(order: Order, params: dict) -> list[HoldReason]:
               position=50)
 def check_duplicate_suspected(order: Order, params: dict) -> list[HoldReason]:
     window = timedelta(hours=float(params.get("window_hours", 24)))
-    twins = (
-        Order.objects.filter(phone=order.phone, address_detail=order.address_detail, total=order.total,
+    # Phone and address are encrypted: candidates by the phone's blind index and the amount, then
+    # the (few) candidates' addresses compared once decrypted.
+    candidates = (
+        Order.objects.filter(phone_index__in=blind_index_lookups("phone", order.phone), total=order.total,
                              ordered_at__gte=order.ordered_at - window, ordered_at__lte=order.ordered_at + window)
         .exclude(pk=order.pk)
         .exclude(status=OrderStatus.CANCELLED)
-        .values_list("number", flat=True)[:5]
+        .order_by("pk")
+        .values_list("number", "address_detail")[:50]
     )
-    twins = list(twins)
+    twins = [number for number, address in candidates if address == order.address_detail][:5]
     if twins:
         return [HoldReason(HoldCode.DUPLICATE_SUSPECTED,
                            timeline_message(_("Same phone, address and amount as %(numbers)s."),

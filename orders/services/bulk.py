@@ -38,6 +38,7 @@ from core.bulk import (
     prepare_rows,
     reserve_ids,
 )
+from core.fieldcrypto import blind_index_lookups
 from core.money import ZERO
 from core.numbering import give_back_order_numbers, next_order_numbers
 from orders.events import event_row
@@ -196,8 +197,15 @@ def _customers_for(keys: list[tuple[str, str]], *, user_id: int | None, reason: 
 
 
 def _oldest_customers(phones: set[str]) -> dict[tuple[str, str], int]:
+    # Phones are encrypted: look them up by their blind index, and match the hashes back to the
+    # phones asked for (no row is decrypted).
+    by_hash: dict[str, list[str]] = {}
+    for phone in phones:
+        for digest in blind_index_lookups("phone", phone):
+            by_hash.setdefault(digest, []).append(phone)
     found: dict[tuple[str, str], int] = {}
-    for pk, phone, name in (Customer.objects.filter(phone__in=phones).order_by("pk")
-                            .values_list("pk", "phone", "name")):
-        found.setdefault((phone, name), pk)
+    for pk, digest, name in (Customer.objects.filter(phone_index__in=by_hash).order_by("pk")
+                             .values_list("pk", "phone_index", "name")):
+        for phone in by_hash[digest]:
+            found.setdefault((phone, name), pk)
     return found

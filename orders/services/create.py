@@ -15,6 +15,7 @@ from catalog.selectors import normalise_sku, products_by_sku
 from core.actors import actor_user
 from core.bulk import insert_history
 from core.errors import DuplicateOrder, ValidationFailed
+from core.fieldcrypto import blind_index_lookups
 from core.money import ZERO, to_money
 from core.numbering import next_order_number
 from core.phones import normalise_phone
@@ -154,7 +155,8 @@ def priced_lines(lines: list[LineInput], products: dict) -> tuple[list[OrderLine
 
 def _find_or_create_customer(data: OrderInput) -> Customer:
     phone = normalise_phone(data.customer_phone)
-    customer = Customer.objects.filter(phone=phone, name=data.customer_name.strip()).order_by("pk").first()
+    customer = Customer.objects.filter(phone_index__in=blind_index_lookups("phone", phone),
+                                       name=data.customer_name.strip()).order_by("pk").first()
     if customer is None:
         customer = Customer.objects.create(
             name=data.customer_name.strip(), phone=phone, email=data.customer_email or "",

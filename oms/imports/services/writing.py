@@ -81,7 +81,7 @@ class _Writing:
 
     def _analyze(self) -> None:
         """Fresh planner statistics on PostgreSQL after bulk loading, as its docs ask. With autovacuum
-        off or behind, the look-ups of later batches (duplicates by external id, customers by phone,
+        off or behind, the look-ups of later batches (duplicates by external id, customers by phone hash,
         the new lines and their reservations when stock is reserved) turn into scans of whole tables.
         Only the columns those look-ups filter on: a full ANALYZE of the order table cost more
         (bench/README.md)."""
@@ -92,7 +92,7 @@ class _Writing:
 
         quote = connection.ops.quote_name
         with connection.cursor() as cursor:
-            for model, fields in ((Order, ("channel", "external_id")), (Customer, ("phone",)),
+            for model, fields in ((Order, ("channel", "external_id")), (Customer, ("phone_index",)),
                                   (OrderLine, ("order",)), (Reservation, ("order", "order_line"))):
                 columns = ", ".join(quote(model._meta.get_field(name).column) for name in fields)
                 cursor.execute(f"ANALYZE {quote(model._meta.db_table)} ({columns})")
