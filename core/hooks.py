@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import TYPE_CHECKING, Generic, TypeVar
 
 if TYPE_CHECKING:  # names for the payloads' types only: at run time core imports no stage
@@ -220,7 +221,7 @@ return_requested: Hook[ReturnRequested] = Hook(
 class RefundCompleted:
     order: Order
     actor: Actor
-    amount: object  # Decimal, yuan
+    amount: Decimal  # yuan
 
 
 refund_completed: Hook[RefundCompleted] = Hook(

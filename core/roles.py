@@ -64,9 +64,21 @@ def sync_roles_after_migrate(sender, using="default", apps=None, **kwargs):
     sync_roles()
 
 
+def user_role_names(user) -> frozenset[str]:
+    """The user's roles (group names), read once per user object — a request's navigation asks
+    several times; like Django's own permission cache, a change shows from the next request."""
+    if not user or not user.is_authenticated:
+        return frozenset()
+    names = getattr(user, "_oms_role_names", None)
+    if names is None:
+        names = frozenset(user.groups.values_list("name", flat=True))
+        user._oms_role_names = names
+    return names
+
+
 def user_has_role(user, role: Role | str) -> bool:
     if not user or not user.is_authenticated:
         return False
     if user.is_superuser:
         return True
-    return user.groups.filter(name=str(role)).exists()
+    return str(role) in user_role_names(user)

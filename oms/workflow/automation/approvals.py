@@ -495,4 +495,11 @@ def open_levels(order: Order) -> list[str]:
 
 
 def approvals_waiting_count(user) -> int:
-    return len(approvals_waiting_for(user))
+    """How many levels wait for `user`; counted once per user object (the navigation and the home
+    tile both ask in one request)."""
+    count = getattr(user, "_oms_approvals_waiting", None)
+    if count is None:
+        count = len(approvals_waiting_for(user))
+        if user is not None and getattr(user, "is_authenticated", False):
+            user._oms_approvals_waiting = count
+    return count
