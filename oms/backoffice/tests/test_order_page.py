@@ -140,3 +140,18 @@ def test_a_parcel_leaving_or_arriving_is_tagged_goods_on_the_timeline(client, ma
     assert {flow for flow, _text in parcel} == {"goods"}
     assert {re.search(r'class="flowtag">([^<]+)<', text).group(1) for _flow, text in parcel} == {"物流"}
     assert {flow for flow, kind, _text in entries if kind == "created"} == {"info"}
+
+
+def test_the_orders_behind_a_report_figure_link_to_the_order_page(client, manager):
+    from django.utils import timezone
+
+    from oms.reports.rollups import rollups_rebuild
+
+    order = delivered_order(lines=[(ProductFactory(sku="DRILL-1"), 1, "60.00")])
+    rollups_rebuild()
+    day = timezone.localdate(order.ordered_at).isoformat()
+    client.force_login(manager)
+    html = client.get(reverse("reports:orders"), {"measure": "orders", "start": day, "end": day}).content.decode()
+    drill = section(html, "drill-orders")
+    assert f'href="{reverse("backoffice:order", args=[order.number])}"' in drill
+    assert "/admin/orders/order/" not in drill  # not the admin's read-only form
