@@ -5,7 +5,6 @@ import json
 
 import pytest
 
-from catalog.tests.factories import ProductFactory
 from finance.models import Invoice
 from oms.api.tests.factories import order_payload
 from oms.workflow import follow_ups
@@ -16,7 +15,8 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("stock_everything")
 URL = "/api/v1/orders"
 VALID_ID = "91330100MA2B3C4D5N"
 SPECIAL = {"type": "special", "title": "杭州西湖科技有限公司", "tax_id": VALID_ID,
-           "address_phone": "杭州市西湖区文三路 1 号 0571-88881234", "bank_account": "工商银行杭州分行 1202020209000012345"}
+           "address_phone": "杭州市西湖区文三路 1 号 0571-88881234",
+           "bank_account": "工商银行杭州分行 1202020209000012345"}
 
 
 def post(client, body):
