@@ -19,7 +19,9 @@ from core.models import Role
 # Core's own share: only managers and administrators see unmasked PII by default.
 CORE_ROLE_PERMISSIONS = {
     Role.MANAGER: ["core.view_customer_pii"],
-    Role.ADMIN: ["core.view_customer_pii"],
+    # administrators add people and give them roles; groups themselves are synced from code, so viewed only
+    Role.ADMIN: ["core.view_customer_pii", "auth.view_user", "auth.add_user", "auth.change_user",
+                 "auth.view_group"],
 }
 
 

@@ -32,7 +32,7 @@ from finance.models import Account, Invoice, PrintJob, PrintJobStatus, Refund
 from finance.selectors import invoice_list, order_funds, print_centre_counts, receivables_aging, refundable_payments
 from finance.services.printing import invoices_render_file, print_job_create
 from finance.vat import buyer_for
-from orders.models import Order
+from orders.models import Order, OrderStatus
 
 PAGE_SIZE = 50
 
@@ -170,6 +170,8 @@ def render_order_funds(request, number: str, *, status: int = 200, **forms):
     context.update(order=order, amount_form=AmountReferenceForm(), cod_form=AmountReferenceForm(),
                    refund_form=RefundForm(), reason_form=ReasonForm(),
                    can_refund=bool(refundable_payments(order_id=order.pk)),
+                   # a transfer is registered only against money still owed, never for a cancelled order
+                   can_register_transfer=(order.status != OrderStatus.CANCELLED and order.outstanding_amount > 0),
                    invoice_form=InvoiceIssueForm(initial=_invoice_initial(order)),
                    events=order.events.filter(kind__in=FUNDS_EVENT_KINDS).order_by("at", "id"))
     context.update(forms)

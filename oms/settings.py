@@ -272,6 +272,7 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",  # tag operations by resource: orders, products, stock, …
+    "ENUM_NAME_OVERRIDES": {"InvoiceTypeEnum": "orders.api.serializers.INVOICE_TYPES"},
 }
 
 # Business settings (editable per deployment; rules that clerks change live in the database).

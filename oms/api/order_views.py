@@ -115,8 +115,15 @@ class OrderListCreateView(TokenViewMixin, GenericAPIView):
             "manual review.\n\n"
             "Types are strict: quantities are JSON integers, money is a string with at most two decimals, "
             "`ordered_at` needs a UTC offset, unknown keys are refused. Optional: `customer.email`, "
-            "`shipping_address.district`, `shipping_address.postal_code`, `lines[].discount`, `payment`, `note` "
-            "(omit them or send null). Every bad field is named at once; nothing is stored on any error.\n\n"
+            "`shipping_address.district`, `shipping_address.postal_code`, `lines[].discount`, `payment`, `note`, "
+            "`invoice` (omit them or send null). Every bad field is named at once; nothing is stored on any error."
+            "\n\n`invoice` is the buyer's invoice request (发票抬头): `type` `normal` (普通发票, the default) or "
+            "`special` (增值税专用发票), `title`, `tax_id`, `address_phone`, `bank_account`. It is checked as finance "
+            "checks an invoice before issuing it: a special invoice needs the taxpayer ID, registered address and "
+            "phone, and bank and account; a taxpayer ID must be an 18-character unified social credit code (check "
+            "digit included) or the 15/17/20 characters of older registrations. Errors are named "
+            "`invoice.tax_id` and so on. The invoice issued for the order carries these details; the order "
+            "representation does not repeat them.\n\n"
             "Idempotent on (channel, external_id) and on the `Idempotency-Key` header; see the header's description."
         ),
         parameters=[IDEMPOTENCY_KEY, LOCATION, REPLAYED],

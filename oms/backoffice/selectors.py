@@ -56,9 +56,14 @@ GOODS_KINDS = (_kinds(StockEventKind) | _kinds(LogisticsEventKind) | set(AFTERSA
 
 
 def event_flow(event: OrderEvent) -> str:
-    if event.kind in FUNDS_KINDS:
+    kind = event.kind
+    if kind == EventKind.STATUS_CHANGED:
+        # A parcel leaving or the last delivery moves the order's status, so the orders stage writes it
+        # as status_changed; logistics names its news in data["kind"], and that news is the goods flow.
+        kind = (event.data or {}).get("kind") or kind
+    if kind in FUNDS_KINDS:
         return "funds"
-    if event.kind in GOODS_KINDS:
+    if kind in GOODS_KINDS:
         return "goods"
     return "info"
 

@@ -54,7 +54,23 @@ COLUMNS: tuple[Column, ...] = (
     Column("tracking_number", "运单号", False, ORDER, _("Required when 状态 is 已发货 or 已完成."),
            "SF1234567890", 64),
     Column("note", "备注", False, ORDER, _("Free text."), ""),
+    # The buyer's invoice request (发票抬头), as the API's optional `invoice` takes it: the project's own
+    # optional columns, beyond the contract's (which a file without them never notices).
+    Column("invoice_type", "发票类型", False, ORDER,
+           _("普通 (ordinary VAT invoice, the default) or 专用 (special VAT invoice); only with 发票抬头."), "专用"),
+    Column("invoice_title", "发票抬头", False, ORDER,
+           _("The buyer's invoice title; needed when any other invoice column is filled."), "杭州西湖科技有限公司",
+           200),
+    Column("tax_id", "税号", False, ORDER,
+           _("Taxpayer ID: the 18-character unified social credit code, or 15/17/20 characters for older "
+             "registrations; required for 专用."), "91330100MA2B3C4D5N", 32),
+    Column("invoice_address_phone", "开票地址电话", False, ORDER,
+           _("The buyer's registered address and phone; required for 专用."), "杭州市西湖区文三路 1 号 0571-88881234",
+           200),
+    Column("invoice_bank_account", "开户行及账号", False, ORDER,
+           _("The buyer's bank and account; required for 专用."), "工商银行杭州分行 1202020209000012345", 200),
 )
+INVOICE_KEYS = ("invoice_type", "invoice_title", "tax_id", "invoice_address_phone", "invoice_bank_account")
 BY_KEY = {c.key: c for c in COLUMNS}
 KEYS = tuple(c.key for c in COLUMNS)
 INDEX = {key: i for i, key in enumerate(KEYS)}

@@ -86,6 +86,21 @@ class LineInSerializer(StrictSerializer):
         list_serializer_class = StrictListSerializer
 
 
+# The invoice kinds finance issues (`finance.models.InvoiceType`; this stage sits below finance).
+INVOICE_TYPES = (("normal", _("Ordinary VAT invoice (普通发票)")), ("special", _("Special VAT invoice (专用发票)")))
+
+
+class InvoiceInSerializer(StrictSerializer):
+    """The buyer's invoice request as filled in on the channel (发票抬头). `type` defaults to `normal`;
+    a `special` invoice needs `tax_id`, `address_phone` and `bank_account` as well."""
+
+    type = StrictChoiceField(choices=INVOICE_TYPES, required=False)
+    title = StrictCharField(max_length=200)
+    tax_id = StrictCharField(max_length=32, required=False, allow_blank=True, allow_null=True)
+    address_phone = StrictCharField(max_length=200, required=False, allow_blank=True, allow_null=True)
+    bank_account = StrictCharField(max_length=200, required=False, allow_blank=True, allow_null=True)
+
+
 class PaymentInSerializer(StrictSerializer):
     """What the channel collected. `paid_amount` equal to the total confirms payment."""
 
@@ -106,6 +121,7 @@ class OrderCreateSerializer(StrictSerializer):
     shipping_fee = MoneyField()
     payment = PaymentInSerializer(required=False, allow_null=True)
     note = StrictCharField(max_length=2000, required=False, allow_blank=True, allow_null=True)
+    invoice = InvoiceInSerializer(required=False, allow_null=True)
 
     def validate(self, attrs):
         total = sum((line["unit_price"] * line["quantity"] for line in attrs["lines"]), ZERO) + attrs["shipping_fee"]
@@ -133,8 +149,16 @@ class OrderCreateSerializer(StrictSerializer):
             district=address.get("district") or "", address_detail=address.get("detail", ""),
             postal_code=address.get("postal_code") or "", lines=lines, ordered_at=data.get("ordered_at"),
             shipping_fee=data.get("shipping_fee", ZERO), payment_method=payment.get("method", ""),
-            note=data.get("note") or "",
+            note=data.get("note") or "", invoice_request=invoice_request(data.get("invoice")),
         )
+
+
+def invoice_request(invoice: dict | None) -> dict:
+    """The order's `invoice_request` from the API's `invoice` object (empty when none was sent)."""
+    if not invoice or not invoice.get("title"):
+        return {}
+    return {"type": invoice.get("type") or "normal", "title": invoice["title"].strip(),
+            **{key: (invoice.get(key) or "").strip() for key in ("tax_id", "address_phone", "bank_account")}}
 
 
 class OrderCancelSerializer(StrictSerializer):

@@ -20,7 +20,7 @@ SQLite, whose writers take turns, one import worker then builds while another wr
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
@@ -75,6 +75,7 @@ class NewOrder:
     note: str
     event_message: str  # the order's one timeline entry, already in the timeline's language (zh-hans)
     event_data: dict
+    invoice_request: dict = field(default_factory=dict)  # the buyer's 发票抬头 (the import's invoice columns)
 
     @property
     def total(self) -> Decimal:
@@ -139,7 +140,7 @@ def orders_bulk_prepare(*, orders: list[NewOrder], ids: list[int], numbers: list
             "payment_method": item.payment_method, "subtotal": item.subtotal,
             "discount_total": item.discount_total, "shipping_fee": item.shipping_fee, "total": item.total,
             "paid_amount": item.paid_amount, "refunded_amount": ZERO, "note": item.note,
-            "ordered_at": item.ordered_at,
+            "ordered_at": item.ordered_at, "invoice_request": item.invoice_request,
         }
         row["payment_status"] = payment_status_for(order=_Funds(row))
         rows.append(row)

@@ -107,6 +107,24 @@ def test_refund_is_not_offered_on_an_unpaid_order(finance_client):
     assert reverse("finance:order-refund", args=[paid.number]) in html
 
 
+def test_bank_transfer_is_offered_only_while_money_is_owed(finance_client):
+    bank_url = "payments:bank-transfer"
+    owing = submit_order(data=order_input(lines=[(ProductFactory(), 1, "300.00")], shipping_fee="0.00",
+                                          payment_method="bank_transfer"), payment=None, actor=ACTOR)
+    finance.bank_transfer_register(order=owing, amount=Decimal("100.00"), reference="PART-1", actor=ACTOR)
+    html = finance_client.get(reverse("finance:order-funds", args=[owing.number])).content.decode()
+    assert reverse(bank_url, args=[owing.number]) in html  # ¥200.00 still owed
+    paid = invoiced_order(lines=[(ProductFactory(), 1, "10.00")])
+    html = finance_client.get(reverse("finance:order-funds", args=[paid.number])).content.decode()
+    assert reverse(bank_url, args=[paid.number]) not in html and "登记银行转账" not in html
+    from orders.services import order_cancel
+
+    cancelled = order_cancel(order=submit_order(data=order_input(payment_method="bank_transfer"), payment=None,
+                                                actor=ACTOR), reason="客户取消", actor=ACTOR)
+    html = finance_client.get(reverse("finance:order-funds", args=[cancelled.number])).content.decode()
+    assert reverse(bank_url, args=[cancelled.number]) not in html and "登记银行转账" not in html
+
+
 def test_journal_amounts_are_formatted_and_bank_references_have_no_internal_prefix(finance_client):
     order = submit_order(data=order_input(lines=[(ProductFactory(), 2, "27540.00")], shipping_fee="0.00",
                                           payment_method="bank_transfer"), payment=None, actor=ACTOR)

@@ -122,3 +122,36 @@ def test_warehouse_user_sees_pack_action_for_a_parcel_in_the_warehouse(client, m
     shipment = order.shipments.get()
     assert reverse("logistics:packing-shipment", args=[shipment.number]) in html
     assert 'data-action="funds"' not in html
+
+
+def test_a_parcel_leaving_or_arriving_is_tagged_goods_on_the_timeline(client, manager):
+    """Shipping and the last delivery change the order's status (kind status_changed), but they are
+    news of the goods: the timeline tags them 物流; the order's own news stays 信息."""
+    order = delivered_order(lines=[(ProductFactory(sku="BOX-1"), 1, "80.00")])
+    shipment = order.shipments.get()
+    client.force_login(manager)
+    html = page_of(client, order)
+    entries = re.findall(r'<li class="tl-\w+" data-flow="(\w+)" data-kind="(\w+)">(.*?)</li>', html, re.S)
+    def about_the_parcel(text):
+        return shipment.number in text or shipment.tracking_number in text
+
+    parcel = [(flow, text) for flow, kind, text in entries if kind == "status_changed" and about_the_parcel(text)]
+    assert len(parcel) == 2  # left the warehouse; delivered, so the order completed
+    assert {flow for flow, _text in parcel} == {"goods"}
+    assert {re.search(r'class="flowtag">([^<]+)<', text).group(1) for _flow, text in parcel} == {"物流"}
+    assert {flow for flow, kind, _text in entries if kind == "created"} == {"info"}
+
+
+def test_the_orders_behind_a_report_figure_link_to_the_order_page(client, manager):
+    from django.utils import timezone
+
+    from oms.reports.rollups import rollups_rebuild
+
+    order = delivered_order(lines=[(ProductFactory(sku="DRILL-1"), 1, "60.00")])
+    rollups_rebuild()
+    day = timezone.localdate(order.ordered_at).isoformat()
+    client.force_login(manager)
+    html = client.get(reverse("reports:orders"), {"measure": "orders", "start": day, "end": day}).content.decode()
+    drill = section(html, "drill-orders")
+    assert f'href="{reverse("backoffice:order", args=[order.number])}"' in drill
+    assert "/admin/orders/order/" not in drill  # not the admin's read-only form

@@ -143,3 +143,58 @@ def test_aftersales_and_finance_reach_their_queues_from_home(browser_page, login
     page.wait_for_load_state("networkidle")
     assert page.url.endswith(f"/finance/orders/{order.number}/")
     shot(page, "finance-3-funds")
+
+
+def test_manager_goes_from_a_report_figure_to_the_order_and_its_three_flows(browser_page, login, make_user):
+    from oms.reports.rollups import rollups_rebuild
+
+    page = browser_page
+    page.set_viewport_size({"width": 1366, "height": 900})
+    make_user("boss", Role.MANAGER, is_staff=True)
+    order = delivered_order(customer_name="王经理的客户")
+    rollups_rebuild()
+
+    login("boss")
+    assert page_width(page) <= 1366
+    shot(page, "manager-1-home")
+    page.locator('[data-nav="reports"]').click()
+    page.get_by_role("link", name="销售分析").click()
+    page.wait_for_load_state("networkidle")
+    shot(page, "manager-2-sales")
+    page.locator("#sum-revenue").click()  # the figure opens the orders behind it
+    page.wait_for_selector("#drill-orders")
+    shot(page, "manager-3-drill")
+    page.locator("#drill-orders").get_by_role("link", name=order.number).click()
+    page.wait_for_selector("#flow-goods")  # the order page, not the admin's read-only form
+    assert order.number in page.locator("#order-number").inner_text()
+    for flow in ("info", "funds", "goods"):
+        assert page.locator(f'#timeline [data-flow="{flow}"]').count() >= 1
+    shot(page, "manager-4-order-page")
+
+
+def test_administrator_reaches_rules_and_users_from_home_and_comes_back(browser_page, login, make_user):
+    page = browser_page
+    page.set_viewport_size({"width": 1366, "height": 900})
+    make_user("root", Role.ADMIN, is_staff=True)
+
+    login("root")
+    shot(page, "admin-1-home")
+    nav = page.locator("header nav, .topnav, nav").first
+    assert nav.bounding_box()["height"] <= 60  # one line of navigation, not wrapped
+    page.locator('[data-nav="admin"]').click()
+    page.wait_for_load_state("networkidle")
+    shot(page, "admin-2-index")
+    for section, name in (("审核规则", "review-rules"), ("自动化规则", "automation-rules"), ("用户", "users")):
+        page.locator("#content-main").get_by_role("link", name=section, exact=True).click()
+        page.wait_for_load_state("networkidle")
+        assert "Select" not in page.locator("#content").inner_text()
+        shot(page, f"admin-3-{name}")
+        page.locator("#content-main tbody tr th a, #result_list tbody a").first.click()
+        page.wait_for_load_state("networkidle")
+        shot(page, f"admin-4-{name}-change")
+        page.get_by_role("link", name="首页", exact=True).first.click()  # the admin's breadcrumb
+        page.wait_for_load_state("networkidle")
+    page.get_by_role("link", name="查看站点").click()
+    page.wait_for_load_state("networkidle")
+    assert page.locator('[data-nav="admin"]').count() == 1  # back on the back office home
+    shot(page, "admin-5-back-home")

@@ -8,9 +8,11 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 
 from catalog.selectors import normalise_sku, products_by_sku
+from core.errors import ValidationFailed
 from core.money import ZERO, to_money
 from core.phones import normalise_phone
-from oms.imports.columns import BY_KEY, INDEX
+from finance.vat import Buyer, check_buyer, normalise_tax_id
+from oms.imports.columns import BY_KEY, INDEX, INVOICE_KEYS
 from oms.imports.services.report import Problem
 from oms.imports.values import (
     GBK_YEN,
@@ -30,7 +32,7 @@ from orders.models import Channel, Order, OrderStatus
 from orders.services import LineInput, OrderInput, order_input_problems, priced_line_values
 
 # Columns whose numbers are identifiers: a number cell there stands for the digits typed, if exact.
-_IDENTIFIERS = tuple((key, INDEX[key]) for key in ("order_number", "tracking_number", "sku", "phone"))
+_IDENTIFIERS = tuple((key, INDEX[key]) for key in ("order_number", "tracking_number", "sku", "phone", "tax_id"))
 HISTORICAL_STATUSES = (OrderStatus.SHIPPED, OrderStatus.COMPLETED, OrderStatus.CANCELLED)
 NEEDS_TRACKING = (OrderStatus.SHIPPED, OrderStatus.COMPLETED)
 
@@ -52,7 +54,7 @@ _RULE_COLUMNS = {
 
 
 _TEXT_COLUMNS = {"order_number", "channel", "customer_name", "phone", "province", "city", "district", "address",
-                 "sku", "status", "payment_method", "carrier", "tracking_number", "note"}
+                 "sku", "status", "payment_method", "carrier", "tracking_number", "note", *INVOICE_KEYS}
 
 
 def _line_text(lines) -> str:
@@ -84,6 +86,38 @@ def _amount(value):
         if looks_like_gbk_yen(value):
             raise BadValue(GBK_YEN)
         raise
+
+
+# 发票类型 as people write it → finance's invoice type
+_INVOICE_TYPES = {"普通": "normal", "普票": "normal", "普通发票": "normal", "增值税普通发票": "normal",
+                  "normal": "normal", "专用": "special", "专票": "special", "专用发票": "special",
+                  "增值税专用发票": "special", "special": "special"}
+# finance's names for the buyer's details → the file's invoice columns
+_INVOICE_COLUMNS = {"buyer_name": "invoice_title", "buyer_tax_id": "tax_id",
+                    "buyer_address_phone": "invoice_address_phone", "buyer_bank_account": "invoice_bank_account"}
+
+
+def _invoice_request(text, row_of, value, flag) -> dict:
+    """The order's invoice request from the invoice columns, checked as finance checks an invoice before
+    issuing it (a special invoice needs every detail; a taxpayer ID must be well formed). Empty when the
+    file gives none of them."""
+    if not any(text(key) for key in INVOICE_KEYS):
+        return {}
+    kind = _INVOICE_TYPES.get(text("invoice_type").replace(" ", "").lower(), "") if text("invoice_type") else "normal"
+    if not kind:
+        flag(row_of("invoice_type"), "invoice_type", value("invoice_type"), _("Write 普通 or 专用."))
+        kind = "normal"
+    request = {"type": kind, "title": text("invoice_title"), "tax_id": normalise_tax_id(text("tax_id")),
+               "address_phone": text("invoice_address_phone"), "bank_account": text("invoice_bank_account")}
+    try:
+        check_buyer(Buyer(invoice_type=kind, title=request["title"], tax_id=request["tax_id"],
+                          address_phone=request["address_phone"], bank_account=request["bank_account"]))
+    except ValidationFailed as exc:
+        for field_name, messages in exc.errors.items():
+            column_key = _INVOICE_COLUMNS.get(field_name, "invoice_title")
+            for message in messages:
+                flag(row_of(column_key), column_key, value(column_key) or "", message)
+    return request
 
 
 @dataclass
@@ -292,7 +326,7 @@ class _Checking:
             province=text("province"), city=text("city"), district=text("district"),
             address_detail=text("address"), lines=lines, ordered_at=ordered_at,
             shipping_fee=shipping_fee if shipping_fee is not None else ZERO, payment_method=payment_method,
-            note=text("note"),
+            note=text("note"), invoice_request=_invoice_request(text, row_of, value, flag),
         )
         for path, messages in order_input_problems(data, channel=channel, products=self.products).items():
             parts = path.split(".")

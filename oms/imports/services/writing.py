@@ -142,7 +142,7 @@ class _Writing:
                 district=item.data.district.strip(), address_detail=item.data.address_detail.strip(),
                 status=item.status, payment_method=item.payment_method, lines=item.lines, subtotal=item.subtotal,
                 discount_total=item.discount_total, shipping_fee=item.shipping_fee, paid_amount=item.paid,
-                ordered_at=item.data.ordered_at, note=item.data.note,
+                ordered_at=item.data.ordered_at, note=item.data.note, invoice_request=item.data.invoice_request,
                 event_message=template % {"external_id": item.external_id, "status": STATUS_NAMES[item.status],
                                           "total": f"{total:,.2f}", "batch": batch_label, "row": item.first_row},
                 event_data={"source": OrderSource.IMPORT, "batch": batch_id, "row": item.first_row,

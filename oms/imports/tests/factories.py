@@ -29,7 +29,8 @@ def row(**values) -> dict:
         "phone": "13812341234", "province": "浙江省", "city": "杭州市", "district": "西湖区",
         "address": "文三路 1 号", "sku": "SKU-001", "quantity": "2", "unit_price": "100.00", "discount": "",
         "shipping_fee": "10", "status": "", "payment_method": "", "paid_amount": "", "carrier": "",
-        "tracking_number": "", "note": "",
+        "tracking_number": "", "note": "", "invoice_type": "", "invoice_title": "", "tax_id": "",
+        "invoice_address_phone": "", "invoice_bank_account": "",
     }
     unknown = set(values) - set(base)
     if unknown:

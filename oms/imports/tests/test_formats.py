@@ -14,6 +14,7 @@ from core.errors import ValidationFailed
 from oms.imports.readers import open_sheet
 from oms.imports.services import legacy_orders_import
 from oms.imports.tests.factories import (
+    EN,
     format_orders,
     products,
     rename_parts,
@@ -298,7 +299,7 @@ def test_the_fast_and_the_exact_ods_scans_agree(tmp_path):
     with zipfile.ZipFile(path) as archive:
         exact = guards._ods_grids(archive.open("content.xml"))
         fast = guards._ods_grids_fast(archive.open("content.xml"))
-    assert fast == exact and exact["订单"][0] == (5, 20) and exact["订单"][1] == [((1, 0), (2, 0))]
+    assert fast == exact and exact["订单"][0] == (5, len(EN)) and exact["订单"][1] == [((1, 0), (2, 0))]
 
 
 def test_a_dimension_that_lies_small_does_not_hide_a_far_cell(tmp_path):
@@ -314,4 +315,4 @@ def test_the_grid_bound_of_an_ordinary_sheet_is_its_columns_times_the_row_floor(
     path = write_xlsx(tmp_path / "orders.xlsx", format_orders())
     limits = guards.check_workbook(path, "orders.xlsx", "xlsx")
     limits.check_sheet("Sheet")
-    assert limits.grids["Sheet"] == (99_999, 20)  # T is the last column: 20, not a floor of 26
+    assert limits.grids["Sheet"] == (99_999, len(EN))  # the last template column (Y: 25), not a floor of 26
