@@ -33,6 +33,7 @@ from django.utils.translation import gettext_lazy
 
 from core.actors import actor_user
 from core.errors import InvalidTransition, PermissionDenied, ValidationFailed
+from core.roles import user_role_names
 from oms.workflow.automation.approval_models import (
     ApprovalDecision,
     ApprovalDelegation,
@@ -205,7 +206,7 @@ def _save_task(task: ApprovalTask, *, actor, reason: str) -> None:
 # -- who may decide -------------------------------------------------------------------------------
 
 def _group_names(user) -> set[str]:
-    return set(user.groups.values_list("name", flat=True))
+    return set(user_role_names(user))  # read once per request, shared with the navigation's role checks
 
 
 def _may_decide_directly(task: ApprovalTask, user, groups: set[str]) -> bool:

@@ -122,7 +122,10 @@ def test_process_map_states_transitions_and_the_rules_branches():
     assert links[("state:pending_review", "state:awaiting_payment")]["label"] == "审核通过"
     assert ("state:shipped", "state:completed") in links
     rules = {n["name"].split("\n")[0]: n for n in graph["nodes"] if n["kind"] == "rule"}
-    assert set(rules) == {"大单审批", "久未付款", "已过期"}  # switched-off rules are not drawn
+    # switched-off rules are not drawn; the seeded QC rule is on by default and branches on a failed check
+    assert set(rules) == {"大单审批", "久未付款", "已过期", "需质检商品发货前质检"}
+    qc = rules["需质检商品发货前质检"]
+    assert links[(qc["id"], "state:on_hold")]["label"] == "质检不合格"
     big = rules["大单审批"]
     assert big["actions"][0].endswith("：经理") and big["actions"][1].endswith("：订单 {number}")
     assert links[("state:pending_review", big["id"])]["kind"] == "trigger"
@@ -131,7 +134,7 @@ def test_process_map_states_transitions_and_the_rules_branches():
     assert links[("state:awaiting_payment", stalled["id"])]["label"] == "在“待付款”超过 24 小时"
     assert (stalled["id"], "state:on_hold") not in links
     assert rules["已过期"]["category"] == 3 and big["category"] == 2
-    assert graph["rules"] == 3
+    assert graph["rules"] == 4
 
 
 def test_process_map_page_passes_the_graph_as_json_and_loads_local_scripts(admin_client_zh):
