@@ -73,6 +73,7 @@ def test_administrator_builds_replays_and_switches_on_the_rule_then_the_manager_
     # 1. The administrator reaches the rules through the navigation.
     login("admin1")
     shot(page, "1-admin-home")
+    page.locator('[data-nav-group="admin"] summary').click()  # the administration menu
     page.locator('[data-nav="admin"]').click()
     page.locator('a[href$="/admin/workflow/automationrule/"]').first.click()
     page.wait_for_url(re.compile(r"/admin/workflow/automationrule/$"))
