@@ -193,3 +193,9 @@ def _forget_cached_review_rules():
     cache.delete_many(keys)
     yield
     cache.delete_many(keys)
+    # The automation engine trusts its compiled rules for a few seconds per process; a test's rules
+    # roll back with its transaction (no after-commit bump), so the next test must not see them.
+    from oms.workflow.automation import engine
+
+    engine._cache.generation = None
+    engine._cache.by_trigger = {}
