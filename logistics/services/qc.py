@@ -56,8 +56,13 @@ def qc_request(*, order: Order, reason: str, actor, data: dict | None = None) ->
 
 
 def _lock_check(check: QualityCheck) -> tuple[Order, QualityCheck]:
+    """The order and its check, locked; a check that already passed is not decided again."""
     order = lock_order(check.order_id)
-    return order, QualityCheck.objects.select_for_update().get(pk=check.pk)
+    check = QualityCheck.objects.select_for_update().get(pk=check.pk)
+    if check.status == QualityCheckStatus.PASSED:
+        raise InvalidTransition(_("Order %(number)s has already passed its quality check.")
+                                % {"number": order.number})
+    return order, check
 
 
 def _clean_photo(photo) -> None:
@@ -75,9 +80,6 @@ def qc_pass(*, check: QualityCheck, actor, note: str = "", photo=None) -> Qualit
     _clean_photo(photo)
     with transaction.atomic():
         order, check = _lock_check(check)
-        if check.status == QualityCheckStatus.PASSED:
-            raise InvalidTransition(_("Order %(number)s has already passed its quality check.")
-                                    % {"number": order.number})
         _decide(check, actor=actor, status=QualityCheckStatus.PASSED, note=note, photo=photo)
         events.qc_decided_event(order=order, actor=actor, passed=True, note=check.note,
                                 photo=check.photo.name if check.photo else "")
@@ -92,9 +94,6 @@ def qc_fail(*, check: QualityCheck, actor, note: str, photo=None) -> QualityChec
     _clean_photo(photo)
     with transaction.atomic():
         order, check = _lock_check(check)
-        if check.status == QualityCheckStatus.PASSED:
-            raise InvalidTransition(_("Order %(number)s has already passed its quality check.")
-                                    % {"number": order.number})
         _decide(check, actor=actor, status=QualityCheckStatus.FAILED, note=note, photo=photo)
         events.qc_decided_event(order=order, actor=actor, passed=False, note=note,
                                 photo=check.photo.name if check.photo else "")
