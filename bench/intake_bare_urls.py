@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from catalog.models import Product
+from core.fieldcrypto import blind_index
 from oms.api.scopes import Scope
 from orders.models import Channel, Customer, Order, OrderLine
 
@@ -65,7 +66,9 @@ class BareOrderCreate(APIView):
         if earlier is not None:
             return Response({"number": earlier.number, "status": earlier.status}, status=200)
         if "id" not in _customer_id:
-            _customer_id["id"] = Customer.objects.get_or_create(name="基准客户", phone="13800000000")[0].pk
+            # The phone is encrypted at rest: found again through its blind index, as the intake does.
+            known = Customer.objects.filter(name="基准客户", phone_index=blind_index("phone", "13800000000")).first()
+            _customer_id["id"] = (known or Customer.objects.create(name="基准客户", phone="13800000000")).pk
         products = {p.sku: p for p in Product.objects.filter(sku__in=[line["sku"] for line in data["lines"]])}
         address = data["shipping_address"]
         lines = [OrderLine(product=products[line["sku"]], sku=line["sku"], name=products[line["sku"]].name,
