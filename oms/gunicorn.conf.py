@@ -39,3 +39,12 @@ access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(D)sus "%(a)s"'
 
 # nginx terminates TLS and sets X-Forwarded-Proto; trust it from the proxy address only.
 forwarded_allow_ips = os.environ.get("OMS_FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def pre_fork(server, worker):
+    """The app is loaded before forking (`preload_app`) and database connections persist in
+    production (`DB_CONN_MAX_AGE`): a worker must open its own, never share a socket the master
+    opened while loading (two processes on one PostgreSQL connection corrupt each other's replies)."""
+    from django.db import connections
+
+    connections.close_all()

@@ -75,6 +75,18 @@ def test_production_settings_pass_check_deploy():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_production_keeps_database_connections_and_checks_them_before_reuse():
+    """Issue 15: a new PostgreSQL connection per request (a server-side fork) is the default only in
+    development; production keeps a process's connection for a minute, health-checked."""
+    show = ("from django.conf import settings as s; d = s.DATABASES['default']; "
+            "print(d['CONN_MAX_AGE'], d['CONN_HEALTH_CHECKS'])")
+    production = _manage("shell", "-c", show, env_extra={**PRODUCTION, "DJANGO_ALLOWED_HOSTS": "oms.example.com",
+                                                         "DATABASE_URL": "postgres://u@db.example/oms"})
+    assert production.stdout.splitlines()[-1].split() == ["60", "True"], production.stderr
+    development = _manage("shell", "-c", show, env_extra={"DJANGO_DEBUG": "1"})
+    assert development.stdout.splitlines()[-1].split()[0] == "0", development.stderr
+
+
 @pytest.mark.parametrize("env, message", [
     ({"DJANGO_DEBUG": "maybe"}, "DJANGO_DEBUG must be a boolean"),
     ({"DJANGO_DEBUG": "0"}, "DJANGO_SECRET_KEY must be set"),
