@@ -66,10 +66,13 @@ def _plan_shipments(follow_up: FollowUp, actor) -> str:
 
 def _notify_customer(follow_up: FollowUp, actor) -> str:
     """Every configured backend gets it; one that fails is logged, not retried (the others must not
-    hear it twice). Only when none took it does the follow-up count a failed attempt and retry."""
+    hear it twice). Only when none took it does the follow-up count a failed attempt and retry.
+
+    If the transaction that marks it done fails after a gateway took it, it is sent again: with the
+    same message id (the follow-up's), so a gateway or mail system that de-duplicates keeps one."""
     from logistics.notifications import backends, deliver
 
-    sent = deliver(follow_up.payload)
+    sent = deliver(follow_up.payload, message_id=f"oms-notify-{follow_up.pk}")
     if backends() and not sent:
         raise RuntimeError("no notification backend took it")
     return f"sent through {sent} backend(s)"
@@ -177,13 +180,33 @@ def _enqueue_after_commit(order_id: int) -> None:
     transaction.on_commit(lambda: enqueue(order_id))
 
 
+_broker = None
+
+
+def _process_broker():
+    """One django-q2 broker per process: `async_task` without one opens a new broker connection (a
+    TCP connect and a health check on Redis) for every order. The broker's connection pool notices a
+    fork, so a forked web worker gets its own connections."""
+    global _broker
+    if _broker is None:
+        from django_q.brokers import get_broker
+
+        _broker = get_broker()
+    return _broker
+
+
 def enqueue(order_id: int) -> None:
     """Hand an order's pending follow-ups to a worker. A failure to enqueue loses nothing: the schedule
-    runs them after the grace period."""
+    runs them after the grace period.
+
+    `save=False`: the follow-up rows are the record of what ran (the order page shows them), so a
+    successful job leaves no django-q `Success` row — saving one takes a lock over the last
+    `save_limit` successes and prunes them, for every order. A failed job is still saved."""
     from django_q.tasks import async_task
 
     try:
-        async_task("oms.workflow.follow_ups.run", order_id, task_name=f"follow_ups:{order_id}", group="follow_ups")
+        async_task("oms.workflow.follow_ups.run", order_id, task_name=f"follow_ups:{order_id}", group="follow_ups",
+                   save=False, broker=_process_broker())
     except Exception:  # the broker is down: the order is committed, the schedule will catch up
         log.exception("could not enqueue follow-ups of order %s", order_id)
 
