@@ -15,11 +15,11 @@ import json
 import logging
 import sys
 import urllib.request
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from functools import cache
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.db import transaction
 from django.utils.module_loading import import_string
 
@@ -36,6 +36,10 @@ class Notification:
     email: str
     subject: str
     body: str
+    # Stable across retries of the same notification (the workflow passes its follow-up's id): a
+    # gateway that de-duplicates on it sends once even when OMS sends again because the commit that
+    # would have marked it sent failed after the gateway took it.
+    message_id: str = ""
 
 
 class NotificationBackend:
@@ -60,12 +64,17 @@ class EmailBackend(NotificationBackend):
     """Through Django's e-mail machinery (`EMAIL_BACKEND`); customers without an address are skipped."""
 
     def send(self, notification: Notification) -> None:
-        if notification.email:
-            send_mail(notification.subject, notification.body, None, [notification.email])
+        if not notification.email:
+            return
+        headers = {}
+        if notification.message_id:  # the same Message-ID on a resend: mail systems keep one copy
+            headers["Message-ID"] = f"<{notification.message_id}@{getattr(settings, 'OMS_MAIL_DOMAIN', 'oms.local')}>"
+        EmailMessage(notification.subject, notification.body, None, [notification.email], headers=headers).send()
 
 
 class SmsGatewayBackend(NotificationBackend):
-    """POSTs `{"phone", "text"}` as JSON to `OMS_SMS_GATEWAY_URL` (an SMS provider or an adapter in front of one)."""
+    """POSTs `{"phone", "text", "message_id"}` as JSON to `OMS_SMS_GATEWAY_URL` (an SMS provider or an
+    adapter in front of one); `message_id` is the same on a resend, for the gateway to de-duplicate."""
 
     timeout = 10
 
@@ -73,7 +82,10 @@ class SmsGatewayBackend(NotificationBackend):
         url = getattr(settings, "OMS_SMS_GATEWAY_URL", "")
         if not url or not notification.phone:
             return
-        body = json.dumps({"phone": notification.phone, "text": notification.body}, ensure_ascii=False).encode()
+        message = {"phone": notification.phone, "text": notification.body}
+        if notification.message_id:
+            message["message_id"] = notification.message_id
+        body = json.dumps(message, ensure_ascii=False).encode()
         request = urllib.request.Request(url, data=body, method="POST",
                                          headers={"Content-Type": "application/json; charset=utf-8"})
         with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310 (configured URL)
@@ -99,10 +111,13 @@ def backends() -> list[NotificationBackend]:
     return [_backend(path) for path in paths]
 
 
-def deliver(data: dict) -> int:
+def deliver(data: dict, *, message_id: str = "") -> int:
     """Hand one notification to every configured backend (the django-q2 job, or the workflow's
-    follow-up). Returns how many took it."""
+    follow-up, which passes a `message_id` that stays the same when it is sent again). Returns how
+    many took it."""
     notification = Notification(**data)
+    if message_id:
+        notification = replace(notification, message_id=message_id)
     sent = 0
     for backend in backends():
         try:

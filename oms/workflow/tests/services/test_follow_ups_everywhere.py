@@ -186,3 +186,64 @@ def test_a_paid_connector_order_gets_its_invoice_as_a_follow_up(follow_ups_run):
     assert states(order) == [("issue_invoice", "done"), ("plan_shipments", "done")]
     assert Invoice.objects.filter(order=order).count() == 1
     assert_books_and_stock_clean()
+
+
+@pytest.mark.usefixtures("stock_everything")
+def test_a_notification_sent_again_after_a_failed_commit_carries_the_same_message_id(outbox, follow_ups_run,
+                                                                                     monkeypatch):
+    """The gateway took it, then marking the follow-up done failed (the database went away): the
+    schedule sends it again, as it must (OMS cannot know), with the same message id, so the gateway
+    or mail system that de-duplicates on it keeps one."""
+    order = shipped_order(follow_ups_run)
+    [notification] = FollowUp.objects.filter(order=order, kind="notify_customer")
+    real_save = FollowUp.save
+
+    def commit_fails(self, *args, **kwargs):
+        if kwargs.get("update_fields") and "done_at" in kwargs["update_fields"]:
+            raise ConnectionError("database went away before the commit")
+        return real_save(self, *args, **kwargs)
+
+    monkeypatch.setattr(FollowUp, "save", commit_fails)
+    follow_ups.run(order.pk)
+    monkeypatch.setattr(FollowUp, "save", real_save)
+    notification.refresh_from_db()
+    assert (notification.status, notification.attempts) == ("pending", 1)
+    follow_ups.run(order.pk)
+    notification.refresh_from_db()
+    assert notification.status == "done"
+    first, second = outbox
+    assert first.message_id == second.message_id == f"oms-notify-{notification.pk}"
+
+
+def test_the_message_id_reaches_the_sms_gateway_and_the_mail_header(settings, monkeypatch):
+    from django.core import mail
+
+    from logistics import notifications
+
+    posted = []
+
+    class Response:
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def read(self):
+            return b"{}"
+
+    def urlopen(request, timeout):
+        import json
+
+        posted.append(json.loads(request.data))
+        return Response()
+
+    monkeypatch.setattr(notifications.urllib.request, "urlopen", urlopen)
+    settings.OMS_SMS_GATEWAY_URL = "http://sms.example/send"
+    settings.OMS_NOTIFICATION_BACKENDS = ["logistics.notifications.SmsGatewayBackend",
+                                          "logistics.notifications.EmailBackend"]
+    data = {"kind": "shipment_shipped", "order_number": "SO1", "phone": "13812341234", "email": "zs@example.com",
+            "subject": "订单已发货", "body": "已发货"}
+    assert notifications.deliver(data, message_id="oms-notify-7") == 2
+    assert posted == [{"phone": "13812341234", "text": "已发货", "message_id": "oms-notify-7"}]
+    assert mail.outbox[0].extra_headers["Message-ID"].startswith("<oms-notify-7@")
