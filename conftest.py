@@ -189,10 +189,14 @@ def _forget_cached_review_rules():
     from django.core.cache import cache
 
     # and the webhook subscribers, and the channels
+    from core.shared_values import forget_all_here
+
     keys = ["workflow:active_review_rules", "integrations:anyone_listening", "orders:active_channels"]
     cache.delete_many(keys)
+    forget_all_here()
     yield
     cache.delete_many(keys)
+    forget_all_here()  # this process's copies too: a test's changes roll back without a commit
     # The automation engine trusts its compiled rules for a few seconds per process; a test's rules
     # roll back with its transaction (no after-commit bump), so the next test must not see them.
     from oms.workflow.automation import engine

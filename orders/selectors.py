@@ -11,6 +11,7 @@ from django.db.models.functions import Coalesce
 
 from core.fieldcrypto import blind_index_lookups
 from core.phones import normalise_phone
+from core.shared_values import SharedValue
 from orders.models import Customer, Order, OrderEvent, OrderLine
 
 # What a list row shows besides the order itself.
@@ -86,32 +87,26 @@ def customer_list_with_totals() -> QuerySet[Customer]:
     )
 
 
-_CHANNELS_CACHE_KEY = "orders:active_channels"
-_CHANNELS_CACHE_SECONDS = 60  # a safety net; the channel admin forgets the cache on every change
+# A safety net of a minute; the channel admin forgets the value on every change.
+_active_channels = SharedValue("orders:active_channels", shared_seconds=60)
 
 
 def active_channel(code: str):
-    """The active channel with this code, or None — from the default cache (Redis when REDIS_URL is
-    set, so every process sees a change at once), read from the database on a miss. The order intake
-    looks its channel up this way: one query less per order. `channels_changed` forgets the cache."""
-    from django.core.cache import cache
-
+    """The active channel with this code, or None — from the shared cache and this process's copy of
+    it (`core.shared_values`), read from the database on a miss. The order intake looks its channel up
+    this way: one query less per order. `channels_changed` forgets the cache."""
     from orders.models import Channel
 
-    channels = cache.get(_CHANNELS_CACHE_KEY)
-    if channels is not None and code in channels:
+    channels = _active_channels.get(dict)
+    if code in channels:
         return channels[code]
     channel = Channel.objects.filter(code=code, active=True).first()
     if channel is not None:  # an unknown or inactive code is not cached: the next request reads again
-        cache.set(_CHANNELS_CACHE_KEY, {**(channels or {}), code: channel}, _CHANNELS_CACHE_SECONDS)
+        _active_channels.put({**channels, code: channel})
     return channel
 
 
 def channels_changed() -> None:
-    """Forget the cached channels: call after changing a `Channel` (the admin does), and again after
-    the transaction commits."""
-    from django.core.cache import cache
-    from django.db import transaction
-
-    cache.delete(_CHANNELS_CACHE_KEY)
-    transaction.on_commit(lambda: cache.delete(_CHANNELS_CACHE_KEY))
+    """Forget the cached channels: call after changing a `Channel` (the admin does); other processes
+    see the change within `core.shared_values.LOCAL_SECONDS`."""
+    _active_channels.forget()

@@ -16,6 +16,7 @@ from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from core.fieldcrypto import EncryptedJSONField, EncryptedTextField
+from core.shared_values import SharedValue
 
 
 class WebhookKind(models.TextChoices):
@@ -392,15 +393,13 @@ class WebhookSubscription(models.Model):
         return result
 
 
-LISTENING_CACHE_KEY = "integrations:anyone_listening"
+# Whether any subscription is active: read on every order (`webhooks.anyone_listening`), forgotten by
+# every change of a subscription; a minute at most in the shared cache.
+anyone_listening_value = SharedValue("integrations:anyone_listening", shared_seconds=60)
 
 
 def subscribers_changed() -> None:
-    from django.core.cache import cache
-    from django.db import transaction
-
-    cache.delete(LISTENING_CACHE_KEY)
-    transaction.on_commit(lambda: cache.delete(LISTENING_CACHE_KEY))
+    anyone_listening_value.forget()
 
 
 class WebhookDelivery(OutboxMessage):

@@ -37,13 +37,13 @@ from django.utils import timezone
 from core import hooks
 from oms.integrations import outbox, signing
 from oms.integrations.models import (
-    LISTENING_CACHE_KEY,
     OutboxMessage,
     OutboxStatus,
     RelayCursor,
     WebhookEvent,
     WebhookKind,
     WebhookSubscription,
+    anyone_listening_value,
 )
 from orders.models import Order, OrderStatus
 
@@ -122,15 +122,9 @@ def emit(*, event: str, data: dict, key: str, order: Order | None = None, event_
 
 
 def anyone_listening() -> bool:
-    """Whether any subscription is active, from the cache (the order intake asks on every order;
-    `WebhookSubscription.save/delete` forget the answer, and it lives a minute at most)."""
-    from django.core.cache import cache
-
-    listening = cache.get(LISTENING_CACHE_KEY)
-    if listening is None:
-        listening = WebhookSubscription.objects.filter(active=True).exists()
-        cache.set(LISTENING_CACHE_KEY, listening, 60)
-    return listening
+    """Whether any subscription is active, from the shared cache and this process's copy of it (the
+    order intake asks on every order; `WebhookSubscription.save/delete` forget the answer)."""
+    return anyone_listening_value.get(WebhookSubscription.objects.filter(active=True).exists)
 
 
 def emit_order_event(*, event: str, order: Order, extra: dict | None = None) -> int:

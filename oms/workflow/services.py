@@ -20,6 +20,7 @@ from core.errors import DomainError, InvalidTransition, PermissionDenied, Valida
 from core.models import Role
 from core.money import to_money
 from core.roles import user_has_role
+from core.shared_values import SharedValue
 from finance.models import PaymentSource
 from finance.services import payment_record
 from oms.workflow.automation.actions import AUTOMATION_APPROVAL
@@ -67,29 +68,21 @@ def active_rules() -> list[ActiveRule]:
     return result
 
 
-_RULES_CACHE_KEY = "workflow:active_review_rules"
-_RULES_CACHE_SECONDS = 300  # a safety net; every writer of review rules calls `review_rules_changed`
+# A safety net of five minutes; every writer of review rules calls `review_rules_changed`.
+_active_review_rules = SharedValue("workflow:active_review_rules", shared_seconds=300)
 
 
 def cached_active_rules() -> list[ActiveRule]:
-    """`active_rules()` from the cache (the default cache: Redis when REDIS_URL is set, so every
-    process sees a change at once), filled on a miss. The order intake reads rules this way."""
-    from django.core.cache import cache
-
-    rules = cache.get(_RULES_CACHE_KEY)
-    if rules is None:
-        rules = active_rules()
-        cache.set(_RULES_CACHE_KEY, rules, _RULES_CACHE_SECONDS)
-    return rules
+    """`active_rules()` from the shared cache (Redis when REDIS_URL is set) and this process's copy of
+    it (`core.shared_values`), filled on a miss. The order intake reads rules this way."""
+    return _active_review_rules.get(active_rules)
 
 
 def review_rules_changed() -> None:
     """Forget the cached rules: call after changing a `ReviewRule` (the admin and
-    `ensure_review_rules` do), after the transaction commits."""
-    from django.core.cache import cache
-
-    transaction.on_commit(lambda: cache.delete(_RULES_CACHE_KEY))
-    cache.delete(_RULES_CACHE_KEY)
+    `ensure_review_rules` do); other processes use the new rules within
+    `core.shared_values.LOCAL_SECONDS`."""
+    _active_review_rules.forget()
 
 
 def ensure_review_rules() -> int:
