@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from core.actors import actor_user
 from core.errors import DuplicateOrder, IdempotencyConflict, ValidationFailed
+from core.numbering import next_order_number_alone
 from core.transactions import without_nested_savepoints
 from oms.api.access import ensure_token_channel
 from oms.api.models import TOKEN_PREFIX_LENGTH, ApiToken, OrderSubmission, hash_token
@@ -186,9 +187,13 @@ def api_order_submit(*, token: ApiToken, data: OrderInput, payment: PaymentInput
     lookup = dict(token=token, idempotency_key=idempotency_key, request_hash=request_hash,
                   channel_code=data.channel, external_id=data.external_id.strip())
     for attempt in (1, 2):
+        # Taken in a transaction of its own, so the day's order counter is not locked for the whole
+        # intake (`next_order_number_alone`); a repeat or a refusal leaves it unused.
+        number = next_order_number_alone()
         try:
             with transaction.atomic(durable=True), without_nested_savepoints():
-                order = intake_order(data=data, payment=payment, actor=actor, source=OrderSource.API)
+                order = intake_order(data=data, payment=payment, actor=actor, source=OrderSource.API,
+                                     number=number)
                 OrderSubmission.objects.create(order=order, token=token, idempotency_key=idempotency_key,
                                                request_hash=request_hash)
         except ValidationFailed:

@@ -45,7 +45,8 @@ from orders.models import Order, OrderSource, OrderStatus
 from orders.services import HoldReason, OrderInput
 
 
-def intake_order(*, data: OrderInput, payment: PaymentInput | None, actor, source: str = OrderSource.API) -> Order:
+def intake_order(*, data: OrderInput, payment: PaymentInput | None, actor, source: str = OrderSource.API,
+                 number: str = "") -> Order:
     """Create, pay, review and reserve an order in one transaction; record its follow-ups.
 
     Raises `ValidationFailed` / `DuplicateOrder` like `order_create` (nothing is stored then). Call it
@@ -54,7 +55,7 @@ def intake_order(*, data: OrderInput, payment: PaymentInput | None, actor, sourc
     with transaction.atomic(), without_nested_savepoints(), after_commit(recorded_by_caller=True), \
             events_written_together():
         order = order_services.order_create(data=data, actor=actor, source=source, check_duplicate=False,
-                                            history=False)
+                                            history=False, number=number)
         hooks.order_submitted.fire(hooks.OrderSubmitted(order=order, actor=actor))  # e.g. outbound webhooks
         if payment is not None and to_money(payment.paid_amount) > 0:
             payment_record(order=order, amount=payment.paid_amount, method=payment.method,

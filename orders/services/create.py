@@ -168,7 +168,7 @@ def _find_or_create_customer(data: OrderInput) -> Customer:
 @transaction.atomic
 def order_create(*, data: OrderInput, actor, source: str = OrderSource.API,
                  initial_status: str = OrderStatus.PENDING_REVIEW, check_duplicate: bool = True,
-                 history: bool = True) -> Order:
+                 history: bool = True, number: str = "") -> Order:
     """Create an order with its lines, numbered and priced, in `pending_review` (or the imported state).
 
     Raises ValidationFailed listing every bad field, DuplicateOrder when (channel, external_id) exists.
@@ -178,6 +178,8 @@ def order_create(*, data: OrderInput, actor, source: str = OrderSource.API,
     `history=False`: no audit-history row now, nor when the returned instance is saved again; the
     caller writes the order's one row when its state is final (`order_history_record`), so an
     order that is created, paid and reviewed in one transaction has one history row, not three.
+    `number`: one the caller took beforehand (`core.numbering.next_order_number_alone`); by default
+    the next one is taken here, under the day's counter lock until this transaction ends.
     """
     channel, products = validate_order_input(data)
     external_id = data.external_id.strip()
@@ -188,7 +190,7 @@ def order_create(*, data: OrderInput, actor, source: str = OrderSource.API,
     line_rows, subtotal, discount_total = priced_lines(data.lines, products)
     shipping_fee = to_money(data.shipping_fee)
     order = Order(
-        number=next_order_number(), channel=channel, external_id=external_id, customer=customer,
+        number=number or next_order_number(), channel=channel, external_id=external_id, customer=customer,
         source=source, recipient=data.recipient.strip(), phone=normalise_phone(data.recipient_phone),
         province=data.province.strip(), city=data.city.strip(), district=(data.district or "").strip(),
         address_detail=data.address_detail.strip(), postal_code=(data.postal_code or "").strip(),

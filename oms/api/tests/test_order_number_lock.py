@@ -1,0 +1,62 @@
+"""Issue 15: the API intake does not hold the day's order-number counter locked while it works.
+
+Before, the number was taken inside the intake's transaction, so the counter row stayed locked
+until that order committed and every other order of the day waited for it (the main lock wait
+under load). Now it is taken in a transaction of its own before the intake's.
+"""
+
+import json
+import threading
+
+import pytest
+from django.db import connection
+from rest_framework.test import APIClient
+
+from catalog.tests.factories import ProductFactory
+from core import hooks
+from core.models import Sequence
+from core.numbering import local_today
+from oms.api.tests.factories import bearer, make_token, order_payload
+from orders.models import Order
+from tests.row_locks import locked_rows
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+
+def test_an_order_being_taken_in_does_not_lock_the_day_s_order_counter():
+    _token, raw = make_token()
+    body = order_payload(products=[ProductFactory()])
+    inside, go = threading.Event(), threading.Event()
+    result, errors = {}, []
+
+    def hold_inside_the_intake(payload):  # runs in the intake's transaction, after the order's insert
+        inside.set()
+        go.wait(timeout=30)
+
+    def post():
+        try:
+            client = APIClient()
+            client.credentials(**bearer(raw))
+            response = client.post("/api/v1/orders", data=json.dumps(body), content_type="application/json")
+            result["status"], result["number"] = response.status_code, response.json().get("number")
+        except Exception as exc:  # surfaced below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    counter = Sequence.objects.create(key=f"SO{local_today():%Y%m%d}", value=0)  # the day's counter row
+    hooks.order_submitted.register(hold_inside_the_intake)
+    try:
+        thread = threading.Thread(target=post)
+        thread.start()
+        assert inside.wait(timeout=30), errors
+        assert locked_rows(Sequence._meta.db_table, [counter.pk]) == set()  # another order may number now
+        go.set()
+        thread.join(timeout=60)
+    finally:
+        hooks.order_submitted.unregister(hold_inside_the_intake)
+        go.set()
+    assert not errors, errors
+    assert result["status"] == 201
+    counter.refresh_from_db()
+    assert Order.objects.get().number == result["number"] == f"{counter.key}{counter.value:06d}"
