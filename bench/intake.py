@@ -15,6 +15,10 @@ warehouse with ample stock of 40 products and an API token, then in the same run
    N client threads posting realistic orders for the same time: 80 % prepaid, 10 % cash on delivery,
    10 % paid a wrong amount (they go on hold). Distinct customers, 3 lines from 40 SKUs.
 
+4. **open loop** (`--rate`, default 10 orders/s), against both servers: an order arrives every
+   1/rate s whatever the server does, and latency counts from its arrival — the latency channels
+   see at that rate (a closed loop of N clients measures N / throughput, not latency).
+
 It prints orders/s of 201s, latency p50/p95/p99, errors, the ratio to the bare run, lost or
 duplicated orders (every 201 must be in the database once, nothing else may be), the books and
 stock invariants, and how far the after-commit follow-ups (invoice, shipments) lagged behind the
@@ -185,6 +189,41 @@ def load(*, port: int, token: str, clients: int, seconds: float, run: str) -> tu
     return results, time.monotonic() - started
 
 
+def load_at_rate(*, port: int, token: str, rate: float, seconds: float, run: str) -> tuple[Results, float]:
+    """Open loop: an order arrives every 1/rate s whether or not the earlier ones were answered, as
+    channels send them. Latency counts from the arrival, so time queued behind a slow server counts
+    (a closed loop of N clients only measures N / throughput)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    results = Results()
+    rng = random.Random(f"{run}-rate")
+    started = time.monotonic()
+
+    def one(n: int, kind: str, body: dict, due: float) -> None:
+        try:
+            status, raw = post(port, token, body)
+        except OSError as exc:
+            with results.lock:
+                results.errors[type(exc).__name__] = results.errors.get(type(exc).__name__, 0) + 1
+            return
+        elapsed = time.monotonic() - due
+        with results.lock:
+            if status == 201:
+                results.latencies.append(elapsed)
+                results.created[body["external_id"]] = json.loads(raw)["number"]
+                results.kinds[kind] = results.kinds.get(kind, 0) + 1
+            else:
+                results.errors[f"HTTP {status}"] = results.errors.get(f"HTTP {status}", 0) + 1
+
+    with ThreadPoolExecutor(max_workers=64) as pool:
+        for n in range(int(rate * seconds)):
+            due = started + n / rate
+            time.sleep(max(0.0, due - time.monotonic()))
+            kind, body = payload(run, n, rng)
+            pool.submit(one, n, kind, body, due)
+    return results, time.monotonic() - started
+
+
 def percentile(values: list[float], q: float) -> float:
     if not values:
         return float("nan")
@@ -342,6 +381,8 @@ def main() -> None:
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL",
                                                                  "postgres://postgres@127.0.0.1:5432/h15"))
     parser.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/6"))
+    parser.add_argument("--rate", type=float, default=10,
+                        help="orders/s of the open-loop runs (latency at a fixed arrival rate); 0 skips them")
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
     args = parser.parse_args()
 
@@ -375,6 +416,9 @@ def main() -> None:
         load(port=args.port + 1, token=token, clients=args.clients, seconds=2, run="BW")  # warm-up
         bare_results, bare_elapsed = load(port=args.port + 1, token=token, clients=args.clients,
                                           seconds=args.seconds, run="BARE")
+        if args.rate:
+            bare_open, bare_open_elapsed = load_at_rate(port=args.port + 1, token=token, rate=args.rate,
+                                                        seconds=args.seconds, run="BAREO")
         servers.stop(bare)
         bare_rate = report("bare", bare_results, bare_elapsed)
 
@@ -389,6 +433,9 @@ def main() -> None:
         load(port=args.port, token=token, clients=args.clients, seconds=2, run="OW")  # warm-up
         oms_results, oms_elapsed = load(port=args.port, token=token, clients=args.clients, seconds=args.seconds,
                                         run="OMS")
+        if args.rate:
+            oms_open, oms_open_elapsed = load_at_rate(port=args.port, token=token, rate=args.rate,
+                                                      seconds=args.seconds, run="OMSO")
         servers.stop(oms)
         pending_at_end = pending_follow_ups()
         drain_started = time.monotonic()
@@ -399,10 +446,19 @@ def main() -> None:
         oms_rate = report("OMS", oms_results, oms_elapsed)
         print(f"ratio OMS / bare: {oms_rate / bare_rate:.2f}×")
         print(f"OMS mix of 201s: {oms_results.kinds}; states: {oms_results.statuses}")
+        if args.rate:
+            print(f"open loop, an order every {1000 / args.rate:.0f} ms ({args.rate:g} orders/s), "
+                  "latency from arrival:")
+            report("bare", bare_open, bare_open_elapsed)
+            report("OMS", oms_open, oms_open_elapsed)
 
         lost, duplicated, unacknowledged = check_orders(oms_results, "OMS")
+        if args.rate:
+            more = check_orders(oms_open, "OMSO")
+            lost, duplicated, unacknowledged = lost + more[0], duplicated + more[1], unacknowledged + more[2]
         print(f"lost orders {lost}, duplicated {duplicated}, stored but not acknowledged {unacknowledged}")
-        lag = follow_up_lag(list(oms_results.created.values()))
+        created = list(oms_results.created.values()) + (list(oms_open.created.values()) if args.rate else [])
+        lag = follow_up_lag(created)
         print(f"follow-ups: {lag['follow_ups']} ({lag['by_status']}); done after commit p50 {lag['p50']:.2f} s, "
               f"p95 {lag['p95']:.2f} s, max {lag['max']:.2f} s; {pending_at_end} pending when the load stopped, "
               f"all done {drained:.1f} s later")
