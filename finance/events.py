@@ -98,14 +98,18 @@ def _approval_data(approval, **extra) -> dict:
             "requested_by": approval.requested_by.get_username(), **extra}
 
 
-def refund_approval_requested_event(*, order: Order, actor, approval, limit: Decimal) -> OrderEvent:
-    """A clerk's refund above the limit waits for approval: nothing is paid or booked yet."""
+def refund_approval_requested_event(*, order: Order, actor, approval, limit: Decimal,
+                                    earlier: Decimal) -> OrderEvent:
+    """A clerk's refund above the limit (with the order's `earlier` refunds outside a return) waits for
+    approval: nothing is paid or booked yet."""
+    template = (gettext_lazy("Refund of ¥%(amount)s awaits approval (above ¥%(limit)s with ¥%(earlier)s refunded "
+                             "before): %(reason)s") if earlier
+                else gettext_lazy("Refund of ¥%(amount)s awaits approval (above ¥%(limit)s): %(reason)s"))
     return record_event(
         order=order, kind=FinanceEventKind.REFUND_APPROVAL_REQUESTED, actor=actor,
-        message=timeline_message(
-            gettext_lazy("Refund of ¥%(amount)s awaits approval (above ¥%(limit)s): %(reason)s"),
-            {"amount": _cny(approval.amount), "limit": _cny(limit), "reason": approval.reason}),
-        data=_approval_data(approval, limit=f"{limit:.2f}"))
+        message=timeline_message(template, {"amount": _cny(approval.amount), "limit": _cny(limit),
+                                            "earlier": _cny(earlier), "reason": approval.reason}),
+        data=_approval_data(approval, limit=f"{limit:.2f}", earlier=f"{earlier:.2f}"))
 
 
 def refund_approved_event(*, order: Order, actor, approval) -> OrderEvent:

@@ -260,6 +260,9 @@ class Refund(ConcurrentTransitionMixin, models.Model):
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                      related_name="+", verbose_name=_("requested by"))
     actor_name = models.CharField(_("actor"), max_length=150)
+    # Made from the funds page (`refund_request_manual`): the approval limit counts these together, so
+    # splitting a refund into parts below the limit does not avoid the approval.
+    outside_return = models.BooleanField(_("refund outside a return"), default=False)
     # Set when the refund was paid on an approved request (the request names the clerk who asked).
     approval = models.ForeignKey("finance.RefundApproval", on_delete=models.PROTECT, null=True, blank=True,
                                  related_name="refunds", verbose_name=_("refund approval"))

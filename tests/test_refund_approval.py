@@ -197,3 +197,15 @@ def test_approving_a_full_refund_before_shipment_cancels_the_order(order, make_u
     assert sum(r.amount for r in refunds) == order.total and all(r.approval_id == approval.pk for r in refunds)
     assert Stock.objects.get(product__sku="SKU-A1").reserved == 0
     _clean(capsys)
+
+
+def test_splitting_a_refund_does_not_avoid_the_approval(order, clerk, director, capsys):
+    first = refund_request_manual(order=order, amount="600.00", reason="第一笔", actor=clerk)
+    assert first.approval is None and first.refunds[0].outside_return
+    second = refund_request_manual(order=order, amount="600.00", reason="第二笔", actor=clerk)
+    assert second.refunds == [] and second.approval.amount == Decimal("600.00")
+    event = order.events.get(kind="refund_approval_requested")
+    assert "此前已退 ¥600.00" in event.message and event.data["earlier"] == "600.00"
+    # a refund of the cancellation or a return is not counted; the director's own refunds need no request
+    assert refund_request_manual(order=order, amount="300.00", reason="总监", actor=director).approval is None
+    _clean(capsys)

@@ -10,7 +10,9 @@ The rules, applied when the money actually leaves (at once, or when the request 
 - never more than is held for the customer (advance receipts): after shipment revenue must be
   reversed first (a return or an allowance).
 
-Above `settings.OMS_REFUND_APPROVAL_LIMIT`, a clerk without `finance.approve_refund` does not refund:
+Above `settings.OMS_REFUND_APPROVAL_LIMIT` — counting what the funds page already refunded on the
+order, so a refund split into small parts still reaches it — a clerk without `finance.approve_refund`
+does not refund:
 `refund_request_manual` opens a `RefundApproval` (nothing paid, nothing booked, stock untouched; one
 pending per order). Someone else holding the permission approves it (`refund_approval_approve`: the
 rules above are checked again, since the order may have shipped or been refunded meanwhile) or rejects
@@ -25,6 +27,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -35,7 +38,7 @@ from core.fsm import run_transition
 from core.money import to_money
 from finance import events
 from finance.lock_objects import lock_refund_approval
-from finance.models import RecognisedLine, Refund, RefundApproval, RefundApprovalStatus
+from finance.models import RecognisedLine, Refund, RefundApproval, RefundApprovalStatus, RefundStatus
 from finance.selectors import order_advance_balance, order_payment_covers_goods
 from finance.services.refunds import refund_request
 from orders.events import timeline_message
@@ -81,6 +84,13 @@ def _cancels(*, order: Order, wanted: Decimal, held: Decimal) -> bool:
     return order.status in CANCELLABLE_STATUSES and not shipped_any and held > 0 and wanted == held
 
 
+def _refunded_outside_returns(order: Order) -> Decimal:
+    """What the funds page has refunded on this order so far (withdrawn refunds gave the money back)."""
+    total = (Refund.objects.filter(order=order, outside_return=True).exclude(status=RefundStatus.WITHDRAWN)
+             .aggregate(total=Sum("amount"))["total"])
+    return total or Decimal("0.00")
+
+
 def _check_amount(*, wanted: Decimal, held: Decimal) -> None:
     if wanted <= 0:
         raise ValidationFailed(errors={"amount": [_("Must be greater than zero.")]})
@@ -98,6 +108,9 @@ def _refund(*, order: Order, reason: str, wanted: Decimal, cancels: bool, actor,
                      actor=cancel_actor or actor)
         return list(Refund.objects.filter(order=order).exclude(pk__in=before).order_by("pk"))
     refunds = refund_request(order=order, reason=reason, actor=actor, amount=wanted)
+    Refund.objects.filter(pk__in=[r.pk for r in refunds]).update(outside_return=True)
+    for refund in refunds:
+        refund.outside_return = True
     order.refresh_from_db()
     if order.status in _HOLDABLE and order.paid_amount > 0 and not order_payment_covers_goods(order=order):
         order_put_on_hold(order=order, actor=actor, reasons=[HoldReason(
@@ -118,8 +131,9 @@ def _save(approval: RefundApproval, *, actor) -> None:
 
 @transaction.atomic
 def refund_request_manual(*, order: Order, reason: str, actor, amount=None) -> ManualRefund:
-    """A refund outside a return (default: everything held for the customer). Within the limit, or by
-    someone who may approve refunds, the money goes now; above it, a clerk's refund waits for approval."""
+    """A refund outside a return (default: everything held for the customer). Within the limit (with the
+    order's earlier refunds outside a return), or by someone who may approve refunds, the money goes
+    now; above it, a clerk's refund waits for approval."""
     _require_reason(reason)
     order = lock_order(order)
     held = order_advance_balance(order_id=order.pk)
@@ -130,13 +144,15 @@ def refund_request_manual(*, order: Order, reason: str, actor, amount=None) -> M
         raise PermissionDenied(_("Refunding everything before shipment cancels the order; "
                                  "ask someone who may cancel orders."))
     limit = _limit()
-    if wanted > limit and not _may(actor, APPROVE_PERMISSION):
+    earlier = _refunded_outside_returns(order)
+    if earlier + wanted > limit and not _may(actor, APPROVE_PERMISSION):
         return ManualRefund(approval=_approval_open(order=order, reason=reason, amount=wanted, actor=actor,
-                                                    limit=limit))
+                                                    limit=limit, earlier=earlier))
     return ManualRefund(refunds=_refund(order=order, reason=reason, wanted=wanted, cancels=cancels, actor=actor))
 
 
-def _approval_open(*, order: Order, reason: str, amount: Decimal, actor, limit: Decimal) -> RefundApproval:
+def _approval_open(*, order: Order, reason: str, amount: Decimal, actor, limit: Decimal,
+                   earlier: Decimal) -> RefundApproval:
     user = actor_user(actor)
     if user is None:  # a machine caller has nobody to answer for the request
         raise PermissionDenied(
@@ -147,7 +163,8 @@ def _approval_open(*, order: Order, reason: str, amount: Decimal, actor, limit: 
                                   "rejected first."))
     approval = RefundApproval(order=order, amount=amount, reason=reason.strip()[:255], requested_by=user)
     _save(approval, actor=actor)
-    events.refund_approval_requested_event(order=order, actor=actor, approval=approval, limit=limit)
+    events.refund_approval_requested_event(order=order, actor=actor, approval=approval, limit=limit,
+                                           earlier=earlier)
     return approval
 
 
