@@ -6,9 +6,20 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from simple_history.admin import SimpleHistoryAdmin
 
-from core.admin import ReadOnlyAdmin, ReadOnlyInline
-from finance.models import Invoice, InvoiceLine, JournalEntry, JournalLine, Payment, PrintJob, Refund, RefundStatus
+from core.admin import ReadOnlyAdmin, ReadOnlyAdminMixin, ReadOnlyInline
+from finance.models import (
+    Invoice,
+    InvoiceLine,
+    JournalEntry,
+    JournalLine,
+    Payment,
+    PrintJob,
+    Refund,
+    RefundApproval,
+    RefundStatus,
+)
 from finance.services import refund_execute
 
 
@@ -75,6 +86,22 @@ class RefundAdmin(ReadOnlyAdmin):
 
     def has_retry_permission(self, request):
         return request.user.has_perm("finance.request_refund")
+
+
+@admin.register(RefundApproval)
+class RefundApprovalAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
+    """Refunds that waited for approval; decided on the queue screen, audited here (history: who, when, why)."""
+
+    list_display = ["order_link", "requested_at", "amount", "status", "requested_by", "decided_by", "decided_at"]
+    list_filter = ["status"]
+    search_fields = ["order__number", "reason", "decision_comment"]
+    list_select_related = ["order", "requested_by", "decided_by"]
+    readonly_fields = ["order", "amount", "reason", "status", "requested_by", "requested_at", "decided_by",
+                       "decided_at", "decision_comment"]
+
+    @admin.display(description=_("order"))
+    def order_link(self, obj):
+        return funds_link(obj.order)
 
 
 class InvoiceLineInline(ReadOnlyInline):

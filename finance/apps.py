@@ -5,7 +5,8 @@ from django.utils.translation import pgettext_lazy
 from core.enums import Role
 
 _VIEW = ["finance.view_payment", "finance.view_refund", "finance.view_journalentry", "finance.view_journalline",
-         "finance.view_invoice", "finance.view_invoiceline", "finance.view_recognisedline"]
+         "finance.view_invoice", "finance.view_invoiceline", "finance.view_recognisedline",
+         "finance.view_refundapproval"]
 _CLERK = [*_VIEW, "finance.record_payment", "finance.request_refund", "finance.issue_invoice",
           "finance.void_invoice", "finance.print_invoice", "finance.view_receivables", "finance.view_printjob"]
 
@@ -40,6 +41,9 @@ class FinanceConfig(AppConfig):
             Kind.REFUND_COMPLETED: pgettext_lazy("timeline", "Refund paid out"),
             Kind.REFUND_FAILED: pgettext_lazy("timeline", "Refund failed"),
             Kind.REFUND_WITHDRAWN: pgettext_lazy("timeline", "Refund withdrawn"),
+            Kind.REFUND_APPROVAL_REQUESTED: pgettext_lazy("timeline", "Refund awaiting approval"),
+            Kind.REFUND_APPROVED: pgettext_lazy("timeline", "Refund approved"),
+            Kind.REFUND_REJECTED: pgettext_lazy("timeline", "Refund rejected"),
             Kind.REVENUE_RECOGNISED: pgettext_lazy("timeline", "Revenue recognised"),
             Kind.REVENUE_REVERSED: pgettext_lazy("timeline", "Revenue reversed"),
             Kind.INVOICE_ISSUED: pgettext_lazy("timeline", "Invoice issued"),

@@ -24,6 +24,9 @@ class FinanceEventKind:
     REFUND_COMPLETED = "refund_completed"
     REFUND_FAILED = "refund_failed"
     REFUND_WITHDRAWN = "refund_withdrawn"
+    REFUND_APPROVAL_REQUESTED = "refund_approval_requested"
+    REFUND_APPROVED = "refund_approved"
+    REFUND_REJECTED = "refund_rejected"
     REVENUE_RECOGNISED = "revenue_recognised"
     REVENUE_REVERSED = "revenue_reversed"
     INVOICE_ISSUED = "invoice_issued"
@@ -88,6 +91,48 @@ def refund_withdrawn_event(*, order: Order, actor, amount: Decimal, reason: str,
                         message=timeline_message(gettext_lazy("Refund of ¥%(amount)s withdrawn: %(reason)s"),
                                                  {"amount": _cny(amount), "reason": reason}),
                         data={"refund": refund_id, "reason": reason})
+
+
+def _approval_data(approval, **extra) -> dict:
+    return {"refund_approval": approval.pk, "amount": f"{approval.amount:.2f}", "reason": approval.reason,
+            "requested_by": approval.requested_by.get_username(), **extra}
+
+
+def refund_approval_requested_event(*, order: Order, actor, approval, limit: Decimal,
+                                    earlier: Decimal) -> OrderEvent:
+    """A clerk's refund above the limit (with the order's `earlier` refunds outside a return) waits for
+    approval: nothing is paid or booked yet."""
+    template = (gettext_lazy("Refund of ¥%(amount)s awaits approval (above ¥%(limit)s with ¥%(earlier)s refunded "
+                             "before): %(reason)s") if earlier
+                else gettext_lazy("Refund of ¥%(amount)s awaits approval (above ¥%(limit)s): %(reason)s"))
+    return record_event(
+        order=order, kind=FinanceEventKind.REFUND_APPROVAL_REQUESTED, actor=actor,
+        message=timeline_message(template, {"amount": _cny(approval.amount), "limit": _cny(limit),
+                                            "earlier": _cny(earlier), "reason": approval.reason}),
+        data=_approval_data(approval, limit=f"{limit:.2f}", earlier=f"{earlier:.2f}"))
+
+
+def refund_approved_event(*, order: Order, actor, approval) -> OrderEvent:
+    """Written before the refund itself (its `refund_requested` or the cancellation follows it)."""
+    return record_event(
+        order=order, kind=FinanceEventKind.REFUND_APPROVED, actor=actor,
+        message=timeline_message(
+            gettext_lazy("Refund of ¥%(amount)s requested by %(requester)s approved by %(approver)s."),
+            {"amount": _cny(approval.amount), "requester": approval.requested_by.get_username(),
+             "approver": approval.decided_by.get_username()}),
+        data=_approval_data(approval, approved_by=approval.decided_by.get_username(),
+                            comment=approval.decision_comment))
+
+
+def refund_rejected_event(*, order: Order, actor, approval) -> OrderEvent:
+    return record_event(
+        order=order, kind=FinanceEventKind.REFUND_REJECTED, actor=actor,
+        message=timeline_message(
+            gettext_lazy("Refund of ¥%(amount)s requested by %(requester)s rejected by %(approver)s: %(comment)s"),
+            {"amount": _cny(approval.amount), "requester": approval.requested_by.get_username(),
+             "approver": approval.decided_by.get_username(), "comment": approval.decision_comment}),
+        data=_approval_data(approval, rejected_by=approval.decided_by.get_username(),
+                            comment=approval.decision_comment))
 
 
 def revenue_recognised_event(*, order: Order, actor, entry_number: str, reference: str, gross: Decimal,

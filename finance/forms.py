@@ -69,6 +69,11 @@ class RefundForm(ReasonForm):
                                                                 "step": "0.01"}))
 
 
+class RefundApproveForm(forms.Form):
+    comment = forms.CharField(label=_("Approval note"), max_length=255, required=False,
+                              widget=forms.TextInput(attrs=_placeholder(_("Note (optional)"))))
+
+
 class InvoiceIssueForm(forms.Form):
     """The buyer details an invoice is issued with, pre-filled from the order's request or the customer."""
 

@@ -1,7 +1,7 @@
 """Row locks of the finance stage. Every funds writer locks the order first (orders.lock_objects),
 then the finance rows it changes, in primary-key order, so two workers cannot deadlock."""
 
-from finance.models import Invoice, Payment, Refund
+from finance.models import Invoice, Payment, Refund, RefundApproval
 
 
 def lock_payments(pks) -> dict[int, Payment]:
@@ -14,3 +14,7 @@ def lock_refund(pk) -> Refund:
 
 def lock_invoice(pk) -> Invoice:
     return Invoice.objects.select_for_update().get(pk=pk)
+
+
+def lock_refund_approval(pk) -> RefundApproval:
+    return RefundApproval.objects.select_for_update().get(pk=pk)

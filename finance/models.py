@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from simple_history.models import HistoricalRecords
 
 from core.money import ZERO, MoneyField
 from orders.models import PaymentMethod
@@ -259,6 +260,12 @@ class Refund(ConcurrentTransitionMixin, models.Model):
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                      related_name="+", verbose_name=_("requested by"))
     actor_name = models.CharField(_("actor"), max_length=150)
+    # Made from the funds page (`refund_request_manual`): the approval limit counts these together, so
+    # splitting a refund into parts below the limit does not avoid the approval.
+    outside_return = models.BooleanField(_("refund outside a return"), default=False)
+    # Set when the refund was paid on an approved request (the request names the clerk who asked).
+    approval = models.ForeignKey("finance.RefundApproval", on_delete=models.PROTECT, null=True, blank=True,
+                                 related_name="refunds", verbose_name=_("refund approval"))
 
     class Meta:
         verbose_name = _("refund")
@@ -283,6 +290,57 @@ class Refund(ConcurrentTransitionMixin, models.Model):
 
     @transition(field=status, source=[RefundStatus.PENDING, RefundStatus.FAILED], target=RefundStatus.WITHDRAWN)
     def withdraw(self):
+        pass
+
+
+class RefundApprovalStatus(models.TextChoices):
+    PENDING = "pending", pgettext_lazy("refund approval", "Awaiting approval")
+    APPROVED = "approved", pgettext_lazy("refund approval", "Approved")
+    REJECTED = "rejected", pgettext_lazy("refund approval", "Rejected")
+
+
+class RefundApproval(ConcurrentTransitionMixin, models.Model):
+    """A clerk's refund outside a return above `OMS_REFUND_APPROVAL_LIMIT`, waiting for someone with
+    `finance.approve_refund`. While pending nothing is paid or booked; approving runs the manual
+    refund's rules then (`finance.services.refund_approvals`). At most one pending per order."""
+
+    order = models.ForeignKey("orders.Order", on_delete=models.PROTECT, related_name="refund_approvals",
+                              verbose_name=_("order"))
+    amount = MoneyField(_("amount"))
+    reason = models.CharField(_("reason"), max_length=255)
+    status = FSMField(_("status"), max_length=10, choices=RefundApprovalStatus.choices,
+                      default=RefundApprovalStatus.PENDING, protected=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                     verbose_name=_("requested by"))
+    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+", verbose_name=_("decided by"))
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_comment = models.CharField(_("decision comment"), max_length=255, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("refund approval")
+        verbose_name_plural = _("refund approvals")
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="finance_refund_approval_amount_gt_0"),
+            models.UniqueConstraint(fields=["order"], condition=Q(status="pending"),
+                                    name="finance_refund_approval_one_pending"),
+        ]
+        indexes = [models.Index(fields=["status", "requested_at"], name="finance_refund_approval_queue")]
+
+    def __str__(self) -> str:
+        return f"{self.order_id} refund approval {self.amount}"
+
+    @transition(field=status, source=RefundApprovalStatus.PENDING, target=RefundApprovalStatus.APPROVED,
+                custom={"label": pgettext_lazy("refund approval", "approve")})
+    def approve(self):
+        pass
+
+    @transition(field=status, source=RefundApprovalStatus.PENDING, target=RefundApprovalStatus.REJECTED,
+                custom={"label": pgettext_lazy("refund approval", "reject")})
+    def reject(self):
         pass
 
 

@@ -7,12 +7,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext
 
 from core.errors import DocumentNotAvailable
-from core.money import ZERO
+from core.money import ZERO, MoneyField
 from finance.models import (
     DEBIT_NORMAL,
     Account,
@@ -25,6 +26,8 @@ from finance.models import (
     PaymentState,
     RecognisedLine,
     Refund,
+    RefundApproval,
+    RefundApprovalStatus,
     RefundStatus,
     RevenueComponent,
 )
@@ -148,7 +151,29 @@ def order_funds(*, order_id: int) -> dict:
         "entries": list(JournalEntry.objects.filter(order_id=order_id).prefetch_related("lines")
                         .order_by("posted_at", "id")),
         "balances": order_balances(order_id=order_id),
+        "approvals": list(RefundApproval.objects.filter(order_id=order_id)
+                          .select_related("requested_by", "decided_by").order_by("requested_at", "id")),
     }
+
+
+def refund_approvals_pending(*, user=None) -> QuerySet[RefundApproval]:
+    """Refunds waiting for approval, oldest first; with `user`, without the ones they asked for
+    (nobody approves their own). Each row carries `held`: what is held for the customer now."""
+    advance = JournalLine.objects.filter(account=Account.ADVANCE, entry__order_id=OuterRef("order_id"))
+    held = Subquery(advance.values("entry__order_id").annotate(b=Sum("credit") - Sum("debit")).values("b")[:1])
+    queryset = (RefundApproval.objects.filter(status=RefundApprovalStatus.PENDING)
+                .select_related("order__customer", "order__channel", "requested_by")
+                .annotate(held=Coalesce(held, ZERO, output_field=MoneyField()))
+                .order_by("requested_at", "id"))
+    if user is not None:
+        queryset = queryset.exclude(requested_by=user)
+    return queryset
+
+
+def refund_approvals_decided(*, limit: int = 20) -> list[RefundApproval]:
+    """The latest decisions, newest first (the queue shows them under the waiting ones)."""
+    return list(RefundApproval.objects.exclude(status=RefundApprovalStatus.PENDING)
+                .select_related("order", "requested_by", "decided_by").order_by("-decided_at", "-id")[:limit])
 
 
 AGING_BUCKETS = ((0, 30), (31, 60), (61, 90), (91, None))

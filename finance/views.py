@@ -26,10 +26,19 @@ from finance.forms import (
     InvoiceIssueForm,
     PrintActionForm,
     ReasonForm,
+    RefundApproveForm,
     RefundForm,
 )
-from finance.models import Account, Invoice, PrintJob, PrintJobStatus, Refund
-from finance.selectors import invoice_list, order_funds, print_centre_counts, receivables_aging, refundable_payments
+from finance.models import Account, Invoice, PrintJob, PrintJobStatus, Refund, RefundApproval
+from finance.selectors import (
+    invoice_list,
+    order_funds,
+    print_centre_counts,
+    receivables_aging,
+    refund_approvals_decided,
+    refund_approvals_pending,
+    refundable_payments,
+)
 from finance.services.printing import invoices_render_file, print_job_create
 from finance.vat import buyer_for
 from orders.models import Order, OrderStatus
@@ -168,7 +177,8 @@ def render_order_funds(request, number: str, *, status: int = 200, **forms):
     context["balances"] = {Account(code).label: value for code, value in context["balances"].items()}
     context["has_active_invoice"] = any(inv.kind == "invoice" and inv.status == "issued" for inv in context["invoices"])
     context.update(order=order, amount_form=AmountReferenceForm(), cod_form=AmountReferenceForm(),
-                   refund_form=RefundForm(), reason_form=ReasonForm(),
+                   refund_form=RefundForm(), reason_form=ReasonForm(), approve_form=RefundApproveForm(),
+                   pending_approval=next((a for a in context["approvals"] if a.status == "pending"), None),
                    can_refund=bool(refundable_payments(order_id=order.pk)),
                    # a transfer is registered only against money still owed, never for a cancelled order
                    can_register_transfer=(order.status != OrderStatus.CANCELLED and order.outstanding_amount > 0),
@@ -179,7 +189,8 @@ def render_order_funds(request, number: str, *, status: int = 200, **forms):
 
 
 FUNDS_EVENT_KINDS = ("payment_recorded", "payment_failed", "refund_requested", "refund_completed", "refund_failed",
-                     "refund_withdrawn", "revenue_recognised", "revenue_reversed", "invoice_issued", "invoice_voided")
+                     "refund_withdrawn", "refund_approval_requested", "refund_approved", "refund_rejected",
+                     "revenue_recognised", "revenue_reversed", "invoice_issued", "invoice_voided")
 
 
 def _order_action(request, number: str, call, **forms):
@@ -245,11 +256,68 @@ def order_refund(request, number: str):
         return render_order_funds(request, number, refund_form=form)
 
     def call(order):
-        refunds = services.refund_request_manual(order=order, amount=data["amount"], reason=data["reason"],
-                                          actor=request.user)
-        return _("Refund of ¥%(amount)s requested.") % {"amount": f"{sum(r.amount for r in refunds):,.2f}"}
+        done = services.refund_request_manual(order=order, amount=data["amount"], reason=data["reason"],
+                                              actor=request.user)
+        if done.approval is not None:
+            return _("Refund of ¥%(amount)s is above the approval limit: it now awaits the finance director's "
+                     "approval; nothing has been paid.") % {"amount": f"{done.amount:,.2f}"}
+        return _("Refund of ¥%(amount)s requested.") % {"amount": f"{done.amount:,.2f}"}
 
     return _order_action(request, number, call, refund_form=form)
+
+
+@login_required
+@permission_required("finance.approve_refund", raise_exception=True)
+@require_GET
+def refund_approvals(request):
+    """The finance director's queue: refunds outside a return waiting for approval, their own left out."""
+    waiting = list(refund_approvals_pending(user=request.user))
+    own = refund_approvals_pending().filter(requested_by=request.user).count()
+    return render(request, "finance/refund_approvals.html", {
+        "waiting": waiting, "own": own, "decided": refund_approvals_decided(),
+        "approve_form": RefundApproveForm(), "reason_form": ReasonForm()})
+
+
+def _decided_redirect(request, approval: RefundApproval):
+    # Back to the screen the decision was taken on: the order's funds page or the queue.
+    if request.POST.get("back") == "funds":
+        return redirect("finance:order-funds", number=approval.order.number)
+    return redirect("finance:refund-approvals")
+
+
+@login_required
+@permission_required("finance.approve_refund", raise_exception=True)
+@require_POST
+def refund_approval_approve(request, pk: int):
+    approval = get_object_or_404(RefundApproval.objects.select_related("order"), pk=pk)
+    form = RefundApproveForm(request.POST)
+    if _form_or_error(request, form) is not None:
+        try:
+            refunds = services.refund_approval_approve(approval=approval, actor=request.user,
+                                                       comment=form.cleaned_data["comment"])
+        except DomainError as exc:
+            report_domain_error(request, exc, labels=FIELD_LABELS)
+        else:
+            messages.success(request, _("Refund of ¥%(amount)s for order %(number)s approved and sent.")
+                             % {"amount": f"{sum(r.amount for r in refunds):,.2f}", "number": approval.order.number})
+    return _decided_redirect(request, approval)
+
+
+@login_required
+@permission_required("finance.approve_refund", raise_exception=True)
+@require_POST
+def refund_approval_reject(request, pk: int):
+    approval = get_object_or_404(RefundApproval.objects.select_related("order"), pk=pk)
+    data = _form_or_error(request, ReasonForm(request.POST))
+    if data is not None:
+        try:
+            services.refund_approval_reject(approval=approval, actor=request.user, reason=data["reason"])
+        except DomainError as exc:
+            report_domain_error(request, exc, labels=FIELD_LABELS)
+        else:
+            messages.success(request, _("Refund request for order %(number)s rejected; nothing was paid.")
+                             % {"number": approval.order.number})
+    return _decided_redirect(request, approval)
 
 
 @login_required

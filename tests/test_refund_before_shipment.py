@@ -11,7 +11,7 @@ from django.core.management import call_command
 
 from core.enums import Role
 from core.errors import InvalidTransition
-from finance.models import Refund
+from finance.models import Refund, RefundApproval
 from finance.services import refund_request
 from finance.tests.factories import assert_ledger_ok
 from inventory.models import Stock
@@ -76,12 +76,16 @@ def test_partial_refund_before_shipment_holds_the_order(order, client, make_user
     _stock_clean(capsys)
 
 
-def test_a_refund_above_the_limit_needs_approval(order, client, make_user, settings):
+def test_a_refund_above_the_limit_needs_approval(order, client, make_user, settings, capsys):
     settings.OMS_REFUND_APPROVAL_LIMIT = "100.00"
     _login(client, make_user, Role.FINANCE)
     response = _refund(client, order, amount="150.00")
-    assert "财务总监" in response.content.decode() or 'class="msg msg-error"' in response.content.decode()
+    assert "财务总监审批" in response.content.decode()
     assert not Refund.objects.filter(order=order).exists()
+    # waiting for the director: the order, its money and its stock as they were (tests/test_refund_approval.py)
+    assert RefundApproval.objects.get(order=order).status == "pending"
+    assert Order.objects.get(pk=order.pk).status == "awaiting_shipment"
+    _stock_clean(capsys)
 
 
 def test_packing_and_handover_refuse_an_order_whose_money_went_back(order, capsys):

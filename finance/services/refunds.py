@@ -24,7 +24,6 @@ import logging
 from datetime import timedelta
 from functools import partial
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -33,17 +32,16 @@ from django.utils.translation import gettext_lazy
 
 from core import hooks
 from core.actors import SYSTEM, actor_name, actor_user
-from core.errors import PermissionDenied, ValidationFailed
+from core.errors import ValidationFailed
 from core.fsm import run_transition
 from core.money import to_money
 from finance import events
 from finance.connectors import ConnectorError, connector_for
 from finance.lock_objects import lock_payments, lock_refund
-from finance.models import Account, EntryKind, JournalEntry, Payment, RecognisedLine, Refund, RefundStatus
+from finance.models import Account, EntryKind, JournalEntry, Payment, Refund, RefundStatus
 from finance.selectors import order_advance_balance, recognised_totals, refundable_payments
 from finance.services.ledger import Cr, Dr, journal_post
 from finance.services.revenue import revenue_allowance
-from orders.events import timeline_message
 from orders.lock_objects import lock_order
 from orders.models import Order
 from orders.services import order_set_funds
@@ -93,61 +91,6 @@ def refund_request(*, order: Order, reason: str, actor, amount=None) -> list[Ref
         transaction.on_commit(partial(refund_execute, refund_id=refund.pk), robust=True)
     events.refund_requested_event(order=order, actor=actor, amount=amount, reason=reason,
                                   refund_ids=[r.pk for r in refunds])
-    return refunds
-
-
-APPROVE_PERMISSION = "finance.approve_refund"
-
-
-def _may(actor, permission: str) -> bool:
-    return actor is None or bool(getattr(actor, "has_perm", None) and actor.has_perm(permission))
-
-
-@transaction.atomic
-def refund_request_manual(*, order: Order, reason: str, actor, amount=None) -> list[Refund]:
-    """A refund outside a return (the order's funds page). The three flows must not drift:
-
-    - above `settings.OMS_REFUND_APPROVAL_LIMIT` it needs the approval permission
-      (`finance.approve_refund`, the finance director) — a clerk asks the director to do it;
-    - everything held for the customer, before anything shipped: the order is cancelled
-      (`orders.order_cancel`, which needs the cancel permission) — the cancellation's hooks release
-      the stock and refund the money, so goods and money cannot both leave;
-    - part of it, before everything shipped: refunded, and if the money left no longer covers the
-      goods still to ship, the order goes on hold (payment mismatch) and the warehouse refuses it.
-    """
-    from finance.selectors import order_payment_covers_goods
-    from orders.models import CANCELLABLE_STATUSES, OrderStatus
-    from orders.services import HoldReason, order_cancel, order_put_on_hold
-
-    if not (reason or "").strip():
-        raise ValidationFailed(errors={"reason": [_("A reason is required.")]})
-    order = lock_order(order)
-    held = order_advance_balance(order_id=order.pk)
-    wanted = held if amount is None else to_money(amount)
-    limit = to_money(settings.OMS_REFUND_APPROVAL_LIMIT)
-    if wanted > limit and not _may(actor, APPROVE_PERMISSION):
-        raise PermissionDenied(
-            _("A refund of more than ¥%(limit)s outside a return needs the finance director's approval.")
-            % {"limit": f"{limit:,.2f}"})
-    shipped_any = RecognisedLine.objects.filter(order_id=order.pk, gross__gt=0).exists()
-    if order.status in CANCELLABLE_STATUSES and not shipped_any and held > 0 and wanted == held:
-        if not _may(actor, "orders.cancel_order"):
-            raise PermissionDenied(_("Refunding everything before shipment cancels the order; "
-                                     "ask someone who may cancel orders."))
-        before = set(Refund.objects.filter(order=order).values_list("pk", flat=True))
-        order_cancel(order=order, reason=_("Refunded in full before shipment: %(reason)s") % {"reason": reason},
-                     actor=actor)
-        return list(Refund.objects.filter(order=order).exclude(pk__in=before).order_by("pk"))
-    refunds = refund_request(order=order, reason=reason, actor=actor, amount=wanted)
-    order.refresh_from_db()
-    if (order.status in (OrderStatus.PENDING_REVIEW, OrderStatus.AWAITING_PAYMENT, OrderStatus.AWAITING_SHIPMENT,
-                         OrderStatus.ON_HOLD)
-            and order.paid_amount > 0 and not order_payment_covers_goods(order=order)):
-        order_put_on_hold(order=order, actor=actor, reasons=[HoldReason(
-            "payment_mismatch",
-            timeline_message(gettext_lazy("¥%(amount)s refunded before shipment; the payment no longer covers the "
-                                          "order."), {"amount": f"{wanted:,.2f}"}),
-            {"refunded": f"{wanted:.2f}"})])
     return refunds
 
 

@@ -82,6 +82,8 @@ ENTRIES: list[NavEntry] = [
     NavEntry("warehouse", _("Stock"), "inventory:stock-overview", perm("inventory.view_stock"), "stock"),
     NavEntry("finance", _("Invoice print centre"), "finance:print-centre", perm("finance.print_invoice"),
              "print-centre"),
+    NavEntry("finance", _("Refund approvals"), "finance:refund-approvals", perm("finance.approve_refund"),
+             "refund-approvals"),
     NavEntry("finance", _("Receivables aging"), "finance:receivables", perm("finance.view_receivables"),
              "receivables"),
     NavEntry("aftersales", _("After-sales queue"), "aftersales:queue", perm("aftersales.view_returnrequest"),

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from aftersales.models import ReturnRequest, ReturnStatus
 from aftersales.selectors import awaiting_refund_count, parcels_to_receive
-from finance.selectors import print_centre_counts
+from finance.selectors import print_centre_counts, refund_approvals_pending
 from logistics.models import Shipment, ShipmentStatus
 from logistics.selectors import exception_shipments
 from oms.backoffice.nav import perm
@@ -92,6 +92,8 @@ QUEUES: list[Queue] = [
           "aftersales:queue", {"status": ReturnStatus.RECEIVED}),
     Queue("refunds-to-confirm", _("Refunds to transfer and confirm"), perm("aftersales.confirm_refund"),
           lambda u: awaiting_refund_count(), "aftersales:queue", {"awaiting_refund": "on"}, urgent=True),
+    Queue("refund-approvals", _("Refunds waiting for my approval"), perm("finance.approve_refund"),
+          lambda u: refund_approvals_pending(user=u).count(), "finance:refund-approvals", urgent=True),
     Queue("invoices-to-print", _("Invoices to print"), perm("finance.print_invoice"),
           lambda u: print_centre_counts()["unprinted"], "finance:print-centre", {"printed": "no"}),
     Queue("imports-running", _("Imports running"), perm("imports.run_import"),
