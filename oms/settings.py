@@ -167,7 +167,9 @@ CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
         "script-src": [SELF, NONCE],  # NONCE: django-csp adds this response's nonce (templates use request.csp_nonce)
-        "style-src": ["'self'", "'unsafe-inline'"],  # style="" attributes in templates; no script runs from CSS
+        # No 'unsafe-inline' (injected CSS can leak a page's content): style sheets from OMS, or a
+        # <style> with the nonce; no style="" attributes, scripts set element.style (docs/security.md).
+        "style-src": [SELF, NONCE],
         "img-src": ["'self'", "data:"],
         "font-src": ["'self'", "data:"],
         "connect-src": ["'self'"],

@@ -16,3 +16,14 @@ document.addEventListener("submit", function (event) {
     event.preventDefault();
   }
 });
+// <span data-percent="40">: a bar's width computed on the server. A style="" attribute would be
+// refused by the Content-Security-Policy (no 'unsafe-inline' for styles); element.style is allowed.
+function applyPercentWidths() {
+  document.querySelectorAll("[data-percent]").forEach(function (bar) {
+    bar.style.transition = "none";  // the bar starts where the server put it, as style="" did; later updates animate
+    bar.style.width = Math.max(0, Math.min(100, Number(bar.getAttribute("data-percent")) || 0)) + "%";
+    void bar.offsetWidth;
+    bar.style.transition = "";
+  });
+}
+applyPercentWidths();

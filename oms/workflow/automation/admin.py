@@ -70,7 +70,7 @@ class RuleVersionInline(admin.TabularInline):
 
     @admin.display(description=gettext_lazy("snapshot"))
     def snapshot_display(self, obj):
-        return format_html("<code style='white-space:pre-wrap'>{}</code>",
+        return format_html('<code class="rule-snapshot">{}</code>',
                            json.dumps(obj.snapshot, ensure_ascii=False, indent=1))
 
     @admin.display(description=gettext_lazy("restore"))

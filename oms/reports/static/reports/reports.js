@@ -1,12 +1,18 @@
 /* Draws every `.widget-chart` with the vendored ECharts; a click on a bar, point or slice opens the
    orders behind it (each data point carries its drill-through URL). */
 (function () {
+  // ECharts' HTML tooltips are markup with style="" attributes, which the Content-Security-Policy
+  // refuses (no 'unsafe-inline' for styles): the tooltips are drawn on the chart's canvas instead.
+  function canvasTooltips(options) {
+    [].concat(options.tooltip || []).forEach(function (t) { t.renderMode = "richText"; t.confine = true; });
+    return options;
+  }
   function draw(el) {
     var source = document.getElementById(el.dataset.optionsId);
     if (!source || el.dataset.drawn) return;
     var spec = JSON.parse(source.textContent);
     var chart = echarts.init(el, null, { renderer: "canvas" });
-    chart.setOption(spec.options);
+    chart.setOption(canvasTooltips(spec.options));
     chart.on("click", function (params) {
       var series = spec.drills[params.seriesIndex] || spec.drills[0] || [];
       var url = series[params.dataIndex];
@@ -22,7 +28,7 @@
   document.addEventListener("change", function (e) {
     if (e.target && e.target.name === "chart") {
       var cols = document.getElementById("columns-field");
-      if (cols) cols.style.display = e.target.value === "pivot" ? "" : "none";
+      if (cols) cols.hidden = e.target.value !== "pivot";
     }
   });
 })();

@@ -6,6 +6,7 @@
     var el = document.getElementById("process-map");
     if (!el || !window.echarts) return;
     var data = JSON.parse(document.getElementById(el.dataset.source).textContent);
+    el.style.height = el.dataset.height + "px";  // the graph's height; a style="" attribute would break the CSP
     var nodes = data.nodes.map(function (n) {
       var state = n.kind === "state";
       return {
@@ -18,7 +19,7 @@
               width: 146, overflow: "truncate" },
         itemStyle: state ? {} : { color: n.category === 3 ? "#f1f2f4" : "#fdf3e1",
                                   borderColor: COLORS[n.category], borderWidth: 1.5 },
-        tooltip: { formatter: function () { return n.name.replace(/\n/g, "<br>"); } }
+        tooltip: { formatter: function () { return n.name; } }
       };
     });
     var links = data.links.map(function (l) {
@@ -35,7 +36,8 @@
     var chart = echarts.init(el, null, { renderer: "canvas" });
     chart.setOption({
       color: COLORS,
-      tooltip: { confine: true },
+      // Drawn on the canvas: ECharts' HTML tooltips carry style="" attributes, refused by the CSP.
+      tooltip: { confine: true, renderMode: "richText" },
       legend: { data: data.categories, top: 0 },
       series: [{
         type: "graph", layout: "none", roam: true, top: 60, bottom: data.bottom, left: 80, right: 90,
