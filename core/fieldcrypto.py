@@ -155,6 +155,8 @@ def normalise_for_index(kind: str, value) -> str:
         return normalise_phone(text) or text
     if kind == "email":
         return text.lower()
+    if kind == "secret":  # webhook secrets: unique per sender without being stored readable
+        return text
     raise ValueError(f"unknown blind index kind {kind!r}")
 
 
@@ -247,7 +249,7 @@ __all__ = ["InvalidToken", "blind_index", "blind_index_lookups", "phone_last4", 
 # -- re-encryption (the data migration and `rotate_field_keys`) -----------------------------------
 
 _DERIVE = {"phone": lambda v: blind_index("phone", v), "email": lambda v: blind_index("email", v),
-           "last4": phone_last4}
+           "secret": lambda v: blind_index("secret", v), "last4": phone_last4}
 
 
 class UnknownKey(Exception):

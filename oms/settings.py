@@ -298,6 +298,9 @@ OMS_BLIND_INDEX_PREVIOUS_KEY = env_str("OMS_BLIND_INDEX_PREVIOUS_KEY", "")
 OMS_WEBHOOK_PENDING_GRACE_SECONDS = env_int("OMS_WEBHOOK_PENDING_GRACE_SECONDS", 60)
 # Only senders registered in the admin, each with its own secret (contract: with DJANGO_DEBUG=0).
 OMS_WEBHOOK_REGISTERED_SENDERS_ONLY = env_bool("OMS_WEBHOOK_REGISTERED_SENDERS_ONLY", not DEBUG)
+# Otherwise (development) a sender without its own secret signs with one derived from OMS_WEBHOOK_SECRET
+# for it alone; payments and refunds from such senders are refused unless this is switched on.
+OMS_WEBHOOK_UNREGISTERED_MONEY_SENDERS = env_bool("OMS_WEBHOOK_UNREGISTERED_MONEY_SENDERS", False)
 OMS_CURRENCY = "CNY"
 # Legacy order import (oms.imports): largest file accepted, most rows read, orders written per
 # transaction, and up to which size a file is checked/imported in the request instead of a job.
@@ -380,6 +383,9 @@ if not DEBUG:
     if weak_secret(OMS_WEBHOOK_SECRET):
         raise ImproperlyConfigured(f"OMS_WEBHOOK_SECRET is weak ({weak_secret(OMS_WEBHOOK_SECRET)}); "
                                    "use 32+ random characters when DJANGO_DEBUG=0")
+    if OMS_WEBHOOK_UNREGISTERED_MONEY_SENDERS:
+        raise ImproperlyConfigured("OMS_WEBHOOK_UNREGISTERED_MONEY_SENDERS is a development setting: with "
+                                   "DJANGO_DEBUG=0 payments and refunds come only from registered senders")
     if not OMS_FIELD_ENCRYPTION_KEYS:
         raise ImproperlyConfigured("OMS_FIELD_ENCRYPTION_KEYS must be set when DJANGO_DEBUG=0")
     for _position, _key in enumerate(OMS_FIELD_ENCRYPTION_KEYS, start=1):

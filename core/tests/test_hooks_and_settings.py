@@ -114,6 +114,9 @@ def test_production_keeps_database_connections_and_checks_them_before_reuse():
      "OMS_BLIND_INDEX_KEY is weak (a published default)"),
     ({**PRODUCTION, "OMS_BLIND_INDEX_KEY": PRODUCTION["OMS_WEBHOOK_SECRET"]},
      "OMS_BLIND_INDEX_KEY is weak (the same as another secret)"),
+    # Payments from senders without their own secret: a development setting only.
+    ({**PRODUCTION, "OMS_WEBHOOK_UNREGISTERED_MONEY_SENDERS": "1"},
+     "OMS_WEBHOOK_UNREGISTERED_MONEY_SENDERS is a development setting"),
 ])
 def test_bad_environment_is_refused_at_start(env, message):
     result = _manage("check", env_extra=env)

@@ -9,6 +9,7 @@ from django.utils.translation import ngettext
 
 from core.admin import ReadOnlyAdminMixin
 from core.feedback import report_domain_error
+from core.fieldcrypto import blind_index_lookups
 from core.pii import mask_pii_in, user_can_view_pii
 from core.punctuation import labelled
 from oms.env import MIN_SECRET_LENGTH, weak_secret
@@ -17,14 +18,28 @@ from oms.integrations.models import InboundAttempt, InboundEvent, WebhookSender
 from orders.admin import ReadOnlyHistoryAdmin
 
 
+def masked(secret: str) -> str:
+    """What the admin shows of a stored secret: that there is one, and its last four characters."""
+    if not secret:
+        return "—"
+    return "••••••" + secret[-4:] if len(secret) > 8 else "••••••"
+
+
 class WebhookSenderForm(forms.ModelForm):
     secret = forms.CharField(label=_("secret"), required=False, widget=forms.PasswordInput(render_value=False),
-                             help_text=_("Leave empty to keep the current secret (or to use OMS_WEBHOOK_SECRET)."))
+                             help_text=_("Leave empty to keep the current secret (or, in development, to use the "
+                                         "one derived from OMS_WEBHOOK_SECRET)."))
     clear_secret = forms.BooleanField(label=_("use the default secret"), required=False)
 
     class Meta:
         model = WebhookSender
         fields = ["kind", "code", "name", "secret", "clear_secret", "active"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and self.instance.secret:  # write-only: say that there is one, never what it is
+            self.fields["secret"].help_text = _("Stored: %(masked)s. Leave empty to keep it.") % {
+                "masked": masked(self.instance.secret)}
 
     def clean_secret(self):
         secret = self.cleaned_data.get("secret") or ""
@@ -33,7 +48,8 @@ class WebhookSenderForm(forms.ModelForm):
         if weak_secret(secret) or secret == settings.OMS_WEBHOOK_SECRET:
             raise forms.ValidationError(_("Use a random secret of at least %(n)d characters, not a default or "
                                           "the shared secret.") % {"n": MIN_SECRET_LENGTH})
-        if WebhookSender.objects.filter(secret=secret).exclude(pk=self.instance.pk).exists():
+        taken = WebhookSender.objects.filter(secret_index__in=blind_index_lookups("secret", secret))
+        if taken.exclude(pk=self.instance.pk).exists():
             # One secret per sender: that is what makes a signature name its sender.
             raise forms.ValidationError(_("Another sender already uses this secret; each sender needs its own."))
         return secret
@@ -191,13 +207,6 @@ class OutboxMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 from oms.integrations.connectors import pushback, sync  # noqa: E402
 from oms.integrations.connectors.base import PlatformError, adapter_choices  # noqa: E402
 from oms.integrations.models import ChannelConnector, PlatformOrderLink, SyncItem, SyncRun, SyncStatus  # noqa: E402
-
-
-def masked(secret: str) -> str:
-    """What the admin shows of a stored secret: that there is one, and its last four characters."""
-    if not secret:
-        return "—"
-    return "••••••" + secret[-4:] if len(secret) > 8 else "••••••"
 
 
 class SecretKeepingForm(forms.ModelForm):

@@ -14,6 +14,8 @@ job. Logistics adds WMS and carrier webhooks with `register_handler` and one URL
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import logging
 import traceback
@@ -49,6 +51,9 @@ class WebhookHandler:
     # (data: dict) -> str: the provider's transaction behind a money event ("" for none). Unique per
     # kind, so one transaction reported under two event ids or through two paths counts once.
     money_key: Any = None
+    # Payments and refunds: accepted only from senders registered with their own secret, also in
+    # development unless OMS_WEBHOOK_UNREGISTERED_MONEY_SENDERS is on (issue 17).
+    moves_money: bool = False
 
 
 _HANDLERS: dict[str, WebhookHandler] = {}
@@ -79,12 +84,30 @@ def registered_senders_only() -> bool:
     return bool(getattr(settings, "OMS_WEBHOOK_REGISTERED_SENDERS_ONLY", not settings.DEBUG))
 
 
+def unregistered_money_senders() -> bool:
+    """Development only: accept payment/refund events from senders without their own secret."""
+    return bool(getattr(settings, "OMS_WEBHOOK_UNREGISTERED_MONEY_SENDERS", False))
+
+
+def development_secret(kind: str, sender: str) -> str:
+    """The secret an unregistered sender signs with in development:
+    hex HMAC-SHA256(OMS_WEBHOOK_SECRET, "<kind>/<sender>"). Each sender gets its own, so the secret
+    handed to a WMS test partner verifies for that warehouse alone, never for a payment path; the
+    shared secret itself verifies nothing inbound. ("/" cannot occur in a kind, so no two (kind,
+    sender) pairs give the same message.)"""
+    shared = settings.OMS_WEBHOOK_SECRET
+    if not shared:
+        return ""
+    return hmac.new(shared.encode(), f"{kind}/{sender}".encode(), hashlib.sha256).hexdigest()
+
+
 def secrets_for(kind: str, sender: str) -> list[str]:
     """The secret(s) a delivery for this sender must be signed with.
 
     A registered sender's secret belongs to that sender alone (no two senders share one, see
     `WebhookSender`), so a signature made for one sender does not verify for another: the signature
-    binds the sender. Only in development may an unregistered sender use the shared default.
+    binds the sender. Only in development may a sender without its own secret sign, with the secret
+    derived for it (`development_secret`), and never a money event unless that is switched on.
     """
     row = WebhookSender.objects.filter(kind=kind, code=sender).first()
     if row is not None and not row.active:
@@ -92,10 +115,14 @@ def secrets_for(kind: str, sender: str) -> list[str]:
     if row is not None and row.secret:
         if registered_senders_only() and weak_secret(row.secret):
             raise Unauthorized("the sender's secret is too weak for production")
-        return [row.secret]  # a sender's own secret replaces the shared default
+        return [row.secret]  # a sender's own secret replaces the development default
     if registered_senders_only():
         raise Unauthorized("unregistered sender or sender without its own secret")
-    return [settings.OMS_WEBHOOK_SECRET] if settings.OMS_WEBHOOK_SECRET else []
+    handler = _HANDLERS.get(kind)
+    if (handler is None or handler.moves_money) and not unregistered_money_senders():
+        raise Unauthorized("money events only from senders registered with their own secret")
+    secret = development_secret(kind, sender)
+    return [secret] if secret else []
 
 
 def validate(handler: WebhookHandler, payload) -> dict:

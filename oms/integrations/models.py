@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
-from core.fieldcrypto import EncryptedJSONField, EncryptedTextField
+from core.fieldcrypto import BlindIndexField, EncryptedCharField, EncryptedJSONField, EncryptedTextField
 from core.shared_values import SharedValue
 
 
@@ -32,20 +32,23 @@ class WebhookKind(models.TextChoices):
 
 class WebhookSender(models.Model):
     """A sender with its own secret. With `DJANGO_DEBUG=0` only registered senders with a secret are
-    accepted; in development senders without a row use `settings.OMS_WEBHOOK_SECRET`. No two
-    senders share a secret, so a signature names its sender."""
+    accepted; in development senders without one sign with a secret derived for them from
+    `settings.OMS_WEBHOOK_SECRET` (`inbox.development_secret`). No two senders share a secret, so a
+    signature names its sender. The secret is encrypted at rest; its keyed hash keeps it unique."""
 
     kind = models.CharField(_("kind"), max_length=16, choices=WebhookKind.choices)
     code = models.SlugField(_("code"), max_length=32, help_text=_("The {provider}/{warehouse}/{carrier} in the URL."))
     name = models.CharField(_("name"), max_length=100, blank=True)
-    secret = models.CharField(_("secret"), max_length=200, blank=True,
-                              help_text=_("HMAC-SHA256 secret; empty means the default OMS_WEBHOOK_SECRET."))
+    secret = EncryptedCharField(_("secret"), max_length=200, blank=True,
+                                help_text=_("HMAC-SHA256 secret; empty means the development default derived from "
+                                            "OMS_WEBHOOK_SECRET."))
+    secret_index = BlindIndexField(_("secret hash"), source="secret", kind="secret")
     active = models.BooleanField(_("active"), default=True,
                                  help_text=_("Events from an inactive sender are refused (401)."))
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     # Configuration: every change kept with its before/after values (issue 17), read-only in the admin.
-    history = HistoricalRecords(excluded_fields=["secret"])
+    history = HistoricalRecords(excluded_fields=["secret", "secret_index"])
 
     class Meta:
         verbose_name = _("webhook sender")
@@ -53,8 +56,9 @@ class WebhookSender(models.Model):
         ordering = ["kind", "code"]
         constraints = [
             models.UniqueConstraint(fields=["kind", "code"], name="integrations_sender_kind_code_uniq"),
-            models.UniqueConstraint(fields=["secret"], condition=~models.Q(secret=""),
-                                    name="integrations_sender_secret_uniq"),
+            # The secret is ciphertext (a fresh token per save): uniqueness holds on its keyed hash.
+            models.UniqueConstraint(fields=["secret_index"], condition=~models.Q(secret_index=""),
+                                    name="integrations_sender_secret_index_uniq"),
         ]
 
     def __str__(self) -> str:
@@ -357,8 +361,8 @@ class WebhookSubscription(models.Model):
 
     name = models.CharField(_("name"), max_length=100)
     url = models.URLField(_("URL"), max_length=500)
-    secret = models.CharField(_("secret"), max_length=200,
-                              help_text=_("HMAC-SHA256 secret of the X-OMS-Signature header."))
+    secret = EncryptedCharField(_("secret"), max_length=200,  # encrypted at rest
+                                help_text=_("HMAC-SHA256 secret of the X-OMS-Signature header."))
     events = models.JSONField(_("events"), default=list, help_text=_("Event types this receiver gets."))
     channels = models.ManyToManyField("orders.Channel", blank=True, related_name="+", verbose_name=_("channels"),
                                       help_text=_("Only orders of these channels; none means every channel."))

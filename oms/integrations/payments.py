@@ -59,4 +59,4 @@ def handle(event, data: dict, actor) -> None:
 
 
 register_handler(WebhookHandler(kind=WebhookKind.PAYMENTS, serializer=PaymentEventSerializer, resolve=resolve,
-                                handle=handle, money_key=money_key))
+                                handle=handle, money_key=money_key, moves_money=True))
