@@ -84,14 +84,10 @@ def next_order_number_alone(on: date | None = None) -> str:
     one statement. The price: a number is unique and increasing but not gapless — a request that
     is refused or turns out to repeat an earlier one leaves its number unused. Order numbers need
     no more (invoice and voucher numbers, which must be gapless, keep the locked counter).
-    Inside a transaction (a test's) it is `next_order_number`: the number then goes with it.
+    Called outside any transaction: each statement then commits by itself (no BEGIN/COMMIT round
+    trips), the counter's UPDATE included. Inside one (a test's) the number goes with it.
     """
-    from django.db import transaction
-
-    if connection.in_atomic_block:
-        return next_order_number(on)
-    with transaction.atomic():
-        return next_order_number(on)
+    return next_order_number(on)
 
 
 def next_order_numbers(count: int, on: date | None = None) -> list[str]:
