@@ -17,6 +17,7 @@ from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from simple_history.models import HistoricalRecords
 
+from core.fieldcrypto import EncryptedCharField
 from core.money import ZERO, MoneyField
 from orders.models import PaymentMethod
 
@@ -383,8 +384,11 @@ class Invoice(ConcurrentTransitionMixin, models.Model):
     buyer_is_company = models.BooleanField(_("company buyer"), default=False)
     invoice_type = models.CharField(_("invoice type"), max_length=8, choices=InvoiceType.choices,
                                     default=InvoiceType.NORMAL)
-    buyer_address_phone = models.CharField(_("buyer address and phone"), max_length=200, blank=True)
-    buyer_bank_account = models.CharField(_("buyer bank and account"), max_length=200, blank=True)
+    # Encrypted: for a sole trader or an individual these are a home address, a phone and a bank
+    # account. The tax ID stays clear: only companies carry one (finance.vat.Buyer.is_company), it
+    # is public registration data, and finance searches invoices by it.
+    buyer_address_phone = EncryptedCharField(_("buyer address and phone"), max_length=200, blank=True)
+    buyer_bank_account = EncryptedCharField(_("buyer bank and account"), max_length=200, blank=True)
     seller = models.JSONField(_("seller"), default=dict, help_text=_("Seller details at the time of issue."))
 
     total = MoneyField(_("total incl. tax"))

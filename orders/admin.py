@@ -10,12 +10,15 @@ fast at 100k orders.
 
 from __future__ import annotations
 
+import json
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.admin import SimpleHistoryAdmin
 
 from core.admin import ReadOnlyAdminMixin, ReadOnlyInline
@@ -23,7 +26,7 @@ from core.fieldcrypto import blind_index_lookups
 from core.money import format_cny
 from core.phones import normalise_phone
 from core.pii import mask_email, mask_phone, phone_search_allowed, user_can_view_pii
-from orders.events import actor_label, kind_label, timeline_kind_labels
+from orders.events import actor_label, event_for_viewer, kind_label, timeline_kind_labels
 from orders.history import history_entries
 from orders.models import Channel, Customer, Order, OrderEvent, OrderLine
 from orders.selectors import LIST_RELATED, customer_list_with_totals, order_list, order_search
@@ -223,7 +226,33 @@ class OrderEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     # (ordering by `at` would sort the whole table for every page).
     ordering = ["-id"]
     fields = ["order", "at", "kind", "actor_name", "message", "data"]
-    readonly_fields = fields
+    readonly_fields = [*fields, "message_masked", "data_masked", "message_whole", "data_whole"]
+
+    def get_list_display(self, request):
+        shown = "message_whole" if user_can_view_pii(request.user) else "message_masked"
+        return [shown if name == "message" else name for name in self.list_display]
+
+    def get_fields(self, request, obj=None):
+        # Personal values are masked in `data` already; the message (a clerk's comment) may hold a
+        # phone, and the encrypted `private` part is laid over both for users allowed to see it.
+        suffix = "whole" if user_can_view_pii(request.user) else "masked"
+        return [f"{name}_{suffix}" if name in ("message", "data") else name for name in self.fields]
+
+    @admin.display(description=pgettext_lazy("timeline", "message"))
+    def message_masked(self, obj):
+        return event_for_viewer(obj, pii=False)[0]
+
+    @admin.display(description=pgettext_lazy("timeline", "message"))
+    def message_whole(self, obj):
+        return event_for_viewer(obj, pii=True)[0]
+
+    @admin.display(description=_("data"))
+    def data_masked(self, obj):
+        return json.dumps(event_for_viewer(obj, pii=False)[1], ensure_ascii=False)
+
+    @admin.display(description=_("data"))
+    def data_whole(self, obj):
+        return json.dumps(event_for_viewer(obj, pii=True)[1], ensure_ascii=False)
 
     @admin.display(description=_("kind"), ordering="kind")
     def kind_display(self, obj):
@@ -263,8 +292,20 @@ class OrderEventInline(ReadOnlyInline):
     model = OrderEvent
     verbose_name_plural = _("timeline")
     fields = ["at", "kind_display", "message", "actor_display"]
-    readonly_fields = fields
+    readonly_fields = [*fields, "message_masked", "message_whole"]
     ordering = ["at", "id"]
+
+    def get_fields(self, request, obj=None):
+        shown = "message_whole" if user_can_view_pii(request.user) else "message_masked"
+        return [shown if name == "message" else name for name in self.fields]
+
+    @admin.display(description=pgettext_lazy("timeline", "message"))
+    def message_masked(self, obj):
+        return event_for_viewer(obj, pii=False)[0]
+
+    @admin.display(description=pgettext_lazy("timeline", "message"))
+    def message_whole(self, obj):
+        return event_for_viewer(obj, pii=True)[0]
 
     @admin.display(description=_("kind"))
     def kind_display(self, obj):

@@ -74,9 +74,11 @@ class TimelineJoin:
         return self.separator.join(str(piece) for piece in self.pieces)
 
 
-def record_event(*, order: Order, kind: str, message, actor=None, data: dict | None = None) -> OrderEvent:
-    """Write one timeline event (queued instead inside `events_written_together`)."""
-    event = build_event(order=order, kind=kind, message=message, actor=actor, data=data)
+def record_event(*, order: Order, kind: str, message, actor=None, data: dict | None = None,
+                 private: dict | None = None) -> OrderEvent:
+    """Write one timeline event (queued instead inside `events_written_together`). Personal values
+    go masked into `message`/`data` and whole into `private` (encrypted; see `event_for_viewer`)."""
+    event = build_event(order=order, kind=kind, message=message, actor=actor, data=data, private=private)
     queued = _queued_events.get()
     if queued is not None:
         queued.append(event)
@@ -120,12 +122,13 @@ def queued_events() -> list[OrderEvent] | None:
     return _queued_events.get()
 
 
-def build_event(*, order: Order | None, kind: str, message, actor=None, data: dict | None = None) -> OrderEvent:
+def build_event(*, order: Order | None, kind: str, message, actor=None, data: dict | None = None,
+                private: dict | None = None) -> OrderEvent:
     """The unsaved event `record_event` writes; bulk writers (the legacy import) insert these in bulk,
     passing `order=None` and setting `order_id` when they hold order rows rather than instances."""
     return OrderEvent(
         order=order, kind=kind, message=timeline_text(message), actor=actor_user(actor), actor_name=actor_name(actor),
-        data=data or {},
+        data=data or {}, private=private or None,
     )
 
 
@@ -159,6 +162,27 @@ def record_event_rows(rows: list[dict]) -> None:
         queued.extend(OrderEvent(**row) for row in rows)
     else:
         insert_rows(OrderEvent, rows)
+
+
+def _merged(data, private):
+    if isinstance(data, dict) and isinstance(private, dict):
+        return {key: _merged(data.get(key), value) for key, value in private.items()} | {
+            key: value for key, value in data.items() if key not in private}
+    return private
+
+
+def event_for_viewer(event: OrderEvent, *, pii: bool) -> tuple[str, dict]:
+    """(message, data) of a timeline event as a viewer may see them: with personal values masked
+    (phones, e-mails and streets in `data`, phones and e-mails in the message text) unless `pii`, in
+    which case the encrypted `private` part (the whole values, `message` included) is laid over them."""
+    from core.pii import mask_data, mask_text
+
+    data = event.data or {}
+    if not pii:
+        return mask_text(event.message or ""), mask_data(data)
+    private = dict(event.private or {})
+    message = private.pop("message", None) or event.message
+    return message, _merged(data, private) if private else data
 
 
 def status_data(source: str, target: str, **extra) -> dict:

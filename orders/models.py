@@ -20,7 +20,14 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from simple_history.models import HistoricalRecords
 
 from core.enums import Role
-from core.fieldcrypto import BlindIndexField, EncryptedCharField, EncryptedEmailField, PhoneLast4Field
+from core.fieldcrypto import (
+    BlindIndexField,
+    EncryptedCharField,
+    EncryptedEmailField,
+    EncryptedJSONField,
+    EncryptedSparseJSONField,
+    PhoneLast4Field,
+)
 from core.money import ZERO, MoneyField
 
 
@@ -167,7 +174,8 @@ class Order(ConcurrentTransitionMixin, models.Model):
     refunded_amount = MoneyField(_("refunded"))
 
     note = models.TextField(_("note"), blank=True)
-    invoice_request = models.JSONField(
+    # Encrypted: an individual's address, phone and bank account can be in it (finance/vat.py reads it).
+    invoice_request = EncryptedSparseJSONField(
         _("invoice request"), default=dict, blank=True,
         help_text=_("What the buyer asked for on the channel: type (normal/special), title, tax_id, "
                     "address_phone, bank_account."))
@@ -336,6 +344,10 @@ class OrderEvent(models.Model):
     actor_name = models.CharField(_("actor"), max_length=150)
     message = models.TextField(pgettext_lazy("timeline", "message"))
     data = models.JSONField(_("data"), default=dict, blank=True)
+    # Personal values of the step (an address change's phones, streets and comment), encrypted;
+    # `data` holds them masked. Readers merge the two for users allowed to see personal data
+    # (orders.events.event_for_viewer).
+    private = EncryptedJSONField(_("personal data"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("order event")

@@ -26,6 +26,7 @@ from core.fieldcrypto import (
     looks_encrypted,
     phone_last4,
     reseal_table,
+    table_spec,
 )
 from oms.integrations.models import InboundEvent, OutboxMessage
 from oms.workflow.intake import intake_order
@@ -220,18 +221,20 @@ def test_rows_stored_before_encryption_are_encrypted_and_indexed_in_batches():
 
 def test_the_data_migrations_walk_the_same_tables_as_the_rotation():
     """The migrations find their tables from the migration state's models, the command from the
-    current ones: the same columns, history tables included."""
+    current ones: the same columns, history tables included, and every encrypted model has one."""
     state = MigrationExecutor(connection).loader.project_state(
-        [("orders", "0006_encrypt_personal_data"), ("integrations", "0011_encrypt_payloads")])
-    names = [("orders", "customer"), ("orders", "historicalcustomer"), ("orders", "order"),
-             ("orders", "historicalorder"), ("integrations", "inboundevent"), ("integrations", "outboxmessage")]
+        [("orders", "0009_encrypt_event_and_invoice_request"), ("integrations", "0011_encrypt_payloads"),
+         ("finance", "0006_encrypt_invoice_buyer_contact"), ("imports", "0005_encrypt_import_issue_values"),
+         ("workflow", "0013_encrypt_follow_up_payload")])
     from django.apps import apps
 
-    then = encrypted_table_specs(state.apps.get_model(*name) for name in names)
-    now = encrypted_table_specs(apps.get_model(*name) for name in names)
+    now = encrypted_table_specs(apps.get_models())
+    then = encrypted_table_specs(state.apps.get_model(m._meta.app_label, m._meta.model_name)
+                                 for m in apps.get_models() if table_spec(m) is not None)
     assert then == now and {spec["table"] for spec in now} == {
         "orders_customer", "orders_historicalcustomer", "orders_order", "orders_historicalorder",
-        "integrations_inboundevent", "integrations_outboxmessage"}
+        "orders_orderevent", "integrations_inboundevent", "integrations_outboxmessage", "finance_invoice",
+        "imports_importissue", "workflow_followup"}
 
 
 def test_a_phone_change_shows_in_the_history_without_its_search_columns(make_user):

@@ -4,12 +4,14 @@ from the order's invoice request or the customer, checked before a number is tak
 import io
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 from pypdf import PdfReader
 
 from core.actors import SYSTEM
 from core.enums import Role
 from core.errors import ValidationFailed
+from core.fieldcrypto import looks_encrypted
 from finance.models import Invoice, InvoiceType
 from finance.pdf.render import invoice_renderer
 from finance.selectors import invoices_with_lines
@@ -49,6 +51,36 @@ def test_special_invoice_from_the_channels_request_carries_every_detail_on_the_p
     text = text_of(invoice)
     for expected in ("增值税专用发票", "杭州西湖科技有限公司", VALID_ID, "0571-88881234", "1202020209000012345"):
         assert expected in text, expected
+
+
+def test_buyer_contact_details_and_the_invoice_request_are_encrypted_at_rest():
+    order = paid_order(invoice_request=REQUEST)
+    invoice = invoice_issue_if_due(order=order, actor=SYSTEM)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT buyer_address_phone, buyer_bank_account, buyer_tax_id FROM finance_invoice "
+                       "WHERE id = %s", [invoice.pk])
+        address_phone, bank_account, tax_id = cursor.fetchone()
+        cursor.execute("SELECT invoice_request FROM orders_order WHERE id = %s", [order.pk])
+        request = cursor.fetchone()[0]
+        cursor.execute("SELECT invoice_request FROM orders_historicalorder WHERE id = %s", [order.pk])
+        history = [r[0] for r in cursor.fetchall()]
+    assert looks_encrypted(address_phone) and looks_encrypted(bank_account) and looks_encrypted(request)
+    assert all(looks_encrypted(h) for h in history)
+    for stored in (address_phone, bank_account, request, *history):
+        assert "88881234" not in stored and "1202020209000012345" not in stored
+    assert tax_id == VALID_ID  # a company's public registration, searched by finance
+    order.refresh_from_db()
+    assert order.invoice_request == REQUEST
+    assert Invoice.objects.filter(buyer_tax_id=VALID_ID).get() == invoice
+
+
+def test_an_order_without_invoice_request_stores_no_token_for_it():
+    order = make_order()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT invoice_request FROM orders_order WHERE id = %s", [order.pk])
+        assert cursor.fetchone()[0] == "{}"
+    order.refresh_from_db()
+    assert order.invoice_request == {}
 
 
 def test_a_note_asking_for_a_special_invoice_gets_no_ordinary_one_automatically():

@@ -13,6 +13,7 @@ from aftersales.events import ALL_KINDS as AFTERSALES_KINDS
 from aftersales.models import ReturnRequest
 from aftersales.selectors import return_request_list
 from core.errors import NotFound
+from core.pii import user_can_view_pii
 from finance.events import FinanceEventKind
 from finance.models import Invoice, JournalEntry, Payment, Refund
 from finance.selectors import order_balances
@@ -22,7 +23,7 @@ from logistics.events import LogisticsEventKind
 from logistics.models import QualityCheck, Shipment, ShipmentLine, TrackingEvent
 from oms.workflow.automation.models import SatisfactionSurvey
 from oms.workflow.selectors import order_history
-from orders.events import EventKind, kind_label
+from orders.events import EventKind, event_for_viewer, kind_label
 from orders.models import Order, OrderEvent
 from orders.selectors import order_detail_qs, order_list
 from orders.selectors import order_search as orders_matching
@@ -73,6 +74,7 @@ class TimelineEntry:
     event: OrderEvent
     flow: str
     label: str
+    message: str = ""  # as the viewer may see it: personal data masked without the PII permission
 
 
 @dataclass
@@ -110,7 +112,9 @@ def order_page(*, number: str, user) -> OrderPage:
     for line in order.lines.all():
         lines.append(LineRow(line=line, reserved_by_warehouse=[
             (group.warehouse_code, group.lines[line.pk]) for group in reservations if line.pk in group.lines]))
-    timeline = [TimelineEntry(event=event, flow=event_flow(event), label=kind_label(event.kind) or event.kind)
+    pii = user_can_view_pii(user)
+    timeline = [TimelineEntry(event=event, flow=event_flow(event), label=kind_label(event.kind) or event.kind,
+                              message=event_for_viewer(event, pii=pii)[0])
                 for event in order.events.all()]
     return OrderPage(
         order=order, lines=lines, warehouses=[group.warehouse_code for group in reservations],

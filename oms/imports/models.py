@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from core.fieldcrypto import EncryptedTextField
 from core.storage import private_storage
 from logistics.models import Carrier  # the carriers the template accepts (`物流公司`) are logistics' own
 from orders.models import Order
@@ -116,8 +117,10 @@ class ImportIssue(models.Model):
     kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices, default=Kind.ERROR)
     row = models.PositiveIntegerField(_("row"), null=True, blank=True)
     column = models.CharField(_("column"), max_length=100, blank=True)
-    value = models.TextField(_("value"), blank=True)
-    message = models.TextField(_("message"))
+    # A rejected cell (a phone, a street) and the message that quotes it: encrypted at rest, shown
+    # whole to whoever may see the import (they uploaded the file).
+    value = EncryptedTextField(_("value"), blank=True)
+    message = EncryptedTextField(_("message"))
     order_number = models.CharField(_("order number"), max_length=100, blank=True)
 
     class Meta:

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 
 from aftersales.models import ReturnLine
 from catalog.models import Product
+from core.pii import mask_phone
 from inventory.models import Lot, Stock, Warehouse
 from logistics.models import Shipment, ShipmentStatus
 from oms.reports.models import CustomerMonth, CustomerSummary, StateDaily, StockDaily
@@ -293,13 +294,14 @@ def segment_case(today: date) -> Case:
         default=Value("regular"), output_field=CharField())
 
 
-def _customer_rows(queryset, today: date) -> list[dict]:
+def _customer_rows(queryset, today: date, *, pii: bool) -> list[dict]:
     rows = list(queryset.values("customer_id", "orders", "revenue", "first_day", "last_day"))
     names = {pk: (name, phone) for pk, name, phone in
              Customer.objects.filter(pk__in=[r["customer_id"] for r in rows]).values_list("id", "name", "phone")}
     result = []
     for r in rows:
         name, phone = names.get(r["customer_id"], ("", ""))
+        phone = phone if pii else mask_phone(phone)  # masked here, so neither page nor export has it whole
         segment = rfm_segment(recency_days=(today - r["last_day"]).days, frequency=r["orders"])
         result.append({"id": r["customer_id"], "name": name, "phone": phone, "orders": r["orders"],
                        "spend": r["revenue"] or ZERO, "first": r["first_day"], "last": r["last_day"],
@@ -308,10 +310,11 @@ def _customer_rows(queryset, today: date) -> list[dict]:
 
 
 def customer_report(*, now=None, months: int = 6, top: int = 20,
-                    everyone: bool = False) -> CustomerReport:
+                    everyone: bool = False, pii: bool = False) -> CustomerReport:
     """RFM, repeat rate, lifetime value, top customers and cohorts, read from the customer rollups
     (`CustomerSummary`, `CustomerMonth`: one row per customer, one per customer and month) and counted
-    in the database; `everyone=True` also lists every customer (the export)."""
+    in the database; `everyone=True` also lists every customer (the export). Phones are masked
+    unless `pii` (the viewer has `core.view_customer_pii`)."""
     today = timezone.localdate(now or timezone.now())
     summaries = CustomerSummary.objects.all()
     totals = summaries.aggregate(n=Count("id"), repeat=Count("id", filter=Q(orders__gte=2)), spend=Sum("revenue"))
@@ -324,8 +327,8 @@ def customer_report(*, now=None, months: int = 6, top: int = 20,
     return CustomerReport(
         customers=count, repeat_rate=(Decimal(repeat * 100) / count).quantize(Decimal("0.1")) if count else ZERO,
         lifetime_value=(spend / count).quantize(Decimal("0.01")) if count else ZERO, segments=segments,
-        top=_customer_rows(ranked[:top], today), cohorts=cohort_table(months=months), cohort_months=months,
-        rows=_customer_rows(ranked, today) if everyone else [])
+        top=_customer_rows(ranked[:top], today, pii=pii), cohorts=cohort_table(months=months),
+        cohort_months=months, rows=_customer_rows(ranked, today, pii=pii) if everyone else [])
 
 
 def cohort_table(*, months: int = 6) -> list[dict]:

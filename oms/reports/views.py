@@ -17,6 +17,7 @@ from catalog.models import Category, Product
 from core.enums import Role
 from core.errors import DomainError, ValidationFailed
 from core.feedback import report_domain_error
+from core.pii import user_can_view_pii
 from inventory.models import Warehouse
 from oms.reports import analysis, services
 from oms.reports.exports import csv_bytes, dashboard_workbook, result_table, tables_export, xlsx_bytes
@@ -297,7 +298,8 @@ def inventory(request):
 @login_required
 @view_reports
 def customers(request):
-    report = analysis.customer_report(everyone=request.GET.get("export") in ("xlsx", "csv"))
+    report = analysis.customer_report(everyone=request.GET.get("export") in ("xlsx", "csv"),
+                                      pii=user_can_view_pii(request.user))
     exported = _export(request, report, "customers")
     if exported:
         return exported

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
+from core.fieldcrypto import EncryptedSparseJSONField
 from core.models import Role
 
 
@@ -80,7 +81,8 @@ class FollowUp(models.Model):
     # Tells apart follow-ups of one kind for one order (a notification per shipment: its kind and
     # shipment number); empty for the once-per-order kinds.
     key = models.CharField(_("key"), max_length=100, blank=True, default="")
-    payload = models.JSONField(_("payload"), default=dict, blank=True)  # what a notification says
+    # What a notification says and to whom (the customer's phone and e-mail): encrypted at rest.
+    payload = EncryptedSparseJSONField(_("payload"), default=dict, blank=True)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)

@@ -13,7 +13,6 @@ Output follows the contract's order representation: money as strings, times in I
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 
 from django.utils.translation import gettext_lazy as _
@@ -33,6 +32,7 @@ from core.api_fields import (
 )
 from core.money import ZERO
 from core.pii import mask_email, mask_phone
+from orders.events import event_for_viewer
 from orders.models import Order, OrderEvent, OrderLine, OrderStatus, PaymentMethod, PaymentStatus
 from orders.services import LineInput, OrderInput
 
@@ -239,30 +239,6 @@ class OrderOutSerializer(serializers.Serializer):
         return STATUS_DISPLAY.get(order.status, order.status)
 
 
-# Phones (mobile or landline) and e-mails inside free text and event data.
-_PHONE_IN_TEXT = re.compile(r"(?<!\d)(?:\+?86[- ]?)?(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})(?!\d)")
-_EMAIL_IN_TEXT = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-_PII_KEYS = {"phone", "recipient_phone", "customer_phone", "email", "customer_email"}
-
-
-def mask_text(text: str) -> str:
-    text = _PHONE_IN_TEXT.sub(lambda m: mask_phone(m.group(1)), text)
-    return _EMAIL_IN_TEXT.sub(lambda m: mask_email(m.group(0)), text)
-
-
-def mask_data(value, key: str | None = None):
-    """Event data with phones and e-mails masked, keys named like PII included."""
-    if isinstance(value, dict):
-        return {k: mask_data(v, k) for k, v in value.items()}
-    if isinstance(value, list):
-        return [mask_data(v, key) for v in value]
-    if isinstance(value, str):
-        if key in _PII_KEYS:
-            return mask_email(value) if "email" in key else mask_phone(value)
-        return mask_text(value)
-    return value
-
-
 class OrderEventOutSerializer(serializers.Serializer):
     at = OffsetDateTimeField()
     kind = serializers.CharField()
@@ -272,7 +248,5 @@ class OrderEventOutSerializer(serializers.Serializer):
 
     def to_representation(self, event: OrderEvent):
         out = super().to_representation(event)
-        if not self.context.get("pii"):
-            out["message"] = mask_text(out["message"])
-            out["data"] = mask_data(out["data"])
+        out["message"], out["data"] = event_for_viewer(event, pii=bool(self.context.get("pii")))
         return out

@@ -10,7 +10,8 @@ from core import hooks
 from core.enums import Role
 from core.errors import InvalidTransition, ValidationFailed
 from core.phones import normalise_phone
-from orders.events import EventKind, record_event, timeline_message
+from core.pii import mask_data, mask_text
+from orders.events import EventKind, record_event, timeline_message, timeline_text
 from orders.lock_objects import lock_order
 from orders.models import Order, OrderPriority, OrderStatus, OrderTag
 
@@ -44,13 +45,20 @@ def order_change_address(*, order: Order, actor, comment: str, **changes) -> Ord
     for name, value in cleaned.items():
         setattr(order, name, value)
     order.save()
-    record_event(order=order, kind=EventKind.ADDRESS_CHANGED,
-                 message=timeline_message(
-                     gettext_lazy("Address changed: %(comment)s"),
-                     {"comment": comment}), actor=actor,
-                 data={"before": before, "after": cleaned, "comment": comment})
+    # The timeline keeps phones, streets and the comment (a clerk types the new number into it)
+    # masked in clear and whole only in the encrypted `private` part.
+    template = gettext_lazy("Address changed: %(comment)s")
+    whole = {"before": before, "after": cleaned, "comment": comment}
+    record_event(order=order, kind=EventKind.ADDRESS_CHANGED, actor=actor,
+                 message=timeline_message(template, {"comment": mask_text(comment)}), data=mask_data(whole),
+                 private={"before": _personal(before), "after": _personal(cleaned), "comment": comment,
+                          "message": timeline_text(timeline_message(template, {"comment": comment}))})
     hooks.order_address_changed.fire(hooks.OrderAddressChanged(order=order, actor=actor, before=before, after=cleaned))
     return order
+
+
+def _personal(values: dict) -> dict:
+    return {name: value for name, value in values.items() if name in ("phone", "address_detail")}
 
 
 @transaction.atomic

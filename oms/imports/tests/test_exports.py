@@ -49,6 +49,7 @@ def test_order_export_escapes_and_masks_for_users_without_pii(make_user):
     exported = dict(zip(data.headers, data[0], strict=True))
     assert exported["order number"] == order.number
     assert exported["recipient phone"] == "138****1234"
+    assert exported["address"] == "浙江省杭州市西湖区文三****"  # the street is personal: masked too
     from oms.imports.resources import SafeXLSX
 
     sheet = openpyxl.load_workbook(io.BytesIO(SafeXLSX().export_data(data))).active
@@ -59,7 +60,9 @@ def test_order_export_escapes_and_masks_for_users_without_pii(make_user):
 def test_order_export_shows_phones_to_managers(manager):
     create_order()
     data = OrderExportResource(user=manager).export()
-    assert dict(zip(data.headers, data[0], strict=True))["recipient phone"] == "13812341234"
+    exported = dict(zip(data.headers, data[0], strict=True))
+    assert exported["recipient phone"] == "13812341234"
+    assert exported["address"].startswith("浙江省杭州市西湖区文三路")
 
 
 def test_admin_order_export_follows_the_list_filter_and_escapes(admin_client):

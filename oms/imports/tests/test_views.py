@@ -5,9 +5,11 @@ import io
 import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.urls import reverse
 
 from core.enums import Role
+from core.fieldcrypto import looks_encrypted
 from oms.imports import services
 from oms.imports.models import ImportBatch, ImportIssue
 from oms.imports.tests.factories import EN, ZH, encrypted_workbook_bytes, products, row, table, write_csv
@@ -275,3 +277,17 @@ def test_the_report_shows_how_the_file_was_read(staff, tmp_path):
     warnings = content.split('id="warnings"')[1].split("</ul>")[0]
     assert "The header is in row 2" in warnings and "Unknown columns are ignored: 颜色" in warnings
     assert "None" not in warnings
+
+
+def test_rejected_cells_are_encrypted_at_rest_and_shown_whole_to_the_importer(staff, tmp_path):
+    upload(staff, csv_upload(tmp_path, [row(order_number="B1", phone="1381234")]))
+    batch = ImportBatch.objects.get()
+    issue = ImportIssue.objects.get(batch=batch, kind="error")
+    assert issue.value == "1381234" and issue.message
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT value, message FROM imports_importissue WHERE id = %s", [issue.pk])
+        value, message = cursor.fetchone()
+    assert looks_encrypted(value) and looks_encrypted(message) and "1381234" not in value + message
+    assert ">1381234<" in staff.get(reverse("imports:detail", args=[batch.pk])).content.decode()
+    csv_text = staff.get(reverse("imports:report", args=[batch.pk, "csv"])).content.decode("utf-8-sig")
+    assert ",1381234," in csv_text

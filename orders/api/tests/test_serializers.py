@@ -6,13 +6,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from core.pii import mask_text
 from orders.api.selectors import order_for_api
 from orders.api.serializers import (
     STATUS_DISPLAY,
     OrderCreateSerializer,
     OrderEventOutSerializer,
     OrderOutSerializer,
-    mask_text,
 )
 from orders.models import OrderEvent, OrderStatus
 from orders.tests.factories import create_order
