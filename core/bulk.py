@@ -141,8 +141,9 @@ class Prepared:
     there) can be filled in with `set_column` without adapting the rest again.
     """
 
-    def __init__(self, model, fields: list, values: list[list], using: str):
+    def __init__(self, model, fields: list, values: list[list], using: str, source: list | None = None):
         self.model, self.fields, self.values, self.using = model, fields, values, using
+        self.source = source  # the rows (dicts or instances) the values were taken from
 
     def set_column(self, attname: str, values: Iterable) -> None:
         index = next(i for i, f in enumerate(self.fields) if f.attname == attname)
@@ -215,7 +216,7 @@ def prepare_rows(model, rows: list[dict], *, with_pk: bool = False, using: str =
     fields = _insert_fields(model, with_pk=with_pk)
     _derive(rows, fields, objects=False)
     adapters = [(i, adapt) for i, f in enumerate(fields) if (adapt := _adapter(f, connection)) is not None]
-    return Prepared(model, fields, _rows_to_values(rows, [f.attname for f in fields], adapters), using)
+    return Prepared(model, fields, _rows_to_values(rows, [f.attname for f in fields], adapters), using, rows)
 
 
 def insert_objects(model, objs: Iterable, *, using: str = DEFAULT_DB_ALIAS) -> None:
@@ -247,26 +248,33 @@ def prepare_objects(model, objs: list, *, using: str = DEFAULT_DB_ALIAS) -> Prep
                     setattr(obj, field.attname, related.pk)
     _derive(objs, fields, objects=True)
     adapters = [(i, adapt) for i, f in enumerate(fields) if (adapt := _adapter(f, connection)) is not None]
-    return Prepared(model, fields, _rows_to_values(objs, [f.attname for f in fields], adapters, objects=True), using)
+    return Prepared(model, fields, _rows_to_values(objs, [f.attname for f in fields], adapters, objects=True), using,
+                    objs)
 
 
 def insert_history(model, rows: Iterable, *, when, user_id: int | None, reason: str = "", history_type: str = "+",
-                   using: str = DEFAULT_DB_ALIAS) -> None:
+                   main: Prepared | None = None, using: str = DEFAULT_DB_ALIAS) -> None:
     """django-simple-history's "created" (`+`) records of just-inserted rows or instances, or with
     `history_type="~"` the "changed" records of rows just updated in bulk.
 
     The rows `bulk_create_with_history` writes: every tracked field (primary key included) copied
     from the row (a dict by attname, or an instance), plus history date, type, user and reason.
+
+    `main`: the rows' own INSERT, prepared from these very rows (`prepare_rows`/`prepare_objects`).
+    Their ciphertexts and search columns are copied from it instead of being computed again: one
+    encryption per personal value instead of two. (Fernet tokens differ per encryption; the
+    history record of an insert shares its row's token, as `Model.save()` does, see
+    `core.fieldcrypto.Sealed`, and no other row does.)
     """
     rows = list(rows)
     if rows:
         insert_prepared(prepare_history(model, rows, when=when, user_id=user_id, reason=reason,
-                                        history_type=history_type, using=using))
+                                        history_type=history_type, main=main, using=using))
 
 
 def prepare_history(model, rows: list, *, when, user_id: int | None, reason: str = "", history_type: str = "+",
-                    using: str = DEFAULT_DB_ALIAS) -> Prepared:
-    """`insert_history`'s records adapted for `insert_prepared`."""
+                    main: Prepared | None = None, using: str = DEFAULT_DB_ALIAS) -> Prepared:
+    """`insert_history`'s records adapted for `insert_prepared` (`main`: see `insert_history`)."""
     connection = connections[using]
     history_model = model.history.model
     constants = {"history_date": when, "history_type": history_type, "history_user_id": user_id,
@@ -281,12 +289,31 @@ def prepare_history(model, rows: list, *, when, user_id: int | None, reason: str
             tail.append(adapt(value) if adapt is not None and value is not None else value)
         else:
             copied.append(field)
-    adapters = [(i, adapt) for i, f in enumerate(copied) if (adapt := _adapter(f, connection)) is not None]
+    reused = _reused_columns(copied, rows, main)
+    adapters = [(i, adapt) for i, f in enumerate(copied)
+                if i not in reused and (adapt := _adapter(f, connection)) is not None]
     objects = bool(rows) and not isinstance(rows[0], dict)
-    if not objects:  # instances were derived when they were inserted (and history must not write to them)
-        _derive(rows, copied, objects=False)
+    if not objects and main is None:  # instances were derived when they were inserted (and history
+        _derive(rows, copied, objects=False)  # must not write to them); so were the rows of `main`
     values = _rows_to_values(rows, [f.attname for f in copied], adapters, objects=objects, tail=tail)
+    if reused:
+        pairs = list(reused.items())
+        for out, inserted in zip(values, main.values, strict=True):
+            for index, source in pairs:
+                out[index] = inserted[source]
     return Prepared(history_model, copied + fixed, values, using)
+
+
+def _reused_columns(copied: list, rows: list, main: Prepared | None) -> dict[int, int]:
+    """History column index -> `main` column index of the encrypted and derived values to copy."""
+    if main is None:
+        return {}
+    if main.source is None or len(main.source) != len(rows) or any(
+            a is not b for a, b in zip(main.source, rows, strict=True)):
+        raise ValueError("prepare_history(main=…) must be given the Prepared of these same rows")
+    at = {field.attname: index for index, field in enumerate(main.fields)}
+    return {index: at[field.attname] for index, field in enumerate(copied) if field.attname in at
+            and (getattr(field, "oms_encrypted", False) or isinstance(field, DerivedSearchField))}
 
 
 def reserve_ids(model, count: int, *, using: str = DEFAULT_DB_ALIAS) -> list[int]:

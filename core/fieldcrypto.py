@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import weakref
 from functools import lru_cache
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -37,9 +38,16 @@ TOKEN_PREFIX = "gAAAAA"
 
 # -- keys -----------------------------------------------------------------------------------------
 
+# Built once per key set and process (a Fernet parses its key and derives its signing and
+# encryption keys when it is made); looked up per call so that tests can override the settings.
 @lru_cache(maxsize=8)
 def _multi_fernet(keys: tuple[str, ...]) -> MultiFernet:
-    return MultiFernet([Fernet(key.encode("ascii")) for key in keys])
+    return MultiFernet([_fernet(key) for key in keys])
+
+
+@lru_cache(maxsize=8)
+def _fernet(key: str) -> Fernet:
+    return Fernet(key.encode("ascii"))
 
 
 def field_fernet() -> MultiFernet:
@@ -48,7 +56,7 @@ def field_fernet() -> MultiFernet:
 
 
 def newest_fernet() -> Fernet:
-    return Fernet(settings.OMS_FIELD_ENCRYPTION_KEYS[0].encode("ascii"))
+    return _fernet(settings.OMS_FIELD_ENCRYPTION_KEYS[0])
 
 
 def encrypt_text(value: str) -> str:
@@ -70,6 +78,51 @@ def decrypt_text(value: str) -> str:
 
 # -- fields ---------------------------------------------------------------------------------------
 
+class Sealed(str):
+    """A plaintext its field has just encrypted for one row, with that ciphertext (`token`).
+
+    An encrypted field's `pre_save` leaves this on the instance it saves. django-simple-history
+    copies the instance's values into the history row it writes in the same save; that row's field
+    then takes the ciphertext instead of encrypting the same value again (half the encryption of
+    every audited save). Taken once, only by a history row of the same object: anywhere else
+    (another row given this value, a later save) the value is encrypted afresh, so two rows never
+    share a token beyond an object and its history record of the same save. Pickled and copied as
+    a plain string.
+    """
+
+    token: str
+
+    @classmethod
+    def of(cls, plaintext: str, *, owner) -> Sealed:
+        sealed = cls(plaintext)
+        sealed.token = encrypt_text(plaintext)
+        sealed._owner = weakref.ref(owner)
+        sealed._taken = False
+        return sealed
+
+    def take_for_history(self, record) -> str | None:
+        """The ciphertext, if `record` is the history row of the object sealed for; once."""
+        owner = self._owner()
+        tracked = getattr(type(record), "instance_type", None)  # simple_history's historical models
+        if (self._taken or owner is None or tracked is None or not isinstance(owner, tracked)
+                or owner.pk is None or getattr(record, owner._meta.pk.attname, None) != owner.pk):
+            return None
+        self._taken = True
+        return self.token
+
+    def __reduce__(self):
+        return str, (str(self),)
+
+
+class _Ciphertext:
+    """What `pre_save` hands to `get_prep_value`: a value encrypted already."""
+
+    __slots__ = ("token",)
+
+    def __init__(self, token: str):
+        self.token = token
+
+
 class KeysFromSettings:
     """The library's field mixin, with our keys instead of ones derived from SECRET_KEY."""
 
@@ -80,9 +133,31 @@ class KeysFromSettings:
         return field_fernet()
 
     def get_prep_value(self, value):
+        # The library's chain (CharField.get_prep_value -> to_python) first tried to *decrypt* each
+        # plaintext, failing with an exception: a third of the import's encryption time. What it did
+        # is kept: lazy and other non-string values become text, None stays NULL.
+        if value is None:
+            return None
+        if value.__class__ is _Ciphertext:
+            return value.token
+        if not isinstance(value, str):
+            value = str(value)
         if value == "":
             return ""  # NOT NULL columns: the library would store None for an empty value
-        return super().get_prep_value(value)
+        return encrypt_text(value)
+
+    def pre_save(self, model_instance, add):
+        # Encrypted here, where the row is known: see Sealed.
+        value = getattr(model_instance, self.attname)
+        if not isinstance(value, str) or value == "":
+            return value
+        if isinstance(value, Sealed):
+            token = value.take_for_history(model_instance)
+            if token is not None:
+                return _Ciphertext(token)
+        sealed = Sealed.of(str(value), owner=model_instance)
+        setattr(model_instance, self.attname, sealed)
+        return _Ciphertext(sealed.token)
 
     def get_lookup(self, lookup_name):
         # `phone=…` would compare with a fresh ciphertext and silently find nothing: search the
@@ -95,12 +170,18 @@ class KeysFromSettings:
         return super().get_lookup(lookup_name)
 
     def from_db_value(self, value, expression, connection):
-        return self.to_python(value)
+        # Straight to the plaintext: the library's to_python would try a second decryption of it
+        # (an exception per value read), and a stored value is always ciphertext, whatever a form
+        # on another thread is cleaning (the library's `_already_decrypted` flag is per field).
+        if isinstance(value, str):
+            return decrypt_text(value)
+        return value
 
     def to_python(self, value):
         if isinstance(value, str) and not hasattr(self, "_already_decrypted"):
             value = decrypt_text(value)  # the library passes undecryptable tokens through silently
-        return super().to_python(value)
+        # Past the library's to_python, which would try to decrypt the plaintext once more.
+        return super(library.EncryptedFieldMixin, self).to_python(value)
 
 
 class EncryptedCharField(KeysFromSettings, library.EncryptedCharField):
@@ -124,11 +205,17 @@ class EncryptedJSONField(KeysFromSettings, library.EncryptedTextField):
         self.encoder = encoder
         super().__init__(*args, **kwargs)
 
+    def pre_save(self, model_instance, add):
+        return getattr(model_instance, self.attname)  # no Sealed: a document, encrypted whole below
+
     def get_prep_value(self, value):
         if value is None:
             return None
         text = json.dumps(value, cls=self.encoder, ensure_ascii=False, separators=(",", ":"))
         return encrypt_text(text)
+
+    def from_db_value(self, value, expression, connection):
+        return self.to_python(value)
 
     def to_python(self, value):
         if isinstance(value, str):
@@ -171,12 +258,19 @@ def normalise_for_index(kind: str, value) -> str:
     raise ValueError(f"unknown blind index kind {kind!r}")
 
 
+@lru_cache(maxsize=4)
+def _keyed_hmac(key: str):
+    """The HMAC with its key already absorbed, copied per value (once per key and process)."""
+    return hmac.new(key.encode("utf-8"), digestmod=hashlib.sha256)
+
+
 def _index_with(key: str, kind: str, value) -> str:
     normal = normalise_for_index(kind, value)
     if not normal:
         return ""
-    digest = hmac.new(key.encode("utf-8"), f"{kind}:{normal}".encode(), hashlib.sha256).hexdigest()
-    return digest[:INDEX_HEX_LENGTH]
+    mac = _keyed_hmac(key).copy()
+    mac.update(f"{kind}:{normal}".encode())
+    return mac.hexdigest()[:INDEX_HEX_LENGTH]
 
 
 def blind_index(kind: str, value) -> str:
@@ -195,7 +289,9 @@ def blind_index_lookups(kind: str, value) -> list[str]:
 
 
 def phone_last4(value) -> str:
-    digits = "".join(ch for ch in normalise_for_index("phone", value) if ch.isdigit())
+    digits = normalise_for_index("phone", value)
+    if not (digits.isascii() and digits.isdigit()):  # a mobile number (nearly all) is digits already
+        digits = "".join(ch for ch in digits if ch.isdigit())
     return digits[-4:] if len(digits) >= 4 else ""
 
 

@@ -7,6 +7,9 @@ import unicodedata
 
 MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
 LANDLINE_RE = re.compile(r"^0\d{2,3}-\d{7,8}$")
+# A mobile number already in canonical form (what the import, the API and the search columns pass
+# most of the time): ASCII digits only, returned as the full path below would return it.
+_CANONICAL_MOBILE = re.compile(r"1[3-9][0-9]{9}")
 # Dashes that NFKC leaves alone but people (and word processors) type between digit groups.
 _DASHES = str.maketrans({c: "-" for c in "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63"})
 
@@ -15,6 +18,8 @@ def normalise_phone(raw: str | None) -> str | None:
     """The canonical form (`13812341234` or `0571-88881234`), or None when it is not a phone."""
     if raw is None:
         return None
+    if isinstance(raw, str) and _CANONICAL_MOBILE.fullmatch(raw):
+        return str(raw)
     text = unicodedata.normalize("NFKC", str(raw)).translate(_DASHES).strip()
     text = re.sub(r"[\s()（）.]", "", text)
     if text.startswith("+86"):

@@ -14,6 +14,7 @@ import json
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
@@ -29,7 +30,7 @@ from core.pii import mask_email, mask_phone, phone_search_allowed, user_can_view
 from orders.events import actor_label, event_for_viewer, kind_label, timeline_kind_labels
 from orders.history import history_entries
 from orders.models import Channel, Customer, Order, OrderEvent, OrderLine
-from orders.selectors import LIST_RELATED, customer_list_with_totals, order_list, order_search
+from orders.selectors import LIST_DEFERRED, LIST_RELATED, customer_list_with_totals, order_list, order_search
 
 
 def _phone_search_allowed(model_admin, request) -> bool:
@@ -316,6 +317,14 @@ class OrderEventInline(ReadOnlyInline):
         return actor_label(obj.actor_name)
 
 
+class OrderChangeList(ChangeList):
+    """The order list's rows without the encrypted columns none of them shows (see
+    `orders.selectors.order_list_rows`); the order page reads the whole order."""
+
+    def get_queryset(self, request, exclude_parameters=None):
+        return super().get_queryset(request, exclude_parameters).defer(*LIST_DEFERRED)
+
+
 class OrderAdmin(ReadOnlyHistoryAdmin):
     """The order list and read-only order page. Registered by `oms.workflow.admin` (with buttons)."""
 
@@ -333,6 +342,9 @@ class OrderAdmin(ReadOnlyHistoryAdmin):
 
     def get_queryset(self, request):
         return order_list().order_by(*self.ordering)
+
+    def get_changelist(self, request, **kwargs):
+        return OrderChangeList
 
     def get_search_results(self, request, queryset, search_term):
         if normalise_phone(search_term) is not None and not _phone_search_allowed(self, request):

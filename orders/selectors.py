@@ -16,11 +16,21 @@ from orders.models import Customer, Order, OrderEvent, OrderLine
 
 # What a list row shows besides the order itself.
 LIST_RELATED = ("channel", "customer", "assigned_to")
+# Encrypted columns no list row shows (a row shows the recipient's masked phone and the customer's
+# name): not loaded, as each would cost a decryption per row (issue 17, bench/README.md).
+LIST_DEFERRED = ("address_detail", "customer__phone", "customer__email")
 
 
 def order_list() -> QuerySet[Order]:
     """Every order with channel, customer and assignee joined (one query per page)."""
     return Order.objects.select_related(*LIST_RELATED)
+
+
+def order_list_rows() -> QuerySet[Order]:
+    """`order_list` for pages of rows (admin list, review queue, search results): without the
+    encrypted columns no row shows. Reading one of them costs a query per order: pages that show
+    them use `order_list`."""
+    return order_list().defer(*LIST_DEFERRED)
 
 
 def order_search(qs: QuerySet[Order], term: str) -> QuerySet[Order]:

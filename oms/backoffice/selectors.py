@@ -25,7 +25,7 @@ from oms.workflow.automation.models import SatisfactionSurvey
 from oms.workflow.selectors import order_history
 from orders.events import EventKind, event_for_viewer, kind_label
 from orders.models import Order, OrderEvent
-from orders.selectors import order_detail_qs, order_list
+from orders.selectors import order_detail_qs, order_list_rows
 from orders.selectors import order_search as orders_matching
 
 SEARCH_LIMIT = 50
@@ -37,13 +37,13 @@ def order_search(term: str) -> QuerySet[Order]:
     last four digits or with `+86`. Newest first."""
     term = (term or "").strip()
     if not term:
-        return order_list().none()
-    by_orders = orders_matching(order_list(), term)
+        return order_list_rows().none()
+    by_orders = orders_matching(order_list_rows(), term)
     tracked = set(Shipment.objects.filter(tracking_number=term).values_list("order_id", flat=True))
     tracked |= set(ReturnRequest.objects.filter(return_tracking_number=term).values_list("order_id", flat=True))
     tracked |= set(ReturnRequest.objects.filter(number=term.upper()).values_list("order_id", flat=True))
     if tracked:
-        return (by_orders | order_list().filter(pk__in=tracked)).order_by("-created_at", "-id")
+        return (by_orders | order_list_rows().filter(pk__in=tracked)).order_by("-created_at", "-id")
     return by_orders.order_by("-created_at", "-id")
 
 

@@ -12,7 +12,7 @@ from oms.workflow.filters import ReviewQueueFilter, with_hold_reason
 from orders.events import EventKind
 from orders.history import HistoryEntry, history_entries
 from orders.models import Order, OrderEvent, OrderStatus
-from orders.selectors import order_detail_qs, order_list
+from orders.selectors import order_detail_qs, order_list_rows
 
 
 def _held_since():
@@ -26,7 +26,7 @@ def order_list_for_review(*, filters: dict | None = None, user=None) -> QuerySet
     Channel, customer and assignee are joined; `held_since` (when it was last put on hold) is a
     subquery, so a page of 20 or 100 rows is one query plus the count.
     """
-    qs = order_list().filter(status=OrderStatus.ON_HOLD).annotate(held_since=_held_since())
+    qs = order_list_rows().filter(status=OrderStatus.ON_HOLD).annotate(held_since=_held_since())
     return ReviewQueueFilter(filters or {}, queryset=qs, user=user).qs
 
 

@@ -33,7 +33,6 @@ from core.bulk import (
     complete_rows,
     insert_history,
     insert_prepared,
-    insert_rows,
     prepare_history,
     prepare_rows,
     reserve_ids,
@@ -153,10 +152,11 @@ def orders_bulk_prepare(*, orders: list[NewOrder], ids: list[int], numbers: list
             lines.extend({**line, "order_id": order_id} for line in item.lines)
         events.append(event_row(order_id=order_id, kind=event_kind, message=item.event_message, actor_id=user_id,
                                 actor_label=label, at=now, data=item.event_data))
+    prepared = prepare_rows(Order, rows, with_pk=True)
     return PreparedOrders(
         customers=[(item.customer_phone, item.customer_name) for item in orders],
-        orders=prepare_rows(Order, rows, with_pk=True),
-        history=prepare_history(Order, rows, when=now, user_id=user_id, reason=reason),
+        orders=prepared,
+        history=prepare_history(Order, rows, when=now, user_id=user_id, reason=reason, main=prepared),
         lines=prepare_rows(OrderLine, complete_rows(OrderLine, lines)),
         events=prepare_rows(OrderEvent, complete_rows(OrderEvent, events)),
         user_id=user_id, reason=reason, ids=list(ids), statuses=[row["status"] for row in rows],
@@ -189,11 +189,12 @@ def _customers_for(keys: list[tuple[str, str]], *, user_id: int | None, reason: 
         # Written like the orders (a first migration creates a customer for nearly every order),
         # then read back by phone: the oldest match of a new key is the row just written.
         rows = complete_rows(Customer, new.values())
-        insert_rows(Customer, rows)
+        inserted = prepare_rows(Customer, rows)
+        insert_prepared(inserted)
         found.update(_oldest_customers({phone for phone, _name in new}))
         for row in rows:
             row["id"] = found[(row["phone"], row["name"])]
-        insert_history(Customer, rows, when=timezone.now(), user_id=user_id, reason=reason)
+        insert_history(Customer, rows, when=timezone.now(), user_id=user_id, reason=reason, main=inserted)
     return found
 
 
