@@ -297,6 +297,9 @@ def journal_problems() -> list[str]:
     return problems
 
 
+# derandomize: the seed is a digest of AftersalesMachine's source, so any edit of the class draws a
+# different run (check the coverage guard below after one); the root conftest keeps the draws
+# independent of what other tests imported before (Hypothesis' literal pool).
 AftersalesMachine.TestCase.settings = settings(
     max_examples=25, stateful_step_count=35, deadline=None, database=None, derandomize=True,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
