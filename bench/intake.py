@@ -135,6 +135,23 @@ class Results:
     errors: dict[str, int] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
+    def failed(self, key: str, detail: bytes = b"") -> None:
+        with self.lock:
+            self.errors[key] = self.errors.get(key, 0) + 1
+            if detail and self.errors[key] <= 3:
+                print(f"  {key}: {detail[:300]!r}", file=sys.stderr)
+
+    def answered(self, *, kind: str, body: dict, status: int, raw: bytes, elapsed: float) -> None:
+        if status != 201:
+            self.failed(f"HTTP {status}", raw)
+            return
+        answer = json.loads(raw)
+        with self.lock:
+            self.latencies.append(elapsed)
+            self.created[body["external_id"]] = answer["number"]
+            self.kinds[kind] = self.kinds.get(kind, 0) + 1
+            self.statuses[answer["status"]] = self.statuses.get(answer["status"], 0) + 1
+
 
 def post(port: int, token: str, body: dict) -> tuple[int, bytes]:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
@@ -163,22 +180,9 @@ def load(*, port: int, token: str, clients: int, seconds: float, run: str) -> tu
             try:
                 status, raw = post(port, token, body)
             except OSError as exc:
-                with results.lock:
-                    results.errors[type(exc).__name__] = results.errors.get(type(exc).__name__, 0) + 1
+                results.failed(type(exc).__name__)
                 continue
-            elapsed = time.perf_counter() - started
-            with results.lock:
-                if status == 201:
-                    results.latencies.append(elapsed)
-                    results.created[body["external_id"]] = json.loads(raw)["number"]
-                    results.kinds[kind] = results.kinds.get(kind, 0) + 1
-                    state = json.loads(raw)["status"]
-                    results.statuses[state] = results.statuses.get(state, 0) + 1
-                else:
-                    key = f"HTTP {status}"
-                    results.errors[key] = results.errors.get(key, 0) + 1
-                    if results.errors[key] <= 3:
-                        print(f"  {key}: {raw[:300]!r}", file=sys.stderr)
+            results.answered(kind=kind, body=body, status=status, raw=raw, elapsed=time.perf_counter() - started)
 
     threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
     started = time.monotonic()
@@ -203,17 +207,9 @@ def load_at_rate(*, port: int, token: str, rate: float, seconds: float, run: str
         try:
             status, raw = post(port, token, body)
         except OSError as exc:
-            with results.lock:
-                results.errors[type(exc).__name__] = results.errors.get(type(exc).__name__, 0) + 1
+            results.failed(type(exc).__name__)
             return
-        elapsed = time.monotonic() - due
-        with results.lock:
-            if status == 201:
-                results.latencies.append(elapsed)
-                results.created[body["external_id"]] = json.loads(raw)["number"]
-                results.kinds[kind] = results.kinds.get(kind, 0) + 1
-            else:
-                results.errors[f"HTTP {status}"] = results.errors.get(f"HTTP {status}", 0) + 1
+        results.answered(kind=kind, body=body, status=status, raw=raw, elapsed=time.monotonic() - due)
 
     with ThreadPoolExecutor(max_workers=64) as pool:
         for n in range(int(rate * seconds)):

@@ -211,8 +211,21 @@ class EventKindFilter(admin.SimpleListFilter):
         return queryset.filter(kind=self.value()) if self.value() else queryset
 
 
+class EventMessageForViewer:
+    """A timeline event's message as the viewer may see it: an address change's phone and street
+    whole only with `core.view_customer_pii` (the admin picks `message_whole` or `message_masked`)."""
+
+    @admin.display(description=pgettext_lazy("timeline", "message"))
+    def message_masked(self, obj):
+        return event_for_viewer(obj, pii=False)[0]
+
+    @admin.display(description=pgettext_lazy("timeline", "message"))
+    def message_whole(self, obj):
+        return event_for_viewer(obj, pii=True)[0]
+
+
 @admin.register(OrderEvent)
-class OrderEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class OrderEventAdmin(EventMessageForViewer, ReadOnlyAdminMixin, admin.ModelAdmin):
     """The timeline is append-only: written by services, read here."""
 
     list_display = ["at", "order", "kind_display", "message", "actor_display"]
@@ -239,13 +252,6 @@ class OrderEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         suffix = "whole" if user_can_view_pii(request.user) else "masked"
         return [f"{name}_{suffix}" if name in ("message", "data") else name for name in self.fields]
 
-    @admin.display(description=pgettext_lazy("timeline", "message"))
-    def message_masked(self, obj):
-        return event_for_viewer(obj, pii=False)[0]
-
-    @admin.display(description=pgettext_lazy("timeline", "message"))
-    def message_whole(self, obj):
-        return event_for_viewer(obj, pii=True)[0]
 
     @admin.display(description=_("data"))
     def data_masked(self, obj):
@@ -289,7 +295,7 @@ class OrderLineInline(ReadOnlyInline):
         return format_cny(obj.amount)
 
 
-class OrderEventInline(ReadOnlyInline):
+class OrderEventInline(EventMessageForViewer, ReadOnlyInline):
     model = OrderEvent
     verbose_name_plural = _("timeline")
     fields = ["at", "kind_display", "message", "actor_display"]
@@ -300,13 +306,6 @@ class OrderEventInline(ReadOnlyInline):
         shown = "message_whole" if user_can_view_pii(request.user) else "message_masked"
         return [shown if name == "message" else name for name in self.fields]
 
-    @admin.display(description=pgettext_lazy("timeline", "message"))
-    def message_masked(self, obj):
-        return event_for_viewer(obj, pii=False)[0]
-
-    @admin.display(description=pgettext_lazy("timeline", "message"))
-    def message_whole(self, obj):
-        return event_for_viewer(obj, pii=True)[0]
 
     @admin.display(description=_("kind"))
     def kind_display(self, obj):

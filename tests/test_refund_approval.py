@@ -38,16 +38,6 @@ def order():
     return released_order([(product("SKU-A1", stock=10), 2, Decimal("999.00"))])
 
 
-@pytest.fixture
-def clerk(make_user):
-    return make_user("clerk", Role.FINANCE)
-
-
-@pytest.fixture
-def director(make_user):
-    return make_user("director", Role.FINANCE_DIRECTOR)
-
-
 def _fresh(user):
     return get_user_model().objects.get(pk=user.pk)  # no cached permissions
 

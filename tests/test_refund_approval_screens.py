@@ -29,16 +29,6 @@ def order():
     return released_order([(product("SKU-S1", stock=10), 2, Decimal("999.00"))])
 
 
-@pytest.fixture
-def clerk(make_user):
-    return make_user("clerk", Role.FINANCE)
-
-
-@pytest.fixture
-def director(make_user):
-    return make_user("director", Role.FINANCE_DIRECTOR)
-
-
 def _clean(capsys):
     call_command("check_stock")
     assert "no drift" in capsys.readouterr().out
