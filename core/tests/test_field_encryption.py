@@ -223,7 +223,7 @@ def test_the_data_migrations_walk_the_same_tables_as_the_rotation():
     """The migrations find their tables from the migration state's models, the command from the
     current ones: the same columns, history tables included, and every encrypted model has one."""
     state = MigrationExecutor(connection).loader.project_state(
-        [("orders", "0009_encrypt_event_and_invoice_request"), ("integrations", "0014_encrypt_webhook_secrets"),
+        [("orders", "0009_encrypt_event_and_invoice_request"), ("integrations", "0016_encrypt_integration_credentials"),
          ("finance", "0006_encrypt_invoice_buyer_contact"), ("imports", "0005_encrypt_import_issue_values"),
          ("workflow", "0013_encrypt_follow_up_payload")])
     from django.apps import apps
@@ -234,7 +234,9 @@ def test_the_data_migrations_walk_the_same_tables_as_the_rotation():
     assert then == now and {spec["table"] for spec in now} == {
         "orders_customer", "orders_historicalcustomer", "orders_order", "orders_historicalorder",
         "orders_orderevent", "integrations_inboundevent", "integrations_outboxmessage", "finance_invoice",
-        "imports_importissue", "workflow_followup", "integrations_webhooksender", "integrations_webhooksubscription"}
+        "imports_importissue", "workflow_followup", "integrations_webhooksender", "integrations_webhooksubscription",
+        "integrations_outboundendpoint", "integrations_channelconnector", "integrations_crmendpoint",
+        "integrations_smsgateway"}
 
 
 def test_a_phone_change_shows_in_the_history_without_its_search_columns(make_user):

@@ -114,7 +114,31 @@ from oms.integrations import outbox  # noqa: E402
 from oms.integrations.models import OutboundEndpoint, OutboxAttempt, OutboxMessage, OutboxStatus  # noqa: E402
 
 
-class OutboundEndpointForm(forms.ModelForm):
+class SecretKeepingForm(forms.ModelForm):
+    """Secret fields are write-only: an empty input keeps the stored value, which is never sent back."""
+
+    secret_fields: tuple[str, ...] = ()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in self.secret_fields:
+            field = self.fields[name]
+            field.widget = forms.PasswordInput(render_value=False)
+            field.required = False
+            if self.instance.pk and getattr(self.instance, name):
+                field.help_text = _("Stored: %(masked)s. Leave empty to keep it.") % {
+                    "masked": masked(getattr(self.instance, name))}
+
+    def clean(self):
+        data = super().clean()
+        for name in self.secret_fields:
+            if not data.get(name) and self.instance.pk:
+                data[name] = getattr(self.instance, name)
+        return data
+
+
+class OutboundEndpointForm(SecretKeepingForm):
+    secret_fields = ("secret",)
     url = forms.URLField(label=_("URL"), max_length=500, assume_scheme="https")
     secret = forms.CharField(label=_("secret"), required=False, widget=forms.PasswordInput(render_value=False),
                              help_text=_("Leave empty to keep the current secret (or to use OMS_WEBHOOK_SECRET)."))
@@ -134,11 +158,9 @@ class OutboundEndpointForm(forms.ModelForm):
         return secret
 
     def clean(self):
-        data = super().clean()
+        data = super().clean()  # an empty input kept the stored secret
         if data.get("clear_secret"):
             data["secret"] = ""
-        elif not data.get("secret") and self.instance.pk:
-            data["secret"] = self.instance.secret
         return data
 
 
@@ -207,29 +229,6 @@ class OutboxMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 from oms.integrations.connectors import pushback, sync  # noqa: E402
 from oms.integrations.connectors.base import PlatformError, adapter_choices  # noqa: E402
 from oms.integrations.models import ChannelConnector, PlatformOrderLink, SyncItem, SyncRun, SyncStatus  # noqa: E402
-
-
-class SecretKeepingForm(forms.ModelForm):
-    """Secret fields are write-only: an empty input keeps the stored value, which is never sent back."""
-
-    secret_fields: tuple[str, ...] = ()
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for name in self.secret_fields:
-            field = self.fields[name]
-            field.widget = forms.PasswordInput(render_value=False)
-            field.required = False
-            if self.instance.pk and getattr(self.instance, name):
-                field.help_text = _("Stored: %(masked)s. Leave empty to keep it.") % {
-                    "masked": masked(getattr(self.instance, name))}
-
-    def clean(self):
-        data = super().clean()
-        for name in self.secret_fields:
-            if not data.get(name) and self.instance.pk:
-                data[name] = getattr(self.instance, name)
-        return data
 
 
 class ChannelConnectorForm(SecretKeepingForm):

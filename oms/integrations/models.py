@@ -131,8 +131,8 @@ class OutboundEndpoint(models.Model):
     code = models.SlugField(_("code"), max_length=32, help_text=_("The destination, e.g. the warehouse code."))
     name = models.CharField(_("name"), max_length=100, blank=True)
     url = models.URLField(_("URL"), max_length=500)
-    secret = models.CharField(_("secret"), max_length=200, blank=True,
-                              help_text=_("HMAC-SHA256 secret for X-OMS-Signature; empty means OMS_WEBHOOK_SECRET."))
+    secret = EncryptedCharField(_("secret"), max_length=200, blank=True,  # encrypted at rest
+                                help_text=_("HMAC-SHA256 secret for X-OMS-Signature; empty means OMS_WEBHOOK_SECRET."))
     active = models.BooleanField(_("active"), default=True,
                                  help_text=_("Messages for an inactive endpoint wait in the outbox."))
     timeout_seconds = models.PositiveSmallIntegerField(_("timeout (s)"), default=10)
@@ -224,8 +224,8 @@ class ChannelConnector(models.Model):
                                 help_text=_("The adapter that speaks this platform's API, e.g. douyin."))
     base_url = models.URLField(_("API base URL"), max_length=500)
     app_key = models.CharField(_("app key"), max_length=100)
-    app_secret = models.CharField(_("app secret"), max_length=200, blank=True)
-    access_token = models.CharField(_("access token"), max_length=500, blank=True)
+    app_secret = EncryptedCharField(_("app secret"), max_length=200, blank=True)  # encrypted at rest
+    access_token = EncryptedCharField(_("access token"), max_length=500, blank=True)  # encrypted at rest
     shop_id = models.CharField(_("shop ID"), max_length=64, blank=True)
     page_size = models.PositiveSmallIntegerField(_("page size"), default=100)
     overlap_seconds = models.PositiveIntegerField(
@@ -449,10 +449,10 @@ class CrmEndpoint(models.Model):
     url = models.URLField(_("URL"), max_length=500)
     method = models.CharField(_("HTTP method"), max_length=6, default="POST",
                               choices=[("POST", "POST"), ("PUT", "PUT"), ("PATCH", "PATCH")])
-    token = models.CharField(_("API token"), max_length=500, blank=True,
-                             help_text=_("Sent as Authorization: Bearer …; empty sends none."))
-    secret = models.CharField(_("signing secret"), max_length=200, blank=True,
-                              help_text=_("HMAC-SHA256 secret for X-OMS-Signature; empty means unsigned."))
+    token = EncryptedCharField(_("API token"), max_length=500, blank=True,  # encrypted at rest
+                               help_text=_("Sent as Authorization: Bearer …; empty sends none."))
+    secret = EncryptedCharField(_("signing secret"), max_length=200, blank=True,  # encrypted at rest
+                                help_text=_("HMAC-SHA256 secret for X-OMS-Signature; empty means unsigned."))
     field_map = models.JSONField(
         _("field mapping"), default=dict, blank=True,
         help_text=_("Our field → the CRM's field (dots make nested objects), e.g. "
@@ -485,7 +485,7 @@ class SmsGateway(models.Model):
                                 default=Provider.CONSOLE)
     endpoint = models.URLField(_("endpoint"), max_length=500, blank=True)
     access_key_id = models.CharField(_("AccessKey ID"), max_length=100, blank=True)
-    access_key_secret = models.CharField(_("AccessKey secret"), max_length=200, blank=True)
+    access_key_secret = EncryptedCharField(_("AccessKey secret"), max_length=200, blank=True)  # encrypted at rest
     sign_name = models.CharField(_("signature name"), max_length=40, blank=True,
                                  help_text=_("The approved 签名 shown in 【】 before every message."))
     active = models.BooleanField(_("active"), default=True)
