@@ -20,6 +20,7 @@ from functools import cache
 
 from django.conf import settings
 from django.core.mail import EmailMessage
+from django.core.mail.utils import DNS_NAME
 from django.db import transaction
 from django.utils.module_loading import import_string
 
@@ -68,7 +69,7 @@ class EmailBackend(NotificationBackend):
             return
         headers = {}
         if notification.message_id:  # the same Message-ID on a resend: mail systems keep one copy
-            headers["Message-ID"] = f"<{notification.message_id}@{getattr(settings, 'OMS_MAIL_DOMAIN', 'oms.local')}>"
+            headers["Message-ID"] = f"<{notification.message_id}@{DNS_NAME}>"  # the host, as make_msgid uses
         EmailMessage(notification.subject, notification.body, None, [notification.email], headers=headers).send()
 
 
