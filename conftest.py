@@ -221,3 +221,4 @@ def _forget_cached_review_rules():
 
     engine._cache.generation = None
     engine._cache.by_trigger = {}
+    engine._cache.change_pending = None

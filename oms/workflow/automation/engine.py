@@ -15,7 +15,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
@@ -78,6 +78,9 @@ class _ProcessCache:
     generation: str | None = None
     checked_at: float = 0.0
     by_trigger: dict[str, list[CompiledRule]] = field(default_factory=dict)
+    # The after-commit bump of a rule change made in this process's open transaction: until it runs,
+    # rules are compiled afresh and never kept, so a rollback cannot leave rules that never existed.
+    change_pending: object = None
 
 
 _cache = _ProcessCache()
@@ -95,17 +98,25 @@ def _generation() -> str:
 def enabled_rules(trigger: str) -> list[CompiledRule]:
     """The enabled rules of `trigger`, compiled, by priority: from this process's cache while the
     shared generation token (the default cache, Redis in production) has not changed."""
+    if _cache.change_pending is not None:
+        if any(entry[1] is _cache.change_pending for entry in connection.run_on_commit):
+            return _compile_enabled().get(trigger, [])  # inside the changing transaction: not kept
+        _cache.change_pending, _cache.generation = None, None  # it rolled back: read what is committed
     now = time.monotonic()
     if _cache.generation is not None and now - _cache.checked_at < LOCAL_SECONDS:
         return _cache.by_trigger.get(trigger, [])
     token = _generation()
     if token != _cache.generation:
-        by_trigger: dict[str, list[CompiledRule]] = {}
-        for rule in AutomationRule.objects.filter(enabled=True).order_by("priority", "pk"):
-            by_trigger.setdefault(rule.trigger, []).append(compile_rule(rule))
-        _cache.by_trigger, _cache.generation = by_trigger, token
+        _cache.by_trigger, _cache.generation = _compile_enabled(), token
     _cache.checked_at = now
     return _cache.by_trigger.get(trigger, [])
+
+
+def _compile_enabled() -> dict[str, list[CompiledRule]]:
+    by_trigger: dict[str, list[CompiledRule]] = {}
+    for rule in AutomationRule.objects.filter(enabled=True).order_by("priority", "pk"):
+        by_trigger.setdefault(rule.trigger, []).append(compile_rule(rule))
+    return by_trigger
 
 
 def automation_rules_changed() -> None:
@@ -114,8 +125,13 @@ def automation_rules_changed() -> None:
         cache.set(_GENERATION_KEY, uuid.uuid4().hex, None)
         _cache.generation = None  # this process: recompile at the next evaluation
 
+    def bump_after_commit():
+        _cache.change_pending = None
+        bump()
+
     bump()
-    transaction.on_commit(bump)
+    _cache.change_pending = bump_after_commit
+    transaction.on_commit(bump_after_commit)
 
 
 def automation_fire(*, order: Order, trigger: str, actor, holds: list | None = None) -> Order:
