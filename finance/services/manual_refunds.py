@@ -40,7 +40,7 @@ from finance import events
 from finance.lock_objects import lock_refund_approval
 from finance.models import RecognisedLine, Refund, RefundApproval, RefundApprovalStatus, RefundStatus
 from finance.selectors import order_advance_balance, order_payment_covers_goods
-from finance.services.refunds import refund_request
+from finance.services.refunds import check_refund_amount, refund_request
 from orders.events import timeline_message
 from orders.lock_objects import lock_order
 from orders.models import CANCELLABLE_STATUSES, Order, OrderStatus
@@ -91,15 +91,6 @@ def _refunded_outside_returns(order: Order) -> Decimal:
     return total or Decimal("0.00")
 
 
-def _check_amount(*, wanted: Decimal, held: Decimal) -> None:
-    if wanted <= 0:
-        raise ValidationFailed(errors={"amount": [_("Must be greater than zero.")]})
-    if wanted > held:
-        raise ValidationFailed(errors={"amount": [
-            _("Only ¥%(held)s is held for the customer. Reverse the revenue first (return or allowance).")
-            % {"held": f"{held:,.2f}"}]})
-
-
 def _refund(*, order: Order, reason: str, wanted: Decimal, cancels: bool, actor, cancel_actor=None) -> list[Refund]:
     """Move the money (and, for a full refund before shipment, cancel the order); the order is locked."""
     if cancels:
@@ -138,7 +129,7 @@ def refund_request_manual(*, order: Order, reason: str, actor, amount=None) -> M
     order = lock_order(order)
     held = order_advance_balance(order_id=order.pk)
     wanted = held if amount is None else to_money(amount)
-    _check_amount(wanted=wanted, held=held)
+    check_refund_amount(wanted=wanted, held=held)
     cancels = _cancels(order=order, wanted=wanted, held=held)
     if cancels and not _may(actor, CANCEL_PERMISSION):
         raise PermissionDenied(_("Refunding everything before shipment cancels the order; "

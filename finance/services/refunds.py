@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from decimal import Decimal
 from functools import partial
 
 from django.db import transaction
@@ -65,6 +66,16 @@ def _allocate(order: Order, amount) -> list[tuple[Payment, object]]:
     return allocation
 
 
+def check_refund_amount(*, wanted: Decimal, held: Decimal) -> None:
+    """A refund takes more than nothing and no more than is still held for the customer."""
+    if wanted <= 0:
+        raise ValidationFailed(errors={"amount": [_("Must be greater than zero.")]})
+    if wanted > held:
+        raise ValidationFailed(errors={"amount": [
+            _("Only ¥%(held)s is held for the customer. Reverse the revenue first (return or allowance).")
+            % {"held": f"{held:,.2f}"}]})
+
+
 @transaction.atomic
 def refund_request(*, order: Order, reason: str, actor, amount=None) -> list[Refund]:
     """Earmark a refund of `amount` (default: everything held for the customer) and send it after commit."""
@@ -73,12 +84,7 @@ def refund_request(*, order: Order, reason: str, actor, amount=None) -> list[Ref
     order = lock_order(order)
     held = order_advance_balance(order_id=order.pk)
     amount = held if amount is None else to_money(amount)
-    if amount <= 0:
-        raise ValidationFailed(errors={"amount": [_("Must be greater than zero.")]})
-    if amount > held:
-        raise ValidationFailed(errors={"amount": [
-            _("Only ¥%(held)s is held for the customer. Reverse the revenue first (return or allowance).")
-            % {"held": f"{held:,.2f}"}]})
+    check_refund_amount(wanted=amount, held=held)
     refunds = []
     for payment, part in _allocate(order, amount):
         refund = Refund.objects.create(order=order, payment=payment, amount=part, reason=reason[:255],
