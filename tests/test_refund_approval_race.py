@@ -1,12 +1,10 @@
 """Two approvers click at once on the same refund request: one refund, the other gets a clear refusal
 (PostgreSQL row locks: the order, then the request)."""
 
-import threading
 from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
 
 from core.enums import Role
 from core.errors import InvalidTransition
@@ -14,30 +12,10 @@ from finance.models import Refund, RefundApproval
 from finance.services import refund_approval_approve, refund_approval_reject, refund_request_manual
 from finance.tests.factories import assert_ledger_ok
 from logistics.tests.factories import product, released_order
+from tests.concurrency import run_concurrently
 
 # serialized_rollback: the seeded channels (a data migration) survive the flush between tests.
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-
-def run_concurrently(functions):
-    barrier = threading.Barrier(len(functions))
-    results, errors = [], []
-
-    def worker(fn):
-        try:
-            barrier.wait()
-            results.append(fn())
-        except Exception as exc:  # noqa: BLE001 — collected and asserted below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(fn,)) for fn in functions]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results, errors
 
 
 @pytest.fixture

@@ -1,9 +1,8 @@
 """Gapless invoice numbers while many workers issue at once (PostgreSQL row locks)."""
 
-import threading
 
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from core.actors import SYSTEM
@@ -11,30 +10,10 @@ from finance.invariants import numbering_problems
 from finance.models import Invoice, Payment
 from finance.services import invoice_issue
 from finance.tests.factories import make_order, paid_order, pay
+from tests.concurrency import run_concurrently
 
 # serialized_rollback: the seeded channels (a data migration) survive the flush between tests.
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-
-def run_concurrently(functions):
-    barrier = threading.Barrier(len(functions))
-    errors = []
-
-    def worker(fn):
-        try:
-            barrier.wait()
-            fn()
-        except Exception as exc:  # noqa: BLE001 — collected and asserted below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(fn,)) for fn in functions]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return errors
 
 
 class Abort(Exception):
@@ -56,7 +35,7 @@ def test_concurrent_issues_get_consecutive_numbers_and_rollbacks_leave_no_gap():
         return fn
 
     functions = [issue(order) for order in orders[:8]] + [issue_then_roll_back(order) for order in orders[8:]]
-    errors = run_concurrently(functions)
+    _, errors = run_concurrently(functions)
     assert len(errors) == 4 and all(isinstance(e, Abort) for e in errors)
     year = timezone.localdate().year
     numbers = sorted(Invoice.objects.values_list("number", flat=True))
@@ -66,6 +45,6 @@ def test_concurrent_issues_get_consecutive_numbers_and_rollbacks_leave_no_gap():
 
 def test_the_same_payment_reported_twice_at_once_is_counted_once():
     order = make_order()
-    errors = run_concurrently([lambda: pay(order, transaction_id="RACE-1") for _ in range(4)])
+    _, errors = run_concurrently([lambda: pay(order, transaction_id="RACE-1") for _ in range(4)])
     assert errors == []
     assert Payment.objects.filter(order=order).count() == 1
