@@ -164,6 +164,16 @@ def post(port: int, token: str, body: dict) -> tuple[int, bytes]:
         conn.close()
 
 
+def submit(*, port: int, token: str, results: Results, kind: str, body: dict, since: float) -> None:
+    """Post one order and record the answer, its latency counted from `since` (time.monotonic)."""
+    try:
+        status, raw = post(port, token, body)
+    except OSError as exc:
+        results.failed(type(exc).__name__)
+        return
+    results.answered(kind=kind, body=body, status=status, raw=raw, elapsed=time.monotonic() - since)
+
+
 def load(*, port: int, token: str, clients: int, seconds: float, run: str) -> tuple[Results, float]:
     results = Results()
     counter = iter(range(10**9))
@@ -176,13 +186,7 @@ def load(*, port: int, token: str, clients: int, seconds: float, run: str) -> tu
             with counter_lock:
                 n = next(counter)
             kind, body = payload(run, n, rng)
-            started = time.perf_counter()
-            try:
-                status, raw = post(port, token, body)
-            except OSError as exc:
-                results.failed(type(exc).__name__)
-                continue
-            results.answered(kind=kind, body=body, status=status, raw=raw, elapsed=time.perf_counter() - started)
+            submit(port=port, token=token, results=results, kind=kind, body=body, since=time.monotonic())
 
     threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
     started = time.monotonic()
@@ -203,20 +207,12 @@ def load_at_rate(*, port: int, token: str, rate: float, seconds: float, run: str
     rng = random.Random(f"{run}-rate")
     started = time.monotonic()
 
-    def one(n: int, kind: str, body: dict, due: float) -> None:
-        try:
-            status, raw = post(port, token, body)
-        except OSError as exc:
-            results.failed(type(exc).__name__)
-            return
-        results.answered(kind=kind, body=body, status=status, raw=raw, elapsed=time.monotonic() - due)
-
     with ThreadPoolExecutor(max_workers=64) as pool:
         for n in range(int(rate * seconds)):
             due = started + n / rate
             time.sleep(max(0.0, due - time.monotonic()))
             kind, body = payload(run, n, rng)
-            pool.submit(one, n, kind, body, due)
+            pool.submit(submit, port=port, token=token, results=results, kind=kind, body=body, since=due)
     return results, time.monotonic() - started
 
 
