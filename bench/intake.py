@@ -216,6 +216,47 @@ def load_at_rate(*, port: int, token: str, rate: float, seconds: float, run: str
     return results, time.monotonic() - started
 
 
+def cpu_seconds_by_role(servers: "Servers") -> dict[str, float]:
+    """CPU seconds (user + system) used so far by each role, read from /proc (Linux): the web
+    workers and the job cluster (the process groups started here), PostgreSQL's and Redis's server
+    processes, and this process (the load generator). Empty where /proc is not there."""
+    tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    groups = {p.pid: getattr(p, "_bench_role", "other") for p in servers.procs}
+    used: dict[str, float] = {}
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue  # gone meanwhile
+        comm = stat[stat.index("(") + 1:stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2:].split()
+        # utime + stime, and cutime + cstime: a worker recycled meanwhile (django-q2 restarts one
+        # after some tasks, PostgreSQL a backend whose connection closed) moves its time to the
+        # parent that reaped it, so the sum over the role stays whole.
+        pgid, cpu = int(fields[2]), sum(int(x) for x in fields[11:15]) / tick
+        if int(entry.name) == os.getpid():
+            role = "load generator"
+        elif pgid in groups:
+            role = groups[pgid]
+        elif comm.startswith("postgres"):
+            role = "PostgreSQL"
+        elif comm.startswith("redis"):
+            role = "Redis"
+        else:
+            continue
+        used[role] = used.get(role, 0.0) + cpu
+    return used
+
+
+def cpu_per_order(before: dict[str, float], after: dict[str, float], orders: int) -> str:
+    """"web 21.0, jobs 9.1, …" in CPU milliseconds per order between two readings."""
+    if not orders or not after:
+        return "no reading"
+    parts = [(role, (after[role] - before.get(role, 0.0)) * 1000 / orders) for role in after]
+    total = sum(ms for _, ms in parts)
+    return ", ".join(f"{role} {ms:.1f}" for role, ms in sorted(parts, key=lambda x: -x[1])) + f"; all {total:.1f}"
+
+
 def percentile(values: list[float], q: float) -> float:
     if not values:
         return float("nan")
@@ -242,10 +283,10 @@ class Servers:
     def __init__(self) -> None:
         self.procs: list[subprocess.Popen] = []
 
-    def start(self, args: list[str], env: dict, log: Path) -> subprocess.Popen:
+    def start(self, args: list[str], env: dict, log: Path, *, role: str = "other") -> subprocess.Popen:
         out = open(log, "ab")  # noqa: SIM115 — closed with the process
         proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-        proc._bench_log = out
+        proc._bench_log, proc._bench_role = out, role
         self.procs.append(proc)
         return proc
 
@@ -287,7 +328,8 @@ def wait_listening(port: int, path: str, seconds: float = 60) -> None:
 
 def gunicorn(servers: Servers, env: dict, *, port: int, settings: str, log: Path) -> subprocess.Popen:
     env = {**env, "DJANGO_SETTINGS_MODULE": settings, "OMS_BIND": f"127.0.0.1:{port}"}
-    return servers.start([PY, "-m", "gunicorn", "-c", "oms/gunicorn.conf.py", "oms.wsgi:application"], env, log)
+    return servers.start([PY, "-m", "gunicorn", "-c", "oms/gunicorn.conf.py", "oms.wsgi:application"], env, log,
+                         role="web")
 
 
 # -- measurements in this process ------------------------------------------------------------------
@@ -406,8 +448,10 @@ def main() -> None:
         bare = gunicorn(servers, env, port=args.port + 1, settings="bench.intake_bare_settings", log=log)
         wait_listening(args.port + 1, "/api/v1/orders")
         load(port=args.port + 1, token=token, clients=args.clients, seconds=2, run="BW")  # warm-up
+        cpu_before = cpu_seconds_by_role(servers)
         bare_results, bare_elapsed = load(port=args.port + 1, token=token, clients=args.clients,
                                           seconds=args.seconds, run="BARE")
+        bare_cpu = cpu_per_order(cpu_before, cpu_seconds_by_role(servers), len(bare_results.latencies))
         if args.rate:
             bare_open, bare_open_elapsed = load_at_rate(port=args.port + 1, token=token, rate=args.rate,
                                                         seconds=args.seconds, run="BAREO")
@@ -419,12 +463,14 @@ def main() -> None:
         print("queries per POST /api/v1/orders (3 lines): " + ", ".join(f"{k} {v}" for k, v in counts.items()))
 
         # 3. OMS: the cluster and gunicorn
-        servers.start([PY, "manage.py", "qcluster"], env, log)
+        servers.start([PY, "manage.py", "qcluster"], env, log, role="jobs")
         oms = gunicorn(servers, env, port=args.port, settings="oms.settings", log=log)
         wait_listening(args.port, "/healthz")
         load(port=args.port, token=token, clients=args.clients, seconds=2, run="OW")  # warm-up
+        cpu_before = cpu_seconds_by_role(servers)
         oms_results, oms_elapsed = load(port=args.port, token=token, clients=args.clients, seconds=args.seconds,
                                         run="OMS")
+        oms_cpu = cpu_per_order(cpu_before, cpu_seconds_by_role(servers), len(oms_results.latencies))
         if args.rate:
             oms_open, oms_open_elapsed = load_at_rate(port=args.port, token=token, rate=args.rate,
                                                       seconds=args.seconds, run="OMSO")
@@ -437,6 +483,9 @@ def main() -> None:
         servers.stop()
         oms_rate = report("OMS", oms_results, oms_elapsed)
         print(f"ratio OMS / bare: {oms_rate / bare_rate:.2f}×")
+        print(f"CPU ms per order during the {args.clients}-client runs:")
+        print(f"  bare: {bare_cpu}")
+        print(f"  OMS:  {oms_cpu}")
         print(f"OMS mix of 201s: {oms_results.kinds}; states: {oms_results.statuses}")
         if args.rate:
             print(f"open loop, an order every {1000 / args.rate:.0f} ms ({args.rate:g} orders/s), "
