@@ -103,6 +103,11 @@ def invoice_issue(*, order: Order, actor, buyer: Buyer | None = None) -> Invoice
     if current is not None:
         raise InvalidTransition(_("Order %(order)s already has invoice %(number)s; void it first.")
                                 % {"order": order.number, "number": current.number})
+    return _issue_checked(order=order, buyer=buyer, actor=actor)
+
+
+def _issue_checked(*, order: Order, buyer: Buyer, actor) -> Invoice:
+    """The invoice of a locked, not cancelled order with no active invoice, for a checked buyer."""
     if order.total <= 0:
         raise ValidationFailed(errors={"order": [_("An order with nothing to pay gets no invoice.")]})
     invoice = _create(order=order, kind=InvoiceKind.INVOICE, lines=_lines_for(order), actor=actor,
@@ -129,7 +134,9 @@ def invoice_issue_if_due(*, order: Order, actor) -> Invoice | None:
         # A special invoice asked for without the details (a note saying 专票), or a bad tax ID: an
         # ordinary invoice would be wrong, so finance completes the details and issues it by hand.
         return None
-    return invoice_issue(order=order, actor=actor, buyer=buyer)
+    # The order is locked and due (so not cancelled) and has no active invoice: issued without
+    # `invoice_issue` locking and looking again (a follow-up job per paid order runs this).
+    return _issue_checked(order=order, buyer=buyer, actor=actor)
 
 
 @transaction.atomic

@@ -62,6 +62,21 @@ def test_issued_automatically_only_when_paid_in_full_and_enabled():
     assert invoice is not None and invoice_issue_if_due(order=order, actor=SYSTEM) is None
 
 
+def test_the_automatic_issue_locks_and_checks_the_order_once():
+    """A follow-up job per paid order runs it: the order is locked and its active invoice looked up
+    once (it used to go through `invoice_issue`, which did both again)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    order = paid_order()
+    with CaptureQueriesContext(connection) as captured:
+        invoice = invoice_issue_if_due(order=order, actor=SYSTEM)
+    assert invoice is not None and invoice.total == order.total
+    sql = [q["sql"] for q in captured.captured_queries]
+    assert sum('FROM "orders_order"' in q for q in sql) == 1
+    assert sum('FROM "finance_invoice"' in q for q in sql) == 1
+
+
 def test_finance_may_issue_by_hand_before_payment():
     invoice = invoice_issue(order=make_order(), actor=SYSTEM)
     assert invoice.status == InvoiceStatus.ISSUED
