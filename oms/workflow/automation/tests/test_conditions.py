@@ -105,6 +105,20 @@ def test_context_from_an_order():
     assert context["customer_tags"] == ()
 
 
+@pytest.mark.usefixtures("stock_everything")
+@pytest.mark.parametrize("lines", [1, 6])
+def test_context_costs_two_queries_whatever_the_number_of_lines(lines, django_assert_num_queries):
+    """The lines with their products, and the channel's code: automation builds it on every shipment
+    plan (a follow-up job per order), so it must not read each line's product on its own."""
+    from orders.models import Order
+
+    order = create_order(lines=[(ProductFactory(needs_qc=i == lines - 1), 1, "10.00") for i in range(lines)])
+    order = Order.objects.get(pk=order.pk)  # as a job loads it: nothing related cached
+    with django_assert_num_queries(2):
+        context = order_context(order)
+    assert context["line_count"] == lines and context["needs_qc"] is True
+
+
 def _zh(exc):
     from django.utils import translation
 
