@@ -40,15 +40,20 @@ def next_values(key: str, count: int) -> range:
     return range(last - count + 1, last + 1)
 
 
-def _increment(key: str, count: int) -> int | None:
+def _increment(key: str, count: int, *, wait_for_disk: bool = True) -> int | None:
     """Add `count` to the sequence and return its new value (None when it has no row yet). The row
     stays locked until the caller's transaction ends. PostgreSQL and SQLite (3.35+) both return the
-    updated value, so numbering costs one round trip instead of an UPDATE and a SELECT."""
+    updated value, so numbering costs one round trip instead of an UPDATE and a SELECT.
+
+    `wait_for_disk=False` (PostgreSQL, a statement committing by itself): the statement's commit
+    does not wait for its WAL to reach the disk (`synchronous_commit` off for this transaction
+    only: `set_config(…, true)` is `SET LOCAL`)."""
     table = connection.ops.quote_name(Sequence._meta.db_table)
     value, key_column = connection.ops.quote_name("value"), connection.ops.quote_name("key")
+    asynchronous = "" if wait_for_disk else " AND set_config('synchronous_commit', 'off', true) IS NOT NULL"
     with connection.cursor() as cursor:
-        cursor.execute(f"UPDATE {table} SET {value} = {value} + %s WHERE {key_column} = %s RETURNING {value}",
-                       [count, key])
+        cursor.execute(f"UPDATE {table} SET {value} = {value} + %s WHERE {key_column} = %s{asynchronous} "
+                       f"RETURNING {value}", [count, key])
         row = cursor.fetchone()
     return row[0] if row else None
 
@@ -84,10 +89,22 @@ def next_order_number_alone(on: date | None = None) -> str:
     one statement. The price: a number is unique and increasing but not gapless — a request that
     is refused or turns out to repeat an earlier one leaves its number unused. Order numbers need
     no more (invoice and voucher numbers, which must be gapless, keep the locked counter).
-    Called outside any transaction: each statement then commits by itself (no BEGIN/COMMIT round
-    trips), the counter's UPDATE included. Inside one (a test's) the number goes with it.
+
+    Called outside any transaction: the counter's UPDATE commits by itself, and on PostgreSQL without
+    waiting for the disk. That is safe because PostgreSQL writes its log in order: the order that
+    uses the number commits later and waits for the disk, which brings the counter's change with it.
+    A crash before then loses only numbers no stored order carries, and the counter restarts behind
+    nothing stored. Inside a transaction (a test's) the number goes with it, durable as usual.
     """
-    return next_order_number(on)
+    if connection.vendor != "postgresql" or not connection.get_autocommit():
+        return next_order_number(on)
+    day = on or local_today()
+    prefix = f"SO{day:%Y%m%d}"
+    last = _increment(prefix, 1, wait_for_disk=False)
+    if last is None:  # the day's first number: as `next_values` does
+        Sequence.objects.bulk_create([Sequence(key=prefix, value=0)], ignore_conflicts=True)
+        last = _increment(prefix, 1, wait_for_disk=False)
+    return f"{prefix}{last:06d}"
 
 
 def next_order_numbers(count: int, on: date | None = None) -> list[str]:

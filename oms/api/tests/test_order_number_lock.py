@@ -60,3 +60,32 @@ def test_an_order_being_taken_in_does_not_lock_the_day_s_order_counter():
     assert result["status"] == 201
     counter.refresh_from_db()
     assert Order.objects.get().number == result["number"] == f"{counter.key}{counter.value:06d}"
+
+
+def test_a_number_taken_alone_commits_without_waiting_for_the_disk_and_only_itself():
+    """Its one statement commits with synchronous_commit off (SET LOCAL: that statement's transaction
+    only); the connection's later transactions, the order's among them, still wait for the disk."""
+    from django.test.utils import CaptureQueriesContext
+
+    from core.numbering import next_order_number_alone
+
+    with CaptureQueriesContext(connection) as captured:
+        first = next_order_number_alone()  # the day's first: the counter row is created on the way
+        second = next_order_number_alone()
+    assert second[:10] == first[:10] and int(second[10:]) == int(first[10:]) + 1
+    updates = [q["sql"] for q in captured.captured_queries if q["sql"].startswith("UPDATE")]
+    assert updates and all("set_config('synchronous_commit', 'off', true)" in sql for sql in updates)
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone()[0] == "on"
+
+
+def test_inside_a_transaction_the_number_is_taken_as_usual():
+    from django.db import transaction
+    from django.test.utils import CaptureQueriesContext
+
+    from core.numbering import next_order_number_alone
+
+    with transaction.atomic(), CaptureQueriesContext(connection) as captured:
+        next_order_number_alone()
+    assert not any("set_config" in q["sql"] for q in captured.captured_queries)
