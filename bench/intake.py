@@ -216,7 +216,7 @@ def load_at_rate(*, port: int, token: str, rate: float, seconds: float, run: str
     return results, time.monotonic() - started
 
 
-def cpu_seconds_by_role(servers: "Servers") -> dict[str, float]:
+def cpu_seconds_by_role(servers: Servers) -> dict[str, float]:
     """CPU seconds (user + system) used so far by each role, read from /proc (Linux): the web
     workers and the job cluster (the process groups started here), PostgreSQL's and Redis's server
     processes, and this process (the load generator). Empty where /proc is not there."""
