@@ -27,16 +27,21 @@ def next_values(key: str, count: int) -> range:
     a rollback gives the whole block back, so numbers stay gapless as long as the caller uses every
     value it asked for.
     """
+    return _take(key, count)
+
+
+def _take(key: str, count: int, *, wait_for_disk: bool = True) -> range:
     if count < 1:
         return range(0)
-    last = _increment(key, count)  # one statement: the increment and its result (UPDATE … RETURNING)
+    # one statement: the increment and its result (UPDATE … RETURNING)
+    last = _increment(key, count, wait_for_disk=wait_for_disk)
     if last is None:
         # The key's first number. INSERT … ON CONFLICT DO NOTHING never fails: when another
         # transaction inserts the row at the same moment it waits for that one and inserts nothing,
         # then the UPDATE waits for its row lock. (No error to catch, so no savepoint needed: callers
         # may number inside a transaction without savepoints, see core.transactions.)
         Sequence.objects.bulk_create([Sequence(key=key, value=0)], ignore_conflicts=True)
-        last = _increment(key, count)
+        last = _increment(key, count, wait_for_disk=wait_for_disk)
     return range(last - count + 1, last + 1)
 
 
@@ -98,13 +103,8 @@ def next_order_number_alone(on: date | None = None) -> str:
     """
     if connection.vendor != "postgresql" or not connection.get_autocommit():
         return next_order_number(on)
-    day = on or local_today()
-    prefix = f"SO{day:%Y%m%d}"
-    last = _increment(prefix, 1, wait_for_disk=False)
-    if last is None:  # the day's first number: as `next_values` does
-        Sequence.objects.bulk_create([Sequence(key=prefix, value=0)], ignore_conflicts=True)
-        last = _increment(prefix, 1, wait_for_disk=False)
-    return f"{prefix}{last:06d}"
+    prefix = f"SO{on or local_today():%Y%m%d}"
+    return f"{prefix}{_take(prefix, 1, wait_for_disk=False)[0]:06d}"
 
 
 def next_order_numbers(count: int, on: date | None = None) -> list[str]:
