@@ -19,7 +19,9 @@ warehouse with ample stock of 40 products and an API token, then in the same run
    1/rate s whatever the server does, and latency counts from its arrival — the latency channels
    see at that rate (a closed loop of N clients measures N / throughput, not latency).
 
-It prints orders/s of 201s, latency p50/p95/p99, errors, the ratio to the bare run, lost or
+It prints orders/s of 201s, latency p50/p95/p99, errors, the ratio to the bare run, the CPU each
+role used per order in the closed-loop runs (web workers, job cluster, PostgreSQL, Redis, this
+load generator: on a saturated machine the ratio is the ratio of these totals), lost or
 duplicated orders (every 201 must be in the database once, nothing else may be), the books and
 stock invariants, and how far the after-commit follow-ups (invoice, shipments) lagged behind the
 orders. Everything it starts is stopped at the end (process groups), its Redis keys deleted.
