@@ -220,6 +220,9 @@ class Order(ConcurrentTransitionMixin, models.Model):
             models.Index(fields=["phone_index"], name="orders_phone_idx"),
             models.Index(fields=["phone_last4"], name="orders_phone_last4_idx"),
             models.Index(fields=["external_id"], name="orders_external_id_idx"),
+            # The order search matches the recipient exactly (`orders.selectors.order_search`); without
+            # it every search by a non-numeric term (an order number included) read the whole table.
+            models.Index(fields=["recipient"], name="orders_recipient_idx"),
             # Plain: `db_index=True` on a CharField adds a second, LIKE-prefix index on PostgreSQL
             # that no query of a team name uses.
             models.Index(fields=["assigned_team"], name="orders_assigned_team_idx"),
