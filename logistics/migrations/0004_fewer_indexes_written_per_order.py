@@ -4,8 +4,12 @@ import django.db.models.deletion
 import django_fsm
 from django.db import migrations, models
 
+from core.migration_operations import AddIndexWithoutBlockingWrites
+
 
 class Migration(migrations.Migration):
+    # CREATE INDEX CONCURRENTLY (PostgreSQL) cannot run in a transaction; see core.migration_operations.
+    atomic = False
 
     dependencies = [
         ('inventory', '0002_lot_unit_cost'),
@@ -14,6 +18,10 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        AddIndexWithoutBlockingWrites(
+            model_name='shipment',
+            index=models.Index(fields=['tracking_number'], name='logistics_ship_tracking_idx'),
+        ),
         migrations.AlterField(
             model_name='shipment',
             name='status',
@@ -28,9 +36,5 @@ class Migration(migrations.Migration):
             model_name='shipment',
             name='warehouse',
             field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='shipments', to='inventory.warehouse', verbose_name='warehouse'),
-        ),
-        migrations.AddIndex(
-            model_name='shipment',
-            index=models.Index(fields=['tracking_number'], name='logistics_ship_tracking_idx'),
         ),
     ]

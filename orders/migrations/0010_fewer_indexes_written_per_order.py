@@ -6,8 +6,12 @@ import django_fsm
 from django.conf import settings
 from django.db import migrations, models
 
+from core.migration_operations import AddIndexWithoutBlockingWrites
+
 
 class Migration(migrations.Migration):
+    # CREATE INDEX CONCURRENTLY (PostgreSQL) cannot run in a transaction; see core.migration_operations.
+    atomic = False
 
     dependencies = [
         ('orders', '0009_encrypt_event_and_invoice_request'),
@@ -15,6 +19,10 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        AddIndexWithoutBlockingWrites(
+            model_name='order',
+            index=models.Index(fields=['assigned_team'], name='orders_assigned_team_idx'),
+        ),
         migrations.AlterField(
             model_name='historicalorder',
             name='assigned_team',
@@ -69,9 +77,5 @@ class Migration(migrations.Migration):
             model_name='order',
             name='status',
             field=django_fsm.FSMField(choices=[('pending_review', 'Pending review'), ('on_hold', 'On hold'), ('awaiting_payment', 'Awaiting payment'), ('awaiting_shipment', 'Awaiting shipment'), ('partially_shipped', 'Partially shipped'), ('shipped', 'Shipped'), ('completed', 'Completed'), ('cancelled', 'Cancelled')], default='pending_review', max_length=20, protected=True, verbose_name='status'),
-        ),
-        migrations.AddIndex(
-            model_name='order',
-            index=models.Index(fields=['assigned_team'], name='orders_assigned_team_idx'),
         ),
     ]

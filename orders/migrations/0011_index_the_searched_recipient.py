@@ -3,8 +3,12 @@
 from django.conf import settings
 from django.db import migrations, models
 
+from core.migration_operations import AddIndexWithoutBlockingWrites
+
 
 class Migration(migrations.Migration):
+    # CREATE INDEX CONCURRENTLY (PostgreSQL) cannot run in a transaction; see core.migration_operations.
+    atomic = False
 
     dependencies = [
         ('orders', '0010_fewer_indexes_written_per_order'),
@@ -12,7 +16,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.AddIndex(
+        AddIndexWithoutBlockingWrites(
             model_name='order',
             index=models.Index(fields=['recipient'], name='orders_recipient_idx'),
         ),
