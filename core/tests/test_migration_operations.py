@@ -29,7 +29,9 @@ def test_indexes_added_to_the_order_and_shipment_tables_are_built_concurrently()
     assert checked >= 3  # assigned_team, recipient, tracking_number
 
 
-@pytest.mark.django_db(transaction=True)
+# serialized_rollback, as every transactional test here: one without it, run before them in the
+# same worker, made their set-up fail on duplicate content types (the PostgreSQL suite showed 50).
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_operation_builds_and_drops_an_index_on_either_database():
     from django.db import models
     from django.db.migrations.state import ProjectState
