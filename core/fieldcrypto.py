@@ -478,3 +478,24 @@ def table_spec(model) -> dict | None:
 
 def encrypted_table_specs(models) -> list[dict]:
     return [spec for model in models if not model._meta.proxy and (spec := table_spec(model)) is not None]
+
+
+def reseal_models_operation(app_label: str, *model_names: str):
+    """The data migration that follows a schema migration adding encrypted fields: forwards, the
+    models' existing rows are encrypted (`reseal_table`, batched; a run stopped half-way is simply
+    run again); backwards, decrypted again (`unseal_table`; keep the keys until then). The
+    migration using it must say `atomic = False`: each batch commits on its own."""
+    from django.db import migrations
+
+    def specs(apps):
+        return encrypted_table_specs(apps.get_model(app_label, name) for name in model_names)
+
+    def encrypt_rows(apps, schema_editor):
+        for spec in specs(apps):
+            reseal_table(schema_editor.connection, **spec)
+
+    def decrypt_rows(apps, schema_editor):
+        for spec in specs(apps):
+            unseal_table(schema_editor.connection, **spec)
+
+    return migrations.RunPython(encrypt_rows, decrypt_rows, elidable=False)

@@ -6,17 +6,7 @@ is simply run again. Backwards, the values are decrypted again (keep the keys un
 
 from django.db import migrations
 
-
-def encrypt_rows(apps, schema_editor):
-    from core.fieldcrypto import reseal_table, table_spec
-
-    reseal_table(schema_editor.connection, **table_spec(apps.get_model("finance", "Invoice")))
-
-
-def decrypt_rows(apps, schema_editor):
-    from core.fieldcrypto import table_spec, unseal_table
-
-    unseal_table(schema_editor.connection, **table_spec(apps.get_model("finance", "Invoice")))
+from core.fieldcrypto import reseal_models_operation
 
 
 class Migration(migrations.Migration):
@@ -24,4 +14,4 @@ class Migration(migrations.Migration):
 
     dependencies = [("finance", "0005_encrypt_invoice_buyer_contact_schema")]
 
-    operations = [migrations.RunPython(encrypt_rows, decrypt_rows, elidable=False)]
+    operations = [reseal_models_operation("finance", "Invoice")]

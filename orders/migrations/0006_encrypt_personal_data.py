@@ -6,21 +6,7 @@ holds one long transaction nor loads into memory; a run stopped half-way is simp
 
 from django.db import migrations
 
-MODELS = ['Customer', 'HistoricalCustomer', 'Order', 'HistoricalOrder']
-
-
-def encrypt_rows(apps, schema_editor):
-    from core.fieldcrypto import encrypted_table_specs, reseal_table
-
-    for spec in encrypted_table_specs(apps.get_model("orders", name) for name in MODELS):
-        reseal_table(schema_editor.connection, **spec)
-
-
-def decrypt_rows(apps, schema_editor):
-    from core.fieldcrypto import encrypted_table_specs, unseal_table
-
-    for spec in encrypted_table_specs(apps.get_model("orders", name) for name in MODELS):
-        unseal_table(schema_editor.connection, **spec)
+from core.fieldcrypto import reseal_models_operation
 
 
 class Migration(migrations.Migration):
@@ -28,4 +14,4 @@ class Migration(migrations.Migration):
 
     dependencies = [("orders", "0005_encrypt_personal_data_schema")]
 
-    operations = [migrations.RunPython(encrypt_rows, decrypt_rows, elidable=False)]
+    operations = [reseal_models_operation("orders", "Customer", "HistoricalCustomer", "Order", "HistoricalOrder")]

@@ -5,17 +5,7 @@ a run stopped half-way is simply run again. Backwards, the values are decrypted 
 
 from django.db import migrations
 
-
-def encrypt_rows(apps, schema_editor):
-    from core.fieldcrypto import reseal_table, table_spec
-
-    reseal_table(schema_editor.connection, **table_spec(apps.get_model("imports", "ImportIssue")))
-
-
-def decrypt_rows(apps, schema_editor):
-    from core.fieldcrypto import table_spec, unseal_table
-
-    unseal_table(schema_editor.connection, **table_spec(apps.get_model("imports", "ImportIssue")))
+from core.fieldcrypto import reseal_models_operation
 
 
 class Migration(migrations.Migration):
@@ -23,4 +13,4 @@ class Migration(migrations.Migration):
 
     dependencies = [("imports", "0004_encrypt_import_issue_values_schema")]
 
-    operations = [migrations.RunPython(encrypt_rows, decrypt_rows, elidable=False)]
+    operations = [reseal_models_operation("imports", "ImportIssue")]

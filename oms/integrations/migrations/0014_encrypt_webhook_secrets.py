@@ -4,21 +4,7 @@ senders' secret hashes (their uniqueness now holds on the hash). Batched as 0011
 
 from django.db import migrations
 
-MODELS = ['WebhookSender', 'WebhookSubscription']
-
-
-def encrypt_rows(apps, schema_editor):
-    from core.fieldcrypto import encrypted_table_specs, reseal_table
-
-    for spec in encrypted_table_specs(apps.get_model("integrations", name) for name in MODELS):
-        reseal_table(schema_editor.connection, **spec)
-
-
-def decrypt_rows(apps, schema_editor):
-    from core.fieldcrypto import encrypted_table_specs, unseal_table
-
-    for spec in encrypted_table_specs(apps.get_model("integrations", name) for name in MODELS):
-        unseal_table(schema_editor.connection, **spec)
+from core.fieldcrypto import reseal_models_operation
 
 
 class Migration(migrations.Migration):
@@ -26,4 +12,4 @@ class Migration(migrations.Migration):
 
     dependencies = [("integrations", "0013_encrypt_webhook_secrets_schema")]
 
-    operations = [migrations.RunPython(encrypt_rows, decrypt_rows, elidable=False)]
+    operations = [reseal_models_operation("integrations", "WebhookSender", "WebhookSubscription")]

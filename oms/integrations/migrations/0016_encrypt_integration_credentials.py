@@ -4,21 +4,7 @@ connectors' app secret and access token, CRM token and secret, SMS gateway key s
 
 from django.db import migrations
 
-MODELS = ['OutboundEndpoint', 'ChannelConnector', 'CrmEndpoint', 'SmsGateway']
-
-
-def encrypt_rows(apps, schema_editor):
-    from core.fieldcrypto import encrypted_table_specs, reseal_table
-
-    for spec in encrypted_table_specs(apps.get_model("integrations", name) for name in MODELS):
-        reseal_table(schema_editor.connection, **spec)
-
-
-def decrypt_rows(apps, schema_editor):
-    from core.fieldcrypto import encrypted_table_specs, unseal_table
-
-    for spec in encrypted_table_specs(apps.get_model("integrations", name) for name in MODELS):
-        unseal_table(schema_editor.connection, **spec)
+from core.fieldcrypto import reseal_models_operation
 
 
 class Migration(migrations.Migration):
@@ -26,4 +12,5 @@ class Migration(migrations.Migration):
 
     dependencies = [("integrations", "0015_encrypt_integration_credentials_schema")]
 
-    operations = [migrations.RunPython(encrypt_rows, decrypt_rows, elidable=False)]
+    operations = [reseal_models_operation("integrations", "OutboundEndpoint", "ChannelConnector", "CrmEndpoint",
+                                          "SmsGateway")]

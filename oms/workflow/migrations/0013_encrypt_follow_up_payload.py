@@ -6,17 +6,7 @@ is simply run again. Backwards, the payloads are decrypted again (keep the keys 
 
 from django.db import migrations
 
-
-def encrypt_rows(apps, schema_editor):
-    from core.fieldcrypto import reseal_table, table_spec
-
-    reseal_table(schema_editor.connection, **table_spec(apps.get_model("workflow", "FollowUp")))
-
-
-def decrypt_rows(apps, schema_editor):
-    from core.fieldcrypto import table_spec, unseal_table
-
-    unseal_table(schema_editor.connection, **table_spec(apps.get_model("workflow", "FollowUp")))
+from core.fieldcrypto import reseal_models_operation
 
 
 class Migration(migrations.Migration):
@@ -24,4 +14,4 @@ class Migration(migrations.Migration):
 
     dependencies = [("workflow", "0012_encrypt_follow_up_payload_schema")]
 
-    operations = [migrations.RunPython(encrypt_rows, decrypt_rows, elidable=False)]
+    operations = [reseal_models_operation("workflow", "FollowUp")]
