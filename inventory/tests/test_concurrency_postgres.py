@@ -7,10 +7,9 @@ row, then stock rows by pk), and the ledger balances afterwards.
 from __future__ import annotations
 
 import random
-import threading
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.db.models import Sum
 
 from catalog.tests.factories import ProductFactory
@@ -22,6 +21,7 @@ from inventory.tests.factories import TEST_ACTOR, WarehouseFactory, priority, st
 from oms.workflow.services import review_order
 from orders.models import Order, OrderStatus
 from orders.tests.factories import create_order
+from tests.concurrency import run_concurrently
 
 # serialized_rollback: like every transactional test of the project, so that the data the migrations
 # seed (channels, role groups) is there before and after the database is flushed.
@@ -30,26 +30,9 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, seri
 WORKERS = 12
 
 
-def run_concurrently(jobs):
-    """Run each job in its own thread (own DB connection), all released by one barrier."""
-    barrier = threading.Barrier(len(jobs))
-    errors: list[BaseException] = []
-
-    def runner(job):
-        try:
-            barrier.wait(timeout=30)
-            job()
-        except BaseException as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=runner, args=(job,)) for job in jobs]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    assert not any(t.is_alive() for t in threads), "a worker hung (deadlock?)"
+def run_all_at_once(jobs) -> None:
+    """`tests.concurrency.run_concurrently`, and none of the jobs may fail."""
+    _, errors = run_concurrently(jobs)
     assert errors == [], errors
 
 
@@ -81,7 +64,7 @@ def test_workers_ordering_the_last_units_never_oversell():
             lines.reverse()
         orders.append(create_order(lines=lines, province="浙江省"))
 
-    run_concurrently([lambda o=o: review_order(order=Order.objects.get(pk=o.pk), actor=SYSTEM) for o in orders])
+    run_all_at_once([lambda o=o: review_order(order=Order.objects.get(pk=o.pk), actor=SYSTEM) for o in orders])
 
     assert_no_oversell()
     reserved = Stock.objects.filter(product=scarce).aggregate(q=Sum("reserved"))["q"]
@@ -119,6 +102,6 @@ def test_reserving_cancelling_receiving_and_transferring_at_once():
                                       lines=[ReceiptLine(sku=p.sku, quantity=2) for p in reversed(products)]))
     jobs.append(lambda: stock_transfer(source="SH01", destination="BJ01", sku=products[1].sku, quantity=1,
                                        reason="调拨", actor=TEST_ACTOR))
-    run_concurrently(jobs)
+    run_all_at_once(jobs)
     assert_no_oversell()
     assert Stock.objects.filter(product__in=products).aggregate(q=Sum("on_hand"))["q"] == 3 * 10 + 3 * 2
