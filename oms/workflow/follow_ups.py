@@ -217,48 +217,72 @@ def _actor_of(follow_up: FollowUp):
     return SystemActor(follow_up.actor_name or "system")
 
 
-def _lock_pending(follow_up_id: int) -> FollowUp | None:
-    qs = FollowUp.objects.filter(pk=follow_up_id, status=FollowUp.Status.PENDING)
+def _lock_pending(order_id: int) -> list[FollowUp]:
+    """The order's pending follow-ups, locked, in the order they run. Rows another worker holds right
+    now are skipped: it runs them."""
+    qs = FollowUp.objects.filter(order_id=order_id, status=FollowUp.Status.PENDING)
     if connection.features.has_select_for_update_skip_locked:
-        qs = qs.select_for_update(skip_locked=True)  # another worker runs it right now: leave it to it
-    return qs.first()
+        qs = qs.select_for_update(skip_locked=True)
+    return sorted(qs, key=lambda row: (ORDER_OF_KINDS.index(row.kind), row.pk))
 
 
-def _attempt_failed(follow_up_id: int, error: str) -> None:
+def _count_failed_attempt(follow_up: FollowUp, error: str, now) -> None:
+    follow_up.attempts += 1
+    follow_up.attempted_at = now
+    follow_up.last_error = error[:2000]
+    if follow_up.attempts >= MAX_ATTEMPTS:
+        follow_up.status = FollowUp.Status.FAILED
+    follow_up.save(update_fields=["attempts", "attempted_at", "last_error", "status"])
+
+
+def _attempts_failed(follow_up_ids: list[int], error: str) -> None:
+    """After the whole run rolled back: each follow-up it held counts a failed attempt."""
     with transaction.atomic():
-        follow_up = FollowUp.objects.select_for_update().get(pk=follow_up_id)
-        if follow_up.status != FollowUp.Status.PENDING:
-            return
-        follow_up.attempts += 1
-        follow_up.attempted_at = timezone.now()
-        follow_up.last_error = error[:2000]
-        if follow_up.attempts >= MAX_ATTEMPTS:
-            follow_up.status = FollowUp.Status.FAILED
-        follow_up.save(update_fields=["attempts", "attempted_at", "last_error", "status"])
+        for follow_up in FollowUp.objects.select_for_update().filter(pk__in=follow_up_ids,
+                                                                     status=FollowUp.Status.PENDING):
+            _count_failed_attempt(follow_up, error, timezone.now())
+
+
+def _label(follow_up: FollowUp) -> str:
+    return f"{follow_up.kind}:{follow_up.key}" if follow_up.key else follow_up.kind
 
 
 def run(order_id: int) -> dict[str, str]:
-    """Run an order's pending follow-ups, each in its own transaction with its row locked.
+    """Run an order's pending follow-ups in one transaction, each in a savepoint of its own.
 
-    A domain refusal (the order was cancelled or put on hold meanwhile, so there is nothing to plan)
-    settles the follow-up as done with the refusal as its outcome; any other error counts an attempt
-    and leaves it pending for the schedule. Returns outcomes by kind (and key, for notifications).
+    One transaction rather than one per follow-up: a prepaid order's invoice and shipments then cost
+    one commit (one wait for the disk) and one read of the follow-ups, in the job that runs after
+    every order. A follow-up that fails rolls back to its savepoint and counts a failed attempt
+    (pending for the schedule, failed after `MAX_ATTEMPTS`) without undoing the others. A domain
+    refusal (the order was cancelled or put on hold meanwhile, so there is nothing to plan) settles
+    it as done with the refusal as its outcome. Should the transaction itself fail (the database went
+    away, the process is killed), nothing of the run is kept: each follow-up it held stays pending,
+    with a failed attempt counted when the process is still there to count it.
+
+    Returns outcomes by kind (and key, for notifications).
     """
     outcomes: dict[str, str] = {}
-    pending = (FollowUp.objects.filter(order_id=order_id, status=FollowUp.Status.PENDING)
-               .values_list("pk", "kind", "key"))
-    for follow_up_id, kind, key in sorted(pending, key=lambda r: (ORDER_OF_KINDS.index(r[1]), r[0])):
-        label = f"{kind}:{key}" if key else kind
-        try:
-            with transaction.atomic():
-                follow_up = _lock_pending(follow_up_id)
-                if follow_up is None:
-                    continue  # done meanwhile by another worker
+    held: dict[int, str] = {}  # locked by this run: id -> label
+    actors: dict[tuple, object] = {}
+    try:
+        with transaction.atomic():
+            follow_ups = _lock_pending(order_id)
+            held = {row.pk: _label(row) for row in follow_ups}
+            for follow_up in follow_ups:
+                label = _label(follow_up)
+                key = (follow_up.actor_id, follow_up.actor_name)
+                if key not in actors:
+                    actors[key] = _actor_of(follow_up)
                 try:
                     with transaction.atomic():
-                        outcome = HANDLERS[kind](follow_up, _actor_of(follow_up))
+                        outcome = HANDLERS[follow_up.kind](follow_up, actors[key])
                 except DomainError as exc:
                     outcome = f"skipped: {exc}"
+                except Exception as exc:  # noqa: BLE001 — recorded on the row, retried by the schedule
+                    log.exception("follow-up %s of order %s failed", label, order_id)
+                    _count_failed_attempt(follow_up, f"{type(exc).__name__}: {exc}", timezone.now())
+                    outcomes[label] = f"failed: {exc}"
+                    continue
                 now = timezone.now()
                 follow_up.status = FollowUp.Status.DONE
                 follow_up.outcome = outcome[:255]
@@ -266,10 +290,10 @@ def run(order_id: int) -> dict[str, str]:
                 follow_up.attempted_at = follow_up.done_at = now
                 follow_up.save(update_fields=["status", "outcome", "attempts", "attempted_at", "done_at"])
                 outcomes[label] = outcome
-        except Exception as exc:  # noqa: BLE001 — recorded on the row, retried by the schedule
-            log.exception("follow-up %s of order %s failed", label, order_id)
-            _attempt_failed(follow_up_id, f"{type(exc).__name__}: {exc}")
-            outcomes[label] = f"failed: {exc}"
+    except Exception as exc:  # noqa: BLE001 — the run rolled back; the schedule tries again
+        log.exception("follow-ups of order %s rolled back", order_id)
+        _attempts_failed(list(held), f"{type(exc).__name__}: {exc}")
+        return {label: f"failed: {exc}" for label in held.values()}
     return outcomes
 
 

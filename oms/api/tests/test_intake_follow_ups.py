@@ -85,9 +85,11 @@ def test_worker_killed_in_the_middle_of_the_job(api, django_capture_on_commit_ca
     monkeypatch.setitem(follow_ups.HANDLERS, FollowUp.Kind.PLAN_SHIPMENTS, killed)
     with pytest.raises(SystemExit):
         follow_ups.run(order.pk)
-    # The invoice committed before the crash; the shipment planning rolled back and is still pending.
-    assert kinds_and_states(order) == [("issue_invoice", "done"), ("plan_shipments", "pending")]
-    assert order.invoices.count() == 1 and not Shipment.objects.filter(order=order).exists()
+    # The job's one transaction rolled back: the invoice it had issued is gone with it, nothing is
+    # half done, and both follow-ups are still pending.
+    assert kinds_and_states(order) == [("issue_invoice", "pending"), ("plan_shipments", "pending")]
+    assert not order.invoices.exists() and not Shipment.objects.filter(order=order).exists()
+    assert_books_and_stock_clean()
 
     monkeypatch.undo()
     time_passes()
@@ -104,8 +106,11 @@ def test_a_failing_follow_up_is_retried_then_marked_failed(api, django_capture_o
         raise RuntimeError("carrier service down")
 
     monkeypatch.setitem(follow_ups.HANDLERS, FollowUp.Kind.PLAN_SHIPMENTS, broken)
-    follow_ups.run(order.pk)
-    [_invoice, planning] = order_follow_ups(order)
+    outcomes = follow_ups.run(order.pk)
+    # The failure rolled back to its own savepoint: the invoice issued in the same run is kept.
+    [invoice, planning] = order_follow_ups(order)
+    assert invoice.status == "done" and order.invoices.count() == 1
+    assert outcomes["plan_shipments"] == "failed: carrier service down"
     assert planning.status == "pending" and planning.attempts == 1 and "carrier service down" in planning.last_error
     # Tried again by the schedule only after the grace period since the last attempt.
     FollowUp.objects.filter(kind="plan_shipments").update(attempted_at=timezone.now())
@@ -152,3 +157,31 @@ def test_short_stock_goes_on_hold_without_reserving_anything(api, django_capture
     assert list(order.events.order_by("at", "id").values_list("kind", flat=True)) == [
         "created", "payment_recorded", "held"]
     assert_books_and_stock_clean()
+
+
+def test_the_job_runs_an_orders_follow_ups_in_one_transaction(api, django_capture_on_commit_callbacks,
+                                                               monkeypatch):
+    """One commit (one wait for the disk) per order, whatever the number of follow-ups."""
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    order = submit(api, django_capture_on_commit_callbacks)
+    # The test's own transaction is open here; what the job opens at this depth is, in a worker, a
+    # transaction of its own.
+    depth = len(connection.atomic_blocks)
+    outermost = []
+    real_enter = transaction.Atomic.__enter__
+
+    def enter(self):
+        if len(connection.atomic_blocks) == depth:
+            outermost.append(self)
+        return real_enter(self)
+
+    monkeypatch.setattr(transaction.Atomic, "__enter__", enter)
+    with CaptureQueriesContext(connection) as captured:
+        assert set(follow_ups.run(order.pk)) == {"issue_invoice", "plan_shipments"}
+    assert len(outermost) == 1
+    # Both follow-ups were read and locked with one statement.
+    assert sum(q["sql"].startswith("SELECT") and 'FROM "workflow_followup"' in q["sql"]
+               for q in captured.captured_queries) == 1
+    assert kinds_and_states(order) == [("issue_invoice", "done"), ("plan_shipments", "done")]
