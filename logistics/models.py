@@ -208,7 +208,7 @@ class ShipmentLine(models.Model):
     class Meta:
         verbose_name = _("shipment line")
         verbose_name_plural = _("shipment lines")
-        ordering = ["shipment", "id"]
+        ordering = ["shipment_id", "id"]  # by the column: no join of the shipments table to sort
         constraints = [
             models.UniqueConstraint(fields=["shipment", "order_line"], name="logistics_line_shipment_line_uniq"),
             models.CheckConstraint(condition=Q(quantity__gt=0), name="logistics_line_quantity_gt_0"),

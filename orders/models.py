@@ -328,7 +328,9 @@ class OrderLine(models.Model):
     class Meta:
         verbose_name = _("order line")
         verbose_name_plural = _("order lines")
-        ordering = ["order", "id"]
+        # By the column, not the order: "order" sorts by the order's own ordering, which joined the
+        # orders table into every read of an order's lines.
+        ordering = ["order_id", "id"]
         constraints = [
             models.CheckConstraint(condition=Q(quantity__gt=0), name="orders_line_quantity_gt_0"),
             models.CheckConstraint(condition=Q(unit_price__gte=0), name="orders_line_unit_price_gte_0"),
