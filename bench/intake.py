@@ -10,21 +10,33 @@ warehouse with ample stock of 40 products and an API token, then in the same run
 1. **bare**: gunicorn (same workers) serving one plain DRF view that stores an order with its lines
    after an idempotency check (`bench/intake_bare_urls.py`), with N client threads posting for a
    fixed time — the reference for this machine at this moment;
+   **bare, same job**: right after, on the same gunicorn, a second plain view
+   (`api/v1/orders/same-job`) that does the minimum of OMS's job with plain ORM calls, all in the
+   request, in one transaction: customer by phone, order and lines, the payment with its journal
+   entry, the payment check (a wrong amount goes on hold, nothing reserved), the FIFO stock
+   reservation (levels, reservations, stock ledger, lines' reserved units), one timeline event, and
+   for a released order its shipment (and its invoice when paid) — the same rows in the same
+   tables, without OMS's review-rules engine, automation, hooks, per-step timeline, audit history
+   beyond the models' own, follow-up job, or gapless order/shipment/voucher numbers (uuid-based;
+   its module docstring lists the differences). Its own warm-up, the same clients and time, its
+   own CPU per order;
 2. the SQL queries of one `POST /api/v1/orders` (3 lines, prepaid), counted in this process;
 3. **OMS**: `gunicorn oms.wsgi` (oms/gunicorn.conf.py, 2 workers) and `manage.py qcluster` on Redis,
    N client threads posting realistic orders for the same time: 80 % prepaid, 10 % cash on delivery,
    10 % paid a wrong amount (they go on hold). Distinct customers, 3 lines from 40 SKUs.
 
-4. **open loop** (`--rate`, default 10 orders/s), against both servers: an order arrives every
-   1/rate s whatever the server does, and latency counts from its arrival — the latency channels
-   see at that rate (a closed loop of N clients measures N / throughput, not latency).
+4. **open loop** (`--rate`, default 10 orders/s), against both servers (the first bare view and
+   OMS): an order arrives every 1/rate s whatever the server does, and latency counts from its
+   arrival — the latency channels see at that rate (a closed loop of N clients measures
+   N / throughput, not latency).
 
-It prints orders/s of 201s, latency p50/p95/p99, errors, the ratio to the bare run, the CPU each
-role used per order in the closed-loop runs (web workers, job cluster, PostgreSQL, Redis, this
-load generator: on a saturated machine the ratio is the ratio of these totals), lost or
-duplicated orders (every 201 must be in the database once, nothing else may be), the books and
-stock invariants, and how far the after-commit follow-ups (invoice, shipments) lagged behind the
-orders. Everything it starts is stopped at the end (process groups), its Redis keys deleted.
+It prints orders/s of 201s, latency p50/p95/p99, errors, the ratio to the bare run and to the bare
+same-job run, the CPU each role used per order in the closed-loop runs (web workers, job cluster,
+PostgreSQL, Redis, this load generator: on a saturated machine the ratio is the ratio of these
+totals), lost or duplicated orders (every 201 must be in the database once, nothing else may be),
+the books and stock invariants (over the whole database, the bare orders included), and how far
+the after-commit follow-ups (invoice, shipments) lagged behind the orders. Everything it starts is
+stopped at the end (process groups), its Redis keys deleted.
 """
 
 from __future__ import annotations
@@ -155,10 +167,14 @@ class Results:
             self.statuses[answer["status"]] = self.statuses.get(answer["status"], 0) + 1
 
 
-def post(port: int, token: str, body: dict) -> tuple[int, bytes]:
+ORDERS_PATH = "/api/v1/orders"
+SAME_JOB_PATH = "/api/v1/orders/same-job"  # the bare server's second reference
+
+
+def post(port: int, token: str, body: dict, path: str = ORDERS_PATH) -> tuple[int, bytes]:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     try:
-        conn.request("POST", "/api/v1/orders", body=json.dumps(body).encode(),
+        conn.request("POST", path, body=json.dumps(body).encode(),
                      headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"})
         response = conn.getresponse()
         return response.status, response.read()
@@ -166,17 +182,19 @@ def post(port: int, token: str, body: dict) -> tuple[int, bytes]:
         conn.close()
 
 
-def submit(*, port: int, token: str, results: Results, kind: str, body: dict, since: float) -> None:
+def submit(*, port: int, token: str, results: Results, kind: str, body: dict, since: float,
+           path: str = ORDERS_PATH) -> None:
     """Post one order and record the answer, its latency counted from `since` (time.monotonic)."""
     try:
-        status, raw = post(port, token, body)
+        status, raw = post(port, token, body, path)
     except OSError as exc:
         results.failed(type(exc).__name__)
         return
     results.answered(kind=kind, body=body, status=status, raw=raw, elapsed=time.monotonic() - since)
 
 
-def load(*, port: int, token: str, clients: int, seconds: float, run: str) -> tuple[Results, float]:
+def load(*, port: int, token: str, clients: int, seconds: float, run: str,
+         path: str = ORDERS_PATH) -> tuple[Results, float]:
     results = Results()
     counter = iter(range(10**9))
     counter_lock = threading.Lock()
@@ -188,7 +206,8 @@ def load(*, port: int, token: str, clients: int, seconds: float, run: str) -> tu
             with counter_lock:
                 n = next(counter)
             kind, body = payload(run, n, rng)
-            submit(port=port, token=token, results=results, kind=kind, body=body, since=time.monotonic())
+            submit(port=port, token=token, results=results, kind=kind, body=body, since=time.monotonic(),
+                   path=path)
 
     threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
     started = time.monotonic()
@@ -454,11 +473,18 @@ def main() -> None:
         bare_results, bare_elapsed = load(port=args.port + 1, token=token, clients=args.clients,
                                           seconds=args.seconds, run="BARE")
         bare_cpu = cpu_per_order(cpu_before, cpu_seconds_by_role(servers), len(bare_results.latencies))
+        # 1b. bare, same job: the same server, the second view
+        load(port=args.port + 1, token=token, clients=args.clients, seconds=2, run="SJW", path=SAME_JOB_PATH)
+        cpu_before = cpu_seconds_by_role(servers)
+        same_results, same_elapsed = load(port=args.port + 1, token=token, clients=args.clients,
+                                          seconds=args.seconds, run="BSJ", path=SAME_JOB_PATH)
+        same_cpu = cpu_per_order(cpu_before, cpu_seconds_by_role(servers), len(same_results.latencies))
         if args.rate:
             bare_open, bare_open_elapsed = load_at_rate(port=args.port + 1, token=token, rate=args.rate,
                                                         seconds=args.seconds, run="BAREO")
         servers.stop(bare)
         bare_rate = report("bare", bare_results, bare_elapsed)
+        same_rate = report("bare, same job ", same_results, same_elapsed)
 
         # 2. queries of one order, in this process (its follow-up jobs run when the cluster starts)
         counts = queries_per_order(token)
@@ -485,8 +511,11 @@ def main() -> None:
         servers.stop()
         oms_rate = report("OMS", oms_results, oms_elapsed)
         print(f"ratio OMS / bare: {oms_rate / bare_rate:.2f}×")
+        print(f"ratio OMS / bare, same job: {oms_rate / same_rate:.2f}×" if same_rate else
+              "ratio OMS / bare, same job: no orders")
         print(f"CPU ms per order during the {args.clients}-client runs:")
         print(f"  bare: {bare_cpu}")
+        print(f"  bare, same job: {same_cpu}")
         print(f"  OMS:  {oms_cpu}")
         print(f"OMS mix of 201s: {oms_results.kinds}; states: {oms_results.statuses}")
         if args.rate:
