@@ -217,10 +217,12 @@ def _actor_of(follow_up: FollowUp):
     return SystemActor(follow_up.actor_name or "system")
 
 
-def _lock_pending(order_id: int) -> list[FollowUp]:
-    """The order's pending follow-ups, locked, in the order they run. Rows another worker holds right
-    now are skipped: it runs them."""
+def _lock_pending(order_id: int, *, pk: int | None = None) -> list[FollowUp]:
+    """The order's pending follow-ups (or the one with `pk`), locked, in the order they run. Rows
+    another worker holds right now are skipped: it runs them."""
     qs = FollowUp.objects.filter(order_id=order_id, status=FollowUp.Status.PENDING)
+    if pk is not None:
+        qs = qs.filter(pk=pk)
     if connection.features.has_select_for_update_skip_locked:
         qs = qs.select_for_update(skip_locked=True)
     return sorted(qs, key=lambda row: (ORDER_OF_KINDS.index(row.kind), row.pk))
@@ -247,53 +249,77 @@ def _label(follow_up: FollowUp) -> str:
     return f"{follow_up.kind}:{follow_up.key}" if follow_up.key else follow_up.kind
 
 
+# Work that reaches outside the database (an SMS gateway, a mail server): each runs in a transaction
+# of its own, so that once a gateway took it, only its own "done" can be lost with a failed commit.
+OUTSIDE_KINDS = {FollowUp.Kind.NOTIFY_CUSTOMER}
+
+
+def _settle(follow_up: FollowUp, actor, outcomes: dict[str, str]) -> None:
+    """Run one locked follow-up in a savepoint and record its outcome on its row, in the caller's
+    transaction: done (a domain refusal counts as done), or a failed attempt."""
+    label = _label(follow_up)
+    try:
+        with transaction.atomic():
+            outcome = HANDLERS[follow_up.kind](follow_up, actor)
+    except DomainError as exc:
+        outcome = f"skipped: {exc}"
+    except Exception as exc:  # noqa: BLE001 — recorded on the row, retried by the schedule
+        log.exception("follow-up %s of order %s failed", label, follow_up.order_id)
+        _count_failed_attempt(follow_up, f"{type(exc).__name__}: {exc}", timezone.now())
+        outcomes[label] = f"failed: {exc}"
+        return
+    now = timezone.now()
+    follow_up.status = FollowUp.Status.DONE
+    follow_up.outcome = outcome[:255]
+    follow_up.attempts += 1
+    follow_up.attempted_at = follow_up.done_at = now
+    follow_up.save(update_fields=["status", "outcome", "attempts", "attempted_at", "done_at"])
+    outcomes[label] = outcome
+
+
+def _run_locked(order_id: int, select, actors: dict, outcomes: dict[str, str]) -> list[FollowUp]:
+    """One transaction: lock what `select` picks of the order's pending follow-ups and settle them
+    together, but for `OUTSIDE_KINDS` (only the first, when nothing else is pending); returns the
+    locked ones left for transactions of their own. If the transaction fails, nothing of it is kept
+    and each follow-up it ran counts a failed attempt."""
+    ran: dict[int, str] = {}
+    try:
+        with transaction.atomic():
+            follow_ups = select()
+            together = [row for row in follow_ups if row.kind not in OUTSIDE_KINDS] or follow_ups[:1]
+            for follow_up in together:
+                ran[follow_up.pk] = _label(follow_up)
+                key = (follow_up.actor_id, follow_up.actor_name)
+                if key not in actors:
+                    actors[key] = _actor_of(follow_up)
+                _settle(follow_up, actors[key], outcomes)
+    except Exception as exc:  # noqa: BLE001 — rolled back; the schedule tries again
+        log.exception("follow-ups of order %s rolled back", order_id)
+        _attempts_failed(list(ran), f"{type(exc).__name__}: {exc}")
+        outcomes.update({label: f"failed: {exc}" for label in ran.values()})
+        return []
+    return [row for row in follow_ups if row.pk not in ran]
+
+
 def run(order_id: int) -> dict[str, str]:
-    """Run an order's pending follow-ups in one transaction, each in a savepoint of its own.
+    """Run an order's pending follow-ups: the database-only ones (invoice, shipments) together in one
+    transaction, each in a savepoint of its own; each notification in a transaction of its own.
 
     One transaction rather than one per follow-up: a prepaid order's invoice and shipments then cost
     one commit (one wait for the disk) and one read of the follow-ups, in the job that runs after
     every order. A follow-up that fails rolls back to its savepoint and counts a failed attempt
     (pending for the schedule, failed after `MAX_ATTEMPTS`) without undoing the others. A domain
     refusal (the order was cancelled or put on hold meanwhile, so there is nothing to plan) settles
-    it as done with the refusal as its outcome. Should the transaction itself fail (the database went
-    away, the process is killed), nothing of the run is kept: each follow-up it held stays pending,
-    with a failed attempt counted when the process is still there to count it.
+    it as done with the refusal as its outcome. Should a transaction itself fail (the database went
+    away, the process is killed), nothing of it is kept: each follow-up it ran stays pending, with a
+    failed attempt counted when the process is still there to count it.
 
     Returns outcomes by kind (and key, for notifications).
     """
     outcomes: dict[str, str] = {}
-    held: dict[int, str] = {}  # locked by this run: id -> label
     actors: dict[tuple, object] = {}
-    try:
-        with transaction.atomic():
-            follow_ups = _lock_pending(order_id)
-            held = {row.pk: _label(row) for row in follow_ups}
-            for follow_up in follow_ups:
-                label = _label(follow_up)
-                key = (follow_up.actor_id, follow_up.actor_name)
-                if key not in actors:
-                    actors[key] = _actor_of(follow_up)
-                try:
-                    with transaction.atomic():
-                        outcome = HANDLERS[follow_up.kind](follow_up, actors[key])
-                except DomainError as exc:
-                    outcome = f"skipped: {exc}"
-                except Exception as exc:  # noqa: BLE001 — recorded on the row, retried by the schedule
-                    log.exception("follow-up %s of order %s failed", label, order_id)
-                    _count_failed_attempt(follow_up, f"{type(exc).__name__}: {exc}", timezone.now())
-                    outcomes[label] = f"failed: {exc}"
-                    continue
-                now = timezone.now()
-                follow_up.status = FollowUp.Status.DONE
-                follow_up.outcome = outcome[:255]
-                follow_up.attempts += 1
-                follow_up.attempted_at = follow_up.done_at = now
-                follow_up.save(update_fields=["status", "outcome", "attempts", "attempted_at", "done_at"])
-                outcomes[label] = outcome
-    except Exception as exc:  # noqa: BLE001 — the run rolled back; the schedule tries again
-        log.exception("follow-ups of order %s rolled back", order_id)
-        _attempts_failed(list(held), f"{type(exc).__name__}: {exc}")
-        return {label: f"failed: {exc}" for label in held.values()}
+    for left in _run_locked(order_id, lambda: _lock_pending(order_id), actors, outcomes):
+        _run_locked(order_id, lambda pk=left.pk: _lock_pending(order_id, pk=pk), actors, outcomes)
     return outcomes
 
 

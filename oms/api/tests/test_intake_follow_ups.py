@@ -159,29 +159,93 @@ def test_short_stock_goes_on_hold_without_reserving_anything(api, django_capture
     assert_books_and_stock_clean()
 
 
-def test_the_job_runs_an_orders_follow_ups_in_one_transaction(api, django_capture_on_commit_callbacks,
-                                                               monkeypatch):
-    """One commit (one wait for the disk) per order, whatever the number of follow-ups."""
+@pytest.fixture
+def outermost_transactions(monkeypatch):
+    """Counts the transactions opened from here on (clear it before the call to count): the test's
+    own transaction is open, so what opens at this depth is, in a worker, a transaction of its own."""
     from django.db import connection, transaction
-    from django.test.utils import CaptureQueriesContext
 
-    order = submit(api, django_capture_on_commit_callbacks)
-    # The test's own transaction is open here; what the job opens at this depth is, in a worker, a
-    # transaction of its own.
     depth = len(connection.atomic_blocks)
-    outermost = []
+    opened = []
     real_enter = transaction.Atomic.__enter__
 
     def enter(self):
         if len(connection.atomic_blocks) == depth:
-            outermost.append(self)
+            opened.append(self)
         return real_enter(self)
 
     monkeypatch.setattr(transaction.Atomic, "__enter__", enter)
+    return opened
+
+
+def pending_notification(order, key):
+    from logistics.notifications import Notification
+
+    data = Notification(kind="shipment_shipped", order_number=order.number, phone=order.phone, email="",
+                        subject="已发货", body=f"您的订单 {order.number} 已发货").__dict__
+    return FollowUp.objects.create(order=order, kind=FollowUp.Kind.NOTIFY_CUSTOMER, key=key, payload=data,
+                                   created_at=timezone.now(), actor_name="test")
+
+
+def test_the_job_runs_an_orders_follow_ups_in_one_transaction(api, django_capture_on_commit_callbacks,
+                                                               outermost_transactions):
+    """One commit (one wait for the disk) per order, whatever the number of follow-ups."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    order = submit(api, django_capture_on_commit_callbacks)
+    outermost_transactions.clear()
     with CaptureQueriesContext(connection) as captured:
         assert set(follow_ups.run(order.pk)) == {"issue_invoice", "plan_shipments"}
-    assert len(outermost) == 1
+    assert len(outermost_transactions) == 1
     # Both follow-ups were read and locked with one statement.
     assert sum(q["sql"].startswith("SELECT") and 'FROM "workflow_followup"' in q["sql"]
                for q in captured.captured_queries) == 1
     assert kinds_and_states(order) == [("issue_invoice", "done"), ("plan_shipments", "done")]
+
+
+def test_a_notification_reaches_the_gateway_in_a_transaction_of_its_own(
+        api, django_capture_on_commit_callbacks, outermost_transactions, settings, monkeypatch):
+    """Once a gateway took a message, only its own "done" may be lost to a failed commit: the invoice
+    and shipments committed before it, and the next notification is not undone with it."""
+    from logistics.notifications import MemoryBackend
+
+    settings.OMS_NOTIFICATION_BACKENDS = ["logistics.notifications.MemoryBackend"]
+    monkeypatch.setattr(MemoryBackend, "outbox", [])
+    order = submit(api, django_capture_on_commit_callbacks)
+    first = pending_notification(order, "a")
+    pending_notification(order, "b")
+    real_save = FollowUp.save
+
+    def commit_of_the_first_fails(self, *args, **kwargs):
+        if self.pk == first.pk and "done_at" in (kwargs.get("update_fields") or ()):
+            raise ConnectionError("database went away before the commit")
+        return real_save(self, *args, **kwargs)
+
+    monkeypatch.setattr(FollowUp, "save", commit_of_the_first_fails)
+    outermost_transactions.clear()
+    outcomes = follow_ups.run(order.pk)
+    # invoice and shipments; the first notification, rolled back, then its failed attempt recorded;
+    # the second notification
+    assert len(outermost_transactions) == 4
+    first.refresh_from_db()
+    assert first.attempts == 1 and "database went away" in first.last_error
+    assert outcomes["notify_customer:a"].startswith("failed:") and outcomes["notify_customer:b"].startswith("sent")
+    assert kinds_and_states(order) == [("issue_invoice", "done"), ("plan_shipments", "done"),
+                                       ("notify_customer", "pending"), ("notify_customer", "done")]
+    assert order.invoices.count() == 1 and Shipment.objects.filter(order=order).count() == 1
+    assert len(MemoryBackend.outbox) == 2
+
+
+def test_a_lone_notification_costs_one_transaction(api, django_capture_on_commit_callbacks,
+                                                   outermost_transactions, settings, monkeypatch):
+    from logistics.notifications import MemoryBackend
+
+    settings.OMS_NOTIFICATION_BACKENDS = ["logistics.notifications.MemoryBackend"]
+    monkeypatch.setattr(MemoryBackend, "outbox", [])
+    order = submit(api, django_capture_on_commit_callbacks)
+    follow_ups.run(order.pk)
+    pending_notification(order, "a")
+    outermost_transactions.clear()
+    assert follow_ups.run(order.pk)["notify_customer:a"].startswith("sent")
+    assert len(outermost_transactions) == 1 and len(MemoryBackend.outbox) == 1
