@@ -238,7 +238,7 @@ def _count_failed_attempt(follow_up: FollowUp, error: str, now) -> None:
 
 
 def _attempts_failed(follow_up_ids: list[int], error: str) -> None:
-    """After the whole run rolled back: each follow-up it held counts a failed attempt."""
+    """After a transaction of the job rolled back: each follow-up it ran counts a failed attempt."""
     with transaction.atomic():
         for follow_up in FollowUp.objects.select_for_update().filter(pk__in=follow_up_ids,
                                                                      status=FollowUp.Status.PENDING):
