@@ -78,11 +78,16 @@ def local_today() -> date:
     return timezone.localdate()
 
 
-def next_order_number(on: date | None = None) -> str:
+def _order_numbers(on: date | None, count: int, *, wait_for_disk: bool = True) -> list[str]:
     """`SO` + YYYYMMDD + six-digit daily sequence, unique across channels: SO20261124000001."""
-    day = on or local_today()
-    prefix = f"SO{day:%Y%m%d}"
-    return f"{prefix}{next_value(prefix):06d}"
+    prefix = f"SO{on or local_today():%Y%m%d}"
+    return [f"{prefix}{value:06d}" for value in _take(prefix, count, wait_for_disk=wait_for_disk)]
+
+
+def next_order_number(on: date | None = None) -> str:
+    """The day's next order number (`_order_numbers`), its counter locked until the caller's
+    transaction ends."""
+    return _order_numbers(on, 1)[0]
 
 
 def next_order_number_alone(on: date | None = None) -> str:
@@ -101,17 +106,13 @@ def next_order_number_alone(on: date | None = None) -> str:
     A crash before then loses only numbers no stored order carries, and the counter restarts behind
     nothing stored. Inside a transaction (a test's) the number goes with it, durable as usual.
     """
-    if connection.vendor != "postgresql" or not connection.get_autocommit():
-        return next_order_number(on)
-    prefix = f"SO{on or local_today():%Y%m%d}"
-    return f"{prefix}{_take(prefix, 1, wait_for_disk=False)[0]:06d}"
+    alone = connection.vendor == "postgresql" and connection.get_autocommit()
+    return _order_numbers(on, 1, wait_for_disk=not alone)[0]
 
 
 def next_order_numbers(count: int, on: date | None = None) -> list[str]:
     """`count` consecutive order numbers of one day, allocated as one block (legacy import)."""
-    day = on or local_today()
-    prefix = f"SO{day:%Y%m%d}"
-    return [f"{prefix}{value:06d}" for value in next_values(prefix, count)]
+    return _order_numbers(on, count)
 
 
 def give_back_order_numbers(numbers: list[str]) -> bool:
