@@ -277,15 +277,15 @@ def _settle(follow_up: FollowUp, actor, outcomes: dict[str, str]) -> None:
     outcomes[label] = outcome
 
 
-def _run_locked(order_id: int, select, actors: dict, outcomes: dict[str, str]) -> list[FollowUp]:
-    """One transaction: lock what `select` picks of the order's pending follow-ups and settle them
+def _run_locked(order_id: int, actors: dict, outcomes: dict[str, str], *, pk: int | None = None) -> list[FollowUp]:
+    """One transaction: lock the order's pending follow-ups (or the one with `pk`) and settle them
     together, but for `OUTSIDE_KINDS` (only the first, when nothing else is pending); returns the
     locked ones left for transactions of their own. If the transaction fails, nothing of it is kept
     and each follow-up it ran counts a failed attempt."""
     ran: dict[int, str] = {}
     try:
         with transaction.atomic():
-            follow_ups = select()
+            follow_ups = _lock_pending(order_id, pk=pk)
             together = [row for row in follow_ups if row.kind not in OUTSIDE_KINDS] or follow_ups[:1]
             for follow_up in together:
                 ran[follow_up.pk] = _label(follow_up)
@@ -318,8 +318,8 @@ def run(order_id: int) -> dict[str, str]:
     """
     outcomes: dict[str, str] = {}
     actors: dict[tuple, object] = {}
-    for left in _run_locked(order_id, lambda: _lock_pending(order_id), actors, outcomes):
-        _run_locked(order_id, lambda pk=left.pk: _lock_pending(order_id, pk=pk), actors, outcomes)
+    for left in _run_locked(order_id, actors, outcomes):
+        _run_locked(order_id, actors, outcomes, pk=left.pk)
     return outcomes
 
 
